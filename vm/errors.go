@@ -1,0 +1,67 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors every backend maps its failures to. Test with errors.Is.
+var (
+	ErrNotFound     = errors.New("no such VM")
+	ErrExists       = errors.New("already exists")
+	ErrDenied       = errors.New("permission denied")
+	ErrInvalidState = errors.New("not possible in the VM's current state")
+	ErrUnsupported  = errors.New("not supported by this hypervisor")
+	ErrConnLost     = errors.New("connection to libvirt lost")
+	ErrTimeout      = errors.New("libvirt did not answer in time")
+	ErrInvalidArg   = errors.New("invalid argument")
+)
+
+// Error is a failed operation on a target, carrying the sentinel it maps to
+// and the backend's own words.
+type Error struct {
+	Op     string // "start", "list", ...
+	Target string // VM name or UUID; empty for host-wide operations
+	Kind   error  // one of the sentinels above, or nil when unclassified
+	Detail string // the backend's message, for the curious
+}
+
+func (e *Error) Error() string {
+	what := e.Op
+	if e.Target != "" {
+		what += " " + e.Target
+	}
+	switch {
+	case e.Kind != nil && e.Detail != "":
+		return fmt.Sprintf("%s: %v (%s)", what, e.Kind, e.Detail)
+	case e.Kind != nil:
+		return fmt.Sprintf("%s: %v", what, e.Kind)
+	default:
+		return fmt.Sprintf("%s: %s", what, e.Detail)
+	}
+}
+
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Fix returns one line telling the operator what to do about err, or "" when
+// there is nothing more useful to say than the error itself.
+func Fix(err error) string {
+	var ce *ConnectError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Fix()
+	case errors.Is(err, ErrNotFound):
+		return "check the name with 'hv vm list'"
+	case errors.Is(err, ErrDenied):
+		return "your user has read-only access; ask an administrator to add you to the operators group"
+	case errors.Is(err, ErrInvalidState):
+		return "check the VM's state with 'hv vm list' and try again"
+	case errors.Is(err, ErrConnLost):
+		return "libvirtd stopped or restarted; hv reconnects by itself, try again in a moment"
+	case errors.Is(err, ErrTimeout):
+		return "libvirtd is busy or hung; check it with 'systemctl status libvirtd'"
+	case errors.Is(err, ErrUnsupported):
+		return "this hypervisor driver cannot do that"
+	}
+	return ""
+}

@@ -1,0 +1,65 @@
+package vm
+
+import "time"
+
+// EventKind is what happened.
+type EventKind int
+
+const (
+	EventDefined EventKind = iota
+	EventUndefined
+	EventStarted
+	EventSuspended
+	EventResumed
+	EventStopped
+	EventShutdown // the guest began shutting down
+	EventPMSuspended
+	EventCrashed
+	EventRebooted
+
+	// Connection events concern the whole backend, not one VM.
+	EventConnLost    // libvirt went away; the backend is reconnecting
+	EventReconnected // back again: callers should reload what they show
+)
+
+var eventNames = [...]string{
+	EventDefined: "defined", EventUndefined: "undefined", EventStarted: "started",
+	EventSuspended: "suspended", EventResumed: "resumed", EventStopped: "stopped",
+	EventShutdown: "shutdown", EventPMSuspended: "pm-suspended", EventCrashed: "crashed",
+	EventRebooted: "rebooted", EventConnLost: "connection lost", EventReconnected: "reconnected",
+}
+
+func (k EventKind) String() string {
+	if k < 0 || int(k) >= len(eventNames) {
+		return "unknown"
+	}
+	return eventNames[k]
+}
+
+// Event is a change reported by the hypervisor, as it happens.
+type Event struct {
+	Kind   EventKind
+	UUID   string
+	Name   string
+	Detail string // libvirt's reason, e.g. "destroyed", "booted", "from snapshot"
+	At     time.Time
+}
+
+// State returns the VM state an event implies, if it implies one.
+func (e Event) State() (State, bool) {
+	switch e.Kind {
+	case EventStarted, EventResumed:
+		return StateRunning, true
+	case EventSuspended:
+		return StatePaused, true
+	case EventStopped:
+		return StateShutOff, true
+	case EventShutdown:
+		return StateShuttingDown, true
+	case EventPMSuspended:
+		return StateSuspended, true
+	case EventCrashed:
+		return StateCrashed, true
+	}
+	return StateUnknown, false
+}

@@ -1,0 +1,55 @@
+package vm
+
+import "context"
+
+// Access is what the connection lets this user do.
+type Access int
+
+const (
+	ReadWrite Access = iota
+	ReadOnly
+)
+
+func (a Access) String() string {
+	if a == ReadOnly {
+		return "read-only"
+	}
+	return "read-write"
+}
+
+// Spec is what Define needs to create a VM definition. The backend picks the
+// domain type (kvm, qemu or test) the host supports.
+type Spec struct {
+	Name      string
+	VCPUs     int
+	MemoryMiB uint64
+}
+
+// Hypervisor is a connection to one libvirt host, spoken in hv's own types.
+// A ref is a VM's name or UUID. Methods are safe for concurrent use; every
+// method returns errors that wrap the sentinels of this package.
+type Hypervisor interface {
+	URI() string
+	Access() Access
+	Host(ctx context.Context) (Host, error)
+
+	List(ctx context.Context) ([]VM, error)
+	Lookup(ctx context.Context, ref string) (VM, error)
+	// Stats reads the counters of every VM in one bulk call.
+	Stats(ctx context.Context) ([]Sample, error)
+
+	Define(ctx context.Context, spec Spec) (VM, error)
+	Undefine(ctx context.Context, ref string) error
+	Start(ctx context.Context, ref string) error
+	Shutdown(ctx context.Context, ref string) error
+	Reboot(ctx context.Context, ref string) error
+	Destroy(ctx context.Context, ref string) error
+	Pause(ctx context.Context, ref string) error
+	Resume(ctx context.Context, ref string) error
+	SetAutostart(ctx context.Context, ref string, on bool) error
+
+	// Events delivers lifecycle and connection events until Close. The
+	// channel is never closed while the Hypervisor is open.
+	Events() <-chan Event
+	Close() error
+}

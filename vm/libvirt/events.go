@@ -1,0 +1,83 @@
+package libvirt
+
+import (
+	"time"
+
+	lv "libvirt.org/go/libvirt"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// onLifecycle runs on libvirt's event loop. The domain belongs to libvirt
+// for the duration of the call: read what we need, never Free it.
+func (b *Backend) onLifecycle(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventLifecycle) {
+	kind, detail, ok := lifecycle(ev.Event, ev.Detail)
+	if !ok {
+		return
+	}
+	b.push(d, kind, detail)
+}
+
+func (b *Backend) onReboot(_ *lv.Connect, d *lv.Domain) {
+	b.push(d, vm.EventRebooted, "")
+}
+
+func (b *Backend) push(d *lv.Domain, kind vm.EventKind, detail string) {
+	e := vm.Event{Kind: kind, Detail: detail, At: time.Now()}
+	e.Name, _ = d.GetName()
+	e.UUID, _ = d.GetUUIDString()
+	b.events.push(e)
+}
+
+// lifecycleEvents names libvirt's lifecycle events and their detail codes.
+var lifecycleEvents = map[lv.DomainEventType]struct {
+	kind    vm.EventKind
+	details map[int]string
+}{
+	lv.DOMAIN_EVENT_DEFINED: {vm.EventDefined, map[int]string{
+		int(lv.DOMAIN_EVENT_DEFINED_ADDED): "added", int(lv.DOMAIN_EVENT_DEFINED_UPDATED): "updated",
+		int(lv.DOMAIN_EVENT_DEFINED_RENAMED): "renamed", int(lv.DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT): "from snapshot",
+	}},
+	lv.DOMAIN_EVENT_UNDEFINED: {vm.EventUndefined, map[int]string{
+		int(lv.DOMAIN_EVENT_UNDEFINED_REMOVED): "removed", int(lv.DOMAIN_EVENT_UNDEFINED_RENAMED): "renamed",
+	}},
+	lv.DOMAIN_EVENT_STARTED: {vm.EventStarted, map[int]string{
+		int(lv.DOMAIN_EVENT_STARTED_BOOTED): "booted", int(lv.DOMAIN_EVENT_STARTED_MIGRATED): "migrated",
+		int(lv.DOMAIN_EVENT_STARTED_RESTORED): "restored", int(lv.DOMAIN_EVENT_STARTED_FROM_SNAPSHOT): "from snapshot",
+		int(lv.DOMAIN_EVENT_STARTED_WAKEUP): "woken up", int(lv.DOMAIN_EVENT_STARTED_RECREATED): "recreated",
+	}},
+	lv.DOMAIN_EVENT_SUSPENDED: {vm.EventSuspended, map[int]string{
+		int(lv.DOMAIN_EVENT_SUSPENDED_PAUSED): "paused", int(lv.DOMAIN_EVENT_SUSPENDED_MIGRATED): "migrating",
+		int(lv.DOMAIN_EVENT_SUSPENDED_IOERROR): "I/O error", int(lv.DOMAIN_EVENT_SUSPENDED_WATCHDOG): "watchdog",
+		int(lv.DOMAIN_EVENT_SUSPENDED_RESTORED): "restored", int(lv.DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT): "from snapshot",
+		int(lv.DOMAIN_EVENT_SUSPENDED_API_ERROR): "API error", int(lv.DOMAIN_EVENT_SUSPENDED_POSTCOPY): "post-copy",
+		int(lv.DOMAIN_EVENT_SUSPENDED_POSTCOPY_FAILED): "post-copy failed", int(lv.DOMAIN_EVENT_SUSPENDED_GUEST_SHUTDOWN): "guest shut down",
+	}},
+	lv.DOMAIN_EVENT_RESUMED: {vm.EventResumed, map[int]string{
+		int(lv.DOMAIN_EVENT_RESUMED_UNPAUSED): "unpaused", int(lv.DOMAIN_EVENT_RESUMED_MIGRATED): "migrated",
+		int(lv.DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT): "from snapshot", int(lv.DOMAIN_EVENT_RESUMED_POSTCOPY): "post-copy",
+		int(lv.DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED): "post-copy failed",
+	}},
+	lv.DOMAIN_EVENT_STOPPED: {vm.EventStopped, map[int]string{
+		int(lv.DOMAIN_EVENT_STOPPED_SHUTDOWN): "shut down", int(lv.DOMAIN_EVENT_STOPPED_DESTROYED): "forced off",
+		int(lv.DOMAIN_EVENT_STOPPED_CRASHED): "crashed", int(lv.DOMAIN_EVENT_STOPPED_MIGRATED): "migrated",
+		int(lv.DOMAIN_EVENT_STOPPED_SAVED): "saved", int(lv.DOMAIN_EVENT_STOPPED_FAILED): "failed",
+		int(lv.DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT): "from snapshot", int(lv.DOMAIN_EVENT_STOPPED_RECREATED): "recreated",
+	}},
+	lv.DOMAIN_EVENT_SHUTDOWN: {vm.EventShutdown, map[int]string{
+		int(lv.DOMAIN_EVENT_SHUTDOWN_FINISHED): "finished", int(lv.DOMAIN_EVENT_SHUTDOWN_GUEST): "by the guest",
+		int(lv.DOMAIN_EVENT_SHUTDOWN_HOST): "by the host",
+	}},
+	lv.DOMAIN_EVENT_PMSUSPENDED: {vm.EventPMSuspended, map[int]string{
+		int(lv.DOMAIN_EVENT_PMSUSPENDED_MEMORY): "to memory", int(lv.DOMAIN_EVENT_PMSUSPENDED_DISK): "to disk",
+	}},
+	lv.DOMAIN_EVENT_CRASHED: {vm.EventCrashed, map[int]string{
+		int(lv.DOMAIN_EVENT_CRASHED_PANICKED): "guest panicked", int(lv.DOMAIN_EVENT_CRASHED_CRASHLOADED): "crash kernel loaded",
+	}},
+}
+
+// lifecycle translates libvirt's event and detail codes.
+func lifecycle(event lv.DomainEventType, detail int) (vm.EventKind, string, bool) {
+	e, ok := lifecycleEvents[event]
+	return e.kind, e.details[detail], ok
+}

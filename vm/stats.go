@@ -1,0 +1,102 @@
+package vm
+
+import "time"
+
+// Fields says which counters a Sample or Rates carries. Backends differ:
+// libvirt's test driver reports only the state, a real QEMU VM everything.
+type Fields uint8
+
+const (
+	HasCPU Fields = 1 << iota
+	HasMemory
+	HasDisk
+	HasNet
+)
+
+// Sample is one reading of a VM's cumulative counters, taken by one bulk
+// stats call for all VMs.
+type Sample struct {
+	UUID  string
+	State State
+	At    time.Time
+	Has   Fields
+
+	VCPUs     int
+	CPUTimeNs uint64 // all vCPUs and emulator threads, cumulative
+
+	MemoryKiB    uint64 // current balloon size
+	MemoryMaxKiB uint64
+
+	DiskReadBytes  uint64 // summed over all disks
+	DiskWriteBytes uint64
+
+	NetRxBytes   uint64 // summed over all NICs
+	NetTxBytes   uint64
+	NetRxPackets uint64
+	NetTxPackets uint64
+}
+
+// Rates are per-second figures derived from two samples of the same VM.
+type Rates struct {
+	Has Fields
+
+	// CPU is the share of the VM's vCPUs in use, 0–100 (100 = every vCPU busy).
+	CPU float64
+
+	MemoryKiB uint64 // from the newer sample, not a rate
+
+	DiskRead, DiskWrite float64 // bytes per second
+	NetRx, NetTx        float64 // bytes per second
+	NetRxPkts, NetTxPkt float64 // packets per second
+}
+
+// ComputeRates derives rates from an older and a newer sample of one VM.
+// A counter that went backwards (the VM restarted in between) or an interval
+// that is not positive yields no figure for that field rather than a wrong one.
+func ComputeRates(prev, cur Sample) Rates {
+	var r Rates
+	if cur.Has&HasMemory != 0 {
+		r.Has |= HasMemory
+		r.MemoryKiB = cur.MemoryKiB
+	}
+	secs := cur.At.Sub(prev.At).Seconds()
+	if secs <= 0 || prev.UUID != cur.UUID {
+		return r
+	}
+	both := prev.Has & cur.Has
+
+	if both&HasCPU != 0 && cur.VCPUs > 0 {
+		if d, ok := delta(prev.CPUTimeNs, cur.CPUTimeNs); ok {
+			pct := d / 1e9 / secs / float64(cur.VCPUs) * 100
+			r.CPU = min(pct, 100)
+			r.Has |= HasCPU
+		}
+	}
+	if both&HasDisk != 0 {
+		rd, ok1 := delta(prev.DiskReadBytes, cur.DiskReadBytes)
+		wr, ok2 := delta(prev.DiskWriteBytes, cur.DiskWriteBytes)
+		if ok1 && ok2 {
+			r.DiskRead, r.DiskWrite = rd/secs, wr/secs
+			r.Has |= HasDisk
+		}
+	}
+	if both&HasNet != 0 {
+		rx, ok1 := delta(prev.NetRxBytes, cur.NetRxBytes)
+		tx, ok2 := delta(prev.NetTxBytes, cur.NetTxBytes)
+		rp, ok3 := delta(prev.NetRxPackets, cur.NetRxPackets)
+		tp, ok4 := delta(prev.NetTxPackets, cur.NetTxPackets)
+		if ok1 && ok2 && ok3 && ok4 {
+			r.NetRx, r.NetTx = rx/secs, tx/secs
+			r.NetRxPkts, r.NetTxPkt = rp/secs, tp/secs
+			r.Has |= HasNet
+		}
+	}
+	return r
+}
+
+func delta(a, b uint64) (float64, bool) {
+	if b < a {
+		return 0, false
+	}
+	return float64(b - a), true
+}

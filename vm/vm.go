@@ -1,0 +1,94 @@
+// Package vm holds the domain model of hv: virtual machines, their states and
+// statistics, lifecycle events, the Hypervisor interface every backend
+// implements, and the errors callers can test for. It has no cgo and no UI.
+package vm
+
+import "strings"
+
+// State is the run state of a VM as libvirt reports it.
+type State int
+
+const (
+	StateUnknown State = iota
+	StateRunning
+	StateBlocked
+	StatePaused
+	StateShuttingDown
+	StateShutOff
+	StateCrashed
+	StateSuspended // guest power management suspend (S3)
+)
+
+var stateNames = [...]string{
+	StateUnknown:      "unknown",
+	StateRunning:      "running",
+	StateBlocked:      "blocked",
+	StatePaused:       "paused",
+	StateShuttingDown: "shutting down",
+	StateShutOff:      "shut off",
+	StateCrashed:      "crashed",
+	StateSuspended:    "pm-suspended",
+}
+
+func (s State) String() string {
+	if s < 0 || int(s) >= len(stateNames) {
+		return stateNames[StateUnknown]
+	}
+	return stateNames[s]
+}
+
+// Active reports whether the VM has a running QEMU process (it uses host
+// resources), as opposed to being only a definition.
+func (s State) Active() bool {
+	switch s {
+	case StateRunning, StateBlocked, StatePaused, StateShuttingDown, StateSuspended:
+		return true
+	}
+	return false
+}
+
+// ParseState accepts the names printed by String and common short forms
+// ("off", "shutoff", "stopped", "on").
+func ParseState(s string) (State, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "off", "shutoff", "shut-off", "stopped", "inactive":
+		return StateShutOff, true
+	case "on", "run", "active":
+		return StateRunning, true
+	case "pause", "suspended":
+		return StatePaused, true
+	case "pmsuspended", "pm-suspended":
+		return StateSuspended, true
+	case "shutdown", "shutting-down":
+		return StateShuttingDown, true
+	}
+	for i, n := range stateNames {
+		if s == n {
+			return State(i), true
+		}
+	}
+	return StateUnknown, false
+}
+
+// VM is what the VM list knows of one virtual machine.
+type VM struct {
+	UUID       string `json:"uuid"`
+	Name       string `json:"name"`
+	State      State  `json:"-"`
+	VCPUs      int    `json:"vcpus"`
+	MemoryKiB  uint64 `json:"memory_kib"`
+	Autostart  bool   `json:"autostart"`
+	Persistent bool   `json:"persistent"`
+}
+
+// Host describes the machine behind a connection.
+type Host struct {
+	Hostname       string `json:"hostname"`
+	Hypervisor     string `json:"hypervisor"` // driver name, e.g. "QEMU", "TEST"
+	HypervisorVer  string `json:"hypervisor_version"`
+	LibvirtVersion string `json:"libvirt_version"` // of the daemon (or library for local drivers)
+	CPUModel       string `json:"cpu_model"`
+	CPUs           int    `json:"cpus"`
+	MemoryKiB      uint64 `json:"memory_kib"`
+}
