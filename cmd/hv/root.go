@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/ui/app"
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/demo"
+	"github.com/hyper-nixos/hv/vm/libvirt"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError is a mistake in the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+
+// globals are the flags every command takes.
+type globals struct {
+	demo    bool
+	connect string
+}
+
+func run(args []string) int {
+	return runWith(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, errorLine(err))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// errorLine is err in one line of harmless text, with the fix when known.
+func errorLine(err error) string {
+	msg := err.Error()
+	var ue usageError
+	if errors.As(err, &ue) {
+		return "hv: " + termsafe.String(msg) + " (see 'hv --help')"
+	}
+	line := "hv: " + termsafe.String(msg)
+	if fix := vm.Fix(err); fix != "" {
+		line += "; fix: " + fix
+	}
+	return line
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hv",
+		Short: "Manage the VMs and the security of a Hyper-NixOS host",
+		Long: "hv manages a Hyper-NixOS virtualisation host as an unprivileged operator.\n" +
+			"Run without a command it opens the terminal UI; the commands below do the same from scripts.\n\n" +
+			"Connection: --connect URI, else $LIBVIRT_DEFAULT_URI, else the host file (" + nix.DefaultHostFile + "),\n" +
+			"else qemu:///system. --demo opens a built-in demo host instead.",
+		Args:          usageArgs(cobra.NoArgs),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTUI(g, stdin, stdout)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the built-in demo host (libvirt's test driver) instead of a real one")
+	root.PersistentFlags().StringVarP(&g.connect, "connect", "c", "", "libvirt connection URI, e.g. qemu:///system")
+	root.MarkFlagsMutuallyExclusive("demo", "connect")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newVMCmd(g), newVersionCmd())
+	return root
+}
+
+// usageArgs turns cobra's argument checks into usage errors (exit code 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			if len(args) > 0 && cmd.HasSubCommands() {
+				return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+			}
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// opener decides where to connect, per the documented order, and returns
+// the function that connects plus a name for people.
+func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string, error) {
+	if g.demo {
+		return func(ctx context.Context) (vm.Hypervisor, error) { return demo.Open(ctx) }, demo.Label, nil
+	}
+	hostURI := ""
+	if g.connect == "" && os.Getenv("LIBVIRT_DEFAULT_URI") == "" {
+		var err error
+		if hostURI, err = nix.LibvirtURI(nix.HostFilePath()); err != nil {
+			return nil, "", err
+		}
+	}
+	uri, _ := vm.ResolveURI(g.connect, os.Getenv("LIBVIRT_DEFAULT_URI"), hostURI)
+	return func(ctx context.Context) (vm.Hypervisor, error) { return libvirt.Open(ctx, uri) }, uri, nil
+}
+
+// open connects for a one-shot CLI command.
+func (g *globals) open() (vm.Hypervisor, error) {
+	connect, _, err := g.opener()
+	if err != nil {
+		return nil, err
+	}
+	routeLibvirtLogs()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return connect(ctx)
+}
+
+func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
+	if f, ok := stdout.(term.File); !ok || !term.IsTerminal(f.Fd()) {
+		return usageError{errors.New("the terminal UI needs a terminal; in scripts use a command such as 'hv vm list --json'")}
+	}
+	connect, where, err := g.opener()
+	if err != nil {
+		return err
+	}
+	routeLibvirtLogs()
+	m := app.New(app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM")})
+	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))
+	_, err = p.Run()
+	if hv := m.Hypervisor(); hv != nil {
+		hv.Close()
+	}
+	return err
+}
+
+// routeLibvirtLogs keeps libvirt's own warnings off the terminal.
+func routeLibvirtLogs() {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	dir = filepath.Join(dir, "hv")
+	if os.MkdirAll(dir, 0o700) == nil {
+		libvirt.RouteLogs(filepath.Join(dir, "libvirt.log"))
+	}
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return strings.TrimSpace(os.Getenv("USER"))
+}

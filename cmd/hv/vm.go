@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+func newVMCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vm",
+		Short: "Virtual machines",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newVMListCmd(g))
+	return cmd
+}
+
+// vmJSON is one VM in 'hv vm list --json'; documented in the README.
+type vmJSON struct {
+	Name       string `json:"name"`
+	UUID       string `json:"uuid"`
+	State      string `json:"state"`
+	VCPUs      int    `json:"vcpus"`
+	MemoryKiB  uint64 `json:"memory_kib"`
+	Autostart  bool   `json:"autostart"`
+	Persistent bool   `json:"persistent"`
+}
+
+func newVMListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var query string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the VMs of the host",
+		Long: "List every VM with its state, vCPUs, memory and autostart.\n\n" +
+			"--filter takes the query of the TUI's '/' filter: " + vm.FilterHelp + ".",
+		Example: "  hv vm list\n  hv vm list --filter state:running --json | jq -r '.[].name'",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			filter, err := vm.ParseFilter(query)
+			if err != nil {
+				return usageError{fmt.Errorf("--filter: %w", err)}
+			}
+			hv, err := g.open()
+			if err != nil {
+				return err
+			}
+			defer hv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			all, err := hv.List(ctx)
+			if err != nil {
+				return err
+			}
+			var vms []vm.VM
+			for _, v := range all {
+				if filter.Match(v) {
+					vms = append(vms, v)
+				}
+			}
+			sortVMs(vms)
+			if asJSON {
+				out := make([]vmJSON, 0, len(vms))
+				for _, v := range vms {
+					out = append(out, vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent})
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			return writeVMTable(cmd.OutOrStdout(), vms)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (fields in the README)")
+	cmd.Flags().StringVarP(&query, "filter", "f", "", "only VMs matching a query such as 'state:running web'")
+	return cmd
+}
+
+func writeVMTable(w io.Writer, vms []vm.VM) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tVCPUS\tMEMORY\tAUTOSTART")
+	for _, v := range vms {
+		auto := "no"
+		if v.Autostart {
+			auto = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termsafe.String(v.Name), v.State, v.VCPUs, vm.FormatKiB(v.MemoryKiB), auto)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,142 @@
+package vms
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// sortKey is what the list can be sorted by.
+type sortKey int
+
+const (
+	byName sortKey = iota
+	byState
+	byVCPUs
+	byMemory
+	byCPU
+	byDisk
+	byNet
+	byAutostart
+	sortKeys // count
+)
+
+var sortNames = [...]string{"name", "state", "vCPUs", "memory", "CPU", "disk I/O", "network I/O", "autostart"}
+
+// compare orders two rows by key; ties fall back to the name so the order
+// never flickers between refreshes.
+func compare(k sortKey, a, b *row) int {
+	var c int
+	switch k {
+	case byState:
+		c = cmp.Compare(stateRank(a.vm.State), stateRank(b.vm.State))
+	case byVCPUs:
+		c = cmp.Compare(a.vm.VCPUs, b.vm.VCPUs)
+	case byMemory:
+		c = cmp.Compare(a.vm.MemoryKiB, b.vm.MemoryKiB)
+	case byCPU:
+		c = cmp.Compare(a.rate(vm.HasCPU, a.rates.CPU), b.rate(vm.HasCPU, b.rates.CPU))
+	case byDisk:
+		c = cmp.Compare(a.rate(vm.HasDisk, a.rates.DiskRead+a.rates.DiskWrite), b.rate(vm.HasDisk, b.rates.DiskRead+b.rates.DiskWrite))
+	case byNet:
+		c = cmp.Compare(a.rate(vm.HasNet, a.rates.NetRx+a.rates.NetTx), b.rate(vm.HasNet, b.rates.NetRx+b.rates.NetTx))
+	case byAutostart:
+		c = cmp.Compare(boolRank(a.vm.Autostart), boolRank(b.vm.Autostart))
+	}
+	if c != 0 {
+		return c
+	}
+	if c = strings.Compare(strings.ToLower(a.vm.Name), strings.ToLower(b.vm.Name)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.vm.UUID, b.vm.UUID)
+}
+
+// stateRank orders states by how much attention they need in a descending
+// sort: crashed first, then running, paused, off.
+func stateRank(s vm.State) int {
+	switch s {
+	case vm.StateCrashed:
+		return 6
+	case vm.StateRunning, vm.StateBlocked:
+		return 5
+	case vm.StateShuttingDown:
+		return 4
+	case vm.StatePaused, vm.StateSuspended:
+		return 3
+	case vm.StateShutOff:
+		return 1
+	}
+	return 0
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// column is one column of the table.
+type column struct {
+	title string
+	width int // 0: takes the remaining width (the name)
+	right bool
+	sort  sortKey
+	cell  func(r *row) string
+}
+
+// columns returns the columns for a screen width: wide screens split disk
+// and network into their two directions.
+func columns(width int) []column {
+	cols := []column{
+		{title: "NAME", sort: byName},
+		{title: "STATE", width: 9, sort: byState},
+		{title: "VCPU", width: 4, right: true, sort: byVCPUs, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
+		{title: "MEMORY", width: 6, right: true, sort: byMemory, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
+		{title: "CPU%", width: 5, right: true, sort: byCPU, cell: func(r *row) string {
+			if !r.has(vm.HasCPU) {
+				return "-"
+			}
+			return fmt.Sprintf("%.1f", r.rates.CPU)
+		}},
+	}
+	rate := func(title string, f vm.Fields, sort sortKey, v func(*row) float64) column {
+		return column{title: title, width: 7, right: true, sort: sort, cell: func(r *row) string {
+			if !r.has(f) {
+				return "-"
+			}
+			return vm.FormatBytes(v(r)) + "/s"
+		}}
+	}
+	if width >= 110 {
+		cols = append(cols,
+			rate("DISK R", vm.HasDisk, byDisk, func(r *row) float64 { return r.rates.DiskRead }),
+			rate("DISK W", vm.HasDisk, byDisk, func(r *row) float64 { return r.rates.DiskWrite }),
+			rate("NET RX", vm.HasNet, byNet, func(r *row) float64 { return r.rates.NetRx }),
+			rate("NET TX", vm.HasNet, byNet, func(r *row) float64 { return r.rates.NetTx }))
+	} else {
+		cols = append(cols,
+			rate("DISK", vm.HasDisk, byDisk, func(r *row) float64 { return r.rates.DiskRead + r.rates.DiskWrite }),
+			rate("NET", vm.HasNet, byNet, func(r *row) float64 { return r.rates.NetRx + r.rates.NetTx }))
+	}
+	return append(cols, column{title: "AUTO", width: 4, sort: byAutostart, cell: func(r *row) string {
+		if r.vm.Autostart {
+			return "yes"
+		}
+		return "no"
+	}})
+}
+
+// stateLabel is the state in at most nine characters.
+func stateLabel(s vm.State) string {
+	switch s {
+	case vm.StateShuttingDown:
+		return "stopping"
+	case vm.StateSuspended:
+		return "suspended"
+	}
+	return s.String()
+}

@@ -1,0 +1,441 @@
+// Package vms is the VM list: every VM of the host with its state, size and
+// live rates, updated by events and a stats tick, filtered and sorted.
+package vms
+
+import (
+	"errors"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// StatsInterval is how often live rates refresh.
+const StatsInterval = 2 * time.Second
+
+// row is one VM with what the screen derived from it.
+type row struct {
+	vm        vm.VM
+	name      string // sanitised for the terminal
+	sample    vm.Sample
+	hasSample bool
+	rates     vm.Rates
+}
+
+func (r *row) has(f vm.Fields) bool { return r.vm.State.Active() && r.rates.Has&f != 0 }
+
+// rate is v when the row has field f, else -1 so that rows without figures
+// sort below idle ones.
+func (r *row) rate(f vm.Fields, v float64) float64 {
+	if !r.has(f) {
+		return -1
+	}
+	return v
+}
+
+func newRow(v vm.VM) row { return row{vm: v, name: termsafe.String(v.Name)} }
+
+// Messages, private to this screen. Ticks carry the screen's id so two
+// instances never feed each other's loops.
+type (
+	listedMsg struct {
+		id  int
+		vms []vm.VM
+		err error
+	}
+	lookedUpMsg struct {
+		id   int
+		uuid string
+		vm   vm.VM
+		err  error
+	}
+	statsTickMsg struct{ id int }
+	statsMsg     struct {
+		id      int
+		samples []vm.Sample
+		err     error
+	}
+)
+
+var lastID atomic.Int64
+
+// Model is the VM list screen.
+type Model struct {
+	c  *ui.Common
+	id int
+
+	rows   []row
+	byUUID map[string]int // UUID -> index in rows
+
+	visible  []int // indexes into rows, filtered and sorted
+	cursor   int   // index into visible
+	selected string
+	offset   int // first visible row on screen
+
+	sort     sortKey
+	desc     bool
+	filter   vm.Filter
+	input    textinput.Model
+	typing   bool
+	inputErr error
+
+	loaded   bool
+	loadErr  error
+	statsErr error
+	sawStats vm.Fields // union of what stats ever reported
+}
+
+// New returns the VM list. query is an initial filter, such as
+// "state:running"; a bad one is shown as the filter's error.
+func New(c *ui.Common, query string) *Model {
+	in := textinput.New()
+	in.Prompt = "/ "
+	in.Placeholder = "name or state:running autostart:no -web"
+	in.CharLimit = 200
+	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, input: in}
+	if query != "" {
+		m.input.SetValue(query)
+		m.applyInput()
+	}
+	return m
+}
+
+func (m *Model) Title() string { return "Virtual machines" }
+
+func (m *Model) Keys() ui.KeyMap {
+	if m.typing {
+		return filterKeys{keys}
+	}
+	return keys
+}
+
+func (m *Model) Help() string {
+	return "Every VM on this host, refreshed live: states change as libvirt reports them, " +
+		"rates every " + StatsInterval.String() + ". CPU% is the share of the VM's own vCPUs in use. " +
+		"Filter: " + vm.FilterHelp + "."
+}
+
+func (m *Model) Capturing() bool { return m.typing }
+
+// Esc clears an applied filter before esc means back.
+func (m *Model) Esc() bool {
+	if m.filter.Empty() && m.input.Value() == "" {
+		return false
+	}
+	m.clearFilter()
+	return true
+}
+
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.list(), m.tick())
+}
+
+func (m *Model) list() tea.Cmd {
+	hv, id := m.c.HV, m.id
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		vms, err := hv.List(ctx)
+		return listedMsg{id: id, vms: vms, err: err}
+	}
+}
+
+func (m *Model) lookup(uuid string) tea.Cmd {
+	hv, id := m.c.HV, m.id
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		v, err := hv.Lookup(ctx, uuid)
+		return lookedUpMsg{id: id, uuid: uuid, vm: v, err: err}
+	}
+}
+
+func (m *Model) tick() tea.Cmd {
+	id := m.id
+	return m.c.Tick(StatsInterval, func(time.Time) tea.Msg { return statsTickMsg{id: id} })
+}
+
+func (m *Model) stats() tea.Cmd {
+	hv, id := m.c.HV, m.id
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		s, err := hv.Stats(ctx)
+		return statsMsg{id: id, samples: s, err: err}
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.PasteMsg:
+		if m.typing {
+			return m.typed(msg)
+		}
+	case listedMsg:
+		if msg.id == m.id {
+			m.setAll(msg.vms, msg.err)
+		}
+	case lookedUpMsg:
+		if msg.id == m.id {
+			m.looked(msg)
+		}
+	case statsTickMsg:
+		if msg.id == m.id {
+			return m.stats()
+		}
+	case statsMsg:
+		if msg.id == m.id {
+			m.statsErr = msg.err
+			if msg.err == nil {
+				m.ApplyStats(msg.samples)
+			}
+			return m.tick()
+		}
+	case ui.VMEventMsg:
+		return m.event(msg.Event)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.typing {
+		switch {
+		case key.Matches(msg, keys.Apply):
+			m.typing = false
+			m.input.Blur()
+			return nil
+		case key.Matches(msg, keys.Clear):
+			m.clearFilter()
+			return nil
+		case key.Matches(msg, keys.Up, keys.Down):
+			m.move(msg)
+			return nil
+		}
+		return m.typed(msg)
+	}
+	switch {
+	case key.Matches(msg, keys.Filter):
+		m.typing = true
+		return m.input.Focus()
+	case key.Matches(msg, keys.Sort):
+		m.sort = (m.sort + 1) % sortKeys
+		m.desc = m.sort != byName && m.sort != byState
+		if m.sort == byState {
+			m.desc = true
+		}
+		m.refresh()
+		return ui.Status(ui.LevelInfo, "sorted by "+sortNames[m.sort])
+	case key.Matches(msg, keys.Reverse):
+		m.desc = !m.desc
+		m.refresh()
+	case key.Matches(msg, keys.Refresh):
+		return m.list()
+	default:
+		m.move(msg)
+	}
+	return nil
+}
+
+func (m *Model) typed(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.applyInput()
+	return cmd
+}
+
+// applyInput parses the filter field; a bad query keeps the last good filter
+// and shows why.
+func (m *Model) applyInput() {
+	f, err := vm.ParseFilter(m.input.Value())
+	m.inputErr = err
+	if err == nil {
+		m.filter = f
+		m.refresh()
+	}
+}
+
+func (m *Model) clearFilter() {
+	m.typing = false
+	m.input.Blur()
+	m.input.SetValue("")
+	m.inputErr = nil
+	m.filter = vm.Filter{}
+	m.refresh()
+}
+
+func (m *Model) move(msg tea.KeyPressMsg) {
+	if c, ok := keys.Move(msg, m.cursor, len(m.visible), m.pageSize()); ok {
+		m.cursor = c
+		if c < len(m.visible) {
+			m.selected = m.rows[m.visible[c]].vm.UUID
+		}
+		m.scroll()
+	}
+}
+
+// setAll replaces every row with a fresh list, keeping samples and rates of
+// VMs that are still there.
+func (m *Model) setAll(vms []vm.VM, err error) {
+	m.loadErr = err
+	if err != nil {
+		return
+	}
+	m.loaded = true
+	old, oldIdx := m.rows, m.byUUID
+	m.rows = make([]row, 0, len(vms))
+	m.byUUID = make(map[string]int, len(vms))
+	for _, v := range vms {
+		r := newRow(v)
+		if i, ok := oldIdx[v.UUID]; ok {
+			r.sample, r.hasSample, r.rates = old[i].sample, old[i].hasSample, old[i].rates
+		}
+		m.byUUID[v.UUID] = len(m.rows)
+		m.rows = append(m.rows, r)
+	}
+	m.refresh()
+}
+
+func (m *Model) looked(msg lookedUpMsg) {
+	i, ok := m.byUUID[msg.uuid]
+	switch {
+	case errors.Is(msg.err, vm.ErrNotFound):
+		if ok {
+			m.remove(i)
+		}
+	case msg.err != nil:
+		return // the next event or reload brings it
+	case ok:
+		m.rows[i].vm = msg.vm
+		m.rows[i].name = termsafe.String(msg.vm.Name)
+	default:
+		m.byUUID[msg.uuid] = len(m.rows)
+		m.rows = append(m.rows, newRow(msg.vm))
+	}
+	m.refresh()
+}
+
+func (m *Model) remove(i int) {
+	delete(m.byUUID, m.rows[i].vm.UUID)
+	m.rows = slices.Delete(m.rows, i, i+1)
+	for j := i; j < len(m.rows); j++ {
+		m.byUUID[m.rows[j].vm.UUID] = j
+	}
+}
+
+// event applies a hypervisor event at once, then asks libvirt for the VM's
+// full record, since an event does not carry sizes or autostart.
+func (m *Model) event(e vm.Event) tea.Cmd {
+	switch e.Kind {
+	case vm.EventReconnected:
+		return m.list()
+	case vm.EventConnLost:
+		return nil
+	case vm.EventUndefined:
+		// A running VM stays on as a transient one: let the lookup decide.
+		return m.lookup(e.UUID)
+	}
+	if st, ok := e.State(); ok {
+		if i, found := m.byUUID[e.UUID]; found {
+			m.rows[i].vm.State = st
+			if !st.Active() {
+				m.rows[i].hasSample, m.rows[i].rates = false, vm.Rates{}
+			}
+			m.refresh()
+		}
+	}
+	return m.lookup(e.UUID)
+}
+
+// ApplyStats folds one bulk stats reading into the rows: new rates from the
+// previous sample, and the state as libvirt sees it now.
+func (m *Model) ApplyStats(samples []vm.Sample) {
+	for _, s := range samples {
+		i, ok := m.byUUID[s.UUID]
+		if !ok {
+			continue
+		}
+		r := &m.rows[i]
+		if r.hasSample && s.State.Active() {
+			r.rates = vm.ComputeRates(r.sample, s)
+		} else {
+			r.rates = vm.Rates{}
+		}
+		r.sample, r.hasSample = s, true
+		if s.State != vm.StateUnknown {
+			r.vm.State = s.State
+		}
+		m.sawStats |= s.Has
+	}
+	m.refresh()
+}
+
+// refresh recomputes the visible rows and keeps the cursor on the same VM.
+func (m *Model) refresh() {
+	m.visible = m.visible[:0]
+	for i := range m.rows {
+		if m.filter.Match(m.rows[i].vm) {
+			m.visible = append(m.visible, i)
+		}
+	}
+	slices.SortFunc(m.visible, func(a, b int) int {
+		c := compare(m.sort, &m.rows[a], &m.rows[b])
+		if m.desc {
+			return -c
+		}
+		return c
+	})
+	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
+	if m.selected != "" {
+		for pos, i := range m.visible {
+			if m.rows[i].vm.UUID == m.selected {
+				m.cursor = pos
+				break
+			}
+		}
+	}
+	if len(m.visible) > 0 {
+		m.selected = m.rows[m.visible[m.cursor]].vm.UUID
+	}
+	m.scroll()
+}
+
+// Selected returns the VM under the cursor.
+func (m *Model) Selected() (vm.VM, bool) {
+	if len(m.visible) == 0 {
+		return vm.VM{}, false
+	}
+	return m.rows[m.visible[m.cursor]].vm, true
+}
+
+// pageSize is the number of table rows that fit.
+func (m *Model) pageSize() int { return max(m.c.Height-m.chromeLines(), 1) }
+
+// chromeLines are the lines above the table rows: title, filter, header.
+func (m *Model) chromeLines() int {
+	n := 2
+	if m.typing || m.input.Value() != "" {
+		n++
+	}
+	return n
+}
+
+// scroll moves the window so the cursor stays in view.
+func (m *Model) scroll() {
+	page := m.pageSize()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+page {
+		m.offset = m.cursor - page + 1
+	}
+	m.offset = max(0, min(m.offset, len(m.visible)-page))
+}

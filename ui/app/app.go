@@ -1,0 +1,260 @@
+// Package app is the root model of the TUI: connection state, the screen
+// stack, the dialog overlay, the header, footer and status bar, and the
+// registry of screens (the one place ui reaches into screens).
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Options configure the app.
+type Options struct {
+	// Connect opens the hypervisor; called at start and on each retry.
+	Connect func(ctx context.Context) (vm.Hypervisor, error)
+	// Where names the connection for people: a URI, or the demo label.
+	Where string
+	User  string
+	Term  string // $TERM, to pick glyphs the console can draw
+	// Start is the first screen's registry id ("home" when empty) and Arg its argument.
+	Start, Arg string
+}
+
+type phase int
+
+const (
+	connecting phase = iota
+	unreachable
+	ready
+)
+
+// Messages of the root.
+type (
+	connectedMsg struct {
+		hv  vm.Hypervisor
+		err error
+	}
+	statusExpiredMsg struct{ seq int }
+)
+
+// Model is the root of the TUI.
+type Model struct {
+	opts  Options
+	c     *ui.Common
+	keys  ui.GlobalKeys
+	width int
+	high  int
+
+	phase   phase
+	connErr error
+
+	stack  []ui.Screen
+	dialog ui.Dialog
+
+	status    ui.StatusMsg
+	statusSeq int
+	footerErr error
+	lost      string // why the connection dropped, while reconnecting
+}
+
+// New builds the root model; it connects in Init.
+func New(opts Options) *Model {
+	if opts.Start == "" {
+		opts.Start = "home"
+	}
+	return &Model{opts: opts, c: ui.NewCommon(nil, opts.User, opts.Term), keys: ui.DefaultGlobalKeys}
+}
+
+// Common exposes the shared state, for tests that fix the clock or ticks.
+func (m *Model) Common() *ui.Common { return m.c }
+
+// Hypervisor returns the open connection, or nil.
+func (m *Model) Hypervisor() vm.Hypervisor { return m.c.HV }
+
+func (m *Model) Init() tea.Cmd { return m.connect() }
+
+func (m *Model) connect() tea.Cmd {
+	m.phase = connecting
+	open := m.opts.Connect
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		hv, err := open(ctx)
+		return connectedMsg{hv, err}
+	}
+}
+
+// waitEvent delivers the next hypervisor event as a message.
+func waitEvent(ch <-chan vm.Event) tea.Cmd {
+	return func() tea.Msg { return ui.VMEventMsg{Event: <-ch} }
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.high = msg.Width, msg.Height
+		m.c.Width, m.c.Height = msg.Width, max(msg.Height-3, 1)
+		return m, m.broadcast(msg)
+
+	case connectedMsg:
+		if msg.err != nil {
+			m.phase, m.connErr = unreachable, msg.err
+			return m, nil
+		}
+		m.phase, m.connErr, m.c.HV = ready, nil, msg.hv
+		m.stack = nil
+		s, cmd := m.open(m.opts.Start, m.opts.Arg)
+		m.stack = append(m.stack, s)
+		return m, tea.Batch(cmd, waitEvent(msg.hv.Events()))
+
+	case ui.VMEventMsg:
+		switch msg.Event.Kind {
+		case vm.EventConnLost:
+			m.lost = msg.Event.Detail
+		case vm.EventReconnected:
+			m.lost = ""
+			m.setStatus(ui.StatusMsg{Text: "reconnected to libvirt", Level: ui.LevelSuccess, TTL: 5 * time.Second})
+		}
+		return m, tea.Batch(m.broadcast(msg), waitEvent(m.c.HV.Events()), m.expireStatus())
+
+	case ui.NavigateMsg:
+		s, cmd := m.open(msg.To, msg.Arg)
+		m.stack = append(m.stack, s)
+		return m, cmd
+
+	case ui.BackMsg:
+		m.back()
+		return m, nil
+
+	case ui.StatusMsg:
+		m.setStatus(msg)
+		return m, m.expireStatus()
+
+	case statusExpiredMsg:
+		if msg.seq == m.statusSeq {
+			m.status = ui.StatusMsg{}
+		}
+		return m, nil
+
+	case ui.ErrorMsg:
+		m.footerErr = msg.Err
+		return m, nil
+
+	case ui.OpenDialogMsg:
+		m.dialog = msg.Dialog
+		return m, nil
+
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+
+	case tea.PasteMsg:
+		if m.dialog != nil {
+			_, cmd := m.dialog.Update(msg)
+			return m, cmd
+		}
+		if top := m.top(); top != nil {
+			return m, top.Update(msg)
+		}
+	}
+	return m, m.broadcast(msg)
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, m.keys.ForceQuit) {
+		return tea.Quit
+	}
+	if m.phase != ready {
+		switch msg.String() {
+		case "r", "enter":
+			if m.phase == unreachable {
+				return m.connect()
+			}
+		case "q", "esc":
+			return tea.Quit
+		}
+		return nil
+	}
+	if m.dialog != nil {
+		done, cmd := m.dialog.Update(msg)
+		if done {
+			m.dialog = nil
+		}
+		return cmd
+	}
+	m.footerErr = nil
+	top := m.top()
+	if c, ok := top.(ui.Capturer); ok && c.Capturing() {
+		return top.Update(msg)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Help):
+		m.dialog = ui.NewHelpDialog(m.c, top, m.keys)
+	case key.Matches(msg, m.keys.Palette):
+		m.dialog = newPalette(m.c)
+		return m.dialog.(*palette).focus()
+	case key.Matches(msg, m.keys.Back):
+		if e, ok := top.(ui.Escaper); ok && e.Esc() {
+			return nil
+		}
+		m.back()
+	case key.Matches(msg, m.keys.Quit):
+		m.dialog = ui.NewConfirm(m.c, "Quit hv?", "VMs keep running; only this console closes.", false, tea.Quit)
+	default:
+		return top.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) top() ui.Screen {
+	if len(m.stack) == 0 {
+		return nil
+	}
+	return m.stack[len(m.stack)-1]
+}
+
+func (m *Model) back() {
+	if len(m.stack) > 1 {
+		m.stack[len(m.stack)-1] = nil
+		m.stack = m.stack[:len(m.stack)-1]
+	}
+}
+
+// broadcast hands a message to every screen on the stack: data and events
+// must reach screens that are not on top, or their loops would stop.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.stack))
+	for _, s := range m.stack {
+		cmds = append(cmds, s.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) setStatus(s ui.StatusMsg) {
+	if s.TTL == 0 {
+		s.TTL = 5 * time.Second
+	}
+	m.status = s
+	m.statusSeq++
+}
+
+func (m *Model) expireStatus() tea.Cmd {
+	if m.status.Text == "" {
+		return nil
+	}
+	seq := m.statusSeq
+	return m.c.Tick(m.status.TTL, func(time.Time) tea.Msg { return statusExpiredMsg{seq} })
+}
+
+// connectError returns the connection failure explained, if it is one.
+func connectError(err error) (*vm.ConnectError, bool) {
+	var ce *vm.ConnectError
+	ok := errors.As(err, &ce)
+	return ce, ok
+}

@@ -1,0 +1,45 @@
+package app
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/screens/home"
+	"github.com/hyper-nixos/hv/screens/host"
+	"github.com/hyper-nixos/hv/screens/soon"
+	"github.com/hyper-nixos/hv/screens/vms"
+	"github.com/hyper-nixos/hv/ui"
+)
+
+// open builds the screen registered as id.
+func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
+	var s ui.Screen
+	switch id {
+	case "home":
+		s = home.New(m.c)
+	case "vms":
+		s = vms.New(m.c, arg)
+	case "host":
+		s = host.New(m.c, m.opts.Where)
+	default:
+		sec, ok := soon.Sections[id]
+		if !ok {
+			sec = soon.Section{Title: id, WillDo: fmt.Sprintf("(no screen is called %q)", id), Meanwhile: "press esc"}
+		}
+		s = soon.New(m.c, sec)
+	}
+	return s, s.Init()
+}
+
+// commands are what the palette offers: a registry id, or "quit".
+var commands = []struct{ name, desc string }{
+	{"vms", "the VM list; add a filter, e.g. vms state:running"},
+	{"home", "the console menu"},
+	{"host", "this machine and your access"},
+	{"features", "host features by risk (not built yet)"},
+	{"threats", "threat dashboard (not built yet)"},
+	{"wizard", "setup wizard (not built yet)"},
+	{"help", "help and tutorials (not built yet)"},
+	{"quit", "leave hv"},
+}

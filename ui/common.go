@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Common is what every screen and dialog shares, handed to them at creation.
+// The root model keeps it current (size, connection).
+type Common struct {
+	// Width and Height are the size of the screen area, without the app's
+	// header, footer and status bar.
+	Width, Height int
+
+	Styles *Styles
+	Glyphs Glyphs
+
+	HV   vm.Hypervisor
+	User string
+
+	// Timeout bounds every call to the hypervisor from the UI.
+	Timeout time.Duration
+	// Tick schedules a message after d. Tests replace it to drive time.
+	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+// NewCommon returns a Common with production defaults.
+func NewCommon(hv vm.Hypervisor, user, term string) *Common {
+	g := GlyphsFor(term)
+	return &Common{
+		Styles:  NewStyles(DefaultPalette, g),
+		Glyphs:  g,
+		HV:      hv,
+		User:    user,
+		Timeout: 15 * time.Second,
+		Tick:    tea.Tick,
+		Now:     time.Now,
+	}
+}
+
+// Context returns a context bounded by the UI's call timeout.
+func (c *Common) Context() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), c.Timeout)
+}
+
+// ReadOnly reports whether the connection allows only reading.
+func (c *Common) ReadOnly() bool { return c.HV != nil && c.HV.Access() == vm.ReadOnly }

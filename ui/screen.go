@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Screen is one page of the app. Screens are pointers and change in place;
+// Update returns only commands. No I/O happens in Update: it runs in the
+// returned commands, which come back as messages.
+type Screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	// Title names the screen in the header and in help.
+	Title() string
+	// Keys are the screen's own bindings, for the footer and for '?'.
+	Keys() KeyMap
+}
+
+// KeyMap is a screen's key bindings: ShortHelp for the footer, FullHelp for
+// the help dialog, grouped in columns.
+type KeyMap interface {
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// Capturer is a screen that is reading text, so that single-letter global
+// keys (q, ?, :) are typed rather than acted on.
+type Capturer interface {
+	Capturing() bool
+}
+
+// Escaper is a screen with something to undo on esc (a filter, a mark)
+// before esc means back. Esc reports whether it used the key.
+type Escaper interface {
+	Esc() bool
+}
+
+// Helper is a screen with a paragraph of help shown above its keys.
+type Helper interface {
+	Help() string
+}
+
+// Messages screens send to the root.
+type (
+	// NavigateMsg opens the screen registered as To, with an optional argument.
+	NavigateMsg struct {
+		To  string
+		Arg string
+	}
+	// BackMsg closes the current screen.
+	BackMsg struct{}
+	// StatusMsg shows a message in the status bar until TTL passes.
+	StatusMsg struct {
+		Text  string
+		Level Level
+		TTL   time.Duration
+	}
+	// ErrorMsg shows an error in the footer until the next key press.
+	ErrorMsg struct{ Err error }
+	// OpenDialogMsg puts a dialog over the screen.
+	OpenDialogMsg struct{ Dialog Dialog }
+)
+
+// Messages the root sends to every screen on the stack.
+type (
+	// VMEventMsg carries a hypervisor event, connection events included.
+	VMEventMsg struct{ Event vm.Event }
+)
+
+// Navigate returns a command that opens screen to.
+func Navigate(to, arg string) tea.Cmd {
+	return func() tea.Msg { return NavigateMsg{To: to, Arg: arg} }
+}
+
+// Status returns a command that shows a transient status message.
+func Status(level Level, text string) tea.Cmd {
+	return func() tea.Msg { return StatusMsg{Text: text, Level: level, TTL: 5 * time.Second} }
+}
+
+// Fail returns a command that shows err in the footer.
+func Fail(err error) tea.Cmd {
+	return func() tea.Msg { return ErrorMsg{Err: err} }
+}
