@@ -16,7 +16,9 @@ var DefaultGlobalKeys = GlobalKeys{
 	ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
 }
 
-func (k GlobalKeys) ShortHelp() []key.Binding { return []key.Binding{k.Help, k.Palette, k.Back, k.Quit} }
+func (k GlobalKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Palette, k.Back, k.Quit}
+}
 
 func (k GlobalKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Help, k.Palette, k.Back, k.Quit, k.ForceQuit}}
