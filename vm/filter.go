@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -22,9 +23,12 @@ type filterTerm struct {
 // FilterHelp is one line that explains the query language.
 const FilterHelp = "words match names (web*, db); state:running|paused|off, autostart:yes|no, persistent:yes|no; -term negates"
 
-// ParseFilter parses a query. An empty query matches everything.
+// ParseFilter parses a query. An empty query matches everything. Terms it
+// cannot parse are reported in the error and left out of the filter, so a
+// live filter keeps applying the good terms while one is being typed.
 func ParseFilter(q string) (Filter, error) {
 	var f Filter
+	var errs []error
 	for _, word := range strings.Fields(q) {
 		t := filterTerm{}
 		if strings.HasPrefix(word, "-") || strings.HasPrefix(word, "!") {
@@ -40,12 +44,13 @@ func ParseFilter(q string) (Filter, error) {
 		}
 		m, err := qualifier(strings.ToLower(key), value)
 		if err != nil {
-			return Filter{}, err
+			errs = append(errs, err)
+			continue
 		}
 		t.match = m
 		f.terms = append(f.terms, t)
 	}
-	return f, nil
+	return f, errors.Join(errs...)
 }
 
 func qualifier(key, value string) (func(VM) bool, error) {

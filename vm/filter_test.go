@@ -62,4 +62,9 @@ func TestFilterErrorsNameTheFix(t *testing.T) {
 			t.Errorf("ParseFilter(%q) error = %v, want it to mention %q", query, err, wantInErr)
 		}
 	}
+	// The good terms of a query with a bad one still filter.
+	f, err := ParseFilter("web state:sleepy")
+	if err == nil || !f.Match(VM{Name: "web-01"}) || f.Match(VM{Name: "db"}) {
+		t.Errorf("a bad term should be reported and the good ones kept: err=%v", err)
+	}
 }

@@ -94,9 +94,9 @@ func columns(width int) []column {
 	cols := []column{
 		{title: "NAME", sort: byName},
 		{title: "STATE", width: 9, sort: byState},
-		{title: "VCPU", width: 4, right: true, sort: byVCPUs, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
-		{title: "MEMORY", width: 6, right: true, sort: byMemory, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
-		{title: "CPU%", width: 5, right: true, sort: byCPU, cell: func(r *row) string {
+		{title: "VCPU", width: 5, right: true, sort: byVCPUs, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
+		{title: "MEMORY", width: 7, right: true, sort: byMemory, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
+		{title: "CPU%", width: 6, right: true, sort: byCPU, cell: func(r *row) string {
 			if !r.has(vm.HasCPU) {
 				return "-"
 			}
@@ -122,7 +122,7 @@ func columns(width int) []column {
 			rate("DISK", vm.HasDisk, byDisk, func(r *row) float64 { return r.rates.DiskRead + r.rates.DiskWrite }),
 			rate("NET", vm.HasNet, byNet, func(r *row) float64 { return r.rates.NetRx + r.rates.NetTx }))
 	}
-	return append(cols, column{title: "AUTO", width: 4, sort: byAutostart, cell: func(r *row) string {
+	return append(cols, column{title: "AUTO", width: 5, sort: byAutostart, cell: func(r *row) string {
 		if r.vm.Autostart {
 			return "yes"
 		}

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
@@ -24,6 +25,7 @@ const StatsInterval = 2 * time.Second
 type row struct {
 	vm        vm.VM
 	name      string // sanitised for the terminal
+	nameWidth int    // its width in cells
 	sample    vm.Sample
 	hasSample bool
 	rates     vm.Rates
@@ -40,7 +42,10 @@ func (r *row) rate(f vm.Fields, v float64) float64 {
 	return v
 }
 
-func newRow(v vm.VM) row { return row{vm: v, name: termsafe.String(v.Name)} }
+func newRow(v vm.VM) row {
+	name := termsafe.String(v.Name)
+	return row{vm: v, name: name, nameWidth: lipgloss.Width(name)}
+}
 
 // Messages, private to this screen. Ticks carry the screen's id so two
 // instances never feed each other's loops.
@@ -78,6 +83,7 @@ type Model struct {
 	cursor   int   // index into visible
 	selected string
 	offset   int // first visible row on screen
+	nameMax  int // widest name, so the name column fits it and no more
 
 	sort     sortKey
 	desc     bool
@@ -95,10 +101,7 @@ type Model struct {
 // New returns the VM list. query is an initial filter, such as
 // "state:running"; a bad one is shown as the filter's error.
 func New(c *ui.Common, query string) *Model {
-	in := textinput.New()
-	in.Prompt = "/ "
-	in.Placeholder = "name or state:running autostart:no -web"
-	in.CharLimit = 200
+	in := c.NewInput("/ ", "name or state:running autostart:no -web")
 	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, input: in}
 	if query != "" {
 		m.input.SetValue(query)
@@ -252,15 +255,11 @@ func (m *Model) typed(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// applyInput parses the filter field; a bad query keeps the last good filter
-// and shows why.
+// applyInput parses the filter field; terms that do not parse are shown
+// with the reason and left out.
 func (m *Model) applyInput() {
-	f, err := vm.ParseFilter(m.input.Value())
-	m.inputErr = err
-	if err == nil {
-		m.filter = f
-		m.refresh()
-	}
+	m.filter, m.inputErr = vm.ParseFilter(m.input.Value())
+	m.refresh()
 }
 
 func (m *Model) clearFilter() {
@@ -314,8 +313,9 @@ func (m *Model) looked(msg lookedUpMsg) {
 	case msg.err != nil:
 		return // the next event or reload brings it
 	case ok:
-		m.rows[i].vm = msg.vm
-		m.rows[i].name = termsafe.String(msg.vm.Name)
+		fresh := newRow(msg.vm)
+		r := &m.rows[i]
+		r.vm, r.name, r.nameWidth = fresh.vm, fresh.name, fresh.nameWidth
 	default:
 		m.byUUID[msg.uuid] = len(m.rows)
 		m.rows = append(m.rows, newRow(msg.vm))
@@ -381,7 +381,9 @@ func (m *Model) ApplyStats(samples []vm.Sample) {
 // refresh recomputes the visible rows and keeps the cursor on the same VM.
 func (m *Model) refresh() {
 	m.visible = m.visible[:0]
+	m.nameMax = 0
 	for i := range m.rows {
+		m.nameMax = max(m.nameMax, m.rows[i].nameWidth)
 		if m.filter.Match(m.rows[i].vm) {
 			m.visible = append(m.visible, i)
 		}
@@ -419,10 +421,14 @@ func (m *Model) Selected() (vm.VM, bool) {
 // pageSize is the number of table rows that fit.
 func (m *Model) pageSize() int { return max(m.c.Height-m.chromeLines(), 1) }
 
-// chromeLines are the lines above the table rows: title, filter, header.
+// chromeLines are the lines around the table rows: title, filter, header,
+// and a note about missing statistics.
 func (m *Model) chromeLines() int {
 	n := 2
 	if m.typing || m.input.Value() != "" {
+		n++
+	}
+	if m.statsNote() != "" {
 		n++
 	}
 	return n

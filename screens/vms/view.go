@@ -32,6 +32,9 @@ func (m *Model) View() string {
 		if len(m.visible) == 0 {
 			b.WriteString("\n" + m.c.Styles.Muted.Render("No VM matches this filter. Esc clears it."))
 		}
+		if note := m.statsNote(); note != "" {
+			b.WriteString("\n" + ansi.Truncate(m.c.Styles.Muted.Render(note), m.c.Width, m.c.Glyphs.Ellipsis))
+		}
 	}
 	return b.String()
 }
@@ -56,9 +59,6 @@ func (m *Model) titleLine() string {
 		counts = fmt.Sprintf("%d of %d shown%s", len(m.visible), len(m.rows), sep) + counts
 	}
 	line := title + "  " + st.Muted.Render(counts)
-	if note := m.statsNote(); note != "" {
-		line += "  " + st.Muted.Render("("+note+")")
-	}
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
 
@@ -66,9 +66,9 @@ func (m *Model) titleLine() string {
 func (m *Model) statsNote() string {
 	switch {
 	case m.statsErr != nil:
-		return "live stats unavailable: " + m.statsErr.Error()
+		return "Live statistics unavailable: " + m.statsErr.Error()
 	case m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
-		return "this driver reports no live stats"
+		return "CPU%, DISK and NET show - : this libvirt driver reports no live statistics."
 	}
 	return ""
 }
@@ -103,7 +103,7 @@ func (m *Model) table() string {
 	for _, c := range cols[1:] {
 		nameW -= c.width + 1
 	}
-	nameW = max(nameW, 8)
+	nameW = max(min(nameW, max(m.nameMax, 12)), 8)
 
 	var b strings.Builder
 	header := make([]string, len(cols))

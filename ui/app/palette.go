@@ -1,9 +1,9 @@
 package app
 
 import (
+	"charm.land/bubbles/v2/textinput"
 	"strings"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/sahilm/fuzzy"
@@ -21,10 +21,7 @@ type palette struct {
 }
 
 func newPalette(c *ui.Common) *palette {
-	in := textinput.New()
-	in.Prompt = ": "
-	in.Placeholder = "command (tab completes)"
-	in.CharLimit = 200
+	in := c.NewInput(": ", "command (tab completes)")
 	p := &palette{c: c, in: in}
 	p.match()
 	return p

@@ -1,0 +1,228 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/demo"
+)
+
+// start runs the app on a fresh demo host in a w×h terminal.
+func start(t *testing.T, w, h int) *Model {
+	t.Helper()
+	m := New(Options{
+		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
+			hv, err := demo.Open(ctx)
+			if err == nil {
+				t.Cleanup(func() { hv.Close() })
+			}
+			return hv, err
+		},
+		Where: demo.Label, User: "operator", Term: "xterm-256color",
+	})
+	m.Common().Tick = uitest.NoTick
+	send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
+	uitest.Drain(t, update(m), m.Init())
+	return m
+}
+
+func update(m *Model) func(tea.Msg) tea.Cmd {
+	return func(msg tea.Msg) tea.Cmd {
+		_, cmd := m.Update(msg)
+		return cmd
+	}
+}
+
+func send(t *testing.T, m *Model, msgs ...tea.Msg) {
+	t.Helper()
+	for _, msg := range msgs {
+		_, cmd := m.Update(msg)
+		uitest.Drain(t, update(m), cmd)
+	}
+}
+
+func press(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		send(t, m, uitest.Key(k))
+	}
+}
+
+// screen is the terminal as a colourless terminal shows it, with the
+// machine's hostname (which the test driver reports) made constant.
+func screen(m *Model) string {
+	s := uitest.Plain(m.Render())
+	if h := uitest.Hostname(); h != "" {
+		s = strings.ReplaceAll(s, h+" "+ui.UnicodeGlyphs.Sep, "<hostname> "+ui.UnicodeGlyphs.Sep)
+	}
+	return s
+}
+
+var sizes = [][2]int{{80, 24}, {120, 40}}
+
+func TestGoldenHome(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := start(t, sz[0], sz[1])
+			golden.RequireEqual(t, screen(m))
+		})
+	}
+}
+
+func TestGoldenVMList(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := start(t, sz[0], sz[1])
+			press(t, m, "1")
+			golden.RequireEqual(t, screen(m))
+		})
+	}
+}
+
+func TestGoldenCannotReachLibvirt(t *testing.T) {
+	calls := 0
+	m := New(Options{
+		Connect: func(context.Context) (vm.Hypervisor, error) {
+			calls++
+			return nil, &vm.ConnectError{URI: "qemu:///system", Cause: vm.CauseNoDaemon,
+				Detail: "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory"}
+		},
+		Where: "qemu:///system", User: "operator", Term: "linux",
+	})
+	send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	uitest.Drain(t, update(m), m.Init())
+	golden.RequireEqual(t, screen(m))
+	press(t, m, "r")
+	if calls != 2 {
+		t.Errorf("r should retry the connection: %d attempts", calls)
+	}
+}
+
+func TestNavigationAndBack(t *testing.T) {
+	m := start(t, 100, 30)
+	press(t, m, "down", "enter")
+	if got := m.top().Title(); got != "Features" {
+		t.Fatalf("enter on the second item opened %q", got)
+	}
+	if s := screen(m); !strings.Contains(s, "not built yet") {
+		t.Errorf("an unbuilt section must say so:\n%s", s)
+	}
+	press(t, m, "esc")
+	press(t, m, "6")
+	if s := screen(m); !strings.Contains(s, "Read-write") || !strings.Contains(s, "libvirt") {
+		t.Errorf("the Host screen should show the host and the access:\n%s", s)
+	}
+	press(t, m, "esc", "esc")
+	if len(m.stack) != 1 {
+		t.Errorf("esc on the home screen should stay there, stack %d deep", len(m.stack))
+	}
+}
+
+func TestHelpShowsTheScreensKeys(t *testing.T) {
+	m := start(t, 100, 30)
+	press(t, m, "1", "?")
+	s := screen(m)
+	for _, want := range []string{"Help: Virtual machines", "Keys on this screen", "filter", "reverse sort", "Everywhere", "command"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("help lacks %q:\n%s", want, s)
+		}
+	}
+	press(t, m, "esc")
+	if m.dialog != nil {
+		t.Error("esc should close the help")
+	}
+	if len(m.stack) != 2 {
+		t.Error("esc on the help dialog must not also go back")
+	}
+}
+
+func TestPaletteOpensAFilteredList(t *testing.T) {
+	m := start(t, 100, 30)
+	press(t, m, ":")
+	for _, k := range uitest.Type("vms state:paused") {
+		send(t, m, k)
+	}
+	press(t, m, "enter")
+	s := screen(m)
+	if !strings.Contains(s, "filter: state:paused") || !strings.Contains(s, "dev-sandbox") || strings.Contains(s, "web-01") {
+		t.Errorf("':vms state:paused' should open the list filtered:\n%s", s)
+	}
+}
+
+func TestQuitAsksFirst(t *testing.T) {
+	m := start(t, 80, 24)
+	press(t, m, "q")
+	if !strings.Contains(screen(m), "Quit hv?") {
+		t.Fatalf("q should ask:\n%s", screen(m))
+	}
+	press(t, m, "n")
+	if m.dialog != nil {
+		t.Fatal("n should close the question")
+	}
+	press(t, m, "q")
+	_, cmd := m.Update(uitest.Key("y"))
+	if cmd == nil || fmt.Sprintf("%T", cmd()) != "tea.QuitMsg" {
+		t.Error("y should quit")
+	}
+}
+
+func TestTypingAFilterDoesNotTriggerGlobalKeys(t *testing.T) {
+	m := start(t, 100, 30)
+	press(t, m, "1", "/", "q", "?", ":")
+	if m.dialog != nil {
+		t.Fatal("keys typed into the filter opened a dialog")
+	}
+	if !strings.Contains(screen(m), "/ q?:") {
+		t.Errorf("the typed text should be in the field:\n%s", screen(m))
+	}
+}
+
+func TestConnectionLossShowsInTheStatusBar(t *testing.T) {
+	m := start(t, 120, 30)
+	send(t, m, ui.VMEventMsg{Event: vm.Event{Kind: vm.EventConnLost, Detail: "libvirtd closed the connection"}})
+	if s := screen(m); !strings.Contains(s, "reconnecting: libvirtd closed the connection") {
+		t.Errorf("status bar should say the connection is being re-established:\n%s", s)
+	}
+	send(t, m, ui.VMEventMsg{Event: vm.Event{Kind: vm.EventReconnected}})
+	if s := screen(m); strings.Contains(s, "reconnecting") || !strings.Contains(s, "reconnected to libvirt") {
+		t.Errorf("status bar should say it is back:\n%s", s)
+	}
+}
+
+func TestFooterErrorLastsUntilTheNextKey(t *testing.T) {
+	m := start(t, 120, 30)
+	send(t, m, ui.ErrorMsg{Err: &vm.Error{Op: "start", Target: "web-01", Kind: vm.ErrDenied}})
+	s := screen(m)
+	if !strings.Contains(s, "Error: start web-01: permission denied") || !strings.Contains(s, "operators group") {
+		t.Errorf("the footer should show the error and its fix:\n%s", s)
+	}
+	press(t, m, "down")
+	if strings.Contains(screen(m), "Error:") {
+		t.Error("the error should clear on the next key")
+	}
+}
+
+func TestLinuxConsoleUsesOnlyASCIIChrome(t *testing.T) {
+	m := New(Options{
+		Connect: func(ctx context.Context) (vm.Hypervisor, error) { return demo.Open(ctx) },
+		Where:   demo.Label, User: "operator", Term: "linux",
+	})
+	m.Common().Tick = uitest.NoTick
+	send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	uitest.Drain(t, update(m), m.Init())
+	t.Cleanup(func() { m.Hypervisor().Close() })
+	press(t, m, "1")
+	for _, r := range screen(m) {
+		if r > 0x7e {
+			t.Fatalf("TERM=linux frame holds %q, which the console font may lack:\n%s", r, screen(m))
+		}
+	}
+}

@@ -1,0 +1,162 @@
+// Package uitest drives screens and the app in tests: over the real demo
+// host, without timers, rendered as plain text for golden files.
+package uitest
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/demo"
+)
+
+// Demo opens a private demo host for the test.
+func Demo(t testing.TB) vm.Hypervisor {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hv, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatalf("opening the demo host: %v", err)
+	}
+	t.Cleanup(func() { hv.Close() })
+	return hv
+}
+
+// Common returns a Common for a w×h screen area with no timers: ticks are
+// dropped, so tests decide when time passes by sending messages.
+func Common(hv vm.Hypervisor, w, h int) *ui.Common {
+	c := ui.NewCommon(hv, "operator", "xterm-256color")
+	c.Width, c.Height = w, h
+	c.Tick = NoTick
+	c.Now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+	return c
+}
+
+// NoTick is a Common.Tick that never fires.
+func NoTick(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+
+// Drain runs cmd and every command the resulting messages produce, handing
+// each message to update, until nothing is left to do. Commands still
+// blocked after a quiet spell (such as waiting for the next hypervisor
+// event) are abandoned.
+func Drain(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
+	t.Helper()
+	msgs := make(chan tea.Msg, 64)
+	var pending sync.WaitGroup
+	var count int64
+	var mu sync.Mutex
+	start := func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		mu.Lock()
+		count++
+		mu.Unlock()
+		pending.Add(1)
+		go func() {
+			defer pending.Done()
+			defer func() { mu.Lock(); count--; mu.Unlock() }()
+			msgs <- c()
+		}()
+	}
+	start(cmd)
+	deadline := time.After(20 * time.Second)
+	for {
+		mu.Lock()
+		idle := count == 0 && len(msgs) == 0
+		mu.Unlock()
+		if idle {
+			return
+		}
+		select {
+		case msg := <-msgs:
+			for _, c := range expand(msg) {
+				start(c)
+			}
+			if msg != nil && !isBatch(msg) {
+				start(update(msg))
+			}
+		case <-time.After(300 * time.Millisecond):
+			return // what still runs is waiting on something that will not come in a test
+		case <-deadline:
+			t.Fatal("commands kept producing messages for 20 s")
+		}
+	}
+}
+
+func isBatch(msg tea.Msg) bool {
+	_, ok := msg.(tea.BatchMsg)
+	return ok
+}
+
+// expand returns the commands of a batch.
+func expand(msg tea.Msg) []tea.Cmd {
+	if b, ok := msg.(tea.BatchMsg); ok {
+		return b
+	}
+	// tea.Sequence produces an unexported slice of commands: run them too.
+	v := reflect.ValueOf(msg)
+	if v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		cmds := make([]tea.Cmd, v.Len())
+		for i := range cmds {
+			cmds[i] = v.Index(i).Interface().(tea.Cmd)
+		}
+		return cmds
+	}
+	return nil
+}
+
+// Key makes a key press from its name as key.Matches sees it: "enter",
+// "esc", "up", "ctrl+c", "space", or a printable character.
+func Key(name string) tea.KeyPressMsg {
+	named := map[string]rune{
+		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "up": tea.KeyUp, "down": tea.KeyDown,
+		"left": tea.KeyLeft, "right": tea.KeyRight, "tab": tea.KeyTab, "backspace": tea.KeyBackspace,
+		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"space": tea.KeySpace,
+	}
+	if r, ok := named[name]; ok {
+		return tea.KeyPressMsg{Code: r}
+	}
+	if rest, ok := strings.CutPrefix(name, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(rest)[0], Mod: tea.ModCtrl}
+	}
+	r := []rune(name)[0]
+	return tea.KeyPressMsg{Code: r, Text: name}
+}
+
+// Type turns text into key presses, one per character.
+func Type(text string) []tea.Msg {
+	var out []tea.Msg
+	for _, r := range text {
+		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return out
+}
+
+// Plain strips styling, leaving what a colourless terminal shows, with
+// trailing spaces removed so golden files stay readable.
+func Plain(s string) string {
+	lines := strings.Split(ansi.Strip(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// Hostname returns this machine's name, which the test driver reports as
+// the host's: goldens replace it.
+func Hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
