@@ -53,7 +53,7 @@ func Fix(err error) string {
 	case errors.Is(err, ErrNotFound):
 		return "check the name with 'hv vm list'"
 	case errors.Is(err, ErrDenied):
-		return "your access is read-only: ask an administrator to add you to the operators group"
+		return "ask an administrator to add you to the operators group"
 	case errors.Is(err, ErrInvalidState):
 		return "check the VM's state with 'hv vm list' and try again"
 	case errors.Is(err, ErrConnLost):
