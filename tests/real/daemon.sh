@@ -24,6 +24,8 @@ OPERATOR_GROUP=hvoperators
 OPERATOR=hvop
 OUTSIDER=hvout
 
+# Not libvirt-daemon-system (systemd units, default network). polkitd still pulls in the systemd
+# package through its dependencies; harmless, it does not become PID 1.
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
           dbus polkitd)
 
@@ -32,6 +34,9 @@ RULES_SRC="$HERE/50-hyper-nixos.rules"
 RULES_DST=/etc/polkit-1/rules.d/50-hyper-nixos.rules
 ACTIONS_SRC="$HERE/org.libvirt.unix.policy"
 ACTIONS_DST=/usr/share/polkit-1/actions/org.libvirt.unix.policy
+QEMU_CONF_SRC="$HERE/qemu.conf"
+QEMU_CONF_DST=/etc/libvirt/qemu.conf   # libvirtd's system instance reads it from here only
+QEMU_CONF_MARK="# hyper-nixos tests/real"
 
 STATE_DIR=/run/hv-test
 PIDS_FILE="$STATE_DIR/pids"
@@ -93,6 +98,29 @@ find_running() {        # PIDs of running processes whose comm is exactly $1
     return 0
 }
 
+# System-wide instances only. Unprivileged users get their own session libvirtd and virtlogd
+# (e.g. after `virsh -c qemu:///session`, idle exit after 120 s) and session D-Bus daemons: same
+# names, never ours. The system bus runs as messagebus and polkitd as polkitd.
+find_system() {
+    local pid uid
+    for pid in $(find_running "$1"); do
+        case $1 in
+            dbus-daemon) [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *--system* ]] || continue ;;
+            polkitd)     ;;
+            *)           uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+                         [[ $uid == 0 ]] || continue ;;
+        esac
+        printf '%s\n' "$pid"
+    done
+    return 0
+}
+
+first_system() {        # the first of find_system (no `| head`: with pipefail, SIGPIPE fails)
+    local pids
+    pids=$(find_system "$1")
+    printf '%s' "${pids%%$'\n'*}"
+}
+
 pidfile_pid() {         # pidfile_pid FILE COMM: the PID in FILE if that process runs as COMM
     local pid
     pid=$(cat "$1" 2>/dev/null) || return 0
@@ -146,7 +174,7 @@ stop_recorded() {
     pid=$(record_get "$name")
     if [[ -z $pid ]]; then
         record_drop "$name"
-        others=$(find_running "$name" | tr '\n' ' ')
+        others=$(find_system "$name" | tr '\n' ' ')
         if [[ -n $others ]]; then
             log "$name: running as pid ${others% } but not started by daemon.sh; left alone"
         else
@@ -163,6 +191,18 @@ stop_recorded() {
             die "$name (pid $pid) survives SIGKILL; look at /proc/$pid/status"
     fi
     record_drop "$name"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+install_file() {        # install_file SRC DST: copy (0644 root) unless identical
+    [[ -r $1 ]] || die "$1 is missing; it belongs next to daemon.sh"
+    if cmp -s "$1" "$2"; then
+        return 0
+    fi
+    install -m 0644 -o root -g root "$1" "$2"
+    log "installed $2"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -186,9 +226,9 @@ install_packages() {
         log "packages: already installed"
         return 0
     fi
-    log "packages: missing ${missing[*]}; installing ${PACKAGES[*]} (takes 15-20 s)"
-    # Without an init system, maintainer scripts could start dbus themselves; that daemon would
-    # then not be ours. A temporary policy-rc.d (exit 101 = "do not start") stops that.
+    log "packages: missing ${missing[*]}; installing ${PACKAGES[*]} (10-20 s)"
+    # Without an init system, maintainer scripts would start dbus through invoke-rc.d (a daemon
+    # that is then not ours). A temporary policy-rc.d (exit 101 = "do not start") stops that.
     local made_policy=
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -196,17 +236,22 @@ install_packages() {
         made_policy=1
         trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
-    local ok=1
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || ok=
-    if [[ -n $ok ]]; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${PACKAGES[@]}" || ok=
-    fi
+    local ok=1 t0 apt_log="$LOG_DIR/apt.log"
+    t0=$(now_us)
+    {
+        DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+    } >>"$apt_log" 2>&1 || ok=
     if [[ -n $made_policy ]]; then
         rm -f /usr/sbin/policy-rc.d
         trap - EXIT
     fi
-    [[ -n $ok ]] || die "apt-get could not install ${PACKAGES[*]}; check the apt sources and network, then rerun"
+    if [[ -z $ok ]]; then
+        tail -n 30 "$apt_log" >&2
+        die "apt-get could not install ${PACKAGES[*]} (last lines above, all in $apt_log); \
+check the apt sources and the network, then rerun"
+    fi
+    log "packages: installed in $(since "$t0") (apt output in $apt_log)"
     for f in "${REQUIRED_FILES[@]}"; do
         [[ -x $f ]] || die "$f is still missing after installing ${PACKAGES[*]}"
     done
@@ -227,7 +272,22 @@ prepare_libvirt() {
         usermod -aG kvm libvirt-qemu
     fi
     install -d -m 0755 /var/log/libvirt /var/lib/libvirt /var/cache/libvirt /run/libvirt "$LOG_DIR"
-    log "libvirt: user libvirt-qemu and directories ready"
+    install_qemu_conf
+    log "libvirt: user libvirt-qemu, directories and qemu.conf ready"
+}
+
+# QEMU runs as root (tests/real/qemu.conf says why). A qemu.conf someone else wrote is kept.
+install_qemu_conf() {
+    install -d -m 0755 "$(dirname "$QEMU_CONF_DST")"
+    cmp -s "$QEMU_CONF_SRC" "$QEMU_CONF_DST" && return 0
+    if [[ -e $QEMU_CONF_DST && $(head -n1 "$QEMU_CONF_DST") != "$QEMU_CONF_MARK"* ]]; then
+        log "libvirt: WARNING: $QEMU_CONF_DST was not written by daemon.sh; kept as it is \
+(if every 'virsh define' takes ~40 s, see $QEMU_CONF_SRC)"
+        return 0
+    fi
+    install_file "$QEMU_CONF_SRC" "$QEMU_CONF_DST"
+    [[ -z $(libvirtd_pid) ]] ||
+        log "libvirt: qemu.conf changed while libvirtd runs; it applies after: $SELF restart-libvirtd"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -258,15 +318,6 @@ ensure_users() {
 
 # ---------------------------------------------------------------------------------------------
 # Step 4: polkit action definitions and our rule
-
-install_file() {        # install_file SRC DST: copy (0644 root) unless identical
-    [[ -r $1 ]] || die "$1 is missing; it belongs next to daemon.sh"
-    if cmp -s "$1" "$2"; then
-        return 0
-    fi
-    install -m 0644 -o root -g root "$1" "$2"
-    log "polkit: installed $2"
-}
 
 install_polkit_files() {
     install -d -m 0755 "$(dirname "$ACTIONS_DST")"
@@ -356,7 +407,7 @@ start_virtlogd() {
         return 0
     fi
     pid=$(pidfile_pid /run/virtlogd.pid virtlogd)
-    [[ -n $pid ]] || pid=$(find_running virtlogd | head -n1)
+    [[ -n $pid ]] || pid=$(first_system virtlogd)
     if [[ -n $pid ]]; then
         log "virtlogd: already running (pid $pid, not started by daemon.sh); using it"
         return 0
@@ -371,10 +422,16 @@ start_virtlogd() {
     log "virtlogd: started (pid $pid)"
 }
 
+first_cpu() {           # the first CPU this script may run on ("0-1" -> 0, "2,5" -> 2)
+    local list
+    list=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
+    printf '%s' "${list%%[,-]*}"
+}
+
 libvirtd_pid() {        # the running libvirtd, ours or not
     local pid
     pid=$(pidfile_pid /run/libvirtd.pid libvirtd)
-    [[ -n $pid ]] || pid=$(find_running libvirtd | head -n1)
+    [[ -n $pid ]] || pid=$(first_system libvirtd)
     printf '%s' "$pid"
 }
 
@@ -393,8 +450,15 @@ start_libvirtd() {
     fi
     bus_answers || die "the D-Bus system bus is down; libvirtd needs it for polkit (run: $SELF up)"
     [[ -r $LIBVIRTD_CONF ]] || die "$LIBVIRTD_CONF is missing; it belongs next to daemon.sh"
+    # Pin libvirtd (not its guests: libvirt gives each QEMU all host CPUs) to one CPU. On VMs
+    # whose vCPUs report different CPUID data (measured here: APIC ids), libvirt 9.0 otherwise
+    # sees "host cpuid changed" whenever it starts on another CPU than last time, and re-probes
+    # QEMU: ~7.5 s instead of ~0.1 s on every other start.
+    local pin=() cpu
+    cpu=$(first_cpu)
+    [[ -n $cpu ]] && command -v taskset >/dev/null && pin=(taskset -c "$cpu")
     # -d returns only once the daemon has initialised, with its exit status.
-    if ! libvirtd -d -f "$LIBVIRTD_CONF" </dev/null >>"$LOG_DIR/libvirtd.log" 2>&1 9>&-; then
+    if ! "${pin[@]}" libvirtd -d -f "$LIBVIRTD_CONF" </dev/null >>"$LOG_DIR/libvirtd.log" 2>&1 9>&-; then
         tail -n 20 "$LIBVIRTD_LOG" "$LOG_DIR/libvirtd.log" >&2 2>/dev/null || true
         die "libvirtd -d -f $LIBVIRTD_CONF failed; the log lines above say why"
     fi
@@ -431,6 +495,7 @@ cmd_up() {
     t0=$(now_us)
     need_root up
     take_lock
+    install -d -m 0755 "$LOG_DIR"
     install_packages
     prepare_libvirt
     ensure_users
@@ -475,7 +540,7 @@ cmd_stop_libvirtd() {
 cmd_start_libvirtd() {
     need_root start-libvirtd
     take_lock
-    [[ -n $(pidfile_pid /run/virtlogd.pid virtlogd)$(find_running virtlogd) ]] ||
+    [[ -n $(pidfile_pid /run/virtlogd.pid virtlogd)$(find_system virtlogd) ]] ||
         die "virtlogd is not running; run: $SELF up"
     start_libvirtd
     wait_ready
@@ -503,13 +568,13 @@ cmd_status() {
     need_root status
     local ok=0 pid sock
     pid=$(pidfile_pid /run/dbus/pid dbus-daemon)
-    [[ -n $pid ]] || pid=$(find_running dbus-daemon | head -n1)
+    [[ -n $pid ]] || pid=$(first_system dbus-daemon)
     status_line dbus-daemon "$pid"; [[ -n $pid ]] || ok=3
     pid=""; bus_answers && pid=$(bus_name_pid org.freedesktop.PolicyKit1)
-    [[ -n $pid ]] || pid=$(find_running polkitd | head -n1)
+    [[ -n $pid ]] || pid=$(first_system polkitd)
     status_line polkitd "$pid"; [[ -n $pid ]] || ok=3
     pid=$(pidfile_pid /run/virtlogd.pid virtlogd)
-    [[ -n $pid ]] || pid=$(find_running virtlogd | head -n1)
+    [[ -n $pid ]] || pid=$(first_system virtlogd)
     status_line virtlogd "$pid"; [[ -n $pid ]] || ok=3
     pid=$(libvirtd_pid)
     status_line libvirtd "$pid"; [[ -n $pid ]] || ok=3
@@ -563,30 +628,44 @@ as_user() {             # as_user USER|root ARGS...: virsh as that user, no sudo
     fi
 }
 
-smoke_cleanup() {       # best effort, as root
-    virsh -q -c "$URI" destroy "$1" >/dev/null 2>&1 || true
-    virsh -q -c "$URI" undefine "$1" >/dev/null 2>&1 || true
+SMOKE_NAMES=(hv-smoke-root "hv-smoke-$OPERATOR" hv-smoke-ro)
+SMOKE_XML=""
+
+smoke_cleanup() {       # on any exit of `check`: no test domain or temp file stays behind
+    local name
+    for name in "${SMOKE_NAMES[@]}"; do
+        virsh -q -c "$URI" destroy "$name" >/dev/null 2>&1 || true
+        virsh -q -c "$URI" undefine "$name" >/dev/null 2>&1 || true
+    done
+    [[ -z $SMOKE_XML ]] || rm -f "$SMOKE_XML"
 }
 
-cpu_time() { as_user "$1" -c "$URI" domstats --cpu-total "$2" | awk -F= '/cpu.time=/{print $2}'; }
+smoke_define() {        # smoke_define USER NAME: define the tiny guest as USER
+    SMOKE_XML=$(mktemp /tmp/hv-smoke.XXXXXX.xml)
+    smoke_xml "$2" >"$SMOKE_XML"
+    chmod 0644 "$SMOKE_XML"             # readable by the operator's virsh
+    as_user "$1" -c "$URI" define "$SMOKE_XML" >/dev/null || die "$1: define $2 failed"
+    rm -f "$SMOKE_XML"
+}
+
+cpu_time() { as_user "$1" -c "$URI" domstats --cpu-total "$2" | awk -F= '/cpu.time=/ {print $2}' || true; }
 
 smoke_lifecycle() {     # smoke_lifecycle USER: define .. undefine, failing loudly
-    local who=$1 name="hv-smoke-$1" xml c1 c2 state
-    xml=$(mktemp /tmp/hv-smoke.XXXXXX.xml)
-    smoke_xml "$name" >"$xml"
-    chmod 0644 "$xml"
-    smoke_cleanup "$name"
-    as_user "$who" -c "$URI" define "$xml" >/dev/null || die "$who: define failed"
-    rm -f "$xml"
+    local who=$1 name="hv-smoke-$1" c1 c2 state
+    smoke_define "$who" "$name"
     as_user "$who" -c "$URI" start "$name" >/dev/null || die "$who: start failed"
+    # A guest without an OS soon idles in the BIOS: give cpu.time up to 5 s to move.
     c1=$(cpu_time "$who" "$name")
-    sleep 1
-    c2=$(cpu_time "$who" "$name")
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        sleep 0.5
+        c2=$(cpu_time "$who" "$name")
+        [[ -n $c1 && -n $c2 && $c2 -gt $c1 ]] && break
+    done
     [[ -n $c1 && -n $c2 && $c2 -gt $c1 ]] || die "$who: cpu.time does not grow ($c1 -> $c2)"
     [[ $(as_user "$who" -c "$URI" domstats "$name") == *net.0.rx.bytes=* ]] ||
         die "$who: domstats has no net counters"
     as_user "$who" -c "$URI" suspend "$name" >/dev/null || die "$who: suspend failed"
-    state=$(as_user "$who" -c "$URI" domstate "$name")
+    state=$(as_user "$who" -c "$URI" domstate "$name") || die "$who: domstate failed"
     [[ $state == paused ]] || die "$who: state after suspend is '$state'"
     as_user "$who" -c "$URI" resume "$name" >/dev/null || die "$who: resume failed"
     as_user "$who" -c "$URI" destroy "$name" >/dev/null || die "$who: destroy failed"
@@ -595,33 +674,29 @@ smoke_lifecycle() {     # smoke_lifecycle USER: define .. undefine, failing loud
         "$who" "$c1" "$c2"
 }
 
+last_error() { grep error <<<"$1" | tail -n1 || true; }
+
 smoke_outsider() {
-    local name=hv-smoke-ro xml out
-    xml=$(mktemp /tmp/hv-smoke.XXXXXX.xml)
-    smoke_xml "$name" >"$xml"
-    smoke_cleanup "$name"
-    virsh -q -c "$URI" define "$xml" >/dev/null || die "root: define $name failed"
-    rm -f "$xml"
+    local name=hv-smoke-ro out
+    smoke_define root "$name"
     if out=$(as_user "$OUTSIDER" -c "$URI" list --all 2>&1); then
-        smoke_cleanup "$name"
         die "$OUTSIDER got a read-write connection; polkit should have refused it"
     fi
-    printf 'hv-test: check: %-6s read-write refused: %s\n' "$OUTSIDER" "$(grep -m1 error <<<"$out")"
-    out=$(as_user "$OUTSIDER" -r -c "$URI" list --all 2>&1) ||
-        { smoke_cleanup "$name"; die "$OUTSIDER: read-only list failed: $out"; }
-    grep -q "$name" <<<"$out" || { smoke_cleanup "$name"; die "$OUTSIDER: read-only list misses $name"; }
+    printf 'hv-test: check: %-6s read-write refused: %s\n' "$OUTSIDER" "$(last_error "$out")"
+    out=$(as_user "$OUTSIDER" -r -c "$URI" list --all 2>&1) || die "$OUTSIDER: read-only list failed: $out"
+    [[ $out == *"$name"* ]] || die "$OUTSIDER: read-only list misses $name"
     printf 'hv-test: check: %-6s read-only list ok\n' "$OUTSIDER"
     if out=$(as_user "$OUTSIDER" -r -c "$URI" start "$name" 2>&1); then
-        smoke_cleanup "$name"
         die "$OUTSIDER started a domain over a read-only connection"
     fi
-    printf 'hv-test: check: %-6s start over read-only refused: %s\n' "$OUTSIDER" "$(grep -m1 error <<<"$out")"
-    smoke_cleanup "$name"
+    printf 'hv-test: check: %-6s start over read-only refused: %s\n' "$OUTSIDER" "$(last_error "$out")"
 }
 
 cmd_check() {
     need_root check
     virsh_answers || die "libvirtd does not answer on $URI; run: $SELF up"
+    trap smoke_cleanup EXIT
+    smoke_cleanup                       # leftovers of an interrupted run
     smoke_lifecycle root
     smoke_lifecycle "$OPERATOR"
     smoke_outsider

@@ -125,7 +125,9 @@ func (b *Backend) attach(c *lv.Connect, access vm.Access) error {
 	if reboot, err := c.DomainEventRebootRegister(nil, b.onReboot); err == nil {
 		ids = append(ids, reboot)
 	}
-	if err := c.RegisterCloseCallback(b.onClose); err != nil {
+	// The callback gets a fresh wrapper of the connection, never equal to
+	// ours: close over c so lost() can tell which connection died.
+	if err := c.RegisterCloseCallback(func(_ *lv.Connect, reason lv.ConnectCloseReason) { b.onClose(c, reason) }); err != nil {
 		detach(c, ids)
 		return err
 	}

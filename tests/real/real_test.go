@@ -1,0 +1,193 @@
+// Package real runs hv's libvirt backend against a real libvirtd + QEMU
+// (software emulation), as root, as a non-root operator whose rights come
+// from a polkit rule, and as an outsider who gets read-only access.
+// tests/real/daemon.sh brings the daemon up; `./tests/run` does it all.
+package real
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/vmtest"
+)
+
+// env is the real tier's setting, from `tests/real/daemon.sh env`.
+type env struct {
+	uri, operator, outsider, daemon string
+}
+
+func realEnv(t *testing.T) env {
+	t.Helper()
+	e := env{os.Getenv("HV_REAL_URI"), os.Getenv("HV_REAL_OPERATOR"), os.Getenv("HV_REAL_OUTSIDER"), os.Getenv("HV_REAL_DAEMON")}
+	if e.uri == "" {
+		if os.Getenv("HV_REQUIRE_REAL") != "" {
+			t.Fatal("HV_REQUIRE_REAL is set but HV_REAL_URI is not: run the tests with ./tests/run, which starts libvirtd")
+		}
+		t.Skip("no real libvirtd: run ./tests/run (it starts one) to include this tier")
+	}
+	return e
+}
+
+func open(t *testing.T, uri string) *libvirt.Backend {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := libvirt.Open(ctx, uri)
+	if err != nil {
+		t.Fatalf("Open(%s) as uid %d: %v", uri, os.Getuid(), err)
+	}
+	return b
+}
+
+// TestContract runs the backend contract as whoever runs the test: root in
+// the suite itself, the operator when TestContractAsOperator re-runs it.
+func TestContract(t *testing.T) {
+	e := realEnv(t)
+	vmtest.Run(t, vmtest.Contract{
+		Open: func(t *testing.T) vm.Hypervisor {
+			b := open(t, e.uri)
+			if b.Access() != vm.ReadWrite {
+				t.Fatalf("uid %d got %v access, want read-write", os.Getuid(), b.Access())
+			}
+			return b
+		},
+		RealStats: true,
+		Timeout:   60 * time.Second,
+	})
+}
+
+// TestContractAsOperator runs the contract as the operator: no root, no
+// sudo, access granted only by the polkit rule for the operators group.
+func TestContractAsOperator(t *testing.T) {
+	e := realEnv(t)
+	if os.Getuid() != 0 {
+		t.Skip("already running unprivileged: TestContract covers it")
+	}
+	out, err := runAs(t, e.operator, "^TestContract$", nil)
+	t.Logf("as %s:\n%s", e.operator, out)
+	if err != nil {
+		t.Fatalf("the contract failed as the operator %s: %v", e.operator, err)
+	}
+}
+
+// TestOutsiderGetsReadOnly: a user outside the operators group may look but
+// not touch, and every refusal says permission denied.
+func TestOutsiderGetsReadOnly(t *testing.T) {
+	e := realEnv(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to switch to the outsider")
+	}
+	root := open(t, e.uri)
+	defer root.Close()
+	ctx := context.Background()
+	name := fmt.Sprintf("hvtest-ro-%08x", rand.Uint32())
+	if _, err := root.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64}); err != nil {
+		t.Fatal(err)
+	}
+	defer root.Undefine(ctx, name)
+	out, err := runAs(t, e.outsider, "^TestReadOnlyRefusals$", []string{"HV_REAL_RO_VM=" + name})
+	t.Logf("as %s:\n%s", e.outsider, out)
+	if err != nil {
+		t.Fatalf("read-only checks failed as the outsider %s: %v", e.outsider, err)
+	}
+}
+
+// TestReadOnlyRefusals is run by TestOutsiderGetsReadOnly as the outsider.
+func TestReadOnlyRefusals(t *testing.T) {
+	e := realEnv(t)
+	name := os.Getenv("HV_REAL_RO_VM")
+	if name == "" {
+		t.Skip("run by TestOutsiderGetsReadOnly as the outsider")
+	}
+	b := open(t, e.uri)
+	defer b.Close()
+	if b.Access() != vm.ReadOnly {
+		t.Fatalf("the outsider got %v access, want read-only", b.Access())
+	}
+	ctx := context.Background()
+	if _, err := b.Lookup(ctx, name); err != nil {
+		t.Fatalf("read-only access should still see VMs: %v", err)
+	}
+	refused := map[string]error{
+		"start":    b.Start(ctx, name),
+		"undefine": b.Undefine(ctx, name),
+		"define":   second(b.Define(ctx, vm.Spec{Name: name + "-x", VCPUs: 1, MemoryMiB: 64})),
+	}
+	for op, err := range refused {
+		if !errors.Is(err, vm.ErrDenied) {
+			t.Errorf("%s as the outsider: got %v, want permission denied", op, err)
+		} else if vm.Fix(err) == "" {
+			t.Errorf("%s: the refusal names no fix", op)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// runAs re-runs this test binary as another user with -test.run pattern.
+func runAs(t *testing.T, username, pattern string, extraEnv []string) (string, error) {
+	t.Helper()
+	u, err := user.Lookup(username)
+	if err != nil {
+		t.Fatalf("user %s: %v (tests/real/daemon.sh up creates it)", username, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	groups, _ := u.GroupIds()
+	var gids []uint32
+	for _, g := range groups {
+		n, _ := strconv.Atoi(g)
+		gids = append(gids, uint32(n))
+	}
+	// The test binary sits in a private build directory: copy it where the
+	// user can run it.
+	dir, err := os.MkdirTemp("", "hv-real-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "real.test")
+	if err := copyFile(os.Args[0], bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run", pattern, "-test.v", "-test.count=1")
+	cmd.Dir = dir
+	cmd.Env = append([]string{
+		"HOME=" + u.HomeDir, "USER=" + username, "LOGNAME=" + username, "PATH=/usr/bin:/bin",
+		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REQUIRE_REAL=1",
+	}, extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gids}}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
