@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/hyper-nixos/hv/vm"
 )
 
 // writeJSON prints v as indented JSON. Beyond what encoding/json escapes, it
-// escapes DEL and the C1 controls, so that piping hostile names to a
-// terminal stays harmless too.
+// escapes DEL, the C1 controls and invisible or direction-changing format
+// characters, so that piping hostile names to a terminal stays harmless.
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -22,23 +25,31 @@ func writeJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, escapeC1(buf.String()))
+	_, err := io.WriteString(w, escapeUnsafe(buf.String()))
 	return err
 }
 
-func escapeC1(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r == 0x7f || r >= 0x80 && r < 0xa0 }) {
+func unsafeRune(r rune) bool {
+	return r == 0x7f || r >= 0x80 && r < 0xa0 || unicode.Is(unicode.Cf, r)
+}
+
+// escapeUnsafe writes unsafe runes as JSON \u escapes. encoding/json has
+// already escaped the other controls, and these only occur inside strings.
+func escapeUnsafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r == 0x7f || r >= 0x80 && r < 0xa0 {
-			b.WriteString(`\u00`)
-			b.WriteByte("0123456789abcdef"[r>>4])
-			b.WriteByte("0123456789abcdef"[r&0xf])
+		if !unsafeRune(r) {
+			b.WriteRune(r)
 			continue
 		}
-		b.WriteRune(r)
+		if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		} else {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
 	}
 	return b.String()
 }

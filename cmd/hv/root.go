@@ -95,7 +95,12 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the built-in demo host (libvirt's test driver) instead of a real one")
 	root.PersistentFlags().StringVarP(&g.connect, "connect", "c", "", "libvirt connection URI, e.g. qemu:///system")
-	root.MarkFlagsMutuallyExclusive("demo", "connect")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.demo && g.connect != "" {
+			return usageError{errors.New("--demo and --connect cannot be used together")}
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVMCmd(g), newVersionCmd())
 	return root

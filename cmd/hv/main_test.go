@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// hv runs the CLI in-process and returns its exit code and output.
+func hv(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("LIBVIRT_DEFAULT_URI", "")
+	t.Setenv("HV_HOST_FILE", filepath.Join(t.TempDir(), "none.toml"))
+	var out, errOut bytes.Buffer
+	code := runWith(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestVMListOnTheDemoHost(t *testing.T) {
+	code, out, errOut := hv(t, "vm", "list", "--demo")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 15 || !strings.HasPrefix(lines[0], "NAME") {
+		t.Fatalf("want a header and 14 VMs, got:\n%s", out)
+	}
+	if !strings.Contains(out, "db-primary   running   16     64G     yes") {
+		t.Errorf("db-primary's row is wrong:\n%s", out)
+	}
+}
+
+func TestVMListJSONIsDocumentedShape(t *testing.T) {
+	code, out, _ := hv(t, "vm", "list", "--demo", "--json", "--filter", "state:running autostart:yes k8s")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var vms []map[string]any
+	if err := json.Unmarshal([]byte(out), &vms); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(vms) != 2 {
+		t.Fatalf("want k8s-node-1 and -2 (running, autostart), got %d: %s", len(vms), out)
+	}
+	for _, field := range []string{"name", "uuid", "state", "vcpus", "memory_kib", "autostart", "persistent"} {
+		if _, ok := vms[0][field]; !ok {
+			t.Errorf("JSON lacks the documented field %q: %v", field, vms[0])
+		}
+	}
+	if vms[0]["name"] != "k8s-node-1" || vms[0]["state"] != "running" || vms[0]["vcpus"] != 4.0 {
+		t.Errorf("unexpected first VM: %v", vms[0])
+	}
+}
+
+func TestExitCodesAndOneLineErrors(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"vm", "list", "--nope"}, 2, "unknown flag: --nope"},
+		{[]string{"vm", "list", "--demo", "--filter", "state:sleepy"}, 2, "unknown state"},
+		{[]string{"vm", "list", "extra"}, 2, "unknown command"},
+		{[]string{"--demo", "--connect", "test:///default", "vm", "list"}, 2, "cannot be used together"},
+		{[]string{"vm", "list", "--connect", "qemu+unix:///system?socket=/nonexistent/sock"}, 1, "fix: start it"},
+		{[]string{"vm", "list", "--connect", "nosuchdriver:///x"}, 1, "cannot reach libvirt"},
+		{[]string{}, 2, "needs a terminal"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := hv(t, tt.args...)
+		if code != tt.code || !strings.Contains(errOut, tt.inStderr) {
+			t.Errorf("hv %v: exit %d, stderr %q; want exit %d and %q", tt.args, code, errOut, tt.code, tt.inStderr)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") != 0 || out != "" {
+			t.Errorf("hv %v: errors go to stderr in one line; stdout %q stderr %q", tt.args, out, errOut)
+		}
+	}
+}
+
+// hostileHost writes a test-driver host whose VM names carry what libvirt's
+// XML lets through: C1 CSI and OSC introducers, a tab, a direction override.
+func hostileHost(t *testing.T) string {
+	t.Helper()
+	names := []string{"evil&#x9b;2J&#x9b;31mred", "title&#x9d;0;pwned&#x9c;", "tab&#9;name", "rtl&#x202e;exe.txt"}
+	var b strings.Builder
+	b.WriteString("<node>\n")
+	for _, n := range names {
+		b.WriteString("<domain type='test'><name>" + n + "</name><memory>65536</memory><os><type>hvm</type></os></domain>\n")
+	}
+	b.WriteString("</node>\n")
+	path := filepath.Join(t.TempDir(), "hostile.xml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "test://" + path
+}
+
+func TestHostileNamesPrintAsHarmlessText(t *testing.T) {
+	uri := hostileHost(t)
+	for _, args := range [][]string{{"vm", "list", "--connect", uri}, {"vm", "list", "--json", "--connect", uri}} {
+		code, out, errOut := hv(t, args...)
+		if code != 0 {
+			t.Fatalf("hv %v: exit %d: %s", args, code, errOut)
+		}
+		for _, r := range out {
+			if r < 0x20 && r != '\n' || r >= 0x7f && r < 0xa0 || r == 0x202e {
+				t.Errorf("hv %v prints %U from a VM name:\n%q", args, r, out)
+			}
+		}
+		for _, want := range []string{`evil\u009b2J\u009b31mred`, `title\u009d0;pwned\u009c`, `rtl\u202eexe.txt`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("hv %v lacks the escaped name %s:\n%s", args, want, out)
+			}
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := hv(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "hv ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,145 @@
+// Package e2e drives the real hv binary in tmux, the way a person at a
+// terminal would: keys in, screen text out.
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var hvBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hv-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	hvBin = filepath.Join(dir, "hv")
+	build := exec.Command("go", "build", "-o", hvBin, "github.com/hyper-nixos/hv/cmd/hv")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building hv:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// terminal is one tmux session running hv on its own tmux server.
+type terminal struct {
+	t      *testing.T
+	socket string
+}
+
+// run starts hv with args in a w×h tmux window with the given TERM.
+func run(t *testing.T, term string, w, h int, args ...string) *terminal {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is not installed (apt-get install tmux); ./tests/run installs it")
+	}
+	tm := &terminal{t: t, socket: fmt.Sprintf("hv-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	state := t.TempDir()
+	cmdline := fmt.Sprintf("env TERM=%s XDG_STATE_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
+		term, state, hvBin, strings.Join(args, " "))
+	tm.tmux("new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmdline)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func (tm *terminal) tmux(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// keys types each key: tmux key names (Enter, Escape, Down) or literal text.
+func (tm *terminal) keys(keys ...string) {
+	tm.t.Helper()
+	for _, k := range keys {
+		switch k {
+		case "Enter", "Escape", "Down", "Up", "Tab", "BSpace":
+			tm.tmux("send-keys", k)
+		default:
+			tm.tmux("send-keys", "-l", k)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tm *terminal) screen() string { return tm.tmux("capture-pane", "-p") }
+
+// waitFor waits until the screen shows text, and returns the screen.
+func (tm *terminal) waitFor(text string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := tm.screen()
+		if strings.Contains(s, text) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the screen never showed %q; it shows:\n%s", text, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDemoOnLinuxConsole is a newcomer's first minute: open the demo on a
+// bare Linux console, go to the VM list, filter it, read help, quit.
+func TestDemoOnLinuxConsole(t *testing.T) {
+	tm := run(t, "linux", 80, 24, "--demo")
+	home := tm.waitFor("Virtual machines")
+	for _, want := range []string{"Hyper-NixOS", "14 VMs", "demo host", "read-write"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home screen lacks %q:\n%s", want, home)
+		}
+	}
+	tm.keys("1")
+	list := tm.waitFor("NAME")
+	if !strings.Contains(list, "db-primary") || !strings.Contains(list, "win11-desk") {
+		t.Errorf("the VM list is incomplete:\n%s", list)
+	}
+	tm.keys("/", "state:paused", "Enter")
+	filtered := tm.waitFor("2 of 14 shown")
+	if !strings.Contains(filtered, "dev-sandbox") || !strings.Contains(filtered, "k8s-node-3") || strings.Contains(filtered, "web-01") {
+		t.Errorf("filter state:paused shows the wrong VMs:\n%s", filtered)
+	}
+	for _, r := range filtered {
+		if r > 0x7e {
+			t.Errorf("TERM=linux screen holds %q, which the console font may lack:\n%s", r, filtered)
+			break
+		}
+	}
+	tm.keys("?")
+	tm.waitFor("Keys on this screen")
+	tm.keys("Escape", "Escape") // close help, then clear the filter
+	tm.waitFor("14 VMs")
+	tm.keys("q")
+	tm.waitFor("Quit hv?")
+	tm.keys("y")
+	tm.waitFor("hv-exited-0")
+}
+
+// TestCannotReachLibvirtSaysWhyAndHowToFix: pointed at a daemon that does
+// not exist, hv says so in full screen and offers a retry.
+func TestCannotReachLibvirtSaysWhyAndHowToFix(t *testing.T) {
+	tm := run(t, "xterm-256color", 80, 24, "--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock")
+	s := tm.waitFor("Cannot reach libvirt")
+	for _, want := range []string{"not running", "How to fix it", "hv --demo", "r try again"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the error screen lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("q")
+	tm.waitFor("hv-exited-0")
+}
