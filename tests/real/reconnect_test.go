@@ -31,7 +31,7 @@ func TestReconnectAfterLibvirtdRestart(t *testing.T) {
 		if _, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64}); err != nil {
 			t.Fatalf("%s: Define: %v", what, err)
 		}
-		t.Cleanup(func() { b.Undefine(context.Background(), name) })
+		t.Cleanup(func() { undefine(t, e.uri, name) })
 		waitFor(t, b, 20*time.Second, what+": defined event", func(ev vm.Event) bool {
 			return ev.Kind == vm.EventDefined && ev.Name == name
 		})
@@ -83,5 +83,15 @@ func waitFor(t *testing.T, h vm.Hypervisor, d time.Duration, what string, ok fun
 		case <-timeout:
 			t.Fatalf("no %s within %v", what, d)
 		}
+	}
+}
+
+// undefine removes a test VM over a connection of its own: the test's
+// backend is closed by the time cleanups run.
+func undefine(t *testing.T, uri, name string) {
+	b := open(t, uri)
+	defer b.Close()
+	if err := b.Undefine(context.Background(), name); err != nil {
+		t.Errorf("removing %s: %v", name, err)
 	}
 }
