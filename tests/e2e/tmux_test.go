@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,11 @@ func run(t *testing.T, term string, w, h int, args ...string) *terminal {
 	state := t.TempDir()
 	cmdline := fmt.Sprintf("env TERM=%s XDG_STATE_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
 		term, state, hvBin, strings.Join(args, " "))
+	if strings.HasPrefix(term, "NO_COLOR=") { // "NO_COLOR=1 xterm-256color"
+		nc, t, _ := strings.Cut(term, " ")
+		cmdline = fmt.Sprintf("env %s TERM=%s XDG_STATE_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
+			nc, t, state, hvBin, strings.Join(args, " "))
+	}
 	tm.tmux("new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmdline)
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	return tm
@@ -77,6 +83,9 @@ func (tm *terminal) keys(keys ...string) {
 }
 
 func (tm *terminal) screen() string { return tm.tmux("capture-pane", "-p") }
+
+// styled is the screen with its SGR escape codes.
+func (tm *terminal) styled() string { return tm.tmux("capture-pane", "-p", "-e") }
 
 // waitFor waits until the screen shows text, and returns the screen.
 func (tm *terminal) waitFor(text string) string {
@@ -142,4 +151,47 @@ func TestCannotReachLibvirtSaysWhyAndHowToFix(t *testing.T) {
 	}
 	tm.keys("q")
 	tm.waitFor("hv-exited-0")
+}
+
+// TestNoColorMeansNoColour: with NO_COLOR set, hv draws with bold and
+// reverse video only, and the selection is still visible. The same screen
+// without NO_COLOR must have colours, or the check proves nothing.
+func TestNoColorMeansNoColour(t *testing.T) {
+	listColours := func(term string) []string {
+		tm := run(t, term, 100, 24, "--demo")
+		tm.waitFor("Virtual machines")
+		tm.keys("1")
+		tm.waitFor("NAME")
+		s := tm.styled()
+		if term != "linux" && !strings.Contains(s, "\x1b[7m") && !strings.Contains(s, ";7m") {
+			t.Errorf("the selection should be in reverse video:\n%q", s)
+		}
+		return colours(s)
+	}
+	if c := listColours("NO_COLOR=1 xterm-256color"); len(c) > 0 {
+		t.Errorf("with NO_COLOR the screen sets colours: %v", c)
+	}
+	if c := listColours("linux"); len(c) == 0 {
+		t.Error("without NO_COLOR the screen should have colours")
+	}
+}
+
+// colours returns the SGR parameters in s that set a foreground or
+// background colour (resets to the default, 39 and 49, do not count).
+func colours(s string) []string {
+	var found []string
+	for _, seq := range strings.Split(s, "\x1b[")[1:] {
+		end := strings.IndexByte(seq, 'm')
+		if end < 0 || strings.ContainsAny(seq[:end], "ABCDHJKlh?") {
+			continue
+		}
+		for _, p := range strings.Split(seq[:end], ";") {
+			n, err := strconv.Atoi(p)
+			if err == nil && (n >= 30 && n <= 38 || n >= 40 && n <= 48 || n >= 90 && n <= 97 || n >= 100 && n <= 107) {
+				found = append(found, seq[:end])
+				break
+			}
+		}
+	}
+	return found
 }
