@@ -92,3 +92,22 @@ type Host struct {
 	CPUs           int    `json:"cpus"`
 	MemoryKiB      uint64 `json:"memory_kib"`
 }
+
+// Tally counts VMs by what an operator cares about at a glance.
+type Tally struct {
+	Total, Running, Paused, Off int
+}
+
+// Add counts one VM in state s: paused and guest-suspended VMs are paused,
+// other active ones running, the rest off.
+func (t *Tally) Add(s State) {
+	t.Total++
+	switch {
+	case s == StatePaused || s == StateSuspended:
+		t.Paused++
+	case s.Active():
+		t.Running++
+	default:
+		t.Off++
+	}
+}

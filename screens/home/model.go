@@ -174,18 +174,11 @@ func (m *Model) summaryLine() string {
 	if m.host.Hostname == "" {
 		return ""
 	}
-	var running, paused, off int
+	var n vm.Tally
 	for _, s := range m.states {
-		switch {
-		case s == vm.StatePaused || s == vm.StateSuspended:
-			paused++
-		case s.Active():
-			running++
-		default:
-			off++
-		}
+		n.Add(s)
 	}
 	sep := " " + m.c.Glyphs.Sep + " "
 	return termsafe.String(m.host.Hostname) + sep +
-		fmt.Sprintf("%d VMs: %d running, %d paused, %d off", len(m.states), running, paused, off)
+		fmt.Sprintf("%d VMs: %d running, %d paused, %d off", n.Total, n.Running, n.Paused, n.Off)
 }

@@ -41,20 +41,13 @@ func (m *Model) View() string {
 
 func (m *Model) titleLine() string {
 	st := m.c.Styles
-	var running, paused, off int
+	var n vm.Tally
 	for i := range m.rows {
-		switch s := m.rows[i].vm.State; {
-		case s == vm.StatePaused || s == vm.StateSuspended:
-			paused++
-		case s.Active():
-			running++
-		default:
-			off++
-		}
+		n.Add(m.rows[i].vm.State)
 	}
 	sep := " " + m.c.Glyphs.Sep + " "
 	title := st.Title.Render(m.Title())
-	counts := fmt.Sprintf("%d VMs%s%d running%s%d paused%s%d off", len(m.rows), sep, running, sep, paused, sep, off)
+	counts := fmt.Sprintf("%d VMs%s%d running%s%d paused%s%d off", n.Total, sep, n.Running, sep, n.Paused, sep, n.Off)
 	if !m.filter.Empty() {
 		counts = fmt.Sprintf("%d of %d shown%s", len(m.visible), len(m.rows), sep) + counts
 	}
