@@ -47,6 +47,25 @@ type Hypervisor interface {
 	Pause(ctx context.Context, ref string) error
 	Resume(ctx context.Context, ref string) error
 	SetAutostart(ctx context.Context, ref string, on bool) error
+	// Save writes the running VM's memory to disk and stops it; the next
+	// Start restores it where it was (libvirt's managed save).
+	Save(ctx context.Context, ref string) error
+
+	Details(ctx context.Context, ref string) (Details, error)
+	// Addresses asks DHCP leases, then the guest agent, then the ARP table.
+	Addresses(ctx context.Context, ref string) ([]Address, error)
+
+	Snapshots(ctx context.Context, ref string) ([]Snapshot, error)
+	CreateSnapshot(ctx context.Context, ref string, spec SnapshotSpec) (Snapshot, error)
+	RevertSnapshot(ctx context.Context, ref, name string) error
+	DeleteSnapshot(ctx context.Context, ref, name string) error
+
+	// SetVCPUs and SetMemory change the definition, and the running VM
+	// when libvirt can; Applied says which happened.
+	SetVCPUs(ctx context.Context, ref string, n int) (Applied, error)
+	SetMemory(ctx context.Context, ref string, mib uint64) (Applied, error)
+
+	OpenConsole(ctx context.Context, ref string) (Console, error)
 
 	// Events delivers lifecycle and connection events until Close. The
 	// channel is never closed while the Hypervisor is open.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hyper-nixos/hv/ui/uitest"
 )
 
 // hv runs the CLI in-process and returns its exit code and output.
@@ -83,13 +85,12 @@ func TestExitCodesAndOneLineErrors(t *testing.T) {
 }
 
 // hostileHost writes a test-driver host whose VM names carry what libvirt's
-// XML lets through: C1 CSI and OSC introducers, a tab, a direction override.
+// XML lets through (see uitest.HostileNames).
 func hostileHost(t *testing.T) string {
 	t.Helper()
-	names := []string{"evil&#x9b;2J&#x9b;31mred", "title&#x9d;0;pwned&#x9c;", "tab&#9;name", "rtl&#x202e;exe.txt"}
 	var b strings.Builder
 	b.WriteString("<node>\n")
-	for _, n := range names {
+	for _, n := range uitest.HostileNames {
 		b.WriteString("<domain type='test'><name>" + n + "</name><memory>65536</memory><os><type>hvm</type></os></domain>\n")
 	}
 	b.WriteString("</node>\n")
@@ -112,7 +113,10 @@ func TestHostileNamesPrintAsHarmlessText(t *testing.T) {
 				t.Errorf("hv %v prints %U from a VM name:\n%q", args, r, out)
 			}
 		}
-		for _, want := range []string{`evil\u009b2J\u009b31mred`, `title\u009d0;pwned\u009c`, `rtl\u202eexe.txt`} {
+		for _, want := range uitest.HostileShown {
+			if args[2] == "--json" && want == `tab\x09name` {
+				want = `tab\tname` // JSON's own escape
+			}
 			if !strings.Contains(out, want) {
 				t.Errorf("hv %v lacks the escaped name %s:\n%s", args, want, out)
 			}

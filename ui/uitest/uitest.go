@@ -5,6 +5,7 @@ package uitest
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/demo"
+	"github.com/hyper-nixos/hv/vm/libvirt"
 )
 
 // Demo opens a private demo host for the test.
@@ -31,6 +33,43 @@ func Demo(t testing.TB) vm.Hypervisor {
 	t.Cleanup(func() { hv.Close() })
 	return hv
 }
+
+// Host opens libvirt's test driver on a node XML written for the test.
+func Host(t testing.TB, nodeXML string) vm.Hypervisor {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "host.xml")
+	if err := os.WriteFile(path, []byte(nodeXML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hv, err := libvirt.Open(ctx, "test://"+path)
+	if err != nil {
+		t.Fatalf("opening the test host: %v", err)
+	}
+	t.Cleanup(func() { hv.Close() })
+	return hv
+}
+
+// HostileHost is a test-driver host whose VM names carry what libvirt's
+// XML lets through: C1 CSI and OSC introducers, a tab, a direction
+// override. (XML cannot carry ESC itself.)
+func HostileHost(t testing.TB) vm.Hypervisor {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("<node>\n")
+	for _, n := range HostileNames {
+		b.WriteString("<domain type='test'><name>" + n + "</name><memory>65536</memory><os><type>hvm</type></os></domain>\n")
+	}
+	b.WriteString("</node>\n")
+	return Host(t, b.String())
+}
+
+// HostileNames are the names of HostileHost, as XML character references.
+var HostileNames = []string{"evil&#x9b;2J&#x9b;31mred", "title&#x9d;0;pwned&#x9c;", "tab&#9;name", "rtl&#x202e;exe.txt"}
+
+// HostileShown are those names as hv must show them.
+var HostileShown = []string{`evil\u009b2J\u009b31mred`, `title\u009d0;pwned\u009c`, `tab\x09name`, `rtl\u202eexe.txt`}
 
 // Common returns a Common for a w×h screen area with no timers: ticks are
 // dropped, so tests decide when time passes by sending messages.

@@ -259,9 +259,10 @@ func validSpec(s vm.Spec) error {
 	bad := func(why string) error {
 		return &vm.Error{Op: "define", Target: s.Name, Kind: vm.ErrInvalidArg, Detail: why}
 	}
+	if err := vm.ValidName("VM", s.Name); err != nil {
+		return bad(err.Error())
+	}
 	switch {
-	case s.Name == "":
-		return bad("a name is required")
 	case s.VCPUs < 1:
 		return bad("at least one vCPU is required")
 	case s.MemoryMiB < 16:

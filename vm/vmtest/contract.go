@@ -32,6 +32,10 @@ func Run(t *testing.T, c Contract) {
 	t.Run("LookupAndList", func(t *testing.T) { c.lookupAndList(t) })
 	t.Run("RefusesBadRequests", func(t *testing.T) { c.refusals(t) })
 	t.Run("Lifecycle", func(t *testing.T) { c.lifecycle(t) })
+	t.Run("Details", func(t *testing.T) { c.details(t) })
+	t.Run("Snapshots", func(t *testing.T) { c.snapshots(t) })
+	t.Run("SaveAndRestore", func(t *testing.T) { c.saveAndRestore(t) })
+	t.Run("Resize", func(t *testing.T) { c.resize(t) })
 }
 
 func (c Contract) ctx(t *testing.T) context.Context {

@@ -1,0 +1,28 @@
+package vm
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// ValidName checks a name for a VM, snapshot, network, pool or volume
+// before libvirt sees it, so the refusal can say exactly what is wrong.
+// kind names the object in the message ("VM", "snapshot").
+func ValidName(kind, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("a %s name is required", kind)
+	case len(name) > 100:
+		return fmt.Errorf("a %s name must be at most 100 bytes", kind)
+	case strings.ContainsRune(name, '/'):
+		return fmt.Errorf("a %s name cannot contain '/'", kind)
+	case strings.HasPrefix(name, "-"):
+		return fmt.Errorf("a %s name cannot start with '-'", kind)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("a %s name cannot start or end with spaces", kind)
+	case strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }):
+		return fmt.Errorf("a %s name cannot contain control or invisible characters", kind)
+	}
+	return nil
+}
