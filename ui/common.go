@@ -22,6 +22,11 @@ type Common struct {
 	HV   vm.Hypervisor
 	User string
 
+	// History holds recent statistics of every VM, fed by the app's one
+	// stats tick; Events the recent hypervisor events.
+	History *vm.History
+	Events  *vm.EventLog
+
 	// Timeout bounds every call to the hypervisor from the UI.
 	Timeout time.Duration
 	// Tick schedules a message after d. Tests replace it to drive time.
@@ -29,6 +34,13 @@ type Common struct {
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 }
+
+// StatsInterval is how often the app reads statistics; HistoryLength
+// readings make the window of the sparklines (five minutes).
+const (
+	StatsInterval = 2 * time.Second
+	HistoryLength = 150
+)
 
 // NewCommon returns a Common with production defaults.
 func NewCommon(hv vm.Hypervisor, user, term string) *Common {
@@ -38,6 +50,8 @@ func NewCommon(hv vm.Hypervisor, user, term string) *Common {
 		Glyphs:  g,
 		HV:      hv,
 		User:    user,
+		History: vm.NewHistory(HistoryLength),
+		Events:  vm.NewEventLog(500),
 		Timeout: 15 * time.Second,
 		Tick:    tea.Tick,
 		Now:     time.Now,

@@ -71,6 +71,8 @@ type (
 type (
 	// VMEventMsg carries a hypervisor event, connection events included.
 	VMEventMsg struct{ Event vm.Event }
+	// StatsMsg says Common.History has a new reading (or why it has not).
+	StatsMsg struct{ Err error }
 )
 
 // Navigate returns a command that opens screen to.

@@ -4,33 +4,53 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 type keyMap struct {
 	ui.ListKeys
-	Filter, Sort, Reverse, Refresh key.Binding
-	// While the filter field has focus.
-	Apply, Clear key.Binding
+	Details, Actions, Mark, MarkAll      key.Binding
+	Filter, Order, Reverse, Refresh      key.Binding
+	Start, Shutdown, Reboot, Pause, Save key.Binding
+	ForceOff, Delete, Autostart          key.Binding
+	Console, Snapshots                   key.Binding
+	Apply, Clear                         key.Binding // in the filter field
 }
 
 var keys = keyMap{
-	ListKeys: ui.DefaultListKeys,
-	Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-	Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
-	Reverse:  key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
-	Refresh:  key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
-	Apply:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-	Clear:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+	ListKeys:  ui.DefaultListKeys,
+	Details:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+	Actions:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "actions")),
+	Mark:      key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+	MarkAll:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
+	Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+	Order:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order by next column")),
+	Reverse:   key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse order")),
+	Refresh:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+	Start:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "start (up)")),
+	Shutdown:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "shut down")),
+	Reboot:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reboot")),
+	Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
+	Save:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "save to disk")),
+	ForceOff:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "force off")),
+	Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete")),
+	Autostart: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "autostart on/off")),
+	Console:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "serial console")),
+	Snapshots: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "snapshots")),
+	Apply:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+	Clear:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Sort, k.Reverse, k.Refresh}
+	return []key.Binding{k.Details, k.Actions, k.Mark, k.Filter, k.Order}
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Filter, k.Apply, k.Clear, k.Sort, k.Reverse, k.Refresh},
+		{k.Filter, k.Order, k.Reverse, k.Refresh, k.Mark, k.MarkAll},
+		{k.Details, k.Actions, k.Console, k.Snapshots, k.Autostart},
+		{k.Start, k.Shutdown, k.Reboot, k.Pause, k.Save, k.ForceOff, k.Delete},
 	}
 }
 
@@ -38,3 +58,26 @@ func (k keyMap) FullHelp() [][]key.Binding {
 type filterKeys struct{ keyMap }
 
 func (k filterKeys) ShortHelp() []key.Binding { return []key.Binding{k.Apply, k.Clear} }
+
+// actionKeys maps direct keys to lifecycle actions; p means resume on a
+// paused VM.
+var actionKeys = []struct {
+	binding *key.Binding
+	action  *ops.Action
+}{
+	{&keys.Start, ops.Start}, {&keys.Shutdown, ops.Shutdown}, {&keys.Reboot, ops.Reboot},
+	{&keys.Pause, ops.Pause}, {&keys.Save, ops.Save}, {&keys.ForceOff, ops.ForceOff}, {&keys.Delete, ops.Delete},
+}
+
+// keyFor returns the direct key of an action, for the action menu.
+func keyFor(a *ops.Action) string {
+	if a == ops.Resume {
+		return keys.Pause.Keys()[0]
+	}
+	for _, ak := range actionKeys {
+		if ak.action == a {
+			return ak.binding.Keys()[0]
+		}
+	}
+	return ""
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -16,19 +15,17 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
-
-// StatsInterval is how often live rates refresh.
-const StatsInterval = 2 * time.Second
 
 // row is one VM with what the screen derived from it.
 type row struct {
 	vm        vm.VM
 	name      string // sanitised for the terminal
 	nameWidth int    // its width in cells
-	sample    vm.Sample
-	hasSample bool
 	rates     vm.Rates
+	marked    bool
+	pending   string // the action in progress, e.g. "starting"
 }
 
 func (r *row) has(f vm.Fields) bool { return r.vm.State.Active() && r.rates.Has&f != 0 }
@@ -61,12 +58,6 @@ type (
 		vm   vm.VM
 		err  error
 	}
-	statsTickMsg struct{ id int }
-	statsMsg     struct {
-		id      int
-		samples []vm.Sample
-		err     error
-	}
 )
 
 var lastID atomic.Int64
@@ -96,6 +87,8 @@ type Model struct {
 	loadErr  error
 	statsErr error
 	sawStats vm.Fields // union of what stats ever reported
+
+	bulk []ops.Result // results of the bulk action under way
 }
 
 // New returns the VM list. query is an initial filter, such as
@@ -121,14 +114,21 @@ func (m *Model) Keys() ui.KeyMap {
 
 func (m *Model) Help() string {
 	return "Every VM on this host, refreshed live: states change as libvirt reports them, " +
-		"rates every " + StatsInterval.String() + ". CPU% is the share of the VM's own vCPUs in use. " +
-		"Filter: " + vm.FilterHelp + "."
+		"rates every " + ui.StatsInterval.String() + ". CPU% is the share of the VM's own vCPUs in use. " +
+		"Actions work on the marked VMs, or on the one under the cursor; x lists them all with their risk " +
+		"and why one is unavailable. Filter: " + vm.FilterHelp + "."
 }
 
 func (m *Model) Capturing() bool { return m.typing }
 
-// Esc clears an applied filter before esc means back.
+// Esc clears marks, then an applied filter, before esc means back.
 func (m *Model) Esc() bool {
+	if len(m.marked()) > 0 {
+		for i := range m.rows {
+			m.rows[i].marked = false
+		}
+		return true
+	}
 	if m.filter.Empty() && m.input.Value() == "" {
 		return false
 	}
@@ -136,9 +136,7 @@ func (m *Model) Esc() bool {
 	return true
 }
 
-func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.list(), m.tick())
-}
+func (m *Model) Init() tea.Cmd { return m.list() }
 
 func (m *Model) list() tea.Cmd {
 	hv, id := m.c.HV, m.id
@@ -160,21 +158,6 @@ func (m *Model) lookup(uuid string) tea.Cmd {
 	}
 }
 
-func (m *Model) tick() tea.Cmd {
-	id := m.id
-	return m.c.Tick(StatsInterval, func(time.Time) tea.Msg { return statsTickMsg{id: id} })
-}
-
-func (m *Model) stats() tea.Cmd {
-	hv, id := m.c.HV, m.id
-	return func() tea.Msg {
-		ctx, cancel := m.c.Context()
-		defer cancel()
-		s, err := hv.Stats(ctx)
-		return statsMsg{id: id, samples: s, err: err}
-	}
-}
-
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
@@ -191,20 +174,31 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.id == m.id {
 			m.looked(msg)
 		}
-	case statsTickMsg:
-		if msg.id == m.id {
-			return m.stats()
+	case ui.StatsMsg:
+		m.statsErr = msg.Err
+		if msg.Err == nil {
+			m.ApplyStats()
 		}
-	case statsMsg:
-		if msg.id == m.id {
-			m.statsErr = msg.err
-			if msg.err == nil {
-				m.ApplyStats(msg.samples)
-			}
-			return m.tick()
-		}
+	case tea.WindowSizeMsg:
+		m.scroll()
 	case ui.VMEventMsg:
 		return m.event(msg.Event)
+	case actionStartedMsg:
+		if msg.id == m.id {
+			m.started(msg)
+		}
+	case actionDoneMsg:
+		if msg.id == m.id {
+			return m.actionDone(msg)
+		}
+	case bulkResultMsg:
+		if msg.id == m.id {
+			return m.bulkResult(msg)
+		}
+	case shutdownCheckMsg:
+		if msg.id == m.id {
+			return m.shutdownCheck(msg.uuid)
+		}
 	}
 	return nil
 }
@@ -229,20 +223,34 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Filter):
 		m.typing = true
 		return m.input.Focus()
-	case key.Matches(msg, keys.Sort):
+	case key.Matches(msg, keys.Order):
 		m.sort = (m.sort + 1) % sortKeys
-		m.desc = m.sort != byName && m.sort != byState
-		if m.sort == byState {
-			m.desc = true
-		}
+		m.desc = m.sort != byName // numbers and states: the most first
 		m.refresh()
-		return ui.Status(ui.LevelInfo, "sorted by "+sortNames[m.sort])
+		return ui.Status(ui.LevelInfo, "ordered by "+sortNames[m.sort])
 	case key.Matches(msg, keys.Reverse):
 		m.desc = !m.desc
 		m.refresh()
 	case key.Matches(msg, keys.Refresh):
 		return m.list()
+	case key.Matches(msg, keys.Mark):
+		if len(m.visible) > 0 {
+			r := &m.rows[m.visible[m.cursor]]
+			r.marked = !r.marked
+			m.move(tea.KeyPressMsg{Code: tea.KeyDown})
+		}
+	case key.Matches(msg, keys.MarkAll):
+		all := true
+		for _, i := range m.visible {
+			all = all && m.rows[i].marked
+		}
+		for _, i := range m.visible {
+			m.rows[i].marked = !all
+		}
 	default:
+		if cmd, ok := m.actionKey(msg); ok {
+			return cmd
+		}
 		m.move(msg)
 	}
 	return nil
@@ -295,7 +303,7 @@ func (m *Model) setAll(vms []vm.VM, err error) {
 	for _, v := range vms {
 		r := newRow(v)
 		if i, ok := oldIdx[v.UUID]; ok {
-			r.sample, r.hasSample, r.rates = old[i].sample, old[i].hasSample, old[i].rates
+			r.rates, r.marked, r.pending = old[i].rates, old[i].marked, old[i].pending
 		}
 		m.byUUID[v.UUID] = len(m.rows)
 		m.rows = append(m.rows, r)
@@ -345,9 +353,13 @@ func (m *Model) event(e vm.Event) tea.Cmd {
 	}
 	if st, ok := e.State(); ok {
 		if i, found := m.byUUID[e.UUID]; found {
-			m.rows[i].vm.State = st
+			r := &m.rows[i]
+			r.vm.State = st
 			if !st.Active() {
-				m.rows[i].hasSample, m.rows[i].rates = false, vm.Rates{}
+				r.rates = vm.Rates{}
+			}
+			if r.pending != "" && e.Kind != vm.EventShutdown {
+				r.pending = "" // the state it was heading for has come
 			}
 			m.refresh()
 		}
@@ -355,26 +367,18 @@ func (m *Model) event(e vm.Event) tea.Cmd {
 	return m.lookup(e.UUID)
 }
 
-// ApplyStats folds one bulk stats reading into the rows: new rates from the
-// previous sample, and the state as libvirt sees it now.
-func (m *Model) ApplyStats(samples []vm.Sample) {
-	for _, s := range samples {
-		i, ok := m.byUUID[s.UUID]
-		if !ok {
-			continue
-		}
+// ApplyStats takes the latest rates and states from the shared history,
+// which the app feeds with one bulk reading per tick.
+func (m *Model) ApplyStats() {
+	h := m.c.History
+	for i := range m.rows {
 		r := &m.rows[i]
-		if r.hasSample && s.State.Active() {
-			r.rates = vm.ComputeRates(r.sample, s)
-		} else {
-			r.rates = vm.Rates{}
-		}
-		r.sample, r.hasSample = s, true
-		if s.State != vm.StateUnknown {
+		r.rates, _ = h.Latest(r.vm.UUID)
+		if s, ok := h.Sample(r.vm.UUID); ok && s.State != vm.StateUnknown {
 			r.vm.State = s.State
 		}
-		m.sawStats |= s.Has
 	}
+	m.sawStats |= h.Reported()
 	m.refresh()
 }
 
@@ -422,9 +426,12 @@ func (m *Model) Selected() (vm.VM, bool) {
 func (m *Model) pageSize() int { return max(m.c.Height-m.chromeLines(), 1) }
 
 // chromeLines are the lines around the table rows: title, filter, header,
-// and a note about missing statistics.
+// a note about missing statistics, and the marks line.
 func (m *Model) chromeLines() int {
 	n := 2
+	if len(m.marked()) > 0 {
+		n++
+	}
 	if m.typing || m.input.Value() != "" {
 		n++
 	}

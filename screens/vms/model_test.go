@@ -120,16 +120,16 @@ func TestSortCyclesColumnsAndReverses(t *testing.T) {
 	if got := names(m)[0]; got != "backup" {
 		t.Errorf("default sort is by name, first is %s", got)
 	}
-	send(t, m, uitest.Key("s")) // state, most urgent first
+	send(t, m, uitest.Key("o")) // state, most urgent first
 	got := names(m)
 	if m.rows[m.visible[0]].vm.State != vm.StateRunning || m.rows[m.visible[len(got)-1]].vm.State != vm.StateShutOff {
 		t.Errorf("sort by state: %v", got)
 	}
-	send(t, m, uitest.Key("s")) // vCPUs, largest first
+	send(t, m, uitest.Key("o")) // vCPUs, largest first
 	if got := names(m)[0]; got != "db-primary" {
 		t.Errorf("sort by vCPUs descending starts with %s, want db-primary (16)", got)
 	}
-	send(t, m, uitest.Key("S"))
+	send(t, m, uitest.Key("O"))
 	if got := names(m)[0]; got != "dns-01" {
 		t.Errorf("reversed vCPU sort starts with %s, want dns-01 (1)", got)
 	}
@@ -140,7 +140,7 @@ func TestSortCyclesColumnsAndReverses(t *testing.T) {
 
 func TestSelectionFollowsTheVMAcrossUpdates(t *testing.T) {
 	m, hv := open(t, 80, 21, "")
-	send(t, m, uitest.Key("s")) // by state: running VMs first
+	send(t, m, uitest.Key("o")) // by state: running VMs first
 	send(t, m, uitest.Key("g"))
 	for i := 0; names(m)[m.cursor] != "mail"; i++ {
 		if i > 14 {
@@ -157,7 +157,7 @@ func TestSelectionFollowsTheVMAcrossUpdates(t *testing.T) {
 		t.Errorf("selection is %s (%v), want mail, shut off", sel.Name, sel.State)
 	}
 	// A full reload keeps it too.
-	send(t, m, uitest.Key("r"))
+	send(t, m, uitest.Key("ctrl+r"))
 	if sel, _ := m.Selected(); sel.Name != "mail" {
 		t.Errorf("after reload the selection is %s, want mail", sel.Name)
 	}
@@ -205,13 +205,15 @@ func TestRatesFromTwoStatsReadings(t *testing.T) {
 	t0 := time.Now()
 	s := vm.Sample{UUID: id, State: vm.StateRunning, At: t0, Has: vm.HasCPU | vm.HasDisk | vm.HasNet,
 		VCPUs: 2, CPUTimeNs: 1e9, DiskReadBytes: 0, NetRxBytes: 0}
-	send(t, m, statsMsg{id: m.id, samples: []vm.Sample{s}})
+	m.c.History.Add([]vm.Sample{s})
+	send(t, m, ui.StatsMsg{})
 	s2 := s
 	s2.At = t0.Add(2 * time.Second)
-	s2.CPUTimeNs += 1e9                 // half a vCPU of two: 25%
-	s2.DiskReadBytes += 2 * 3 << 20     // 3 MiB/s
+	s2.CPUTimeNs += 1e9                      // half a vCPU of two: 25%
+	s2.DiskReadBytes += 2 * 3 << 20          // 3 MiB/s
 	s2.NetTxBytes, s2.NetTxPackets = 4096, 2 // 2 KiB/s
-	send(t, m, statsMsg{id: m.id, samples: []vm.Sample{s2}})
+	m.c.History.Add([]vm.Sample{s2})
+	send(t, m, ui.StatsMsg{})
 	view := uitest.Plain(m.View())
 	for _, want := range []string{"25.0", "3M/s", "2K/s"} {
 		if !strings.Contains(view, want) {
@@ -268,7 +270,7 @@ func thousand(t testing.TB) *Model {
 	return m
 }
 
-func samples(m *Model, at time.Time, n uint64) []vm.Sample {
+func samples(m *Model, at time.Time, n uint64) []vm.Sample { // one reading of every row
 	out := make([]vm.Sample, 0, len(m.rows))
 	for _, r := range m.rows {
 		out = append(out, vm.Sample{UUID: r.vm.UUID, State: vm.StateRunning, At: at, Has: vm.HasCPU | vm.HasDisk | vm.HasNet,
@@ -279,23 +281,25 @@ func samples(m *Model, at time.Time, n uint64) []vm.Sample {
 
 func BenchmarkView1000VMs(b *testing.B) {
 	m := thousand(b)
-	m.ApplyStats(samples(m, time.Now(), 1))
-	m.ApplyStats(samples(m, time.Now().Add(2*time.Second), 2))
+	m.c.History.Add(samples(m, time.Now(), 1))
+	m.c.History.Add(samples(m, time.Now().Add(2*time.Second), 2))
+	m.ApplyStats()
 	b.ResetTimer()
 	for b.Loop() {
 		_ = m.View()
 	}
 }
 
+// BenchmarkApplyStats1000VMs is one stats refresh: the shared history takes
+// the bulk reading, then the list takes its rates and re-sorts.
 func BenchmarkApplyStats1000VMs(b *testing.B) {
 	m := thousand(b)
 	m.sort, m.desc = byCPU, true // the worst case: every refresh re-sorts
 	t0 := time.Now()
-	sets := [2][]vm.Sample{samples(m, t0, 1), samples(m, t0.Add(2*time.Second), 2)}
-	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		m.ApplyStats(sets[i%2])
+		m.c.History.Add(samples(m, t0.Add(time.Duration(i)*2*time.Second), uint64(i)))
+		m.ApplyStats()
 		i++
 	}
 }

@@ -16,6 +16,10 @@ func (m *Model) View() string {
 	if m.typing || m.input.Value() != "" {
 		b.WriteString("\n" + m.filterLine())
 	}
+	if n := len(m.marked()); n > 0 {
+		b.WriteString("\n" + m.c.Styles.Warning.Render(fmt.Sprintf("%d marked", n)) +
+			m.c.Styles.Muted.Render(": actions apply to them (x lists them; esc unmarks)"))
+	}
 	switch {
 	case m.loadErr != nil && !m.loaded:
 		b.WriteString("\n\n" + m.c.Styles.Danger.Render("Could not list the VMs: ") + m.loadErr.Error())
@@ -127,19 +131,32 @@ func (m *Model) table() string {
 				text = r.name
 			case byState:
 				text = stateLabel(r.vm.State)
+				if r.pending != "" {
+					text = r.pending + m.c.Glyphs.Ellipsis
+				}
 			default:
 				text = c.cell(r)
 			}
 			text = cell(text, width(c, nameW), c.right, m.c.Glyphs.Ellipsis)
 			if !selected && c.sort == byState {
-				text = st.State(r.vm.State).Render(text)
+				if r.pending != "" {
+					text = st.Warning.Render(text)
+				} else {
+					text = st.State(r.vm.State).Render(text)
+				}
 			}
 			cells[i] = text
 		}
 		line := strings.Join(cells, " ")
+		mark := " "
+		if r.marked {
+			mark = "*"
+		}
 		b.WriteString("\n")
 		if selected {
-			b.WriteString(st.Selected.Render(m.c.Glyphs.Cursor + " " + line))
+			b.WriteString(st.Selected.Render(m.c.Glyphs.Cursor + mark + line))
+		} else if r.marked {
+			b.WriteString(" " + st.Warning.Render(mark) + line)
 		} else {
 			b.WriteString("  " + line)
 		}

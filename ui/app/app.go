@@ -42,6 +42,11 @@ type (
 		err error
 	}
 	statusExpiredMsg struct{ seq int }
+	statsTickMsg     struct{}
+	statsReadMsg     struct {
+		samples []vm.Sample
+		err     error
+	}
 )
 
 // Model is the root of the TUI.
@@ -57,6 +62,10 @@ type Model struct {
 
 	stack  []ui.Screen
 	dialog ui.Dialog
+
+	// noEvents leaves hypervisor events unread: tests that drive the app
+	// message by message send the events they mean instead.
+	noEvents bool
 
 	status    ui.StatusMsg
 	statusSeq int
@@ -91,8 +100,23 @@ func (m *Model) connect() tea.Cmd {
 	}
 }
 
+// readStats reads every VM's counters in one bulk call. The app owns this
+// tick so that screens share one reading (and one history) per interval.
+func (m *Model) readStats() tea.Cmd {
+	hv := m.c.HV
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		s, err := hv.Stats(ctx)
+		return statsReadMsg{s, err}
+	}
+}
+
 // waitEvent delivers the next hypervisor event as a message.
-func waitEvent(ch <-chan vm.Event) tea.Cmd {
+func (m *Model) waitEvent(ch <-chan vm.Event) tea.Cmd {
+	if m.noEvents {
+		return nil
+	}
 	return func() tea.Msg { return ui.VMEventMsg{Event: <-ch} }
 }
 
@@ -112,9 +136,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.stack = nil
 		s, cmd := m.open(m.opts.Start, m.opts.Arg)
 		m.stack = append(m.stack, s)
-		return m, tea.Batch(cmd, waitEvent(msg.hv.Events()))
+		return m, tea.Batch(cmd, m.waitEvent(msg.hv.Events()), m.readStats())
+
+	case statsTickMsg:
+		return m, m.readStats()
+
+	case statsReadMsg:
+		if msg.err == nil {
+			m.c.History.Add(msg.samples)
+		}
+		return m, tea.Batch(m.broadcast(ui.StatsMsg{Err: msg.err}), m.c.Tick(ui.StatsInterval, func(time.Time) tea.Msg { return statsTickMsg{} }))
 
 	case ui.VMEventMsg:
+		m.c.Events.Add(msg.Event)
 		switch msg.Event.Kind {
 		case vm.EventConnLost:
 			m.lost = msg.Event.Detail
@@ -122,7 +156,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lost = ""
 			m.setStatus(ui.StatusMsg{Text: "reconnected to libvirt", Level: ui.LevelSuccess, TTL: 5 * time.Second})
 		}
-		return m, tea.Batch(m.broadcast(msg), waitEvent(m.c.HV.Events()), m.expireStatus())
+		return m, tea.Batch(m.broadcast(msg), m.waitEvent(m.c.HV.Events()), m.expireStatus())
 
 	case ui.NavigateMsg:
 		s, cmd := m.open(msg.To, msg.Arg)

@@ -29,6 +29,7 @@ func start(t *testing.T, w, h int) *Model {
 		Where: demo.Label, User: "operator", Term: "xterm-256color",
 	})
 	m.Common().Tick = uitest.NoTick
+	m.noEvents = true
 	send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
 	uitest.Drain(t, update(m), m.Init())
 	return m
@@ -130,7 +131,7 @@ func TestHelpShowsTheScreensKeys(t *testing.T) {
 	m := start(t, 100, 30)
 	press(t, m, "1", "?")
 	s := screen(m)
-	for _, want := range []string{"Help: Virtual machines", "Keys on this screen", "filter", "reverse sort", "Everywhere", "command"} {
+	for _, want := range []string{"Help: Virtual machines", "Keys on this screen", "filter", "reverse order", "force off", "mark all shown", "Everywhere", "command"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("help lacks %q:\n%s", want, s)
 		}
@@ -216,6 +217,7 @@ func TestLinuxConsoleUsesOnlyASCIIChrome(t *testing.T) {
 		Where:   demo.Label, User: "operator", Term: "linux",
 	})
 	m.Common().Tick = uitest.NoTick
+	m.noEvents = true
 	send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	uitest.Drain(t, update(m), m.Init())
 	t.Cleanup(func() { m.Hypervisor().Close() })

@@ -34,6 +34,19 @@ func Demo(t testing.TB) vm.Hypervisor {
 	return hv
 }
 
+// DemoReadOnly opens a private demo host over a read-only connection.
+func DemoReadOnly(t testing.TB) vm.Hypervisor {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	hv, err := demo.OpenReadOnly(ctx)
+	if err != nil {
+		t.Fatalf("opening the demo host read-only: %v", err)
+	}
+	t.Cleanup(func() { hv.Close() })
+	return hv
+}
+
 // Host opens libvirt's test driver on a node XML written for the test.
 func Host(t testing.TB, nodeXML string) vm.Hypervisor {
 	t.Helper()
@@ -85,9 +98,9 @@ func Common(hv vm.Hypervisor, w, h int) *ui.Common {
 func NoTick(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 
 // Drain runs cmd and every command the resulting messages produce, handing
-// each message to update, until nothing is left to do. Commands still
-// blocked after a quiet spell (such as waiting for the next hypervisor
-// event) are abandoned.
+// each message to update, until nothing is left to do. A command that
+// blocks for good (waiting for an event that will not come) is abandoned
+// after a quiet spell long enough that a slow machine is not mistaken for it.
 func Drain(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
 	t.Helper()
 	msgs := make(chan tea.Msg, 64)
@@ -108,6 +121,23 @@ func Drain(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
 			msgs <- c()
 		}()
 	}
+	// A sequence runs its commands one after another, delivering their
+	// messages in order, as Bubble Tea does.
+	startSeq := func(cmds []tea.Cmd) {
+		mu.Lock()
+		count++
+		mu.Unlock()
+		pending.Add(1)
+		go func() {
+			defer pending.Done()
+			defer func() { mu.Lock(); count--; mu.Unlock() }()
+			for _, c := range cmds {
+				if c != nil {
+					msgs <- c()
+				}
+			}
+		}()
+	}
 	start(cmd)
 	deadline := time.After(20 * time.Second)
 	for {
@@ -119,13 +149,20 @@ func Drain(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
 		}
 		select {
 		case msg := <-msgs:
-			for _, c := range expand(msg) {
-				start(c)
+			if b, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range b {
+					start(c)
+				}
+				continue
 			}
-			if msg != nil && !isBatch(msg) {
+			if seq := sequence(msg); seq != nil {
+				startSeq(seq)
+				continue
+			}
+			if msg != nil {
 				start(update(msg))
 			}
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(3 * time.Second):
 			return // what still runs is waiting on something that will not come in a test
 		case <-deadline:
 			t.Fatal("commands kept producing messages for 20 s")
@@ -133,26 +170,18 @@ func Drain(t testing.TB, update func(tea.Msg) tea.Cmd, cmd tea.Cmd) {
 	}
 }
 
-func isBatch(msg tea.Msg) bool {
-	_, ok := msg.(tea.BatchMsg)
-	return ok
-}
-
-// expand returns the commands of a batch.
-func expand(msg tea.Msg) []tea.Cmd {
-	if b, ok := msg.(tea.BatchMsg); ok {
-		return b
-	}
-	// tea.Sequence produces an unexported slice of commands: run them too.
+// sequence returns the commands of a tea.Sequence, whose message type is
+// unexported: a slice of commands.
+func sequence(msg tea.Msg) []tea.Cmd {
 	v := reflect.ValueOf(msg)
-	if v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
-		cmds := make([]tea.Cmd, v.Len())
-		for i := range cmds {
-			cmds[i] = v.Index(i).Interface().(tea.Cmd)
-		}
-		return cmds
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeOf(tea.Cmd(nil)) {
+		return nil
 	}
-	return nil
+	cmds := make([]tea.Cmd, v.Len())
+	for i := range cmds {
+		cmds[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return cmds
 }
 
 // Key makes a key press from its name as key.Matches sees it: "enter",

@@ -19,7 +19,13 @@ const Label = "demo host (libvirt test driver)"
 
 // Open connects to a private copy of the demo host. Changes made through it
 // (starting a VM, say) live as long as the connection.
-func Open(ctx context.Context) (*libvirt.Backend, error) {
+func Open(ctx context.Context) (*libvirt.Backend, error) { return open(ctx, false) }
+
+// OpenReadOnly is Open with a read-only connection, as an operator outside
+// the operators group would have.
+func OpenReadOnly(ctx context.Context) (*libvirt.Backend, error) { return open(ctx, true) }
+
+func open(ctx context.Context, readOnly bool) (*libvirt.Backend, error) {
 	dir, err := os.MkdirTemp("", "hv-demo-")
 	if err != nil {
 		return nil, fmt.Errorf("writing the demo host: %w", err)
@@ -30,9 +36,15 @@ func Open(ctx context.Context) (*libvirt.Backend, error) {
 	if err := os.WriteFile(path, content.DemoHostXML, 0o600); err != nil {
 		return nil, fmt.Errorf("writing the demo host: %w", err)
 	}
+	// The autostart marks are set through a read-write connection; a
+	// read-only demo gets its own fresh copy.
 	b, err := libvirt.Open(ctx, "test://"+path)
 	if err != nil {
 		return nil, err
+	}
+	if readOnly {
+		b.Close()
+		return libvirt.OpenReadOnly(ctx, "test://"+path)
 	}
 	for _, name := range content.DemoAutostart() {
 		if err := b.SetAutostart(ctx, name, true); err != nil {

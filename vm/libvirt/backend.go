@@ -13,9 +13,10 @@ import (
 
 // Backend is a vm.Hypervisor over one libvirt connection URI.
 type Backend struct {
-	uri    string
-	events *eventQueue
-	done   chan struct{}
+	uri      string
+	readOnly bool // asked for read-only, so reconnects stay read-only
+	events   *eventQueue
+	done     chan struct{}
 
 	mu        sync.Mutex
 	conn      *lv.Connect // nil while reconnecting
@@ -64,7 +65,13 @@ func RouteLogs(path string) {
 // Open connects to uri. A user refused read-write access (by socket
 // permissions or polkit) is connected read-only instead, and Access says so.
 // Errors are *vm.ConnectError.
-func Open(ctx context.Context, uri string) (*Backend, error) {
+func Open(ctx context.Context, uri string) (*Backend, error) { return open(ctx, uri, false) }
+
+// OpenReadOnly connects read-only even when more is allowed: a safe way to
+// look around a production host.
+func OpenReadOnly(ctx context.Context, uri string) (*Backend, error) { return open(ctx, uri, true) }
+
+func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if err := startEventLoop(); err != nil {
 		return nil, &vm.ConnectError{URI: uri, Cause: vm.CauseNoLibvirt, Detail: err.Error()}
 	}
@@ -75,7 +82,7 @@ func Open(ctx context.Context, uri string) (*Backend, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		c, a, err := dial(uri)
+		c, a, err := dial(uri, readOnly)
 		ch <- result{c, a, err}
 	}()
 	var r result
@@ -92,7 +99,7 @@ func Open(ctx context.Context, uri string) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, events: newEventQueue(), done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, events: newEventQueue(), done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
 		b.events.close()
@@ -101,7 +108,14 @@ func Open(ctx context.Context, uri string) (*Backend, error) {
 	return b, nil
 }
 
-func dial(uri string) (*lv.Connect, vm.Access, error) {
+func dial(uri string, readOnly bool) (*lv.Connect, vm.Access, error) {
+	if readOnly {
+		c, err := lv.NewConnectReadOnly(uri)
+		if err != nil {
+			return nil, 0, connectError(uri, err)
+		}
+		return c, vm.ReadOnly, nil
+	}
 	c, err := lv.NewConnect(uri)
 	if err == nil {
 		return c, vm.ReadWrite, nil
@@ -281,7 +295,7 @@ func (b *Backend) reconnect() {
 			return
 		case <-time.After(wait):
 		}
-		c, access, err := dial(b.uri)
+		c, access, err := dial(b.uri, b.readOnly)
 		if err == nil {
 			b.mu.Lock()
 			closed := b.closed

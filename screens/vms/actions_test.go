@@ -1,0 +1,191 @@
+package vms
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// harness shows the VM list of a fresh demo host, with dialogs.
+func harness(t *testing.T, hv vm.Hypervisor) (*uitest.Harness, *Model) {
+	t.Helper()
+	m := New(uitest.Common(hv, 120, 37), "")
+	return uitest.NewHarness(t, m), m
+}
+
+// selectVM moves the cursor onto name.
+func selectVM(t *testing.T, h *uitest.Harness, m *Model, name string) {
+	t.Helper()
+	h.Press("g")
+	for i := 0; ; i++ {
+		if v, _ := m.Selected(); v.Name == name {
+			return
+		}
+		if i > len(m.rows) {
+			t.Fatalf("%s is not in the list", name)
+		}
+		h.Press("down")
+	}
+}
+
+// stateOf asks libvirt, not the screen.
+func stateOf(t *testing.T, hv vm.Hypervisor, name string) vm.State {
+	t.Helper()
+	v, err := hv.Lookup(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.State
+}
+
+func TestPauseAndResumeWithOneKey(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "web-01")
+	h.Press("p")
+	if h.Dialog != nil {
+		t.Fatal("pause is low risk: it should not ask")
+	}
+	if got := stateOf(t, hv, "web-01"); got != vm.StatePaused {
+		t.Fatalf("after p web-01 is %v", got)
+	}
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "web-01", vm.EventSuspended)})
+	if !strings.Contains(h.LastStatus(), "web-01 paused") {
+		t.Errorf("status %q should say web-01 paused", h.LastStatus())
+	}
+	h.Press("p") // on a paused VM, p resumes
+	if got := stateOf(t, hv, "web-01"); got != vm.StateRunning {
+		t.Errorf("a second p should resume: web-01 is %v", got)
+	}
+}
+
+func TestUnavailableActionSaysWhyInsteadOfFailing(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "backup") // shut off
+	h.Press("p")
+	if got := h.LastStatus(); got != "Cannot pause backup: backup is shut off" {
+		t.Errorf("status %q", got)
+	}
+	if len(h.Errors) > 0 {
+		t.Errorf("nothing should have been tried: %v", h.Errors)
+	}
+}
+
+func TestMediumRiskAsksHighRiskDefaultsToNo(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "mail")
+	h.Press("R")
+	if h.Dialog == nil || !strings.Contains(h.View(), "Reboot mail?") || !strings.Contains(h.View(), "[MEDIUM]") {
+		t.Fatalf("reboot should ask, with its risk:\n%s", h.View())
+	}
+	h.Press("n")
+	h.Press("F")
+	if !strings.Contains(h.View(), "Force off mail?") || !strings.Contains(h.View(), "pulling the plug") {
+		t.Fatalf("force off should show its impact:\n%s", h.View())
+	}
+	h.Press("enter") // the focus starts on No for high risk
+	if got := stateOf(t, hv, "mail"); got != vm.StateRunning {
+		t.Fatalf("enter on a high-risk question must not act: mail is %v", got)
+	}
+	h.Press("F", "y")
+	if got := stateOf(t, hv, "mail"); got != vm.StateShutOff {
+		t.Errorf("y should force mail off: %v", got)
+	}
+}
+
+func TestDeleteNeedsTheNameTyped(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "backup")
+	h.Press("D")
+	if !strings.Contains(h.View(), "Type backup to confirm") {
+		t.Fatalf("delete should ask for the name:\n%s", h.View())
+	}
+	h.Send(uitest.Type("backu")...)
+	h.Press("enter")
+	if !strings.Contains(h.View(), "That is not the name") {
+		t.Errorf("a wrong name should be refused:\n%s", h.View())
+	}
+	h.Press("p", "enter")
+	if _, err := hv.Lookup(context.Background(), "backup"); err == nil {
+		t.Fatal("backup should be deleted")
+	}
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "backup", vm.EventUndefined)})
+	if uuidOf(m, "backup") != "" {
+		t.Error("the deleted VM stays in the list")
+	}
+}
+
+func TestBulkActionOnMarkedVMsSummarisesEach(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	h.Send(uitest.Key("/"))
+	h.Send(uitest.Type("k8s")...)
+	h.Press("enter", "*")
+	if len(m.marked()) != 3 {
+		t.Fatalf("* should mark the 3 shown VMs, marked %d", len(m.marked()))
+	}
+	if !strings.Contains(h.View(), "3 marked") {
+		t.Errorf("the marks are not shown:\n%s", h.View())
+	}
+	h.Press("p") // pause: k8s-node-3 is already paused
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Dialog == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	view := h.View()
+	for _, want := range []string{"Pause: 2 of 3 VMs paused", "ok   k8s-node-1", "ok   k8s-node-2", "skip k8s-node-3: k8s-node-3 is paused"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("summary lacks %q:\n%s", want, view)
+		}
+	}
+	if len(m.marked()) != 1 {
+		t.Errorf("VMs done are unmarked, the skipped one stays marked: %d marked", len(m.marked()))
+	}
+}
+
+func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
+	hv := uitest.DemoReadOnly(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "web-01")
+	h.Press("x")
+	view := h.View()
+	if !strings.Contains(view, "Actions for web-01") {
+		t.Fatalf("x should list the actions:\n%s", view)
+	}
+	h.Press("down", "down", "down") // onto an action
+	if !strings.Contains(h.View(), "Unavailable: read-only access") {
+		t.Errorf("the menu should say why:\n%s", h.View())
+	}
+	h.Press("esc", "u")
+	if !strings.Contains(h.LastStatus(), "read-only access: ask an administrator") {
+		t.Errorf("status %q", h.LastStatus())
+	}
+}
+
+func TestShutdownTimeoutOffersForceOff(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "dns-01")
+	h.Press("d", "y")
+	// The test driver shuts down at once; pretend the guest ignored it.
+	if err := hv.Start(context.Background(), "dns-01"); err != nil {
+		t.Fatal(err)
+	}
+	m.rows[m.byUUID[uuidOf(m, "dns-01")]].vm.State = vm.StateRunning
+	h.Send(shutdownCheckMsg{id: m.id, uuid: uuidOf(m, "dns-01")})
+	if !strings.Contains(h.View(), "Force off dns-01?") || !strings.Contains(h.View(), "ignore the ACPI power button") {
+		t.Fatalf("a VM still running after the timeout should get the offer:\n%s", h.View())
+	}
+	h.Press("y")
+	if got := stateOf(t, hv, "dns-01"); got != vm.StateShutOff {
+		t.Errorf("dns-01 should be forced off: %v", got)
+	}
+}

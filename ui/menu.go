@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func ansiStrip(s string) string { return ansi.Strip(s) }
+
+// MenuItem is one entry of a Menu. An item with a Disabled reason is shown
+// with the reason and cannot be chosen.
+type MenuItem struct {
+	Key      string // a key that chooses it directly, shown on the left
+	Label    string
+	Badge    string // e.g. a risk badge
+	Disabled string
+	Run      tea.Cmd
+}
+
+// Menu is a list of choices in a dialog: move and press enter, or press an
+// item's key.
+type Menu struct {
+	c      *Common
+	title  string
+	items  []MenuItem
+	cursor int
+}
+
+// NewMenu opens on the first item that can be chosen.
+func NewMenu(c *Common, title string, items []MenuItem) *Menu {
+	m := &Menu{c: c, title: title, items: items}
+	for i, it := range items {
+		if it.Disabled == "" {
+			m.cursor = i
+			break
+		}
+	}
+	return m
+}
+
+func (m *Menu) Update(msg tea.Msg) (bool, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return false, nil
+	}
+	if c, moved := DefaultListKeys.Move(k, m.cursor, len(m.items), len(m.items)); moved {
+		m.cursor = c
+		return false, nil
+	}
+	switch {
+	case key.Matches(k, confirmKeys.No) && k.String() != "n":
+		return true, nil
+	case k.String() == "enter":
+		return m.choose(m.cursor)
+	}
+	for i, it := range m.items {
+		if it.Key != "" && it.Key == k.String() {
+			return m.choose(i)
+		}
+	}
+	return false, nil
+}
+
+func (m *Menu) choose(i int) (bool, tea.Cmd) {
+	it := m.items[i]
+	if it.Disabled != "" {
+		m.cursor = i
+		return false, nil // the reason is on screen; stay
+	}
+	return true, it.Run
+}
+
+func (m *Menu) View() string {
+	st := m.c.Styles
+	labelW, keyW := 0, 0
+	for _, it := range m.items {
+		labelW = max(labelW, lipgloss.Width(it.Label))
+		keyW = max(keyW, lipgloss.Width(it.Key))
+	}
+	pad := func(s string, w int) string { return s + strings.Repeat(" ", w-lipgloss.Width(s)) }
+	lines := []string{st.Title.Render(m.title), ""}
+	for i, it := range m.items {
+		keyCol, label, badge := " "+pad(it.Key, keyW)+" ", pad(it.Label, labelW), it.Badge
+		if it.Disabled != "" {
+			// Said in words too: without colour, dim text is not enough.
+			badge = ansiStrip(badge) + " (unavailable)"
+		}
+		plain := keyCol + " " + label + "  " + ansiStrip(badge)
+		switch {
+		case i == m.cursor:
+			lines = append(lines, st.Selected.Render(plain))
+		case it.Disabled != "":
+			lines = append(lines, st.Muted.Render(plain))
+		default:
+			lines = append(lines, st.Key.Render(keyCol)+" "+label+"  "+badge)
+		}
+	}
+	if it := m.items[m.cursor]; it.Disabled != "" {
+		lines = append(lines, "", st.Warning.Render("Unavailable: ")+Safe(it.Disabled))
+	}
+	lines = append(lines, "", st.Muted.Render("enter or the key runs it "+m.c.Glyphs.Sep+" esc closes"))
+	return st.Dialog.Render(strings.Join(lines, "\n"))
+}
+
+// Message shows a text until any key is pressed.
+type Message struct {
+	c           *Common
+	title, body string
+}
+
+func NewMessage(c *Common, title, body string) *Message { return &Message{c: c, title: title, body: body} }
+
+func (m *Message) Update(msg tea.Msg) (bool, tea.Cmd) {
+	_, ok := msg.(tea.KeyPressMsg)
+	return ok, nil
+}
+
+func (m *Message) View() string {
+	st := m.c.Styles
+	return st.Dialog.Render(st.Title.Render(m.title) + "\n\n" + m.body + "\n\n" + st.Muted.Render("any key closes"))
+}

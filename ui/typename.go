@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// TypeName asks the operator to type a name to confirm a critical action:
+// a y/n question is too easy to answer by reflex.
+type TypeName struct {
+	c     *Common
+	title string
+	body  string
+	want  string
+	in    textinput.Model
+	onYes tea.Cmd
+	wrong bool
+}
+
+// NewTypeName confirms by typing want (shown sanitised, compared as is).
+func NewTypeName(c *Common, title, body, want string, onYes tea.Cmd) *TypeName {
+	in := c.NewInput("> ", "")
+	in.Focus()
+	return &TypeName{c: c, title: title, body: body, want: want, in: in, onYes: onYes}
+}
+
+func (d *TypeName) Update(msg tea.Msg) (bool, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "esc":
+			return true, nil
+		case "enter":
+			if d.in.Value() == d.want {
+				return true, d.onYes
+			}
+			d.wrong = true
+			return false, nil
+		}
+	}
+	var cmd tea.Cmd
+	d.in, cmd = d.in.Update(msg)
+	d.wrong = false
+	return false, cmd
+}
+
+func (d *TypeName) View() string {
+	st := d.c.Styles
+	width := min(60, max(30, d.c.Width-4))
+	d.in.SetWidth(width - 4)
+	parts := []string{
+		st.Danger.Render(d.title), "",
+		lipgloss.NewStyle().Width(width).Render(d.body), "",
+		"Type " + st.Bold.Render(Safe(d.want)) + " to confirm:",
+		d.in.View(),
+	}
+	if d.wrong {
+		parts = append(parts, st.Danger.Render("That is not the name. Nothing was done."))
+	}
+	parts = append(parts, "", st.Muted.Render("enter confirms "+d.c.Glyphs.Sep+" esc cancels"))
+	return st.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, parts...))
+}

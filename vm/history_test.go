@@ -1,0 +1,39 @@
+package vm
+
+import (
+	"testing"
+	"time"
+)
+
+func TestHistoryComputesRatesAndKeepsAWindow(t *testing.T) {
+	h := NewHistory(3)
+	t0 := time.Unix(0, 0)
+	reading := func(i int, state State) []Sample {
+		return []Sample{{UUID: "a", State: state, At: t0.Add(time.Duration(i) * time.Second), Has: HasCPU,
+			VCPUs: 1, CPUTimeNs: uint64(i) * 5e8}}
+	}
+	if _, ok := h.Latest("a"); ok {
+		t.Fatal("no rates before any reading")
+	}
+	h.Add(reading(0, StateRunning))
+	if r, _ := h.Latest("a"); r.Has&HasCPU != 0 {
+		t.Error("one reading cannot give a rate")
+	}
+	for i := 1; i <= 4; i++ {
+		h.Add(reading(i, StateRunning))
+	}
+	if r, _ := h.Latest("a"); r.Has&HasCPU == 0 || r.CPU != 50 {
+		t.Errorf("latest CPU = %+v, want 50%%", r)
+	}
+	if s := h.Series("a"); len(s) != 3 {
+		t.Errorf("the window holds %d readings, want 3", len(s))
+	}
+	h.Add(reading(5, StateShutOff))
+	if r, _ := h.Latest("a"); r.Has != 0 {
+		t.Errorf("a stopped VM has no rates: %+v", r)
+	}
+	h.Add(nil)
+	if h.Series("a") != nil {
+		t.Error("a VM missing from a reading (undefined) is forgotten")
+	}
+}

@@ -1,0 +1,168 @@
+// Package ops is what an operator can do to a VM, shared by the TUI and the
+// CLI: each action with its risk, the confirmation it needs, the reason it
+// is unavailable right now, and the call that performs it.
+package ops
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Risk is how much harm an action can do if done by mistake. The levels
+// are those of the feature catalog, so one badge style serves both.
+type Risk int
+
+const (
+	Minimal Risk = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var riskNames = [...]string{"minimal", "low", "medium", "high", "critical"}
+
+func (r Risk) String() string {
+	if r < 0 || int(r) >= len(riskNames) {
+		return "unknown"
+	}
+	return riskNames[r]
+}
+
+// Confirm is what an action asks before it runs.
+type Confirm int
+
+const (
+	NoConfirm Confirm = iota
+	AskYesNo          // show the impact, ask yes or no
+	TypeName          // the operator types the VM's name
+)
+
+// Action is one operation on a VM.
+type Action struct {
+	ID     string // as on the command line: start, shutdown, destroy...
+	Label  string // as on a button: Start, Shut down, Force off...
+	Doing  string // progress: "starting"
+	Done   string // outcome: "started"
+	Risk   Risk
+	Impact string // what it does to the guest, shown when confirming
+	From   []vm.State
+	// Ask overrides the confirmation that the risk implies.
+	Ask        Confirm
+	Persistent bool // needs a stored definition (transient VMs have none)
+
+	run func(ctx context.Context, h vm.Hypervisor, v vm.VM) error
+}
+
+// Confirmation is what the TUI asks before a runs: from medium risk up it
+// shows the impact and asks yes or no (a stray key must not reboot a
+// server), critical asks for the VM's name, unless the action says
+// otherwise. Scripts ask less: see Prompted.
+func (a *Action) Confirmation() Confirm {
+	if a.Ask != NoConfirm {
+		return a.Ask
+	}
+	switch {
+	case a.Risk >= Critical:
+		return TypeName
+	case a.Risk >= Medium:
+		return AskYesNo
+	}
+	return NoConfirm
+}
+
+// Prompted reports whether the CLI must confirm a (or be given --yes): a
+// command typed on purpose needs no question below high risk.
+func (a *Action) Prompted() bool { return a.Risk >= High || a.Confirmation() == TypeName }
+
+// Unavailable says why a cannot run on v now, or "" when it can.
+func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
+	if access == vm.ReadOnly {
+		return "read-only access: ask an administrator to add you to the operators group"
+	}
+	if a.Persistent && !v.Persistent {
+		return v.Name + " is transient: it has no stored definition"
+	}
+	if len(a.From) > 0 && !slices.Contains(a.From, v.State) {
+		return fmt.Sprintf("%s is %s", v.Name, v.State)
+	}
+	return ""
+}
+
+// Run performs a on v.
+func (a *Action) Run(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
+	return a.run(ctx, h, v)
+}
+
+var (
+	stopped = []vm.State{vm.StateShutOff, vm.StateCrashed}
+	running = []vm.State{vm.StateRunning, vm.StateBlocked}
+	active  = []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused, vm.StateShuttingDown, vm.StateSuspended, vm.StateCrashed}
+)
+
+func byRef(f func(vm.Hypervisor) func(context.Context, string) error) func(context.Context, vm.Hypervisor, vm.VM) error {
+	return func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return f(h)(ctx, v.UUID) }
+}
+
+// The lifecycle actions.
+var (
+	Start = &Action{ID: "start", Label: "Start", Doing: "starting", Done: "started", Risk: Low,
+		Impact: "Boots the VM, or restores it if it was saved.", From: stopped,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Start })}
+	Shutdown = &Action{ID: "shutdown", Label: "Shut down", Doing: "shutting down", Done: "asked to shut down", Risk: Medium,
+		Impact: "Presses the VM's power button (ACPI): the guest shuts down cleanly, if it listens.", From: running,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Shutdown })}
+	Reboot = &Action{ID: "reboot", Label: "Reboot", Doing: "rebooting", Done: "asked to reboot", Risk: Medium,
+		Impact: "Asks the guest to restart: its services are down for a while.", From: running,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Reboot })}
+	ForceOff = &Action{ID: "destroy", Label: "Force off", Doing: "forcing off", Done: "forced off", Risk: High,
+		Impact: "Cuts the power at once, like pulling the plug: unsaved data in the guest is lost and its disks may need repair.", From: active,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Destroy })}
+	Pause = &Action{ID: "pause", Label: "Pause", Doing: "pausing", Done: "paused", Risk: Low,
+		Impact: "Freezes the VM in memory; its network connections may time out.", From: running,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Pause })}
+	Resume = &Action{ID: "resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
+		Impact: "Lets a paused VM run again.", From: []vm.State{vm.StatePaused},
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Resume })}
+	Save = &Action{ID: "save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
+		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
+		From:   []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused},
+		run:    byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Save })}
+	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Ask: TypeName, Persistent: true,
+		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: stopped,
+		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Undefine })}
+)
+
+// Autostart switches.
+var (
+	AutostartOn = &Action{ID: "autostart-on", Label: "Start with the host", Doing: "enabling autostart", Done: "set to start with the host",
+		Risk: Low, Impact: "The VM will start when the host boots.", Persistent: true,
+		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, true) }}
+	AutostartOff = &Action{ID: "autostart-off", Label: "Do not start with the host", Doing: "disabling autostart", Done: "set not to start with the host",
+		Risk: Low, Impact: "The VM will stay off when the host boots.", Persistent: true,
+		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, false) }}
+)
+
+// Lifecycle lists the lifecycle actions in menu order.
+var Lifecycle = []*Action{Start, Shutdown, Reboot, Pause, Resume, Save, ForceOff, Delete}
+
+// Autostart returns the action that flips v's autostart.
+func Autostart(v vm.VM) *Action {
+	if v.Autostart {
+		return AutostartOff
+	}
+	return AutostartOn
+}
+
+// ByID finds a lifecycle action by its command-line name.
+func ByID(id string) (*Action, bool) {
+	for _, a := range Lifecycle {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return nil, false
+}
