@@ -112,7 +112,9 @@ type Message struct {
 	title, body string
 }
 
-func NewMessage(c *Common, title, body string) *Message { return &Message{c: c, title: title, body: body} }
+func NewMessage(c *Common, title, body string) *Message {
+	return &Message{c: c, title: title, body: body}
+}
 
 func (m *Message) Update(msg tea.Msg) (bool, tea.Cmd) {
 	_, ok := msg.(tea.KeyPressMsg)
