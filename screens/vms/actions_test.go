@@ -179,8 +179,9 @@ func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	if err := hv.Start(context.Background(), "dns-01"); err != nil {
 		t.Fatal(err)
 	}
-	m.rows[m.byUUID[uuidOf(m, "dns-01")]].vm.State = vm.StateRunning
-	h.Send(shutdownCheckMsg{id: m.id, uuid: uuidOf(m, "dns-01")})
+	i := m.byUUID[uuidOf(m, "dns-01")]
+	m.rows[i].vm.State = vm.StateRunning
+	h.Send(m.actions.ShutdownCheck(m.rows[i].vm))
 	if !strings.Contains(h.View(), "Force off dns-01?") || !strings.Contains(h.View(), "ignore the ACPI power button") {
 		t.Fatalf("a VM still running after the timeout should get the offer:\n%s", h.View())
 	}

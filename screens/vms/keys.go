@@ -4,7 +4,6 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/hyper-nixos/hv/ui"
-	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 type keyMap struct {
@@ -58,26 +57,3 @@ func (k keyMap) FullHelp() [][]key.Binding {
 type filterKeys struct{ keyMap }
 
 func (k filterKeys) ShortHelp() []key.Binding { return []key.Binding{k.Apply, k.Clear} }
-
-// actionKeys maps direct keys to lifecycle actions; p means resume on a
-// paused VM.
-var actionKeys = []struct {
-	binding *key.Binding
-	action  *ops.Action
-}{
-	{&keys.Start, ops.Start}, {&keys.Shutdown, ops.Shutdown}, {&keys.Reboot, ops.Reboot},
-	{&keys.Pause, ops.Pause}, {&keys.Save, ops.Save}, {&keys.ForceOff, ops.ForceOff}, {&keys.Delete, ops.Delete},
-}
-
-// keyFor returns the direct key of an action, for the action menu.
-func keyFor(a *ops.Action) string {
-	if a == ops.Resume {
-		return keys.Pause.Keys()[0]
-	}
-	for _, ak := range actionKeys {
-		if ak.action == a {
-			return ak.binding.Keys()[0]
-		}
-	}
-	return ""
-}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
-	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // row is one VM with what the screen derived from it.
@@ -25,7 +25,6 @@ type row struct {
 	nameWidth int    // its width in cells
 	rates     vm.Rates
 	marked    bool
-	pending   string // the action in progress, e.g. "starting"
 }
 
 func (r *row) has(f vm.Fields) bool { return r.vm.State.Active() && r.rates.Has&f != 0 }
@@ -88,7 +87,7 @@ type Model struct {
 	statsErr error
 	sawStats vm.Fields // union of what stats ever reported
 
-	bulk []ops.Result // results of the bulk action under way
+	actions *vmaction.Runner
 }
 
 // New returns the VM list. query is an initial filter, such as
@@ -96,6 +95,7 @@ type Model struct {
 func New(c *ui.Common, query string) *Model {
 	in := c.NewInput("/ ", "name or state:running autostart:no -web")
 	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, input: in}
+	m.actions = vmaction.New(c, m.state)
 	if query != "" {
 		m.input.SetValue(query)
 		m.applyInput()
@@ -182,23 +182,18 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.scroll()
 	case ui.VMEventMsg:
-		return m.event(msg.Event)
-	case actionStartedMsg:
-		if msg.id == m.id {
-			m.started(msg)
+		cmd, _ := m.actions.Update(msg)
+		return tea.Batch(cmd, m.event(msg.Event))
+	default:
+		cmd, results := m.actions.Update(msg)
+		for _, r := range results {
+			// Done VMs leave the selection; skipped and failed ones stay
+			// marked for the next try.
+			if i, ok := m.byUUID[r.VM.UUID]; ok && r.OK() {
+				m.rows[i].marked = false
+			}
 		}
-	case actionDoneMsg:
-		if msg.id == m.id {
-			return m.actionDone(msg)
-		}
-	case bulkResultMsg:
-		if msg.id == m.id {
-			return m.bulkResult(msg)
-		}
-	case shutdownCheckMsg:
-		if msg.id == m.id {
-			return m.shutdownCheck(msg.uuid)
-		}
+		return cmd
 	}
 	return nil
 }
@@ -303,7 +298,7 @@ func (m *Model) setAll(vms []vm.VM, err error) {
 	for _, v := range vms {
 		r := newRow(v)
 		if i, ok := oldIdx[v.UUID]; ok {
-			r.rates, r.marked, r.pending = old[i].rates, old[i].marked, old[i].pending
+			r.rates, r.marked = old[i].rates, old[i].marked
 		}
 		m.byUUID[v.UUID] = len(m.rows)
 		m.rows = append(m.rows, r)
@@ -357,9 +352,6 @@ func (m *Model) event(e vm.Event) tea.Cmd {
 			r.vm.State = st
 			if !st.Active() {
 				r.rates = vm.Rates{}
-			}
-			if r.pending != "" && e.Kind != vm.EventShutdown {
-				r.pending = "" // the state it was heading for has come
 			}
 			m.refresh()
 		}

@@ -131,15 +131,15 @@ func (m *Model) table() string {
 				text = r.name
 			case byState:
 				text = stateLabel(r.vm.State)
-				if r.pending != "" {
-					text = r.pending + m.c.Glyphs.Ellipsis
+				if p := m.actions.Pending(r.vm.UUID); p != "" {
+					text = p + m.c.Glyphs.Ellipsis
 				}
 			default:
 				text = c.cell(r)
 			}
 			text = cell(text, width(c, nameW), c.right, m.c.Glyphs.Ellipsis)
 			if !selected && c.sort == byState {
-				if r.pending != "" {
+				if m.actions.Pending(r.vm.UUID) != "" {
 					text = st.Warning.Render(text)
 				} else {
 					text = st.State(r.vm.State).Render(text)

@@ -1,0 +1,259 @@
+// Package vmaction runs VM actions from any screen: it checks an action is
+// available and says why not, asks the confirmation its risk needs, runs it
+// in the background (one VM or many), tracks what is under way, and offers
+// to force off a guest that ignores the power button.
+package vmaction
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
+)
+
+// ShutdownTimeout is how long a guest may take to answer the power button
+// before hv offers to force it off.
+var ShutdownTimeout = 60 * time.Second
+
+// actionTimeout bounds one action: saving a large VM's memory takes minutes.
+const actionTimeout = 10 * time.Minute
+
+// Messages, addressed to one Runner by id.
+type (
+	startedMsg struct {
+		id     int
+		action *ops.Action
+		vms    []vm.VM
+	}
+	doneMsg struct {
+		id     int
+		action *ops.Action
+		vm     vm.VM
+		err    error
+	}
+	bulkResultMsg struct {
+		id     int
+		action *ops.Action
+		result ops.Result
+		more   <-chan ops.Result
+		done   bool
+	}
+	// ShutdownCheckMsg fires ShutdownTimeout after a shutdown request.
+	ShutdownCheckMsg struct {
+		id int
+		VM vm.VM
+	}
+)
+
+var lastID atomic.Int64
+
+// Runner runs actions for one screen.
+type Runner struct {
+	c       *ui.Common
+	id      int
+	pending map[string]string // UUID -> what is under way ("starting")
+	bulk    []ops.Result
+	// state tells the runner a VM's current state, for the shutdown check.
+	state func(uuid string) (vm.State, bool)
+}
+
+// New returns a runner; state reports what the screen knows of a VM's
+// state (the runner needs it to see whether a shutdown happened).
+func New(c *ui.Common, state func(uuid string) (vm.State, bool)) *Runner {
+	return &Runner{c: c, id: int(lastID.Add(1)), pending: map[string]string{}, state: state}
+}
+
+// Pending says what is under way on a VM, or "".
+func (r *Runner) Pending(uuid string) string { return r.pending[uuid] }
+
+// ShutdownCheck is the message the check of v would send, for tests.
+func (r *Runner) ShutdownCheck(v vm.VM) tea.Msg { return ShutdownCheckMsg{id: r.id, VM: v} }
+
+// Act checks, confirms as the risk requires, then runs a on targets.
+func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
+	access := r.c.HV.Access()
+	switch {
+	case len(targets) == 0:
+		return nil
+	case len(targets) == 1:
+		v := targets[0]
+		if why := a.Unavailable(v, access); why != "" {
+			return ui.Status(ui.LevelWarning, fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), ui.Safe(why)))
+		}
+		return r.confirm(a, ui.Safe(v.Name), v.Name, r.run(a, v))
+	case !AnyCan(a, targets, access):
+		return ui.Status(ui.LevelWarning, "None of the marked VMs can "+strings.ToLower(a.Label))
+	}
+	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), r.runBulk(a, targets))
+}
+
+// AnyCan reports whether a can run on at least one of vms.
+func AnyCan(a *ops.Action, vms []vm.VM, access vm.Access) bool {
+	for _, v := range vms {
+		if a.Unavailable(v, access) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// confirm asks what a's risk requires before run.
+func (r *Runner) confirm(a *ops.Action, what, typed string, run tea.Cmd) tea.Cmd {
+	title := a.Label + " " + what + "?"
+	body := a.Impact + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
+	var d ui.Dialog
+	switch a.Confirmation() {
+	case ops.AskYesNo:
+		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run)
+	case ops.TypeName:
+		d = ui.NewTypeName(r.c, title, body, typed, run)
+	default:
+		return run
+	}
+	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
+}
+
+// run performs a on one VM in the background. Building the command does
+// nothing: a dialog may hold it and never run it.
+func (r *Runner) run(a *ops.Action, v vm.VM) tea.Cmd {
+	hv, id := r.c.HV, r.id
+	return tea.Sequence(
+		func() tea.Msg { return startedMsg{id: id, action: a, vms: []vm.VM{v}} },
+		func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			return doneMsg{id: id, action: a, vm: v, err: a.Run(ctx, hv, v)}
+		})
+}
+
+// runBulk runs a on many VMs, a few at a time, reporting each as it ends.
+func (r *Runner) runBulk(a *ops.Action, vms []vm.VM) tea.Cmd {
+	hv, id := r.c.HV, r.id
+	return tea.Sequence(
+		func() tea.Msg { return startedMsg{id: id, action: a, vms: vms} },
+		func() tea.Msg {
+			results := make(chan ops.Result, len(vms))
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+				defer cancel()
+				ops.Bulk(ctx, hv, a, vms, func(res ops.Result) { results <- res })
+				close(results)
+			}()
+			return nextResult(id, a, results)()
+		})
+}
+
+func nextResult(id int, a *ops.Action, results <-chan ops.Result) tea.Cmd {
+	return func() tea.Msg {
+		res, ok := <-results
+		return bulkResultMsg{id: id, action: a, result: res, more: results, done: !ok}
+	}
+}
+
+// Update handles the runner's messages and events. It returns the command
+// to run next, and the bulk results that just came in (the VM list unmarks
+// the VMs done).
+func (r *Runner) Update(msg tea.Msg) (tea.Cmd, []ops.Result) {
+	switch msg := msg.(type) {
+	case startedMsg:
+		if msg.id == r.id {
+			r.started(msg)
+		}
+	case doneMsg:
+		if msg.id == r.id {
+			return r.done(msg), nil
+		}
+	case bulkResultMsg:
+		if msg.id != r.id {
+			return nil, nil
+		}
+		if msg.done {
+			return r.summary(msg.action), nil
+		}
+		r.bulk = append(r.bulk, msg.result)
+		delete(r.pending, msg.result.VM.UUID)
+		return nextResult(r.id, msg.action, msg.more), []ops.Result{msg.result}
+	case ShutdownCheckMsg:
+		if msg.id == r.id {
+			return r.shutdownCheck(msg.VM), nil
+		}
+	case ui.VMEventMsg:
+		// The state an action was heading for has come (a shutdown's own
+		// "shutting down" event is only the start of it).
+		if _, ok := msg.Event.State(); ok && msg.Event.Kind != vm.EventShutdown {
+			delete(r.pending, msg.Event.UUID)
+		}
+	}
+	return nil, nil
+}
+
+func (r *Runner) started(msg startedMsg) {
+	if len(msg.vms) > 1 {
+		r.bulk = nil
+	}
+	for _, v := range msg.vms {
+		if msg.action.Unavailable(v, r.c.HV.Access()) == "" {
+			r.pending[v.UUID] = msg.action.Doing
+		}
+	}
+}
+
+func (r *Runner) done(msg doneMsg) tea.Cmd {
+	waiting := msg.err == nil && (msg.action == ops.Shutdown || msg.action == ops.Reboot)
+	if !waiting {
+		delete(r.pending, msg.vm.UUID)
+	}
+	if msg.err != nil {
+		return ui.Fail(msg.err)
+	}
+	cmds := []tea.Cmd{ui.Status(ui.LevelSuccess, ui.Safe(msg.vm.Name)+" "+msg.action.Done)}
+	if msg.action == ops.Shutdown {
+		id, v := r.id, msg.vm
+		cmds = append(cmds, r.c.Tick(ShutdownTimeout, func(time.Time) tea.Msg { return ShutdownCheckMsg{id: id, VM: v} }))
+	}
+	return tea.Batch(cmds...)
+}
+
+// shutdownCheck offers to force off a VM that ignored the power button.
+func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
+	if st, ok := r.state(v.UUID); !ok || !st.Active() {
+		return nil
+	}
+	delete(r.pending, v.UUID)
+	body := fmt.Sprintf("%s still runs %v after the shutdown request. The guest may ignore the ACPI power button "+
+		"(no ACPI daemon, or too busy).\n\n%s", ui.Safe(v.Name), ShutdownTimeout, ops.ForceOff.Impact)
+	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v))
+	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
+}
+
+// summary shows what happened to each VM of a bulk action.
+func (r *Runner) summary(a *ops.Action) tea.Cmd {
+	ok := 0
+	var lines []string
+	st := r.c.Styles
+	for _, res := range r.bulk {
+		name := ui.Safe(res.VM.Name)
+		switch {
+		case res.OK():
+			ok++
+			lines = append(lines, st.Success.Render(" ok   ")+name)
+		case res.Skipped != "":
+			lines = append(lines, st.Muted.Render(" skip ")+name+st.Muted.Render(": "+ui.Safe(res.Skipped)))
+		default:
+			lines = append(lines, st.Danger.Render(" FAIL ")+name+": "+ui.Safe(res.Err.Error()))
+		}
+	}
+	if len(lines) > 14 {
+		lines = append(lines[:13], fmt.Sprintf(" ... and %d more", len(lines)-13))
+	}
+	title := fmt.Sprintf("%s: %d of %d VMs %s", a.Label, ok, len(r.bulk), a.Done)
+	d := ui.NewMessage(r.c, title, strings.Join(lines, "\n"))
+	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
+}
