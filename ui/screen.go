@@ -35,10 +35,22 @@ type Capturer interface {
 	Capturing() bool
 }
 
+// Raw is a screen that takes every key, ctrl+c included (a serial console,
+// where ctrl+c interrupts a program in the guest).
+type Raw interface {
+	Raw() bool
+}
+
 // Escaper is a screen with something to undo on esc (a filter, a mark)
 // before esc means back. Esc reports whether it used the key.
 type Escaper interface {
 	Esc() bool
+}
+
+// Closer is a screen holding resources (an open console) to release when
+// it leaves the stack.
+type Closer interface {
+	Close()
 }
 
 // Helper is a screen with a paragraph of help shown above its keys.

@@ -15,3 +15,21 @@ func TestFormatBytes(t *testing.T) {
 		t.Errorf("FormatKiB(2 GiB) = %q", got)
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	const MiB = 1 << 20
+	for in, want := range map[string]uint64{
+		"512": 512 * MiB, "512M": 512 * MiB, "4G": 4 << 30, "4GiB": 4 << 30, "4gb": 4 << 30,
+		"1.5T": 3 << 39, " 2 G ": 2 << 30, "100K": 100 << 10,
+	} {
+		got, err := ParseSize(in, MiB)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "big", "-1G", "4X", "1e30T"} {
+		if _, err := ParseSize(bad, MiB); err == nil {
+			t.Errorf("ParseSize(%q) should fail", bad)
+		}
+	}
+}

@@ -201,6 +201,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if r, ok := m.top().(ui.Raw); ok && r.Raw() && m.dialog == nil {
+		return m.top().Update(msg)
+	}
 	if key.Matches(msg, m.keys.ForceQuit) {
 		return tea.Quit
 	}
@@ -255,6 +258,9 @@ func (m *Model) top() ui.Screen {
 
 func (m *Model) back() {
 	if len(m.stack) > 1 {
+		if c, ok := m.top().(ui.Closer); ok {
+			c.Close()
+		}
 		m.stack[len(m.stack)-1] = nil
 		m.stack = m.stack[:len(m.stack)-1]
 	}

@@ -5,9 +5,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/screens/console"
 	"github.com/hyper-nixos/hv/screens/home"
 	"github.com/hyper-nixos/hv/screens/host"
+	"github.com/hyper-nixos/hv/screens/snapshots"
 	"github.com/hyper-nixos/hv/screens/soon"
+	"github.com/hyper-nixos/hv/screens/vmdetail"
 	"github.com/hyper-nixos/hv/screens/vms"
 	"github.com/hyper-nixos/hv/ui"
 )
@@ -22,6 +25,12 @@ func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
 		s = vms.New(m.c, arg)
 	case "host":
 		s = host.New(m.c, m.opts.Where)
+	case "vm":
+		s = vmdetail.New(m.c, arg)
+	case "snapshots":
+		s = snapshots.New(m.c, arg)
+	case "console":
+		s = console.New(m.c, arg)
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {
@@ -35,6 +44,9 @@ func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
 // commands are what the palette offers: a registry id, or "quit".
 var commands = []struct{ name, desc string }{
 	{"vms", "the VM list; add a filter, e.g. vms state:running"},
+	{"vm", "one VM in full: vm NAME"},
+	{"console", "a VM's serial console: console NAME"},
+	{"snapshots", "a VM's snapshots: snapshots NAME"},
 	{"home", "the console menu"},
 	{"host", "this machine and your access"},
 	{"features", "host features by risk (not built yet)"},

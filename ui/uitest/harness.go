@@ -19,6 +19,7 @@ type Harness struct {
 	Status    []ui.StatusMsg
 	Errors    []error
 	Navigated []ui.NavigateMsg
+	Backs     int // how many times the screen asked to go back
 }
 
 // NewHarness starts s and runs its Init.
@@ -41,6 +42,9 @@ func (h *Harness) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case ui.NavigateMsg:
 		h.Navigated = append(h.Navigated, msg)
+		return nil
+	case ui.BackMsg:
+		h.Backs++
 		return nil
 	case tea.KeyPressMsg:
 		if h.Dialog != nil {

@@ -1,0 +1,325 @@
+// Package snapshots is the snapshot tree of one VM: take, revert to and
+// delete snapshots, with the impact said before anything is lost, and an
+// explained alternative when a kind of snapshot is not supported.
+package snapshots
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
+)
+
+type keyMap struct {
+	ui.ListKeys
+	Take, Revert, Delete, Reload key.Binding
+}
+
+var keys = keyMap{
+	ListKeys: ui.DefaultListKeys,
+	Take:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "take a snapshot")),
+	Revert:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "revert to it")),
+	Delete:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete it")),
+	Reload:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+}
+
+func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Take, k.Revert, k.Delete} }
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Take, k.Revert, k.Delete, k.Reload}}
+}
+
+// Risks of the snapshot operations, shown on their confirmations.
+const (
+	revertRisk = ops.High // the present state of the disks is lost
+	deleteRisk = ops.High // a way back is lost
+)
+
+type (
+	loadedMsg struct {
+		id    int
+		v     vm.VM
+		snaps []vm.Snapshot
+		err   error
+	}
+	doneMsg struct {
+		id   int
+		what string
+		spec *vm.SnapshotSpec // for a failed take: what was asked
+		err  error
+	}
+)
+
+var lastID atomic.Int64
+
+// Model is the snapshots screen of one VM.
+type Model struct {
+	c      *ui.Common
+	id     int
+	ref    string
+	v      vm.VM
+	rows   []row // the tree, flattened in display order
+	cursor int
+	err    error
+	loaded bool
+	busy   string
+}
+
+// row is one snapshot with its place in the tree.
+type row struct {
+	s      vm.Snapshot
+	prefix string // tree drawing before the name
+}
+
+// New shows the snapshots of the VM with this UUID.
+func New(c *ui.Common, ref string) *Model { return &Model{c: c, id: int(lastID.Add(1)), ref: ref} }
+
+func (m *Model) Title() string   { return "Snapshots" }
+func (m *Model) Keys() ui.KeyMap { return keys }
+func (m *Model) Help() string {
+	return "A snapshot keeps the VM's disks (and, when it runs, its memory) as they are, to come back to later. " +
+		"Reverting discards everything since. Internal snapshots live inside qcow2 disks; a UEFI VM on this " +
+		"libvirt can only take disk-only (external) snapshots, which hv offers when it has to."
+}
+
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+func (m *Model) load() tea.Cmd {
+	hv, id, ref := m.c.HV, m.id, m.ref
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		v, err := hv.Lookup(ctx, ref)
+		if err != nil {
+			return loadedMsg{id: id, err: err}
+		}
+		snaps, err := hv.Snapshots(ctx, ref)
+		return loadedMsg{id, v, snaps, err}
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.id == m.id {
+			m.err, m.loaded = msg.err, true
+			if msg.err == nil {
+				m.v = msg.v
+				m.rows = tree(msg.snaps, m.c.Glyphs)
+				m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
+			}
+		}
+	case busyMsg:
+		if msg.id == m.id {
+			m.busy = msg.what
+		}
+	case doneMsg:
+		if msg.id == m.id {
+			return m.done(msg)
+		}
+	case ui.VMEventMsg:
+		if msg.Event.UUID == m.v.UUID || msg.Event.Kind == vm.EventReconnected {
+			return m.load()
+		}
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if c, ok := keys.Move(msg, m.cursor, len(m.rows), max(m.c.Height-4, 1)); ok {
+		m.cursor = c
+		return nil
+	}
+	switch {
+	case key.Matches(msg, keys.Reload):
+		return m.load()
+	case key.Matches(msg, keys.Take):
+		return m.take()
+	case key.Matches(msg, keys.Revert):
+		return m.revert()
+	case key.Matches(msg, keys.Delete):
+		return m.delete()
+	}
+	return nil
+}
+
+func (m *Model) selected() (vm.Snapshot, bool) {
+	if len(m.rows) == 0 {
+		return vm.Snapshot{}, false
+	}
+	return m.rows[m.cursor].s, true
+}
+
+// refuse says why nothing can be changed, or "" when it can.
+func (m *Model) refuse() string {
+	switch {
+	case m.c.ReadOnly():
+		return "read-only access: ask an administrator to add you to the operators group"
+	case m.busy != "":
+		return "busy " + m.busy
+	}
+	return ""
+}
+
+func (m *Model) take() tea.Cmd {
+	if why := m.refuse(); why != "" {
+		return ui.Status(ui.LevelWarning, "Cannot take a snapshot: "+why)
+	}
+	running := m.v.State.Active()
+	fields := []ui.Field{
+		{Label: "Name", Value: "snap-" + m.c.Now().Format("2006-01-02-1504"),
+			Validate: func(s string) error { return vm.ValidName("snapshot", s) }},
+		{Label: "Description", Hint: "optional: why you took it"},
+	}
+	if running {
+		fields = append(fields, ui.Field{Label: "Memory", Value: "yes",
+			Hint:     "yes: a revert resumes the VM exactly; no: disks only",
+			Validate: yesNo})
+	}
+	form := ui.NewForm(m.c, "Snapshot "+ui.Safe(m.v.Name), fields, func(v []string) tea.Cmd {
+		spec := vm.SnapshotSpec{Name: v[0], Description: v[1], Memory: running && (len(v) < 3 || isYes(v[2]))}
+		return m.run("took "+spec.Name, &spec, func(ctx context.Context) error {
+			_, err := m.c.HV.CreateSnapshot(ctx, m.v.UUID, spec)
+			return err
+		})
+	})
+	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: form} }
+}
+
+func yesNo(s string) error {
+	switch strings.ToLower(s) {
+	case "yes", "y", "no", "n":
+		return nil
+	}
+	return errors.New("yes or no")
+}
+
+func isYes(s string) bool { return strings.HasPrefix(strings.ToLower(s), "y") }
+
+func (m *Model) revert() tea.Cmd {
+	s, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	if why := m.refuse(); why != "" {
+		return ui.Status(ui.LevelWarning, "Cannot revert: "+why)
+	}
+	after := "shut off"
+	if s.Memory {
+		after = s.State.String() + ", from its saved memory"
+	}
+	body := fmt.Sprintf("%s goes back to %s, taken %s: its disks return to that point and it will be %s. "+
+		"Everything since is lost unless another snapshot holds it.\n\nRisk: %s",
+		ui.Safe(m.v.Name), ui.Safe(s.Name), s.Created.Format("2006-01-02 15:04"), after, m.c.RiskBadge(revertRisk))
+	name := s.Name
+	run := m.run("reverted to "+name, nil, func(ctx context.Context) error { return m.c.HV.RevertSnapshot(ctx, m.v.UUID, name) })
+	return dialog(ui.NewConfirm(m.c, "Revert to "+ui.Safe(name)+"?", body, true, run))
+}
+
+func (m *Model) delete() tea.Cmd {
+	s, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	if why := m.refuse(); why != "" {
+		return ui.Status(ui.LevelWarning, "Cannot delete: "+why)
+	}
+	body := fmt.Sprintf("The snapshot %s goes away: you can no longer return to that point. Its children, if any, "+
+		"attach to its parent. The VM itself does not change.\n\nRisk: %s", ui.Safe(s.Name), m.c.RiskBadge(deleteRisk))
+	name := s.Name
+	run := m.run("deleted "+name, nil, func(ctx context.Context) error { return m.c.HV.DeleteSnapshot(ctx, m.v.UUID, name) })
+	return dialog(ui.NewConfirm(m.c, "Delete the snapshot "+ui.Safe(name)+"?", body, true, run))
+}
+
+func dialog(d ui.Dialog) tea.Cmd { return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} } }
+
+// run does one snapshot operation in the background.
+func (m *Model) run(what string, spec *vm.SnapshotSpec, fn func(context.Context) error) tea.Cmd {
+	id := m.id
+	return tea.Sequence(
+		func() tea.Msg { return busyMsg{id, what} },
+		func() tea.Msg {
+			// Reverting restarts QEMU and can take a while on a busy host.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			return doneMsg{id: id, what: what, spec: spec, err: fn(ctx)}
+		})
+}
+
+type busyMsg struct {
+	id   int
+	what string
+}
+
+func (m *Model) done(msg doneMsg) tea.Cmd {
+	m.busy = ""
+	if msg.err == nil {
+		return tea.Batch(ui.Status(ui.LevelSuccess, ui.Safe(m.v.Name)+": "+ui.Safe(msg.what)), m.load())
+	}
+	// An internal snapshot this libvirt cannot take: offer the kind it can.
+	if msg.spec != nil && !msg.spec.DiskOnly && errors.Is(msg.err, vm.ErrUnsupported) && m.v.State != vm.StateUnknown {
+		spec := *msg.spec
+		spec.DiskOnly, spec.Memory = true, false
+		body := ui.Safe(msg.err.Error()) + "\n\nA disk-only (external) snapshot keeps each disk's state in a new overlay " +
+			"file next to it; the VM goes on writing to the overlay. Take one instead?"
+		run := m.run("took "+spec.Name+" (disk-only)", &spec, func(ctx context.Context) error {
+			_, err := m.c.HV.CreateSnapshot(ctx, m.v.UUID, spec)
+			return err
+		})
+		return dialog(ui.NewConfirm(m.c, "This kind of snapshot is not supported", body, false, run))
+	}
+	return tea.Batch(ui.Fail(msg.err), m.load())
+}
+
+// tree orders snapshots as a tree (parents before children, oldest first)
+// with the drawing of each row's branch.
+func tree(snaps []vm.Snapshot, g ui.Glyphs) []row {
+	children := map[string][]vm.Snapshot{}
+	names := map[string]bool{}
+	for _, s := range snaps {
+		names[s.Name] = true
+	}
+	for _, s := range snaps {
+		parent := s.Parent
+		if !names[parent] {
+			parent = ""
+		}
+		children[parent] = append(children[parent], s)
+	}
+	for _, c := range children {
+		slices.SortFunc(c, func(a, b vm.Snapshot) int { return a.Created.Compare(b.Created) })
+	}
+	branch, last, pipe, space := "├─ ", "└─ ", "│  ", "   "
+	if g.Arrow == ui.ASCIIGlyphs.Arrow {
+		branch, last, pipe = "|- ", "`- ", "|  "
+	}
+	var out []row
+	var walk func(parent, indent string)
+	walk = func(parent, indent string) {
+		kids := children[parent]
+		for i, s := range kids {
+			joint, next := branch, pipe
+			if i == len(kids)-1 {
+				joint, next = last, space
+			}
+			if parent == "" {
+				joint, next = "", ""
+			}
+			out = append(out, row{s: s, prefix: indent + joint})
+			walk(s.Name, indent+next)
+		}
+	}
+	walk("", "")
+	return out
+}

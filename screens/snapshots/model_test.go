@@ -1,0 +1,73 @@
+package snapshots
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+func open(t *testing.T, hv vm.Hypervisor, name string) (*uitest.Harness, *Model) {
+	t.Helper()
+	m := New(uitest.Common(hv, 120, 37), name)
+	return uitest.NewHarness(t, m), m
+}
+
+func TestTreeWithTheCurrentSnapshotMarked(t *testing.T) {
+	h, _ := open(t, uitest.Demo(t), "db-primary")
+	view := h.View()
+	for _, want := range []string{"baseline", "├─ pre-index-rebuild", "└─ pre-pg16-upgrade (current)", "memory"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("tree lacks %q:\n%s", want, view)
+		}
+	}
+}
+
+func TestTakeRevertDelete(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := open(t, hv, "web-01")
+	h.Press("n")
+	h.Press("ctrl+u")
+	h.Send(uitest.Type("before-change")...)
+	h.Press("tab")
+	h.Send(uitest.Type("testing hv")...)
+	h.Press("enter")
+	if len(m.rows) != 1 || m.rows[0].s.Name != "before-change" || !m.rows[0].s.Current || !m.rows[0].s.Memory {
+		t.Fatalf("after taking one: %+v", m.rows)
+	}
+	h.Press("enter")
+	if !strings.Contains(h.View(), "Revert to before-change?") || !strings.Contains(h.View(), "[HIGH]") {
+		t.Fatalf("revert should ask with its risk:\n%s", h.View())
+	}
+	h.Press("y")
+	if !strings.Contains(h.LastStatus(), "reverted to before-change") {
+		t.Errorf("status %q", h.LastStatus())
+	}
+	h.Press("D", "y")
+	if len(m.rows) != 0 {
+		t.Errorf("the snapshot should be gone: %+v", m.rows)
+	}
+	snaps, _ := hv.Snapshots(context.Background(), "web-01")
+	if len(snaps) != 0 {
+		t.Errorf("libvirt still has %d snapshots", len(snaps))
+	}
+}
+
+func TestBadNameIsRefusedInTheForm(t *testing.T) {
+	h, _ := open(t, uitest.Demo(t), "web-01")
+	h.Press("n", "ctrl+u")
+	h.Send(uitest.Type("a/b")...)
+	if !strings.Contains(h.View(), "cannot contain '/'") {
+		t.Errorf("the form should explain:\n%s", h.View())
+	}
+}
+
+func TestReadOnlyCannotTakeSnapshots(t *testing.T) {
+	h, _ := open(t, uitest.DemoReadOnly(t), "web-01")
+	h.Press("n")
+	if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
+		t.Errorf("read-only: dialog %v, status %q", h.Dialog != nil, h.LastStatus())
+	}
+}
