@@ -130,3 +130,51 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
 }
+
+func TestLifecycleVerbsOnTheDemo(t *testing.T) {
+	// Each run gets its own demo host, so each case starts fresh.
+	tests := []struct {
+		args   []string
+		code   int
+		out    string
+		stderr string
+	}{
+		{[]string{"vm", "pause", "--demo", "web-01", "mail"}, 0, "web-01: paused\nmail: paused\n", ""},
+		{[]string{"vm", "start", "--demo", "backup"}, 0, "backup: started\n", ""},
+		{[]string{"vm", "pause", "--demo", "backup"}, 1, "", "backup: skipped: backup is shut off"},
+		{[]string{"vm", "resume", "--demo", "--filter", "state:paused"}, 0, "dev-sandbox: resumed\nk8s-node-3: resumed\n", ""},
+		{[]string{"vm", "destroy", "--demo", "web-01"}, 2, "", "refusing to force off web-01 without confirmation: add --yes"},
+		{[]string{"vm", "destroy", "--demo", "--yes", "web-01"}, 0, "web-01: forced off\n", ""},
+		{[]string{"vm", "start", "--demo", "nosuch"}, 1, "", "look up nosuch: no such VM; fix: check the name with 'hv vm list'"},
+		{[]string{"vm", "start", "--demo"}, 2, "", "name the VMs, or use --filter QUERY or --all"},
+		{[]string{"vm", "delete", "--demo", "--yes", "web-01"}, 1, "", "delete web-01: not possible in the VM's current state (web-01 is running)"},
+		{[]string{"vm", "delete", "--demo", "--yes", "backup"}, 0, "backup: deleted\n", ""},
+		{[]string{"vm", "pause", "--demo", "--read-only", "web-01"}, 1, "", "read-only access"},
+		{[]string{"vm", "autostart", "--demo", "backup", "on"}, 0, "backup: set to start with the host\n", ""},
+		{[]string{"vm", "set", "--demo", "backup", "--vcpus", "4", "--memory", "3G"}, 0, "backup: 4 vCPUs, at the next boot\nbackup: memory 3G, at the next boot\n", ""},
+		{[]string{"vm", "set", "--demo", "backup", "--memory", "lots"}, 2, "", "--memory: \"lots\" is not a size"},
+		{[]string{"vm", "snapshot", "create", "--demo", "web-01", "bad/name"}, 2, "", "cannot contain '/'"},
+		{[]string{"vm", "snapshot", "create", "--demo", "web-01", "s1"}, 0, "web-01: took s1 (disks and memory)\n", ""},
+		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "baseline"}, 0, "db-primary: reverted baseline\n", ""},
+		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "nope"}, 1, "", "no snapshot named \"nope\""},
+		{[]string{"vm", "console", "--demo", "web-01"}, 1, "", "not supported"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := hv(t, tt.args...)
+		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
+			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
+				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}
+
+func TestShowJSON(t *testing.T) {
+	code, out, _ := hv(t, "vm", "show", "--demo", "--json", "db-primary")
+	var d map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if d["state"] != "running" || d["firmware"] != "uefi" || len(d["disks"].([]any)) != 2 || len(d["addresses"].([]any)) == 0 {
+		t.Errorf("unexpected show output: %v", d)
+	}
+}

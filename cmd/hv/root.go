@@ -35,10 +35,15 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 
+// needsYes refuses a risky action a script did not confirm (exit 2): the
+// message itself names the fix.
+type needsYes struct{ error }
+
 // globals are the flags every command takes.
 type globals struct {
-	demo    bool
-	connect string
+	demo     bool
+	connect  string
+	readOnly bool
 }
 
 func run(args []string) int {
@@ -52,9 +57,13 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, errorLine(err))
+	var silent silentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintln(stderr, errorLine(err))
+	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	var ny needsYes
+	if errors.As(err, &ue) || errors.As(err, &ny) {
 		return exitUsage
 	}
 	return exitFailure
@@ -95,6 +104,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the built-in demo host (libvirt's test driver) instead of a real one")
 	root.PersistentFlags().StringVarP(&g.connect, "connect", "c", "", "libvirt connection URI, e.g. qemu:///system")
+	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "connect read-only: look, change nothing")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if g.demo && g.connect != "" {
 			return usageError{errors.New("--demo and --connect cannot be used together")}
@@ -123,7 +133,11 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 // the function that connects plus a name for people.
 func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string, error) {
 	if g.demo {
-		return func(ctx context.Context) (vm.Hypervisor, error) { return demo.Open(ctx) }, demo.Label, nil
+		open := demo.Open
+		if g.readOnly {
+			open = demo.OpenReadOnly
+		}
+		return func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label, nil
 	}
 	hostURI := ""
 	if g.connect == "" && os.Getenv("LIBVIRT_DEFAULT_URI") == "" {
@@ -133,7 +147,11 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		}
 	}
 	uri, _ := vm.ResolveURI(g.connect, os.Getenv("LIBVIRT_DEFAULT_URI"), hostURI)
-	return func(ctx context.Context) (vm.Hypervisor, error) { return libvirt.Open(ctx, uri) }, uri, nil
+	open := libvirt.Open
+	if g.readOnly {
+		open = libvirt.OpenReadOnly
+	}
+	return func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri, nil
 }
 
 // open connects for a one-shot CLI command.

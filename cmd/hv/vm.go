@@ -21,6 +21,10 @@ func newVMCmd(g *globals) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newVMListCmd(g))
+	for _, v := range lifecycleVerbs {
+		cmd.AddCommand(newLifecycleCmd(g, v.use, v.short, v.a))
+	}
+	cmd.AddCommand(newDeleteCmd(g), newShowCmd(g), newAutostartCmd(g), newSetCmd(g), newSnapshotCmd(g), newConsoleCmd(g))
 	return cmd
 }
 

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
+)
+
+// oneVM runs fn on the VM named by the single argument.
+func oneVM(g *globals, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		hv, err := g.open()
+		if err != nil {
+			return err
+		}
+		defer hv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		v, err := hv.Lookup(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return fn(ctx, cmd, hv, v)
+	}
+}
+
+// refuse turns an unavailable action into an error that says why.
+func refuse(a *ops.Action, v vm.VM, access vm.Access) error {
+	why := a.Unavailable(v, access)
+	if why == "" {
+		return nil
+	}
+	kind := vm.ErrInvalidState
+	if access == vm.ReadOnly {
+		kind = vm.ErrDenied
+	}
+	return &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: kind, Detail: why}
+}
+
+func newDeleteCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a shut-off VM's definition (its disks stay)",
+		Long: "Delete a VM: its definition, snapshots and saved state. " + ops.Delete.Impact +
+			"\n\nOn a terminal you type the VM's name to confirm; scripts pass --yes.",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+			if err := refuse(ops.Delete, v, hv.Access()); err != nil {
+				return err
+			}
+			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+			if err := c.askName("delete", v.Name, ops.Delete.Impact); err != nil {
+				return err
+			}
+			if err := ops.Delete.Run(ctx, hv, v); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: deleted\n", termsafe.String(v.Name))
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the name")
+	cmd.ValidArgsFunction = completeVMs(g)
+	return cmd
+}
+
+func newAutostartCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:       "autostart NAME on|off",
+		Short:     "Choose whether a VM starts with the host",
+		Args:      usageArgs(cobra.ExactArgs(2)),
+		ValidArgs: []string{"on", "off"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, ok := map[string]bool{"on": true, "yes": true, "off": false, "no": false}[args[1]]
+			if !ok {
+				return usageError{fmt.Errorf("autostart takes on or off, not %q", args[1])}
+			}
+			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+				a := ops.AutostartOff
+				if on {
+					a = ops.AutostartOn
+				}
+				if err := refuse(a, v, hv.Access()); err != nil {
+					return err
+				}
+				if err := a.Run(ctx, hv, v); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", termsafe.String(v.Name), a.Done)
+				return nil
+			})(cmd, args)
+		},
+	}
+	return cmd
+}
+
+func newSetCmd(g *globals) *cobra.Command {
+	var vcpus int
+	var memory string
+	cmd := &cobra.Command{
+		Use:   "set NAME [--vcpus N] [--memory SIZE]",
+		Short: "Change a VM's vCPUs or memory",
+		Long: "Change a VM's vCPUs or memory. A running VM takes the change at once when libvirt can\n" +
+			"(vCPUs up to its maximum, memory up to its maximum through the balloon); otherwise the change\n" +
+			"applies at the next boot, and hv says which.",
+		Example: "  hv vm set web-01 --vcpus 4 --memory 8G",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if vcpus == 0 && memory == "" {
+				return usageError{errors.New("say what to change: --vcpus N and/or --memory SIZE")}
+			}
+			var mib uint64
+			if memory != "" {
+				b, err := vm.ParseSize(memory, 1<<20)
+				if err != nil {
+					return usageError{fmt.Errorf("--memory: %w", err)}
+				}
+				mib = b >> 20
+			}
+			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+				out := cmd.OutOrStdout()
+				if vcpus != 0 {
+					when, err := hv.SetVCPUs(ctx, v.UUID, vcpus)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "%s: %d vCPUs, %s\n", termsafe.String(v.Name), vcpus, when)
+				}
+				if mib != 0 {
+					when, err := hv.SetMemory(ctx, v.UUID, mib)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "%s: memory %s, %s\n", termsafe.String(v.Name), vm.FormatKiB(mib<<10), when)
+				}
+				return nil
+			})(cmd, args)
+		},
+	}
+	cmd.Flags().IntVar(&vcpus, "vcpus", 0, "number of vCPUs")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 2048M or 4G")
+	cmd.ValidArgsFunction = completeVMs(g)
+	return cmd
+}
+
+// showJSON is 'hv vm show --json': the details plus state and addresses.
+type showJSON struct {
+	vm.Details
+	State     string       `json:"state"`
+	Addresses []vm.Address `json:"addresses"`
+}
+
+func newShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a VM in full: hardware, addresses, state",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+			d, err := hv.Details(ctx, v.UUID)
+			if err != nil {
+				return err
+			}
+			addrs, err := hv.Addresses(ctx, v.UUID)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if addrs == nil {
+					addrs = []vm.Address{}
+				}
+				return writeJSON(cmd.OutOrStdout(), showJSON{d, d.State.String(), addrs})
+			}
+			return writeDetails(cmd.OutOrStdout(), d, addrs)
+		}),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.ValidArgsFunction = completeVMs(g)
+	return cmd
+}
+
+func writeDetails(w io.Writer, d vm.Details, addrs []vm.Address) error {
+	s := termsafe.String
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	yes := map[bool]string{true: "yes", false: "no"}
+	fmt.Fprintf(tw, "Name:\t%s\n", s(d.Name))
+	fmt.Fprintf(tw, "UUID:\t%s\n", d.UUID)
+	fmt.Fprintf(tw, "State:\t%s\n", d.State)
+	fmt.Fprintf(tw, "Autostart:\t%s\n", yes[d.Autostart])
+	fmt.Fprintf(tw, "Persistent:\t%s\n", yes[d.Persistent])
+	fmt.Fprintf(tw, "Saved state:\t%s\n", yes[d.Saved])
+	fmt.Fprintf(tw, "vCPUs:\t%d (max %d)\n", d.VCPUs, d.MaxVCPUs)
+	fmt.Fprintf(tw, "Memory:\t%s (max %s)\n", vm.FormatKiB(d.MemoryKiB), vm.FormatKiB(d.MaxMemoryKiB))
+	fw := strings.ToUpper(d.Firmware)
+	if d.SecureBoot {
+		fw += ", secure boot"
+	}
+	fmt.Fprintf(tw, "Firmware:\t%s\n", fw)
+	fmt.Fprintf(tw, "Machine:\t%s %s\n", d.Arch, d.Machine)
+	if d.Description != "" {
+		fmt.Fprintf(tw, "Description:\t%s\n", s(d.Description))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "Disks:")
+	for _, disk := range d.Disks {
+		src := s(disk.Source)
+		if src == "" {
+			src = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-5s %-6s %-6s %s %s\n", disk.Target, disk.Device, disk.Bus, src, disk.Format)
+	}
+	fmt.Fprintln(w, "NICs:")
+	for _, n := range d.NICs {
+		line := fmt.Sprintf("  %s  %s %s %s", n.MAC, n.Type, s(n.Source), n.Model)
+		for _, a := range addrs {
+			if strings.EqualFold(a.MAC, n.MAC) {
+				line += fmt.Sprintf("  %s/%d (%s)", a.IP, a.Prefix, a.Source)
+			}
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(d.Graphics) > 0 {
+		fmt.Fprintln(w, "Graphics:")
+		for _, gr := range d.Graphics {
+			fmt.Fprintf(w, "  %s port %s %s\n", gr.Type, strconv.Itoa(gr.Port), gr.Listen)
+		}
+	}
+	return nil
+}

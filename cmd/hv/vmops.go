@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
+)
+
+// lifecycleVerbs are the commands that run one ops action on VMs; they call
+// the same code as the TUI's keys.
+var lifecycleVerbs = []struct {
+	use   string
+	short string
+	a     *ops.Action
+}{
+	{"start", "Start VMs (restores saved ones)", ops.Start},
+	{"shutdown", "Ask VMs to shut down (ACPI power button)", ops.Shutdown},
+	{"reboot", "Ask VMs to reboot", ops.Reboot},
+	{"destroy", "Force VMs off at once, like pulling the plug", ops.ForceOff},
+	{"pause", "Pause VMs in memory", ops.Pause},
+	{"resume", "Resume paused VMs", ops.Resume},
+	{"save", "Save VMs' memory to disk and stop them (start restores)", ops.Save},
+}
+
+// resultJSON is one VM's outcome in --json output.
+type resultJSON struct {
+	Name    string `json:"name"`
+	OK      bool   `json:"ok"`
+	Skipped string `json:"skipped,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Command {
+	var sel selection
+	var asJSON, yes, wait, force bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   use + " NAME...",
+		Short: short,
+		Long: short + ".\n\nRisk: " + a.Risk.String() + ". " + a.Impact +
+			"\n\nName VMs, or pick them with --filter (the TUI's query) or --all.",
+		Args: usageArgs(cobra.ArbitraryArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := sel.check(args); err != nil {
+				return err
+			}
+			hv, err := g.open()
+			if err != nil {
+				return err
+			}
+			defer hv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			vms, err := sel.resolve(ctx, hv, args)
+			if err != nil {
+				return err
+			}
+			if a.Prompted() {
+				c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+				if err := c.ask(strings.ToLower(a.Label), names(vms), a.Impact); err != nil {
+					return err
+				}
+			}
+			results := ops.Bulk(ctx, hv, a, vms, nil)
+			if a == ops.Shutdown && wait {
+				results = waitShutdown(ctx, hv, results, timeout, force, cmd.ErrOrStderr())
+			}
+			return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, results, asJSON)
+		},
+	}
+	sel.flags(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome per VM as JSON")
+	if a.Prompted() {
+		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	}
+	if a == ops.Shutdown {
+		cmd.Flags().BoolVar(&wait, "wait", false, "wait until the VMs are off")
+		cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "with --wait: how long to wait")
+		cmd.Flags().BoolVar(&force, "force", false, "with --wait: force off the VMs still running after --timeout")
+	}
+	cmd.ValidArgsFunction = completeVMs(g)
+	return cmd
+}
+
+// selection is how a command picks VMs: names, --filter or --all.
+type selection struct {
+	filter string
+	all    bool
+}
+
+func (s *selection) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&s.filter, "filter", "f", "", "act on the VMs matching this query, e.g. 'state:running web'")
+	cmd.Flags().BoolVar(&s.all, "all", false, "act on every VM")
+}
+
+func (s *selection) check(args []string) error {
+	picked := 0
+	for _, b := range []bool{len(args) > 0, s.filter != "", s.all} {
+		if b {
+			picked++
+		}
+	}
+	switch {
+	case picked == 0:
+		return usageError{errors.New("name the VMs, or use --filter QUERY or --all")}
+	case picked > 1:
+		return usageError{errors.New("use VM names, --filter or --all, not several")}
+	}
+	if _, err := vm.ParseFilter(s.filter); err != nil {
+		return usageError{fmt.Errorf("--filter: %w", err)}
+	}
+	return nil
+}
+
+// resolve finds the VMs: each name must exist.
+func (s *selection) resolve(ctx context.Context, hv vm.Hypervisor, args []string) ([]vm.VM, error) {
+	if len(args) > 0 {
+		var vms []vm.VM
+		for _, name := range args {
+			v, err := hv.Lookup(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			vms = append(vms, v)
+		}
+		return vms, nil
+	}
+	all, err := hv.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, _ := vm.ParseFilter(s.filter)
+	var vms []vm.VM
+	for _, v := range all {
+		if f.Match(v) {
+			vms = append(vms, v)
+		}
+	}
+	if len(vms) == 0 {
+		return nil, errors.New("no VM matches " + termsafe.String(s.filter))
+	}
+	sortVMs(vms)
+	return vms, nil
+}
+
+func names(vms []vm.VM) string {
+	if len(vms) == 1 {
+		return vms[0].Name
+	}
+	return fmt.Sprintf("%d VMs", len(vms))
+}
+
+// report prints one line per VM; failures go to stderr and fail the command.
+func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON bool) error {
+	failed := 0
+	var js []resultJSON
+	for _, r := range results {
+		name := termsafe.String(r.VM.Name)
+		switch {
+		case r.OK():
+			if !asJSON {
+				fmt.Fprintf(out, "%s: %s\n", name, a.Done)
+			}
+		case r.Skipped != "":
+			if !asJSON {
+				fmt.Fprintf(errOut, "hv: %s: skipped: %s\n", name, termsafe.String(r.Skipped))
+			}
+			if len(results) == 1 {
+				failed++
+			}
+		default:
+			failed++
+			if !asJSON {
+				fmt.Fprintln(errOut, errorLine(r.Err))
+			}
+		}
+		j := resultJSON{Name: r.VM.Name, OK: r.OK(), Skipped: r.Skipped}
+		if r.Err != nil {
+			j.Error = r.Err.Error()
+		}
+		js = append(js, j)
+	}
+	if asJSON {
+		if err := writeJSON(out, js); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return silentError{fmt.Errorf("%s failed for %d of %d VMs", strings.ToLower(a.Label), failed, len(results))}
+	}
+	return nil
+}
+
+// silentError fails the command (exit 1) after its lines were printed.
+type silentError struct{ error }
+
+// waitShutdown waits for VMs asked to shut down to be off, polling their
+// state, and forces off those still running after timeout when force.
+func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, timeout time.Duration, force bool, progress io.Writer) []ops.Result {
+	deadline := time.Now().Add(timeout)
+	waiting := map[string]int{}
+	for i, r := range results {
+		if r.OK() {
+			waiting[r.VM.UUID] = i
+		}
+	}
+	if len(waiting) > 0 {
+		fmt.Fprintf(progress, "waiting up to %v for %d VM(s) to shut down...\n", timeout, len(waiting))
+	}
+	for len(waiting) > 0 && time.Now().Before(deadline) {
+		for uuid := range waiting {
+			if v, err := hv.Lookup(ctx, uuid); err != nil || !v.State.Active() {
+				delete(waiting, uuid)
+			}
+		}
+		if len(waiting) > 0 {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	for _, i := range waiting {
+		r := &results[i]
+		if !force {
+			r.Err = &vm.Error{Op: "shut down", Target: r.VM.Name, Kind: vm.ErrTimeout,
+				Detail: fmt.Sprintf("still running after %v; the guest may ignore the power button: force it off with 'hv vm destroy %s'", timeout, r.VM.Name)}
+			continue
+		}
+		fmt.Fprintf(progress, "%s: still running after %v, forcing it off\n", termsafe.String(r.VM.Name), timeout)
+		r.Err = ops.ForceOff.Run(ctx, hv, r.VM)
+	}
+	return results
+}
+
+// completeVMs completes VM names for shells.
+func completeVMs(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		hv, err := g.open()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		defer hv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		vms, err := hv.List(ctx)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		out := make([]string, 0, len(vms))
+		for _, v := range vms {
+			if termsafe.String(v.Name) == v.Name {
+				out = append(out, v.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
