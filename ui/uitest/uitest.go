@@ -188,7 +188,7 @@ func sequence(msg tea.Msg) []tea.Cmd {
 // "esc", "up", "ctrl+c", "space", or a printable character.
 func Key(name string) tea.KeyPressMsg {
 	named := map[string]rune{
-		"f10": tea.KeyF10,
+		"f10":   tea.KeyF10,
 		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "up": tea.KeyUp, "down": tea.KeyDown,
 		"left": tea.KeyLeft, "right": tea.KeyRight, "tab": tea.KeyTab, "backspace": tea.KeyBackspace,
 		"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
