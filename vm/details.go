@@ -102,3 +102,18 @@ type Console interface {
 	Err() error
 	Close() error
 }
+
+// DiskSpec is a disk or CD-ROM to attach.
+type DiskSpec struct {
+	Path     string // an existing image file or block device
+	Device   string // "disk" (default) or "cdrom"
+	Bus      string // virtio (default for disks), sata (default for CD-ROMs)
+	ReadOnly bool
+}
+
+// NICSpec is a network interface to attach.
+type NICSpec struct {
+	Network string // a libvirt network name
+	Model   string // virtio (default), e1000e...
+	MAC     string // empty: libvirt picks one
+}

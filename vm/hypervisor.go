@@ -65,6 +65,14 @@ type Hypervisor interface {
 	SetVCPUs(ctx context.Context, ref string, n int) (Applied, error)
 	SetMemory(ctx context.Context, ref string, mib uint64) (Applied, error)
 
+	// AttachDisk and AttachNIC add a device to the definition, and to the
+	// running VM when it runs; the Detach calls take the disk's target
+	// (vdb) or the NIC's MAC address.
+	AttachDisk(ctx context.Context, ref string, spec DiskSpec) (Applied, error)
+	DetachDisk(ctx context.Context, ref, target string) (Applied, error)
+	AttachNIC(ctx context.Context, ref string, spec NICSpec) (Applied, error)
+	DetachNIC(ctx context.Context, ref, mac string) (Applied, error)
+
 	OpenConsole(ctx context.Context, ref string) (Console, error)
 
 	// Events delivers lifecycle and connection events until Close. The

@@ -47,7 +47,7 @@ func (l leakChecked) Close() error {
 }
 
 func TestContractOnTestDriver(t *testing.T) {
-	vmtest.Run(t, vmtest.Contract{Open: openTest, Timeout: 5 * time.Second})
+	vmtest.Run(t, vmtest.Contract{Open: openTest, Timeout: 5 * time.Second, Network: "default", NoHotplug: true})
 }
 
 // refs counts the references held on the live connection, the backend's own included.

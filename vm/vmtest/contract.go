@@ -22,6 +22,12 @@ type Contract struct {
 	RealStats bool
 	// Timeout bounds each wait for an event or a state (default 30 s).
 	Timeout time.Duration
+	// Network is an existing libvirt network to attach NICs to; without
+	// one the NIC checks are left out.
+	Network string
+	// NoHotplug says the driver cannot attach devices at all (libvirt's
+	// test driver): the contract then wants a clear "not supported".
+	NoHotplug bool
 }
 
 // Run runs the whole contract as subtests.
@@ -36,6 +42,7 @@ func Run(t *testing.T, c Contract) {
 	t.Run("Snapshots", func(t *testing.T) { c.snapshots(t) })
 	t.Run("SaveAndRestore", func(t *testing.T) { c.saveAndRestore(t) })
 	t.Run("Resize", func(t *testing.T) { c.resize(t) })
+	t.Run("Devices", func(t *testing.T) { c.devices(t) })
 }
 
 func (c Contract) ctx(t *testing.T) context.Context {

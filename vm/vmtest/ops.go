@@ -136,3 +136,51 @@ func (c Contract) resize(t *testing.T) {
 		t.Errorf("SetMemory beyond the host: %v, want ErrInvalidArg", err)
 	}
 }
+
+func (c Contract) devices(t *testing.T) {
+	h := c.open(t)
+	ctx := c.ctx(t)
+	v := c.define(t, h)
+	when, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Path: "/var/lib/hv-test/contract-extra.qcow2"})
+	if c.NoHotplug {
+		if !errors.Is(err, vm.ErrUnsupported) {
+			t.Errorf("AttachDisk on a driver without hotplug: %v, want not supported", err)
+		}
+		return
+	}
+	if err != nil || when != vm.AppliedNextBoot {
+		t.Fatalf("AttachDisk to a shut-off VM = %v, %v; want at the next boot", when, err)
+	}
+	if _, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Path: "/var/lib/hv-test/install.iso", Device: "cdrom"}); err != nil {
+		t.Fatalf("AttachDisk cdrom: %v", err)
+	}
+	d, _ := h.Details(ctx, v.Name)
+	if len(d.Disks) != 2 || d.Disks[0].Target != "vda" || d.Disks[0].Format != "qcow2" || d.Disks[1].Device != "cdrom" || !d.Disks[1].ReadOnly {
+		t.Errorf("after attaching a disk and a CD-ROM: %+v", d.Disks)
+	}
+	if _, err := h.DetachDisk(ctx, v.Name, "vda"); err != nil {
+		t.Fatalf("DetachDisk: %v", err)
+	}
+	if _, err := h.DetachDisk(ctx, v.Name, "vdz"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("DetachDisk of a missing target: %v, want ErrNotFound", err)
+	}
+	if d, _ := h.Details(ctx, v.Name); len(d.Disks) != 1 {
+		t.Errorf("after detaching vda: %+v", d.Disks)
+	}
+	if c.Network == "" {
+		return
+	}
+	if _, err := h.AttachNIC(ctx, v.Name, vm.NICSpec{Network: c.Network, MAC: "52:54:00:12:34:56"}); err != nil {
+		t.Fatalf("AttachNIC: %v", err)
+	}
+	d, _ = h.Details(ctx, v.Name)
+	if len(d.NICs) != 1 || d.NICs[0].Source != c.Network || d.NICs[0].Model != "virtio" {
+		t.Errorf("after attaching a NIC: %+v", d.NICs)
+	}
+	if _, err := h.DetachNIC(ctx, v.Name, "52:54:00:12:34:56"); err != nil {
+		t.Fatalf("DetachNIC: %v", err)
+	}
+	if d, _ := h.Details(ctx, v.Name); len(d.NICs) != 0 {
+		t.Errorf("after detaching: %+v", d.NICs)
+	}
+}

@@ -1,0 +1,161 @@
+package libvirt
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	lv "libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// AttachDisk adds a disk or CD-ROM on the first free target of its bus.
+func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) (vm.Applied, error) {
+	if spec.Path == "" {
+		return 0, &vm.Error{Op: "attach a disk to", Target: ref, Kind: vm.ErrInvalidArg, Detail: "the disk's path is required"}
+	}
+	if spec.Device == "" {
+		spec.Device = "disk"
+	}
+	if spec.Bus == "" {
+		spec.Bus = map[string]string{"disk": "virtio", "cdrom": "sata"}[spec.Device]
+	}
+	return b.changeDevices(ctx, "attach a disk to", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+		target := freeTarget(dom, spec.Bus)
+		disk := libvirtxml.DomainDisk{
+			Device: spec.Device,
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: imageFormat(spec.Path)},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: spec.Path}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: target, Bus: spec.Bus},
+		}
+		if spec.ReadOnly || spec.Device == "cdrom" {
+			disk.ReadOnly = &libvirtxml.DomainDiskReadOnly{}
+		}
+		xml, err := disk.Marshal()
+		return xml, true, err
+	})
+}
+
+// DetachDisk removes the disk on target (vdb, sda...).
+func (b *Backend) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
+	return b.changeDevices(ctx, "detach a disk from", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+		if dom.Devices != nil {
+			for _, disk := range dom.Devices.Disks {
+				if disk.Target != nil && disk.Target.Dev == target {
+					xml, err := disk.Marshal()
+					return xml, false, err
+				}
+			}
+		}
+		return "", false, &vm.Error{Kind: vm.ErrNotFound, Detail: "no disk on " + target}
+	})
+}
+
+// AttachNIC adds an interface on a libvirt network.
+func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (vm.Applied, error) {
+	if spec.Network == "" {
+		return 0, &vm.Error{Op: "attach a NIC to", Target: ref, Kind: vm.ErrInvalidArg, Detail: "a network is required"}
+	}
+	if spec.Model == "" {
+		spec.Model = "virtio"
+	}
+	return b.changeDevices(ctx, "attach a NIC to", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+		nic := libvirtxml.DomainInterface{
+			Source: &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: spec.Network}},
+			Model:  &libvirtxml.DomainInterfaceModel{Type: spec.Model},
+		}
+		if spec.MAC != "" {
+			nic.MAC = &libvirtxml.DomainInterfaceMAC{Address: spec.MAC}
+		}
+		xml, err := nic.Marshal()
+		return xml, true, err
+	})
+}
+
+// DetachNIC removes the interface with this MAC address.
+func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
+	return b.changeDevices(ctx, "detach a NIC from", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+		if dom.Devices != nil {
+			for _, n := range dom.Devices.Interfaces {
+				if n.MAC != nil && strings.EqualFold(n.MAC.Address, mac) {
+					xml, err := n.Marshal()
+					return xml, false, err
+				}
+			}
+		}
+		return "", false, &vm.Error{Kind: vm.ErrNotFound, Detail: "no NIC with MAC " + mac}
+	})
+}
+
+// changeDevices builds a device's XML from the persistent definition, then
+// attaches or detaches it: on the running VM and its definition, or on the
+// definition alone when the VM is off or cannot take it live.
+func (b *Backend) changeDevices(ctx context.Context, op, ref string,
+	device func(*lv.Domain, *libvirtxml.Domain) (xml string, attach bool, err error)) (vm.Applied, error) {
+	return call(ctx, b, op, ref, func(c *lv.Connect) (vm.Applied, error) {
+		d, err := lookup(c, ref)
+		if err != nil {
+			return 0, err
+		}
+		defer d.Free()
+		conf, err := d.GetXMLDesc(lv.DOMAIN_XML_INACTIVE)
+		if err != nil {
+			return 0, err
+		}
+		var dom libvirtxml.Domain
+		if err := dom.Unmarshal(conf); err != nil {
+			return 0, err
+		}
+		xml, attach, err := device(d, &dom)
+		if err != nil {
+			return 0, err
+		}
+		return applyLiveOrConfig(d, func(live bool) error {
+			flags := lv.DOMAIN_DEVICE_MODIFY_CONFIG
+			if live {
+				flags |= lv.DOMAIN_DEVICE_MODIFY_LIVE
+			}
+			if attach {
+				return d.AttachDeviceFlags(xml, flags)
+			}
+			return d.DetachDeviceFlags(xml, flags)
+		})
+	})
+}
+
+// freeTarget returns the first unused device name on bus: vda, vdb... for
+// virtio, sda, sdb... for sata and scsi, hda... for ide.
+func freeTarget(dom *libvirtxml.Domain, bus string) string {
+	prefix := map[string]string{"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd", "ide": "hd"}[bus]
+	if prefix == "" {
+		prefix = "vd"
+	}
+	var used []string
+	if dom.Devices != nil {
+		for _, d := range dom.Devices.Disks {
+			if d.Target != nil {
+				used = append(used, d.Target.Dev)
+			}
+		}
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		if t := prefix + string(c); !slices.Contains(used, t) {
+			return t
+		}
+	}
+	return fmt.Sprintf("%saa", prefix)
+}
+
+// imageFormat guesses a disk image's format from its name; QEMU must be
+// told, and probing a raw image's format is unsafe.
+func imageFormat(path string) string {
+	switch {
+	case strings.HasSuffix(path, ".qcow2"):
+		return "qcow2"
+	default:
+		return "raw"
+	}
+}
