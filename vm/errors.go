@@ -65,3 +65,15 @@ func Fix(err error) string {
 	}
 	return ""
 }
+
+// Named puts v's name in place of its UUID in err, for people: calls go by
+// UUID (names can change), messages read better with names.
+func Named(err error, v VM) error {
+	var e *Error
+	if errors.As(err, &e) && e.Target == v.UUID && v.Name != "" {
+		named := *e
+		named.Target = v.Name
+		return &named
+	}
+	return err
+}

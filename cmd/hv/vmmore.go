@@ -31,7 +31,7 @@ func oneVM(g *globals, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hy
 		if err != nil {
 			return err
 		}
-		return fn(ctx, cmd, hv, v)
+		return vm.Named(fn(ctx, cmd, hv, v), v)
 	}
 }
 
@@ -106,20 +106,68 @@ func newAutostartCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// deviceChanges are the device flags of 'hv vm set'.
+type deviceChanges struct {
+	attachDisk, detachDisk, attachNIC, detachNIC string
+	cdrom                                        bool
+}
+
+func (d deviceChanges) any() bool {
+	return d.attachDisk != "" || d.detachDisk != "" || d.attachNIC != "" || d.detachNIC != ""
+}
+
+// apply makes the device changes, printing when each takes effect.
+func (d deviceChanges) apply(ctx context.Context, out io.Writer, hv vm.Hypervisor, v vm.VM) error {
+	name := termsafe.String(v.Name)
+	steps := []struct {
+		flag string
+		do   func() (vm.Applied, error)
+		what string
+	}{
+		{d.detachDisk, func() (vm.Applied, error) { return hv.DetachDisk(ctx, v.UUID, d.detachDisk) }, "detached disk " + d.detachDisk},
+		{d.detachNIC, func() (vm.Applied, error) { return hv.DetachNIC(ctx, v.UUID, d.detachNIC) }, "detached NIC " + d.detachNIC},
+		{d.attachDisk, func() (vm.Applied, error) {
+			spec := vm.DiskSpec{Path: d.attachDisk}
+			if d.cdrom {
+				spec.Device = "cdrom"
+			}
+			return hv.AttachDisk(ctx, v.UUID, spec)
+		}, "attached " + termsafe.String(d.attachDisk)},
+		{d.attachNIC, func() (vm.Applied, error) { return hv.AttachNIC(ctx, v.UUID, vm.NICSpec{Network: d.attachNIC}) },
+			"attached a NIC on " + termsafe.String(d.attachNIC)},
+	}
+	for _, s := range steps {
+		if s.flag == "" {
+			continue
+		}
+		when, err := s.do()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %s, %s\n", name, s.what, when)
+	}
+	return nil
+}
+
 func newSetCmd(g *globals) *cobra.Command {
 	var vcpus int
 	var memory string
+	var dev deviceChanges
 	cmd := &cobra.Command{
-		Use:   "set NAME [--vcpus N] [--memory SIZE]",
-		Short: "Change a VM's vCPUs or memory",
-		Long: "Change a VM's vCPUs or memory. A running VM takes the change at once when libvirt can\n" +
-			"(vCPUs up to its maximum, memory up to its maximum through the balloon); otherwise the change\n" +
-			"applies at the next boot, and hv says which.",
-		Example: "  hv vm set web-01 --vcpus 4 --memory 8G",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Use:   "set NAME [--vcpus N] [--memory SIZE] [--attach-disk PATH [--cdrom]] [--detach-disk TARGET] [--attach-nic NETWORK] [--detach-nic MAC]",
+		Short: "Change a VM's vCPUs, memory, disks or NICs",
+		Long: "Change a VM's vCPUs, memory, disks or NICs. A running VM takes a change at once when libvirt can\n" +
+			"(vCPUs and memory up to their maximum, hot-pluggable devices); otherwise it applies at the next\n" +
+			"boot, and hv says which.",
+		Example: "  hv vm set web-01 --vcpus 4 --memory 8G\n  hv vm set web-01 --attach-disk /var/lib/libvirt/images/data.qcow2\n" +
+			"  hv vm set web-01 --attach-disk /srv/iso/debian.iso --cdrom\n  hv vm set web-01 --detach-nic 52:54:00:12:34:56",
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if vcpus == 0 && memory == "" {
-				return usageError{errors.New("say what to change: --vcpus N and/or --memory SIZE")}
+			if vcpus == 0 && memory == "" && !dev.any() {
+				return usageError{errors.New("say what to change: --vcpus, --memory, --attach-disk, --detach-disk, --attach-nic or --detach-nic")}
+			}
+			if dev.cdrom && dev.attachDisk == "" {
+				return usageError{errors.New("--cdrom goes with --attach-disk PATH")}
 			}
 			var mib uint64
 			if memory != "" {
@@ -145,12 +193,17 @@ func newSetCmd(g *globals) *cobra.Command {
 					}
 					fmt.Fprintf(out, "%s: memory %s, %s\n", termsafe.String(v.Name), vm.FormatKiB(mib<<10), when)
 				}
-				return nil
+				return dev.apply(ctx, out, hv, v)
 			})(cmd, args)
 		},
 	}
 	cmd.Flags().IntVar(&vcpus, "vcpus", 0, "number of vCPUs")
 	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 2048M or 4G")
+	cmd.Flags().StringVar(&dev.attachDisk, "attach-disk", "", "attach this disk image (or ISO with --cdrom)")
+	cmd.Flags().BoolVar(&dev.cdrom, "cdrom", false, "attach the image as a read-only CD-ROM")
+	cmd.Flags().StringVar(&dev.detachDisk, "detach-disk", "", "detach the disk on this target, e.g. vdb")
+	cmd.Flags().StringVar(&dev.attachNIC, "attach-nic", "", "attach a NIC on this libvirt network")
+	cmd.Flags().StringVar(&dev.detachNIC, "detach-nic", "", "detach the NIC with this MAC address")
 	cmd.ValidArgsFunction = completeVMs(g)
 	return cmd
 }

@@ -279,7 +279,7 @@ func (m *Model) done(msg doneMsg) tea.Cmd {
 		})
 		return dialog(ui.NewConfirm(m.c, "This kind of snapshot is not supported", body, false, run))
 	}
-	return tea.Batch(ui.Fail(msg.err), m.load())
+	return tea.Batch(ui.Fail(vm.Named(msg.err, m.v)), m.load())
 }
 
 // tree orders snapshots as a tree (parents before children, oldest first)

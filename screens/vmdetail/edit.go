@@ -70,7 +70,7 @@ func (m *Model) edit() tea.Cmd {
 
 func (m *Model) edited(msg editedMsg) tea.Cmd {
 	if msg.err != nil {
-		return tea.Batch(ui.Fail(msg.err), m.load())
+		return tea.Batch(ui.Fail(vm.Named(msg.err, m.d.VM)), m.load())
 	}
 	var parts []string
 	if msg.changedCPU {

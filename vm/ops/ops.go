@@ -94,7 +94,7 @@ func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
 
 // Run performs a on v.
 func (a *Action) Run(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
-	return a.run(ctx, h, v)
+	return vm.Named(a.run(ctx, h, v), v)
 }
 
 var (
