@@ -66,6 +66,12 @@ func (h *Harness) Send(msgs ...tea.Msg) {
 	}
 }
 
+// Run runs a command the screen built, as the app would.
+func (h *Harness) Run(cmd tea.Cmd) {
+	h.t.Helper()
+	Drain(h.t, h.route, cmd)
+}
+
 // Press sends keys by name (see Key).
 func (h *Harness) Press(keys ...string) {
 	h.t.Helper()
