@@ -195,3 +195,31 @@ func colours(s string) []string {
 	}
 	return found
 }
+
+// TestActionsFromTheKeyboard: pause a VM with its key, see the list change,
+// then force another off through the action menu and its question.
+func TestActionsFromTheKeyboard(t *testing.T) {
+	tm := run(t, "linux", 100, 30, "--demo")
+	tm.waitFor("Virtual machines")
+	tm.keys("1")
+	tm.waitFor("NAME")
+	tm.keys("/", "web-01", "Enter")
+	tm.waitFor("1 of 14 shown")
+	tm.keys("p")
+	tm.waitFor("web-01 paused")
+	if s := tm.screen(); !strings.Contains(s, "paused") {
+		t.Errorf("web-01 should show as paused:\n%s", s)
+	}
+	tm.keys("x")
+	tm.waitFor("Actions for web-01")
+	tm.keys("F")
+	tm.waitFor("Force off web-01?")
+	tm.keys("y")
+	tm.waitFor("web-01 forced off")
+	tm.keys("Enter")
+	tm.waitFor("starts with the host")
+	s := tm.screen()
+	if !strings.Contains(s, "shut off") || !strings.Contains(s, "forced off") {
+		t.Errorf("the detail screen should show the state and the event:\n%s", s)
+	}
+}
