@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/ui/app"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
@@ -112,7 +113,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newVersionCmd())
+	root.AddCommand(newVMCmd(g), newVersionCmd(), newAuditCmd())
 	return root
 }
 
@@ -137,7 +138,7 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		if g.readOnly {
 			open = demo.OpenReadOnly
 		}
-		return func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label, nil
+		return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
 	}
 	hostURI := ""
 	if g.connect == "" && os.Getenv("LIBVIRT_DEFAULT_URI") == "" {
@@ -151,7 +152,19 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 	if g.readOnly {
 		open = libvirt.OpenReadOnly
 	}
-	return func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri, nil
+	return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
+}
+
+// audited wraps what connect returns so every change goes to the audit
+// trail, whichever command or screen makes it.
+func audited(connect func(context.Context) (vm.Hypervisor, error), where string) func(context.Context) (vm.Hypervisor, error) {
+	return func(ctx context.Context) (vm.Hypervisor, error) {
+		hv, err := connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return audit.Wrap(hv, audit.Open(audit.DefaultPath(stateDir())), currentUser(), where), nil
+	}
 }
 
 // open connects for a one-shot CLI command.
@@ -186,18 +199,22 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 
 // routeLibvirtLogs keeps libvirt's own warnings off the terminal.
 func routeLibvirtLogs() {
+	if dir := stateDir(); os.MkdirAll(dir, 0o700) == nil {
+		libvirt.RouteLogs(filepath.Join(dir, "libvirt.log"))
+	}
+}
+
+// stateDir is hv's directory under $XDG_STATE_HOME (~/.local/state/hv).
+func stateDir() string {
 	dir := os.Getenv("XDG_STATE_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return
+			home = os.TempDir()
 		}
 		dir = filepath.Join(home, ".local", "state")
 	}
-	dir = filepath.Join(dir, "hv")
-	if os.MkdirAll(dir, 0o700) == nil {
-		libvirt.RouteLogs(filepath.Join(dir, "libvirt.log"))
-	}
+	return filepath.Join(dir, "hv")
 }
 
 func currentUser() string {

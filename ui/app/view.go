@@ -103,9 +103,12 @@ func (m *Model) statusBar() string {
 	sep := " " + m.c.Glyphs.Sep + " "
 	left := " " + m.opts.Where + sep + ui.Safe(m.c.User) + " (" + m.c.HV.Access().String() + ")" + sep + "phase: not set"
 	right := ""
+	failure := auditFailure(m.c.HV)
 	switch {
 	case m.lost != "":
 		right = "reconnecting: " + m.lost + " "
+	case failure != nil:
+		right = "audit trail not written: " + ui.Safe(failure.Error()) + " "
 	case m.status.Text != "":
 		right = ui.Safe(m.status.Text) + " "
 	}
@@ -114,7 +117,7 @@ func (m *Model) statusBar() string {
 	line = ansi.Truncate(line, m.width, m.c.Glyphs.Ellipsis)
 	line += strings.Repeat(" ", max(0, m.width-lipgloss.Width(line)))
 	bar := st.StatusBar.Render(line)
-	if m.lost != "" {
+	if m.lost != "" || failure != nil {
 		bar = st.StatusBar.Foreground(st.Warning.GetForeground()).Render(line)
 	} else if m.status.Text != "" && m.status.Level == ui.LevelError {
 		bar = st.StatusBar.Foreground(st.Danger.GetForeground()).Render(line)
@@ -138,4 +141,13 @@ func fit(s string, w, h int) string {
 		lines = append(lines, strings.Repeat(" ", w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// auditFailure is why the audit trail could not be written, if the
+// connection is audited and that happened.
+func auditFailure(hv vm.Hypervisor) error {
+	if a, ok := hv.(interface{ AuditFailure() error }); ok {
+		return a.AuditFailure()
+	}
+	return nil
 }

@@ -1,0 +1,197 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Hypervisor records every state-changing call of the hypervisor it wraps,
+// whichever part of hv makes it (a key in the TUI, a CLI verb): the trail
+// cannot be forgotten by a new screen. Reading calls pass through.
+type Hypervisor struct {
+	vm.Hypervisor
+	log     *Log
+	user    string
+	where   string
+	failure atomic.Pointer[error] // the last entry that could not be written
+}
+
+// Wrap audits h's changes to log as user, on the connection named where.
+func Wrap(h vm.Hypervisor, log *Log, user, where string) *Hypervisor {
+	return &Hypervisor{Hypervisor: h, log: log, user: user, where: where}
+}
+
+// Log is where the entries go.
+func (a *Hypervisor) Log() *Log { return a.log }
+
+// name finds a VM's name for the trail; the call itself goes by ref.
+func (a *Hypervisor) name(ctx context.Context, ref string) string {
+	if v, err := a.Hypervisor.Lookup(ctx, ref); err == nil {
+		return v.Name
+	}
+	return ref
+}
+
+// record writes one entry; a refusal (no right, wrong state) is told apart
+// from a failure.
+func (a *Hypervisor) record(action, target, detail string, err error) {
+	e := Entry{User: a.user, Where: a.where, Action: action, Target: target, Result: OK}
+	if detail != "" {
+		e.Target += " " + detail
+	}
+	if err != nil {
+		e.Result, e.Error = Failed, err.Error()
+		if errors.Is(err, vm.ErrDenied) || errors.Is(err, vm.ErrInvalidState) || errors.Is(err, vm.ErrInvalidArg) || errors.Is(err, vm.ErrExists) {
+			e.Result = Refused
+		}
+	}
+	if _, werr := a.log.Append(e); werr != nil {
+		a.failure.Store(&werr)
+	} else {
+		a.failure.Store(nil)
+	}
+}
+
+// AuditFailure is why the last entry could not be written, or nil.
+func (a *Hypervisor) AuditFailure() error {
+	if p := a.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// on runs a call on the VM ref names and records it.
+func (a *Hypervisor) on(ctx context.Context, action, ref, detail string, call func() error) error {
+	name := a.name(ctx, ref)
+	err := call()
+	a.record(action, name, detail, err)
+	return err
+}
+
+func (a *Hypervisor) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
+	v, err := a.Hypervisor.Define(ctx, spec)
+	a.record("vm.define", spec.Name, "", err)
+	return v, err
+}
+
+func (a *Hypervisor) Undefine(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.delete", ref, "", func() error { return a.Hypervisor.Undefine(ctx, ref) })
+}
+
+func (a *Hypervisor) Start(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.start", ref, "", func() error { return a.Hypervisor.Start(ctx, ref) })
+}
+
+func (a *Hypervisor) Shutdown(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.shutdown", ref, "", func() error { return a.Hypervisor.Shutdown(ctx, ref) })
+}
+
+func (a *Hypervisor) Reboot(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.reboot", ref, "", func() error { return a.Hypervisor.Reboot(ctx, ref) })
+}
+
+func (a *Hypervisor) Destroy(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.force-off", ref, "", func() error { return a.Hypervisor.Destroy(ctx, ref) })
+}
+
+func (a *Hypervisor) Pause(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.pause", ref, "", func() error { return a.Hypervisor.Pause(ctx, ref) })
+}
+
+func (a *Hypervisor) Resume(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.resume", ref, "", func() error { return a.Hypervisor.Resume(ctx, ref) })
+}
+
+func (a *Hypervisor) Save(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.save", ref, "", func() error { return a.Hypervisor.Save(ctx, ref) })
+}
+
+func (a *Hypervisor) SetAutostart(ctx context.Context, ref string, on bool) error {
+	return a.on(ctx, "vm.autostart", ref, map[bool]string{true: "on", false: "off"}[on],
+		func() error { return a.Hypervisor.SetAutostart(ctx, ref, on) })
+}
+
+func (a *Hypervisor) CreateSnapshot(ctx context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error) {
+	var s vm.Snapshot
+	err := a.on(ctx, "vm.snapshot.create", ref, spec.Name, func() (err error) {
+		s, err = a.Hypervisor.CreateSnapshot(ctx, ref, spec)
+		return err
+	})
+	return s, err
+}
+
+func (a *Hypervisor) RevertSnapshot(ctx context.Context, ref, name string) error {
+	return a.on(ctx, "vm.snapshot.revert", ref, name, func() error { return a.Hypervisor.RevertSnapshot(ctx, ref, name) })
+}
+
+func (a *Hypervisor) DeleteSnapshot(ctx context.Context, ref, name string) error {
+	return a.on(ctx, "vm.snapshot.delete", ref, name, func() error { return a.Hypervisor.DeleteSnapshot(ctx, ref, name) })
+}
+
+func (a *Hypervisor) SetVCPUs(ctx context.Context, ref string, n int) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.set.vcpus", ref, strconv.Itoa(n), func() (err error) {
+		when, err = a.Hypervisor.SetVCPUs(ctx, ref, n)
+		return err
+	})
+	return when, err
+}
+
+func (a *Hypervisor) SetMemory(ctx context.Context, ref string, mib uint64) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.set.memory", ref, strconv.FormatUint(mib, 10)+"MiB", func() (err error) {
+		when, err = a.Hypervisor.SetMemory(ctx, ref, mib)
+		return err
+	})
+	return when, err
+}
+
+func (a *Hypervisor) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.disk.attach", ref, spec.Path, func() (err error) {
+		when, err = a.Hypervisor.AttachDisk(ctx, ref, spec)
+		return err
+	})
+	return when, err
+}
+
+func (a *Hypervisor) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.disk.detach", ref, target, func() (err error) {
+		when, err = a.Hypervisor.DetachDisk(ctx, ref, target)
+		return err
+	})
+	return when, err
+}
+
+func (a *Hypervisor) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.nic.attach", ref, spec.Network, func() (err error) {
+		when, err = a.Hypervisor.AttachNIC(ctx, ref, spec)
+		return err
+	})
+	return when, err
+}
+
+func (a *Hypervisor) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
+	var when vm.Applied
+	err := a.on(ctx, "vm.nic.detach", ref, mac, func() (err error) {
+		when, err = a.Hypervisor.DetachNIC(ctx, ref, mac)
+		return err
+	})
+	return when, err
+}
+
+// OpenConsole is recorded too: a console is a way into the guest.
+func (a *Hypervisor) OpenConsole(ctx context.Context, ref string) (vm.Console, error) {
+	var c vm.Console
+	err := a.on(ctx, "vm.console", ref, "", func() (err error) {
+		c, err = a.Hypervisor.OpenConsole(ctx, ref)
+		return err
+	})
+	return c, err
+}
