@@ -23,6 +23,14 @@ type Spec struct {
 	Name      string
 	VCPUs     int
 	MemoryMiB uint64
+
+	Disks    []DiskSpec // existing images, attached in order (vda, vdb...)
+	ISO      string     // an install image, attached as a CD-ROM and booted first
+	Network  string     // a NIC on this libvirt network; "" for none
+	Firmware string     // "bios" (default) or "uefi"
+	// VNC adds a graphical console on 127.0.0.1 only, for installers that
+	// have no serial console; it is never exposed on the network.
+	VNC bool
 }
 
 // Hypervisor is a connection to one libvirt host, spoken in hv's own types.

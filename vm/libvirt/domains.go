@@ -262,6 +262,9 @@ func validSpec(s vm.Spec) error {
 	if err := vm.ValidName("VM", s.Name); err != nil {
 		return bad(err.Error())
 	}
+	if s.Firmware != "" && s.Firmware != "bios" && s.Firmware != "uefi" {
+		return bad("firmware is bios or uefi, not " + s.Firmware)
+	}
 	switch {
 	case s.VCPUs < 1:
 		return bad("at least one vCPU is required")

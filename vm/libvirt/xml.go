@@ -2,7 +2,9 @@ package libvirt
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strings"
 
 	"libvirt.org/go/libvirtxml"
 
@@ -20,13 +22,27 @@ var hostArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "
 
 // pickGuest chooses the fastest hvm guest type, preferring the host's own
 // architecture: kvm, then qemu (TCG), then whatever the driver offers.
+// libvirt lists kvm whenever /dev/kvm exists, but in a VM without nested
+// virtualisation KVM fails at the first real guest instruction; the host
+// CPU's vmx or svm flag says whether it can work, so without it TCG is
+// chosen. $HV_ACCEL (kvm or tcg) overrides the choice.
 func pickGuest(capsXML string) (guest, error) {
 	var caps libvirtxml.Caps
 	if err := caps.Unmarshal(capsXML); err != nil {
 		return guest{}, fmt.Errorf("reading host capabilities: %w", err)
 	}
+	rank := map[string]int{"kvm": 2, "qemu": 1}
+	switch os.Getenv("HV_ACCEL") {
+	case "tcg", "qemu":
+		rank["kvm"] = -1
+	case "kvm":
+	default:
+		if !hardwareVirt(caps) {
+			rank["kvm"] = -1
+		}
+	}
 	score := func(g guest) int {
-		s := map[string]int{"kvm": 2, "qemu": 1}[g.domainType]
+		s := rank[g.domainType]
 		if g.arch == hostArch {
 			s += 10
 		}
@@ -53,8 +69,23 @@ func pickGuest(capsXML string) (guest, error) {
 	return best, nil
 }
 
-// domainXML builds the definition of a minimal VM: a serial console, a
-// memory balloon that reports statistics, and no disks yet.
+// hardwareVirt reports whether the host CPU can run KVM guests: x86 needs
+// vmx (Intel) or svm (AMD); other architectures are trusted as listed.
+func hardwareVirt(caps libvirtxml.Caps) bool {
+	if caps.Host.CPU == nil || !strings.Contains(caps.Host.CPU.Arch, "86") {
+		return true
+	}
+	for _, f := range caps.Host.CPU.FeatureFlags {
+		if f.Name == "vmx" || f.Name == "svm" {
+			return true
+		}
+	}
+	return false
+}
+
+// domainXML builds the definition of a new VM: its disks and CD-ROM, a NIC,
+// a serial console, a memory balloon that reports statistics, and ACPI so
+// that the power button (Shutdown) reaches the guest.
 func domainXML(s vm.Spec, g guest) (string, error) {
 	d := libvirtxml.Domain{
 		Type:          g.domainType,
@@ -68,17 +99,52 @@ func domainXML(s vm.Spec, g guest) (string, error) {
 		OnPoweroff: "destroy",
 		OnReboot:   "restart",
 		OnCrash:    "destroy",
+		Devices:    &libvirtxml.DomainDeviceList{},
 	}
-	if g.domainType != "test" {
-		d.Devices = &libvirtxml.DomainDeviceList{
-			Emulator: g.emulator,
-			Serials:  []libvirtxml.DomainSerial{{Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}}}},
-			Consoles: []libvirtxml.DomainConsole{{
-				Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}},
-				Target: &libvirtxml.DomainConsoleTarget{Type: "serial"},
-			}},
-			MemBalloon: &libvirtxml.DomainMemBalloon{Model: "virtio", Stats: &libvirtxml.DomainMemBalloonStats{Period: 2}},
-		}
+	if s.ISO != "" {
+		d.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "cdrom"}, {Dev: "hd"}}
+	}
+	for i, disk := range s.Disks {
+		d.Devices.Disks = append(d.Devices.Disks, libvirtxml.DomainDisk{
+			Device: "disk",
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: imageFormat(disk.Path)},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: disk.Path}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: "vd" + string(rune('a'+i)), Bus: "virtio"},
+		})
+	}
+	if s.ISO != "" {
+		d.Devices.Disks = append(d.Devices.Disks, libvirtxml.DomainDisk{
+			Device:   "cdrom",
+			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
+			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: s.ISO}},
+			Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "sata"},
+			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+		})
+	}
+	if s.Network != "" {
+		d.Devices.Interfaces = append(d.Devices.Interfaces, libvirtxml.DomainInterface{
+			Source: &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: s.Network}},
+			Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
+		})
+	}
+	if g.domainType == "test" {
+		return d.Marshal() // the test driver models no other devices
+	}
+	if s.Firmware == "uefi" {
+		d.OS.Firmware = "efi"
+	}
+	d.Features = &libvirtxml.DomainFeatureList{ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}}
+	d.Devices.Emulator = g.emulator
+	d.Devices.Serials = []libvirtxml.DomainSerial{{Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}}}}
+	d.Devices.Consoles = []libvirtxml.DomainConsole{{
+		Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}},
+		Target: &libvirtxml.DomainConsoleTarget{Type: "serial"},
+	}}
+	d.Devices.MemBalloon = &libvirtxml.DomainMemBalloon{Model: "virtio", Stats: &libvirtxml.DomainMemBalloonStats{Period: 2}}
+	if s.VNC {
+		d.Devices.Graphics = []libvirtxml.DomainGraphic{{VNC: &libvirtxml.DomainGraphicVNC{
+			AutoPort: "yes", Listeners: []libvirtxml.DomainGraphicListener{{Address: &libvirtxml.DomainGraphicListenerAddress{Address: "127.0.0.1"}}},
+		}}}
 	}
 	return d.Marshal()
 }

@@ -1,0 +1,116 @@
+package real
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// guestISO is the tiny bootable guest built by tests/real/guest/build.sh.
+func guestISO(t *testing.T) string {
+	t.Helper()
+	iso := os.Getenv("HV_REAL_GUEST_ISO")
+	if iso == "" {
+		if os.Getenv("HV_REQUIRE_REAL") != "" {
+			t.Fatal("HV_REAL_GUEST_ISO is not set: ./tests/run builds the tiny guest with tests/real/guest/build.sh")
+		}
+		t.Skip("no tiny guest: run ./tests/run")
+	}
+	return iso
+}
+
+// console output read so far, and a way to wait for more.
+type screen struct {
+	con vm.Console
+	out strings.Builder
+}
+
+func (s *screen) waitFor(t *testing.T, text string, d time.Duration) {
+	t.Helper()
+	timeout := time.After(d)
+	for !strings.Contains(s.out.String(), text) {
+		select {
+		case data := <-s.con.Output():
+			s.out.Write(data)
+		case <-s.con.Done():
+			t.Fatalf("the console ended (%v) before %q; it showed:\n%s", s.con.Err(), text, s.out.String())
+		case <-timeout:
+			t.Fatalf("no %q on the console within %v; it showed:\n%s", text, d, s.out.String())
+		}
+	}
+}
+
+// TestTinyGuest boots a real guest and drives it the way an operator
+// would: console output and input, pause and resume, a clean ACPI shutdown.
+// TestTinyGuestAsOperator runs it again as the operator.
+func TestTinyGuest(t *testing.T) {
+	e := realEnv(t)
+	iso := guestISO(t)
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	name := fmt.Sprintf("hvtest-guest-%08x", rand.Uint32())
+	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 128, ISO: iso})
+	if err != nil {
+		t.Fatalf("Define: %v", err)
+	}
+	defer func() {
+		b.Destroy(context.Background(), v.UUID)
+		if err := b.Undefine(context.Background(), v.UUID); err != nil {
+			t.Errorf("Undefine: %v", err)
+		}
+	}()
+	if err := b.Start(ctx, v.UUID); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	con, err := b.OpenConsole(ctx, v.UUID)
+	if err != nil {
+		t.Fatalf("OpenConsole: %v", err)
+	}
+	defer con.Close()
+	s := &screen{con: con}
+	s.waitFor(t, "HV-TINY-GUEST READY", 90*time.Second)
+	if _, err := con.Write([]byte("echo hv-$((6*7))\r")); err != nil {
+		t.Fatalf("typing on the console: %v", err)
+	}
+	s.waitFor(t, "hv-42", 30*time.Second)
+
+	for _, step := range []struct {
+		do   func(context.Context, string) error
+		kind vm.EventKind
+	}{{b.Pause, vm.EventSuspended}, {b.Resume, vm.EventResumed}} {
+		if err := step.do(ctx, v.UUID); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, b, 30*time.Second, step.kind.String(), func(ev vm.Event) bool { return ev.UUID == v.UUID && ev.Kind == step.kind })
+	}
+
+	// The power button: the guest powers itself off, and libvirt says so.
+	if err := b.Shutdown(ctx, v.UUID); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	waitFor(t, b, 60*time.Second, "stopped event after ACPI shutdown", func(ev vm.Event) bool {
+		return ev.UUID == v.UUID && ev.Kind == vm.EventStopped && ev.Detail == "shut down"
+	})
+}
+
+func TestTinyGuestAsOperator(t *testing.T) {
+	e := realEnv(t)
+	guestISO(t)
+	if os.Getuid() != 0 {
+		t.Skip("already running unprivileged: TestTinyGuest covers it")
+	}
+	out, err := runAs(t, e.operator, "^TestTinyGuest$", []string{"HV_REAL_GUEST_ISO=" + os.Getenv("HV_REAL_GUEST_ISO")})
+	t.Logf("as %s:\n%s", e.operator, out)
+	if err != nil {
+		t.Fatalf("the tiny guest failed as the operator %s: %v", e.operator, err)
+	}
+}
