@@ -5,7 +5,7 @@ package content
 import (
 	"bufio"
 	"bytes"
-	_ "embed"
+	"embed"
 	"strings"
 )
 
@@ -31,3 +31,9 @@ func DemoAutostart() []string {
 	}
 	return names
 }
+
+// Help holds the built-in documentation: topics (docs/*.md), tutorials
+// (tutorials/*.toml) and explanations (explain/*.toml), read by package help.
+//
+//go:embed docs tutorials explain
+var Help embed.FS

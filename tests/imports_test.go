@@ -69,8 +69,9 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports %s: only the root app's registry (ui/app) may import screens", name, rel(imp))
 			}
 		}
-		// Domain packages stay free of the TUI stack, directly or not.
-		if under(p.ImportPath, "vm") || under(p.ImportPath, "security") || under(p.ImportPath, "nix") {
+		// Domain packages, and help's logic, stay free of the TUI stack,
+		// directly or not.
+		if under(p.ImportPath, "vm") || under(p.ImportPath, "security") || under(p.ImportPath, "nix") || under(p.ImportPath, "help") {
 			for _, dep := range p.Deps {
 				if strings.HasPrefix(dep, "charm.land/") || strings.HasPrefix(dep, "github.com/charmbracelet/") {
 					t.Errorf("%s depends on %s: domain code imports no Charm package", name, dep)
