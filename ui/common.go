@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -33,6 +35,21 @@ type Common struct {
 	Tick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+
+	// Level is the operator's experience level: screens say more to a
+	// beginner and less to an expert (see package help for the
+	// convention). Only the root app changes it, on a SetLevelMsg.
+	Level help.Level
+	// Help is the built-in documentation, explanations and tutorials.
+	Help *help.Library
+	// Tutorials is the operator's tutorial progress. Screens read it; they
+	// change it by sending a TutorialMsg to the root app, which saves it.
+	Tutorials *help.Tracker
+	// Available reports whether a screen id is built (not a "not built
+	// yet" page); the root app sets it.
+	Available func(screen string) bool
+
+	markdown markdownCache
 }
 
 // StatsInterval is how often the app reads statistics; HistoryLength
@@ -45,22 +62,33 @@ const (
 // NewCommon returns a Common with production defaults.
 func NewCommon(hv vm.Hypervisor, user, term string) *Common {
 	g := GlyphsFor(term)
+	lib := help.Builtin()
 	return &Common{
-		Styles:  NewStyles(DefaultPalette, g),
-		Glyphs:  g,
-		HV:      hv,
-		User:    user,
-		History: vm.NewHistory(HistoryLength),
-		Events:  vm.NewEventLog(500),
-		Timeout: 15 * time.Second,
-		Tick:    tea.Tick,
-		Now:     time.Now,
+		Help:      lib,
+		Tutorials: help.NewTracker(lib.Tutorials, help.Progress{}),
+		Available: func(string) bool { return true },
+		Styles:    NewStyles(DefaultPalette, g),
+		Glyphs:    g,
+		HV:        hv,
+		User:      user,
+		History:   vm.NewHistory(HistoryLength),
+		Events:    vm.NewEventLog(500),
+		Timeout:   15 * time.Second,
+		Tick:      tea.Tick,
+		Now:       time.Now,
 	}
 }
 
 // Context returns a context bounded by the UI's call timeout.
 func (c *Common) Context() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.Timeout)
+}
+
+// markdownCache keeps one glamour renderer per width: building one parses
+// its style, which costs more than rendering a page.
+type markdownCache struct {
+	mu        sync.Mutex
+	renderers map[int]*glamourRenderer
 }
 
 // ReadOnly reports whether the connection allows only reading.

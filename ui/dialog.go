@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/hyper-nixos/hv/help"
 )
 
 // Dialog sits over the screen and sees keys first. Update reports done when
@@ -31,6 +33,9 @@ type Confirm struct {
 	danger bool
 	onYes  tea.Cmd
 	yes    bool // focus
+	why    string
+	// showWhy: the explanation is on screen (beginners see it at once).
+	showWhy bool
 }
 
 var confirmKeys = struct{ Yes, No, Toggle, Choose key.Binding }{
@@ -45,6 +50,12 @@ func NewConfirm(c *Common, title, body string, danger bool, onYes tea.Cmd) *Conf
 	return &Confirm{c: c, title: title, body: body, danger: danger, onYes: onYes, yes: !danger}
 }
 
+// WithWhy adds the longer explanation '?' shows; beginners see it at once.
+func (d *Confirm) WithWhy(why string) *Confirm {
+	d.why, d.showWhy = why, why != "" && d.c.Level == help.Beginner
+	return d
+}
+
 func (d *Confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -57,6 +68,8 @@ func (d *Confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 		return true, nil
 	case key.Matches(k, confirmKeys.Toggle):
 		d.yes = !d.yes
+	case key.Matches(k, whyKey) && d.why != "":
+		d.showWhy = !d.showWhy
 	case key.Matches(k, confirmKeys.Choose):
 		if d.yes {
 			return true, d.onYes
@@ -81,46 +94,112 @@ func (d *Confirm) View() string {
 	}
 	buttons := button("Yes", d.yes) + "  " + button("No", !d.yes)
 	body := lipgloss.NewStyle().Width(width).Render(d.body)
-	hint := s.Muted.Render("y yes · n/esc no · enter choose")
-	if d.c.Glyphs.Sep != UnicodeGlyphs.Sep {
-		hint = strings.ReplaceAll(hint, "·", d.c.Glyphs.Sep)
+	if d.showWhy {
+		body += "\n\n" + lipgloss.NewStyle().Width(width).Render(d.why)
 	}
-	return s.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, title, "", body, "", buttons, hint))
+	sep := " " + d.c.Glyphs.Sep + " "
+	hint := "y yes" + sep + "n/esc no" + sep + "enter choose"
+	if d.why != "" && !d.showWhy {
+		hint += sep + "? why"
+	}
+	return s.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, title, "", body, "", buttons, s.Muted.Render(hint)))
 }
 
-// HelpDialog shows a screen's help paragraph and all its keys, then the
-// global keys.
+// HelpContext is what the '?' dialog says besides the screen's keys.
+type HelpContext struct {
+	Topic *help.Topic // the screen's help topic, or nil
+	Step  string      // the current tutorial step as markdown, or ""
+}
+
+// HelpDialog is '?': the current tutorial step, the screen's topic at the
+// operator's level (beginners read it in full, experts get its summary),
+// the screen's keys from its keymap, and the global keys. It scrolls when
+// taller than the screen; enter opens the topic in the help browser.
 type HelpDialog struct {
-	c    *Common
-	view string
+	c      *Common
+	title  string
+	lines  []string
+	topic  string
+	offset int
 }
 
 // NewHelpDialog renders the help of screen s once.
-func NewHelpDialog(c *Common, s Screen, global KeyMap) *HelpDialog {
+func NewHelpDialog(c *Common, s Screen, global KeyMap, hc HelpContext) *HelpDialog {
 	st := c.Styles
-	width := min(76, max(30, c.Width-4))
-	parts := []string{st.Title.Render("Help: " + s.Title())}
-	if h, ok := s.(Helper); ok {
-		parts = append(parts, "", lipgloss.NewStyle().Width(width).Render(h.Help()))
+	width := min(76, max(30, c.Width-4)) - 4 // inside the border and padding
+	para := lipgloss.NewStyle().Width(width)
+	helper, isHelper := s.(Helper)
+	var parts []string
+	if hc.Step != "" {
+		parts = append(parts, c.Markdown(hc.Step, width), "")
 	}
 	if keys := c.FullHelpView(s.Keys().FullHelp()); keys != "" {
-		parts = append(parts, "", st.Header.Render("Keys on this screen"), keys)
+		parts = append(parts, st.Header.Render("Keys on this screen"), keys, "")
 	}
-	parts = append(parts, "", st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp()),
-		"", st.Muted.Render("esc or ? closes this help"))
-	return &HelpDialog{c: c, view: st.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, parts...))}
+	parts = append(parts, st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp()))
+	about := st.Header.Render("About this screen")
+	switch {
+	case hc.Topic != nil && c.Level == help.Expert:
+		parts = append(parts, "", about, para.Render(hc.Topic.Summary))
+	case hc.Topic != nil:
+		md, _ := TopicMarkdown(c.Help.Topics, hc.Topic, c.Level)
+		parts = append(parts, "", about, c.Markdown(stripTitle(md), width))
+	case isHelper:
+		parts = append(parts, "", about, para.Render(helper.Help()))
+	}
+	d := &HelpDialog{c: c, title: "Help: " + s.Title(), lines: strings.Split(strings.Join(parts, "\n"), "\n")}
+	if hc.Topic != nil {
+		d.topic = hc.Topic.ID
+	}
+	return d
 }
+
+// stripTitle drops a topic's first heading: the dialog has its own title.
+func stripTitle(md string) string {
+	if strings.HasPrefix(md, "# ") {
+		if _, rest, ok := strings.Cut(md, "\n"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return md
+}
+
+func (d *HelpDialog) height() int { return max(d.c.Height-5, 3) }
 
 func (d *HelpDialog) Update(msg tea.Msg) (bool, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return false, nil
 	}
+	if o, moved := DefaultTopicKeys.Move(k, d.offset, max(len(d.lines)-d.height(), 0)+1, d.height()-1); moved {
+		d.offset = o
+		return false, nil
+	}
 	switch k.String() {
-	case "esc", "?", "q", "enter":
+	case "enter":
+		if d.topic != "" {
+			return true, Navigate("help", d.topic)
+		}
+		return true, nil
+	case "esc", "?", "q":
 		return true, nil
 	}
 	return false, nil
 }
 
-func (d *HelpDialog) View() string { return d.view }
+func (d *HelpDialog) View() string {
+	st := d.c.Styles
+	h := d.height()
+	end := min(d.offset+h, len(d.lines))
+	body := d.lines[d.offset:end]
+	hint := "esc closes"
+	if d.topic != "" {
+		hint = "enter reads the full topic " + d.c.Glyphs.Sep + " " + hint
+	}
+	if len(d.lines) > h {
+		hint = "up/down scroll " + d.c.Glyphs.Sep + " " + hint
+	}
+	out := append([]string{st.Title.Render(d.title), ""}, body...)
+	out = append(out, st.Muted.Render(hint))
+	return st.Dialog.Render(strings.Join(out, "\n"))
+}

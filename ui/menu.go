@@ -7,7 +7,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hyper-nixos/hv/help"
 )
+
+// whyKey asks a dialog for the longer explanation of what it shows.
+var whyKey = key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "why"))
 
 func ansiStrip(s string) string { return ansi.Strip(s) }
 
@@ -19,15 +24,19 @@ type MenuItem struct {
 	Badge    string // e.g. a risk badge
 	Disabled string
 	Run      tea.Cmd
+	// Tip is one line on the item, shown under the menu to beginners and
+	// intermediates; Why is the longer explanation '?' shows.
+	Tip, Why string
 }
 
 // Menu is a list of choices in a dialog: move and press enter, or press an
 // item's key.
 type Menu struct {
-	c      *Common
-	title  string
-	items  []MenuItem
-	cursor int
+	c       *Common
+	title   string
+	items   []MenuItem
+	cursor  int
+	showWhy bool // '?' pressed: explain the item under the cursor
 }
 
 // NewMenu opens on the first item that can be chosen.
@@ -54,6 +63,9 @@ func (m *Menu) Update(msg tea.Msg) (bool, tea.Cmd) {
 	switch {
 	case key.Matches(k, confirmKeys.No) && k.String() != "n":
 		return true, nil
+	case key.Matches(k, whyKey):
+		m.showWhy = !m.showWhy
+		return false, nil
 	case k.String() == "enter":
 		return m.choose(m.cursor)
 	}
@@ -99,10 +111,23 @@ func (m *Menu) View() string {
 			lines = append(lines, st.Key.Render(keyCol)+" "+label+"  "+badge)
 		}
 	}
-	if it := m.items[m.cursor]; it.Disabled != "" {
-		lines = append(lines, "", st.Warning.Render("Unavailable: ")+Safe(it.Disabled))
+	width := max(lipgloss.Width(lines[2]), 44)
+	para := lipgloss.NewStyle().Width(width)
+	it := m.items[m.cursor]
+	if it.Disabled != "" {
+		lines = append(lines, "", para.Render(st.Warning.Render("Unavailable: ")+Safe(it.Disabled)))
 	}
-	lines = append(lines, "", st.Muted.Render("enter or the key runs it "+m.c.Glyphs.Sep+" esc closes"))
+	switch {
+	case m.showWhy && it.Why != "":
+		lines = append(lines, "", para.Render(it.Why))
+	case it.Tip != "" && m.c.Level != help.Expert:
+		lines = append(lines, "", para.Render(st.Muted.Render(it.Tip)))
+	}
+	hint := "enter or the key runs it " + m.c.Glyphs.Sep + " esc closes"
+	if it.Why != "" {
+		hint += " " + m.c.Glyphs.Sep + " ? why"
+	}
+	lines = append(lines, "", st.Muted.Render(hint))
 	return st.Dialog.Render(strings.Join(lines, "\n"))
 }
 

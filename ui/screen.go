@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -67,16 +68,38 @@ type (
 	}
 	// BackMsg closes the current screen.
 	BackMsg struct{}
-	// StatusMsg shows a message in the status bar until TTL passes.
+	// StatusMsg shows a message in the status bar until TTL passes. A
+	// message with a Topic (a refusal, a warning) offers '?' to read it.
 	StatusMsg struct {
 		Text  string
 		Level Level
 		TTL   time.Duration
+		Topic string
 	}
 	// ErrorMsg shows an error in the footer until the next key press.
 	ErrorMsg struct{ Err error }
 	// OpenDialogMsg puts a dialog over the screen.
 	OpenDialogMsg struct{ Dialog Dialog }
+	// SignalMsg tells the root something the operator did on a screen
+	// that no hypervisor event shows, for the tutorials (see help.Signals).
+	SignalMsg struct{ Name, Arg string }
+	// SetLevelMsg asks the root to change and save the experience level.
+	SetLevelMsg struct{ Level help.Level }
+	// TutorialMsg asks the root to start, stop or reset a tutorial and
+	// save the progress.
+	TutorialMsg struct {
+		Do TutorialAction
+		ID string
+	}
+)
+
+// TutorialAction is what a TutorialMsg asks.
+type TutorialAction int
+
+const (
+	TutorialStart TutorialAction = iota
+	TutorialStop
+	TutorialRestart
 )
 
 // Messages the root sends to every screen on the stack.
@@ -95,6 +118,18 @@ func Navigate(to, arg string) tea.Cmd {
 // Status returns a command that shows a transient status message.
 func Status(level Level, text string) tea.Cmd {
 	return func() tea.Msg { return StatusMsg{Text: text, Level: level, TTL: 5 * time.Second} }
+}
+
+// Refuse returns a command that says why an action cannot run, with the
+// help topic that explains it.
+func Refuse(text, topic string) tea.Cmd {
+	return func() tea.Msg { return StatusMsg{Text: text, Level: LevelWarning, TTL: 8 * time.Second, Topic: topic} }
+}
+
+// Signal returns a command that reports something the operator did; send
+// it once it has really happened (after the write succeeded).
+func Signal(name, arg string) tea.Cmd {
+	return func() tea.Msg { return SignalMsg{Name: name, Arg: arg} }
 }
 
 // Fail returns a command that shows err in the footer.

@@ -4,6 +4,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/hyper-nixos/hv/help"
 )
 
 // TypeName asks the operator to type a name to confirm a critical action:
@@ -16,6 +18,7 @@ type TypeName struct {
 	in    textinput.Model
 	onYes tea.Cmd
 	wrong bool
+	why   string // shown under the body; beginners get it
 }
 
 // NewTypeName confirms by typing want (shown sanitised, compared as is).
@@ -23,6 +26,15 @@ func NewTypeName(c *Common, title, body, want string, onYes tea.Cmd) *TypeName {
 	in := c.NewInput("> ", "")
 	in.Focus()
 	return &TypeName{c: c, title: title, body: body, want: want, in: in, onYes: onYes}
+}
+
+// WithWhy adds an explanation shown to beginners (a name is being typed,
+// so '?' cannot toggle it).
+func (d *TypeName) WithWhy(why string) *TypeName {
+	if d.c.Level == help.Beginner {
+		d.why = why
+	}
+	return d
 }
 
 func (d *TypeName) Update(msg tea.Msg) (bool, tea.Cmd) {
@@ -51,9 +63,14 @@ func (d *TypeName) View() string {
 	parts := []string{
 		st.Danger.Render(d.title), "",
 		lipgloss.NewStyle().Width(width).Render(d.body), "",
-		"Type " + st.Bold.Render(Safe(d.want)) + " to confirm:",
-		d.in.View(),
 	}
+	if d.why != "" {
+		parts = append(parts, lipgloss.NewStyle().Width(width).Render(d.why), "")
+	}
+	parts = append(parts,
+		"Type "+st.Bold.Render(Safe(d.want))+" to confirm:",
+		d.in.View(),
+	)
 	if d.wrong {
 		parts = append(parts, st.Danger.Render("That is not the name. Nothing was done."))
 	}

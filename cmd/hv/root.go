@@ -188,7 +188,9 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	routeLibvirtLogs()
-	m := app.New(app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM")})
+	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM")}
+	loadPrefs(&opts)
+	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))
 	_, err = p.Run()
 	if hv := m.Hypervisor(); hv != nil {

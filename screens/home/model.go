@@ -29,7 +29,7 @@ var Items = []Item{
 	{"2", "Features", "choose host features by their security risk", "features", false},
 	{"3", "Threats", "live threat detection and response", "threats", false},
 	{"4", "Setup wizard", "first-boot setup of this host", "wizard", false},
-	{"5", "Help & tutorials", "learn hv step by step", "help", false},
+	{"5", "Help & tutorials", "learn hv step by step", "help", true},
 	{"6", "Host", "this machine, its libvirt and your access", "host", true},
 }
 

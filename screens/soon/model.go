@@ -36,11 +36,6 @@ var Sections = map[string]Section{
 		WillDo:    "Check this host (CPU virtualisation, IOMMU, /dev/kvm, libvirt, disk), then walk through operators, network, storage, a feature preset and the security phase.",
 		Meanwhile: "Set the host up through your NixOS configuration.",
 	},
-	"help": {
-		Title:     "Help & tutorials",
-		WillDo:    "Searchable help topics and step-by-step tutorials that follow what you really do, at your experience level.",
-		Meanwhile: "Press ? on any screen for its keys, and read README.md.",
-	},
 }
 
 type keyMap struct{ Back key.Binding }

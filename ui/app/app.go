@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -25,6 +26,15 @@ type Options struct {
 	Term  string // $TERM, to pick glyphs the console can draw
 	// Start is the first screen's registry id ("home" when empty) and Arg its argument.
 	Start, Arg string
+
+	// Settings and Progress are the operator's level and tutorial
+	// progress as loaded; changes are saved to SettingsPath and
+	// ProgressPath (not saved when empty, as in tests). PrefsErr is why
+	// loading failed, shown once connected.
+	Settings                   help.Settings
+	Progress                   help.Progress
+	SettingsPath, ProgressPath string
+	PrefsErr                   error
 }
 
 type phase int
@@ -61,7 +71,13 @@ type Model struct {
 	connErr error
 
 	stack  []ui.Screen
+	ids    []string // the registry id of each screen on the stack
 	dialog ui.Dialog
+
+	// strip is how many lines the tutorial strip takes above the footer.
+	strip int
+	// errTopic shows the help topic of the connection error, full screen.
+	errTopic *ui.TopicView
 
 	// noEvents leaves hypervisor events unread: tests that drive the app
 	// message by message send the events they mean instead.
@@ -78,7 +94,11 @@ func New(opts Options) *Model {
 	if opts.Start == "" {
 		opts.Start = "home"
 	}
-	return &Model{opts: opts, c: ui.NewCommon(nil, opts.User, opts.Term), keys: ui.DefaultGlobalKeys}
+	m := &Model{opts: opts, c: ui.NewCommon(nil, opts.User, opts.Term), keys: ui.DefaultGlobalKeys}
+	m.c.Level = opts.Settings.Level
+	m.c.Tutorials = help.NewTracker(m.c.Help.Tutorials, opts.Progress)
+	m.c.Available = m.available
+	return m
 }
 
 // Common exposes the shared state, for tests that fix the clock or ticks.
@@ -124,7 +144,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.high = msg.Width, msg.Height
-		m.c.Width, m.c.Height = msg.Width, max(msg.Height-3, 1)
+		m.layout()
 		return m, m.broadcast(msg)
 
 	case connectedMsg:
@@ -132,11 +152,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.phase, m.connErr = unreachable, msg.err
 			return m, nil
 		}
-		m.phase, m.connErr, m.c.HV = ready, nil, msg.hv
-		m.stack = nil
-		s, cmd := m.open(m.opts.Start, m.opts.Arg)
-		m.stack = append(m.stack, s)
-		return m, tea.Batch(cmd, m.waitEvent(msg.hv.Events()), m.readStats())
+		m.phase, m.connErr, m.c.HV, m.errTopic = ready, nil, msg.hv, nil
+		m.stack, m.ids = nil, nil
+		cmds := []tea.Cmd{m.push(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats()}
+		if err := m.opts.PrefsErr; err != nil {
+			m.opts.PrefsErr = nil
+			m.setStatus(ui.StatusMsg{Text: err.Error(), Level: ui.LevelError, TTL: 30 * time.Second, Topic: help.ErrorTopic(err)})
+			cmds = append(cmds, m.expireStatus())
+		}
+		return m, tea.Batch(cmds...)
 
 	case statsTickMsg:
 		return m, m.readStats()
@@ -156,12 +180,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lost = ""
 			m.setStatus(ui.StatusMsg{Text: "reconnected to libvirt", Level: ui.LevelSuccess, TTL: 5 * time.Second})
 		}
-		return m, tea.Batch(m.broadcast(msg), m.waitEvent(m.c.HV.Events()), m.expireStatus())
+		return m, tea.Batch(m.broadcast(msg), m.waitEvent(m.c.HV.Events()), m.expireStatus(),
+			m.observe(help.VMEvent(msg.Event)))
 
 	case ui.NavigateMsg:
-		s, cmd := m.open(msg.To, msg.Arg)
-		m.stack = append(m.stack, s)
-		return m, cmd
+		return m, m.push(msg.To, msg.Arg)
+
+	case ui.SignalMsg:
+		return m, m.observe(help.SignalSent(msg.Name, msg.Arg))
+
+	case ui.SetLevelMsg:
+		return m, m.setLevel(msg.Level)
+
+	case ui.TutorialMsg:
+		return m, m.tutorial(msg)
+
+	case prefsSavedMsg:
+		if msg.err != nil {
+			m.footerErr = msg.err
+		}
+		return m, nil
 
 	case ui.BackMsg:
 		m.back()
@@ -208,15 +246,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	if m.phase != ready {
-		switch msg.String() {
-		case "r", "enter":
-			if m.phase == unreachable {
-				return m.connect()
-			}
-		case "q", "esc":
-			return tea.Quit
-		}
-		return nil
+		return m.keyUnready(msg)
 	}
 	if m.dialog != nil {
 		done, cmd := m.dialog.Update(msg)
@@ -225,6 +255,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	failed := m.footerErr
 	m.footerErr = nil
 	top := m.top()
 	if c, ok := top.(ui.Capturer); ok && c.Capturing() {
@@ -232,7 +263,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, m.keys.Help):
-		m.dialog = ui.NewHelpDialog(m.c, top, m.keys)
+		return m.help(failed)
 	case key.Matches(msg, m.keys.Palette):
 		m.dialog = newPalette(m.c)
 		return m.dialog.(*palette).focus()
@@ -249,6 +280,63 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// push opens the screen registered as id on top of the stack.
+func (m *Model) push(id, arg string) tea.Cmd {
+	s, cmd := m.open(id, arg)
+	m.stack = append(m.stack, s)
+	m.ids = append(m.ids, id)
+	return tea.Batch(cmd, m.observe(help.ScreenOpened(id)))
+}
+
+// keyUnready handles keys while there is no connection: retry, quit, and
+// the help topic of the error.
+func (m *Model) keyUnready(msg tea.KeyPressMsg) tea.Cmd {
+	if m.errTopic != nil {
+		if follow, used := m.errTopic.Update(msg, m.high-4); follow != "" {
+			if t, ok := m.c.Help.Topics.Topic(follow); ok {
+				m.errTopic.SetTopic(t)
+			}
+		} else if !used && (msg.String() == "esc" || msg.String() == "?" || msg.String() == "q") {
+			m.errTopic = nil
+		}
+		return nil
+	}
+	switch msg.String() {
+	case "r", "enter":
+		if m.phase == unreachable {
+			return m.connect()
+		}
+	case "?":
+		if m.phase == unreachable {
+			t, _ := m.c.Help.Topics.Topic(help.ErrorTopic(m.connErr))
+			m.errTopic = ui.NewTopicView(m.c, t)
+		}
+	case "q", "esc":
+		return tea.Quit
+	}
+	return nil
+}
+
+// help answers '?': the topic of the error just shown, or of the refusal
+// in the status bar, else the screen's help.
+func (m *Model) help(failed error) tea.Cmd {
+	switch {
+	case failed != nil:
+		return ui.Navigate("help", help.ErrorTopic(failed))
+	case m.status.Topic != "":
+		topic := m.status.Topic
+		m.status = ui.StatusMsg{}
+		return ui.Navigate("help", topic)
+	}
+	id := m.ids[len(m.ids)-1]
+	hc := ui.HelpContext{Step: m.stepMarkdown()}
+	if t, ok := m.c.Help.Topics.ForScreen(id); ok {
+		hc.Topic = t
+	}
+	m.dialog = ui.NewHelpDialog(m.c, m.top(), m.keys, hc)
+	return m.observe(help.SignalSent("help-opened", id))
+}
+
 func (m *Model) top() ui.Screen {
 	if len(m.stack) == 0 {
 		return nil
@@ -263,6 +351,7 @@ func (m *Model) back() {
 		}
 		m.stack[len(m.stack)-1] = nil
 		m.stack = m.stack[:len(m.stack)-1]
+		m.ids = m.ids[:len(m.ids)-1]
 	}
 }
 

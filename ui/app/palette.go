@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/sahilm/fuzzy"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 )
 
@@ -84,8 +85,18 @@ func (p *palette) run() tea.Cmd {
 	}
 	_, args, _ := strings.Cut(strings.TrimSpace(p.in.Value()), " ")
 	name := commands[p.matches[p.cursor]].name
-	if name == "quit" {
+	switch name {
+	case "quit":
 		return tea.Quit
+	case "level":
+		l, err := help.ParseLevel(args)
+		if strings.TrimSpace(args) == "" {
+			l, err = p.c.Level.Next(), nil
+		}
+		if err != nil {
+			return ui.Status(ui.LevelWarning, err.Error())
+		}
+		return func() tea.Msg { return ui.SetLevelMsg{Level: l} }
 	}
 	return ui.Navigate(name, strings.TrimSpace(args))
 }

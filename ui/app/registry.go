@@ -6,19 +6,38 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/screens/console"
+	helpscreen "github.com/hyper-nixos/hv/screens/help"
 	"github.com/hyper-nixos/hv/screens/home"
 	"github.com/hyper-nixos/hv/screens/host"
 	"github.com/hyper-nixos/hv/screens/snapshots"
 	"github.com/hyper-nixos/hv/screens/soon"
+	"github.com/hyper-nixos/hv/screens/tutorials"
 	"github.com/hyper-nixos/hv/screens/vmdetail"
 	"github.com/hyper-nixos/hv/screens/vms"
 	"github.com/hyper-nixos/hv/ui"
 )
 
-// open builds the screen registered as id.
+// open builds the screen registered as id and starts it.
 func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
+	s := m.build(id, arg)
+	return s, s.Init()
+}
+
+// available reports whether id is a built screen, not a "not built yet"
+// page; tutorials that need a screen wait for it.
+func (m *Model) available(id string) bool {
+	_, planned := m.build(id, "").(*soon.Model)
+	return !planned
+}
+
+// build makes the screen registered as id; it does no I/O until Init.
+func (m *Model) build(id, arg string) ui.Screen {
 	var s ui.Screen
 	switch id {
+	case "help":
+		s = helpscreen.New(m.c, arg)
+	case "tutorials":
+		s = tutorials.New(m.c, arg)
 	case "home":
 		s = home.New(m.c)
 	case "vms":
@@ -38,7 +57,7 @@ func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
 		}
 		s = soon.New(m.c, sec)
 	}
-	return s, s.Init()
+	return s
 }
 
 // commands are what the palette offers: a registry id, or "quit".
@@ -52,6 +71,8 @@ var commands = []struct{ name, desc string }{
 	{"features", "host features by risk (not built yet)"},
 	{"threats", "threat dashboard (not built yet)"},
 	{"wizard", "setup wizard (not built yet)"},
-	{"help", "help and tutorials (not built yet)"},
+	{"help", "help topics; help WORDS searches, help TOPIC opens one"},
+	{"tutorials", "step-by-step lessons on this host"},
+	{"level", "your experience level: level beginner|intermediate|expert"},
 	{"quit", "leave hv"},
 }

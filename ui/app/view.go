@@ -27,6 +27,9 @@ func (m *Model) Render() string {
 	case connecting:
 		return m.full(m.c.Styles.Title.Render("hv") + "\n\nConnecting to " + m.opts.Where + m.c.Glyphs.Ellipsis)
 	case unreachable:
+		if m.errTopic != nil {
+			return m.full(m.errTopic.View(min(m.width-4, 100), m.high-2))
+		}
 		return m.full(m.unreachableView())
 	}
 	top := m.top()
@@ -34,7 +37,11 @@ func (m *Model) Render() string {
 	if m.dialog != nil {
 		body = ui.Overlay(body, m.dialog.View(), m.c.Width, m.c.Height)
 	}
-	return strings.Join([]string{m.header(), body, m.footer(), m.statusBar()}, "\n")
+	parts := []string{m.header(), body}
+	if strip := m.stripView(); strip != "" {
+		parts = append(parts, strip)
+	}
+	return strings.Join(append(parts, m.footer(), m.statusBar()), "\n")
 }
 
 // full draws a whole-terminal state (connecting, unreachable).
@@ -63,7 +70,7 @@ func (m *Model) unreachableView() string {
 	if detail != "" {
 		lines = append(lines, "", st.Muted.Render(para.Render("libvirt said: "+ui.Safe(detail))))
 	}
-	lines = append(lines, "", st.Key.Render("r")+" try again   "+st.Key.Render("q")+" quit")
+	lines = append(lines, "", st.Key.Render("r")+" try again   "+st.Key.Render("?")+" explain this error   "+st.Key.Render("q")+" quit")
 	return strings.Join(lines, "\n")
 }
 
@@ -86,7 +93,9 @@ func (m *Model) footer() string {
 		if fix := vm.Fix(m.footerErr); fix != "" {
 			line += st.Muted.Render(" " + m.c.Glyphs.Arrow + " " + fix)
 		}
-		return ansi.Truncate(" "+line, m.width, m.c.Glyphs.Ellipsis)
+		// The way to the explanation must stay visible: it is cut last.
+		more := "  " + st.Key.Render("?") + st.Muted.Render(" explains")
+		return ansi.Truncate(" "+line, m.width-lipgloss.Width(more), m.c.Glyphs.Ellipsis) + more
 	}
 	var keys []string
 	if d := m.dialog; d == nil {
@@ -111,6 +120,9 @@ func (m *Model) statusBar() string {
 		right = "audit trail not written: " + ui.Safe(failure.Error()) + " "
 	case m.status.Text != "":
 		right = ui.Safe(m.status.Text) + " "
+		if m.status.Topic != "" {
+			right += "(? why) "
+		}
 	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	line := left + strings.Repeat(" ", max(gap, 1)) + right

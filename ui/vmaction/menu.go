@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -47,7 +48,9 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 	}
 	items := extra
 	for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
-		item := ui.MenuItem{Key: Keys[a], Label: a.Label, Badge: r.c.RiskBadge(a.Risk), Run: r.Act(a, targets)}
+		x := r.c.Help.Action(a)
+		item := ui.MenuItem{Key: Keys[a], Label: a.Label, Badge: r.c.RiskBadge(a.Risk), Run: r.Act(a, targets),
+			Tip: x.Tip, Why: why(r.c, a, x.Why(r.c.Level))}
 		if len(targets) == 1 {
 			item.Disabled = a.Unavailable(v, access)
 		} else if !AnyCan(a, targets, access) {
@@ -56,4 +59,14 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 		items = append(items, item)
 	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: ui.NewMenu(r.c, title, items)} }
+}
+
+// why is the longer explanation of a in the menu: what it does at the
+// operator's level, then its risk in words.
+func why(c *ui.Common, a *ops.Action, text string) string {
+	line := "Risk: " + c.RiskBadge(a.Risk)
+	if risk, _ := c.Help.Explain(help.Risks, a.Risk.String()); c.Level != help.Expert {
+		line += " " + risk.Why(c.Level)
+	}
+	return text + "\n\n" + line
 }

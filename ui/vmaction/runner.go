@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -85,11 +86,11 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 	case len(targets) == 1:
 		v := targets[0]
 		if why := a.Unavailable(v, access); why != "" {
-			return ui.Status(ui.LevelWarning, fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), ui.Safe(why)))
+			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), ui.Safe(why)), refusalTopic(access))
 		}
 		return r.confirm(a, ui.Safe(v.Name), v.Name, r.run(a, v))
 	case !AnyCan(a, targets, access):
-		return ui.Status(ui.LevelWarning, "None of the marked VMs can "+strings.ToLower(a.Label))
+		return ui.Refuse("None of the marked VMs can "+strings.ToLower(a.Label), refusalTopic(access))
 	}
 	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), r.runBulk(a, targets))
 }
@@ -104,16 +105,35 @@ func AnyCan(a *ops.Action, vms []vm.VM, access vm.Access) bool {
 	return false
 }
 
-// confirm asks what a's risk requires before run.
+// refusalTopic is the help topic behind a refusal: access, or the
+// states and reasons that make an action unavailable.
+func refusalTopic(access vm.Access) string {
+	if access == vm.ReadOnly {
+		return help.TopicReadOnly
+	}
+	return help.TopicUnavailable
+}
+
+// confirm asks what a's risk requires before run, in as many words as the
+// operator's level wants: experts get the impact and the risk, others what
+// the risk means, and beginners why (on '?' for the others).
 func (r *Runner) confirm(a *ops.Action, what, typed string, run tea.Cmd) tea.Cmd {
 	title := a.Label + " " + what + "?"
 	body := a.Impact + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
+	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
+	switch r.c.Level {
+	case help.Beginner:
+		body += " " + risk.Beginner
+	case help.Intermediate:
+		body += " " + risk.Tip
+	}
+	why := r.c.Help.Action(a).Why(r.c.Level)
 	var d ui.Dialog
 	switch a.Confirmation() {
 	case ops.AskYesNo:
-		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run)
+		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run).WithWhy(why)
 	case ops.TypeName:
-		d = ui.NewTypeName(r.c, title, body, typed, run)
+		d = ui.NewTypeName(r.c, title, body, typed, run).WithWhy(why)
 	default:
 		return run
 	}

@@ -1,0 +1,54 @@
+package help
+
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/hyper-nixos/hv/ui"
+)
+
+type keyMap struct {
+	ui.ListKeys
+	Open, Search, Level, Tutorials, Back key.Binding
+	Apply, Clear                         key.Binding // in the search field
+}
+
+var keys = keyMap{
+	ListKeys:  ui.DefaultListKeys,
+	Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "read")),
+	Search:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+	Level:     key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "change level")),
+	Tutorials: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tutorials")),
+	Back:      key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "previous topic")),
+	Apply:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep search")),
+	Clear:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
+}
+
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Open, k.Search, k.Level, k.Tutorials}
+}
+
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Open, k.Search, k.Level, k.Tutorials}}
+}
+
+// readingKeys are the keys while a topic is shown.
+type readingKeys struct{ keyMap }
+
+func (k readingKeys) ShortHelp() []key.Binding {
+	t := ui.DefaultTopicKeys
+	return []key.Binding{t.NextLink, t.Follow, k.Back, k.Level, k.Search}
+}
+
+func (k readingKeys) FullHelp() [][]key.Binding {
+	t := ui.DefaultTopicKeys
+	return [][]key.Binding{
+		{t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom},
+		{t.NextLink, t.PrevLink, t.Follow, t.Jump, k.Back},
+		{k.Search, k.Level, k.Tutorials},
+	}
+}
+
+// searchKeys are the footer while typing a search.
+type searchKeys struct{ keyMap }
+
+func (k searchKeys) ShortHelp() []key.Binding { return []key.Binding{k.Apply, k.Clear} }
