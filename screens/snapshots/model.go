@@ -52,10 +52,11 @@ type (
 		err   error
 	}
 	doneMsg struct {
-		id   int
-		what string
-		spec *vm.SnapshotSpec // for a failed take: what was asked
-		err  error
+		id     int
+		what   string
+		signal string           // for the tutorials, once done: snapshot-taken...
+		spec   *vm.SnapshotSpec // for a failed take: what was asked
+		err    error
 	}
 )
 
@@ -189,7 +190,7 @@ func (m *Model) take() tea.Cmd {
 	}
 	form := ui.NewForm(m.c, "Snapshot "+ui.Safe(m.v.Name), fields, func(v []string) tea.Cmd {
 		spec := vm.SnapshotSpec{Name: v[0], Description: v[1], Memory: running && (len(v) < 3 || isYes(v[2]))}
-		return m.run("took "+spec.Name, &spec, func(ctx context.Context) error {
+		return m.run("took "+spec.Name, "snapshot-taken", &spec, func(ctx context.Context) error {
 			_, err := m.c.HV.CreateSnapshot(ctx, m.v.UUID, spec)
 			return err
 		})
@@ -223,7 +224,7 @@ func (m *Model) revert() tea.Cmd {
 		"Everything since is lost unless another snapshot holds it.\n\nRisk: %s",
 		ui.Safe(m.v.Name), ui.Safe(s.Name), s.Created.Format("2006-01-02 15:04"), after, m.c.RiskBadge(revertRisk))
 	name := s.Name
-	run := m.run("reverted to "+name, nil, func(ctx context.Context) error { return m.c.HV.RevertSnapshot(ctx, m.v.UUID, name) })
+	run := m.run("reverted to "+name, "snapshot-reverted", nil, func(ctx context.Context) error { return m.c.HV.RevertSnapshot(ctx, m.v.UUID, name) })
 	return dialog(ui.NewConfirm(m.c, "Revert to "+ui.Safe(name)+"?", body, true, run))
 }
 
@@ -238,14 +239,14 @@ func (m *Model) delete() tea.Cmd {
 	body := fmt.Sprintf("The snapshot %s goes away: you can no longer return to that point. Its children, if any, "+
 		"attach to its parent. The VM itself does not change.\n\nRisk: %s", ui.Safe(s.Name), m.c.RiskBadge(deleteRisk))
 	name := s.Name
-	run := m.run("deleted "+name, nil, func(ctx context.Context) error { return m.c.HV.DeleteSnapshot(ctx, m.v.UUID, name) })
+	run := m.run("deleted "+name, "snapshot-deleted", nil, func(ctx context.Context) error { return m.c.HV.DeleteSnapshot(ctx, m.v.UUID, name) })
 	return dialog(ui.NewConfirm(m.c, "Delete the snapshot "+ui.Safe(name)+"?", body, true, run))
 }
 
 func dialog(d ui.Dialog) tea.Cmd { return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} } }
 
 // run does one snapshot operation in the background.
-func (m *Model) run(what string, spec *vm.SnapshotSpec, fn func(context.Context) error) tea.Cmd {
+func (m *Model) run(what, signal string, spec *vm.SnapshotSpec, fn func(context.Context) error) tea.Cmd {
 	id := m.id
 	return tea.Sequence(
 		func() tea.Msg { return busyMsg{id, what} },
@@ -253,7 +254,7 @@ func (m *Model) run(what string, spec *vm.SnapshotSpec, fn func(context.Context)
 			// Reverting restarts QEMU and can take a while on a busy host.
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			return doneMsg{id: id, what: what, spec: spec, err: fn(ctx)}
+			return doneMsg{id: id, what: what, signal: signal, spec: spec, err: fn(ctx)}
 		})
 }
 
@@ -265,7 +266,7 @@ type busyMsg struct {
 func (m *Model) done(msg doneMsg) tea.Cmd {
 	m.busy = ""
 	if msg.err == nil {
-		return tea.Batch(ui.Status(ui.LevelSuccess, ui.Safe(m.v.Name)+": "+ui.Safe(msg.what)), m.load())
+		return tea.Batch(ui.Status(ui.LevelSuccess, ui.Safe(m.v.Name)+": "+ui.Safe(msg.what)), m.load(), ui.Signal(msg.signal, m.v.Name))
 	}
 	// An internal snapshot this libvirt cannot take: offer the kind it can.
 	if msg.spec != nil && !msg.spec.DiskOnly && errors.Is(msg.err, vm.ErrUnsupported) && m.v.State != vm.StateUnknown {
@@ -273,7 +274,7 @@ func (m *Model) done(msg doneMsg) tea.Cmd {
 		spec.DiskOnly, spec.Memory = true, false
 		body := ui.Safe(msg.err.Error()) + "\n\nA disk-only (external) snapshot keeps each disk's state in a new overlay " +
 			"file next to it; the VM goes on writing to the overlay. Take one instead?"
-		run := m.run("took "+spec.Name+" (disk-only)", &spec, func(ctx context.Context) error {
+		run := m.run("took "+spec.Name+" (disk-only)", "snapshot-taken", &spec, func(ctx context.Context) error {
 			_, err := m.c.HV.CreateSnapshot(ctx, m.v.UUID, spec)
 			return err
 		})

@@ -153,11 +153,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Edit):
 		return m.edit()
 	case key.Matches(msg, keys.Actions):
-		return m.actions.Menu(v, []vm.VM{v}, append([]ui.MenuItem{
+		return tea.Batch(ui.Signal("action-menu", v.Name), m.actions.Menu(v, []vm.VM{v}, append([]ui.MenuItem{
 			{Key: "c", Label: "Serial console", Run: ui.Navigate("console", v.UUID)},
 			{Key: "S", Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID)},
 			{Key: "e", Label: "Edit vCPUs and memory", Run: m.edit()},
-		}, m.deviceItems()...))
+		}, m.deviceItems()...)))
 	case key.Matches(msg, lifecycle...):
 		if a, ok := vmaction.ForKey(msg.String(), v); ok {
 			return m.actions.Act(a, []vm.VM{v})

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -22,7 +23,8 @@ func (m *Model) View() string {
 		return "Reading the VM" + m.c.Glyphs.Ellipsis
 	}
 	w := m.c.Width
-	lines := []string{m.header(), st.Muted.Render(ansi.Truncate(m.subtitle(), w, m.c.Glyphs.Ellipsis)), ""}
+	lines := []string{m.header(), st.Muted.Render(ansi.Truncate(m.subtitle(), w, m.c.Glyphs.Ellipsis))}
+	lines = append(append(lines, vmaction.Hint(m.c, m.d.VM, w)...), "")
 	lines = append(lines, m.hardware()...)
 	lines = append(lines, "", st.Header.Render(fmt.Sprintf("Activity, last %d min", ui.HistoryLength*int(ui.StatsInterval.Seconds())/60)))
 	lines = append(lines, m.activity()...)

@@ -55,11 +55,11 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keys.Snapshots):
 		return ui.Navigate("snapshots", v.UUID), true
 	case key.Matches(msg, keys.Actions):
-		return m.actions.Menu(v, m.targets(), []ui.MenuItem{
-			{Key: "enter", Label: "Details", Run: ui.Navigate("vm", v.UUID)},
-			{Key: "c", Label: "Serial console", Run: ui.Navigate("console", v.UUID), Disabled: unlessActive(v)},
-			{Key: "S", Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID)},
-		}), true
+		return tea.Batch(m.actions.Menu(v, m.targets(), []ui.MenuItem{
+			{Key: "enter", Label: "Details", Run: ui.Navigate("vm", v.UUID), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
+			{Key: "c", Label: "Serial console", Run: ui.Navigate("console", v.UUID), Disabled: unlessActive(v), Tip: "Type into the VM's serial port; ctrl+] leaves."},
+			{Key: "S", Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID), Tip: "Points in time of the VM to go back to."},
+		}), ui.Signal("action-menu", v.Name)), true
 	}
 	for _, b := range []key.Binding{keys.Start, keys.Shutdown, keys.Reboot, keys.Pause, keys.Save, keys.ForceOff, keys.Delete, keys.Autostart} {
 		if key.Matches(msg, b) {

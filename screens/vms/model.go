@@ -5,6 +5,7 @@ package vms
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/ui/vmaction"
@@ -204,6 +206,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, keys.Apply):
 			m.typing = false
 			m.input.Blur()
+			if q := m.input.Value(); q != "" && m.inputErr == nil {
+				return ui.Signal("filter", q)
+			}
 			return nil
 		case key.Matches(msg, keys.Clear):
 			m.clearFilter()
@@ -222,7 +227,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.sort = (m.sort + 1) % sortKeys
 		m.desc = m.sort != byName // numbers and states: the most first
 		m.refresh()
-		return ui.Status(ui.LevelInfo, "ordered by "+sortNames[m.sort])
+		return tea.Batch(ui.Status(ui.LevelInfo, "ordered by "+sortNames[m.sort]), ui.Signal("order", sortNames[m.sort]))
 	case key.Matches(msg, keys.Reverse):
 		m.desc = !m.desc
 		m.refresh()
@@ -233,6 +238,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			r := &m.rows[m.visible[m.cursor]]
 			r.marked = !r.marked
 			m.move(tea.KeyPressMsg{Code: tea.KeyDown})
+			return ui.Signal("marked", strconv.Itoa(len(m.marked())))
 		}
 	case key.Matches(msg, keys.MarkAll):
 		all := true
@@ -242,6 +248,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		for _, i := range m.visible {
 			m.rows[i].marked = !all
 		}
+		return ui.Signal("marked", strconv.Itoa(len(m.marked())))
 	default:
 		if cmd, ok := m.actionKey(msg); ok {
 			return cmd
@@ -430,7 +437,18 @@ func (m *Model) chromeLines() int {
 	if m.statsNote() != "" {
 		n++
 	}
-	return n
+	return n + m.hintLines()
+}
+
+// hintLines is the room the level's hint takes under the table.
+func (m *Model) hintLines() int {
+	switch m.c.Level {
+	case help.Beginner:
+		return 3 // a blank line, the state, what can be done
+	case help.Intermediate:
+		return 2
+	}
+	return 0
 }
 
 // scroll moves the window so the cursor stays in view.

@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -38,6 +39,11 @@ func (m *Model) View() string {
 		}
 		if note := m.statsNote(); note != "" {
 			b.WriteString("\n" + ansi.Truncate(m.c.Styles.Muted.Render(note), m.c.Width, m.c.Glyphs.Ellipsis))
+		}
+		if v, ok := m.Selected(); ok {
+			if hint := vmaction.Hint(m.c, v, m.c.Width); len(hint) > 0 {
+				b.WriteString("\n\n" + strings.Join(hint, "\n"))
+			}
 		}
 	}
 	return b.String()

@@ -1,0 +1,47 @@
+package vmaction
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
+)
+
+// Hint is what a screen showing v says under it, by the operator's level:
+// beginners read what v's state means and the keys that work on it now,
+// intermediates the state's one-line tip, experts nothing. Each line fits
+// width.
+func Hint(c *ui.Common, v vm.VM, width int) []string {
+	if c.Level == help.Expert || v.UUID == "" {
+		return nil
+	}
+	st := c.Styles
+	x := c.Help.State(v.State)
+	lines := []string{st.Info.Render(ui.Safe(v.Name)+" is "+v.State.String()+": ") + x.Tip}
+	if c.Level == help.Beginner {
+		access := vm.ReadWrite
+		if c.ReadOnly() {
+			access = vm.ReadOnly
+		}
+		var can []string
+		for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
+			if a.Unavailable(v, access) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
+				can = append(can, st.Key.Render(Keys[a])+" "+strings.ToLower(a.Label))
+			}
+		}
+		can = append(can, st.Key.Render("x")+" all actions")
+		if access == vm.ReadOnly {
+			lines = append(lines, st.Muted.Render("read-only access: you can watch this VM, not change it"))
+		} else {
+			lines = append(lines, st.Muted.Render("you can: ")+strings.Join(can, st.Muted.Render(", ")))
+		}
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, width, c.Glyphs.Ellipsis)
+	}
+	return lines
+}
