@@ -133,19 +133,27 @@ func NewHelpDialog(c *Common, s Screen, global KeyMap, hc HelpContext) *HelpDial
 	if hc.Step != "" {
 		parts = append(parts, c.Markdown(hc.Step, width), "")
 	}
-	if keys := c.FullHelpView(s.Keys().FullHelp()); keys != "" {
-		parts = append(parts, st.Header.Render("Keys on this screen"), keys, "")
-	}
-	parts = append(parts, st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp()))
-	about := st.Header.Render("About this screen")
+	keys := []string{st.Header.Render("Keys on this screen"), c.FullHelpView(s.Keys().FullHelp(), width), "",
+		st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp(), width)}
 	switch {
-	case hc.Topic != nil && c.Level == help.Expert:
-		parts = append(parts, "", about, para.Render(hc.Topic.Summary))
-	case hc.Topic != nil:
+	case hc.Topic == nil:
+		if isHelper {
+			parts = append(parts, para.Render(helper.Help()), "")
+		}
+		parts = append(parts, keys...)
+	case c.Level == help.Beginner:
+		// Beginners read what the screen is for before its keys.
 		md, _ := TopicMarkdown(c.Help.Topics, hc.Topic, c.Level)
-		parts = append(parts, "", about, c.Markdown(stripTitle(md), width))
-	case isHelper:
-		parts = append(parts, "", about, para.Render(helper.Help()))
+		parts = append(parts, c.Markdown(stripTitle(md), width), "")
+		parts = append(parts, keys...)
+	case c.Level == help.Intermediate:
+		md, _ := TopicMarkdown(c.Help.Topics, hc.Topic, c.Level)
+		parts = append(parts, para.Render(hc.Topic.Summary), "")
+		parts = append(parts, keys...)
+		parts = append(parts, "", st.Header.Render("About this screen"), c.Markdown(stripTitle(md), width))
+	default:
+		parts = append(parts, para.Render(hc.Topic.Summary), "")
+		parts = append(parts, keys...)
 	}
 	d := &HelpDialog{c: c, title: "Help: " + s.Title(), lines: strings.Split(strings.Join(parts, "\n"), "\n")}
 	if hc.Topic != nil {

@@ -29,8 +29,9 @@ func (c *Common) ShortHelpView(bindings []key.Binding, width int) string {
 	return strings.Join(parts, "  ")
 }
 
-// FullHelpView renders groups of bindings as columns of "key  description".
-func (c *Common) FullHelpView(groups [][]key.Binding) string {
+// FullHelpView renders groups of bindings as columns of "key  description",
+// as many columns side by side as fit in width, the rest in rows below.
+func (c *Common) FullHelpView(groups [][]key.Binding, width int) string {
 	var cols []string
 	for _, g := range groups {
 		var keys, descs []string
@@ -41,17 +42,32 @@ func (c *Common) FullHelpView(groups [][]key.Binding) string {
 			keys = append(keys, c.Styles.Key.Render(c.keyLabel(b)))
 			descs = append(descs, b.Help().Desc)
 		}
-		if len(keys) == 0 {
-			continue
+		if len(keys) > 0 {
+			cols = append(cols, lipgloss.JoinHorizontal(lipgloss.Top,
+				strings.Join(keys, "\n"), "  ", strings.Join(descs, "\n")))
 		}
-		col := lipgloss.JoinHorizontal(lipgloss.Top,
-			strings.Join(keys, "\n"), "  ", strings.Join(descs, "\n"))
-		cols = append(cols, col, "    ")
 	}
-	if len(cols) == 0 {
-		return ""
+	const gap = "    "
+	var rows []string
+	var row []string
+	used := 0
+	for _, col := range cols {
+		w := lipgloss.Width(col)
+		if len(row) > 0 && used+len(gap)+w > width {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, used = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			used += len(gap)
+		}
+		row = append(row, col)
+		used += w
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, cols[:len(cols)-1]...)
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n\n")
 }
 
 // keyLabel is the key as shown in help; arrows become words on consoles

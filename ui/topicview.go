@@ -57,7 +57,7 @@ func NewTopicView(c *Common, t *help.Topic) *TopicView {
 
 // SetTopic shows another topic from its top.
 func (v *TopicView) SetTopic(t *help.Topic) {
-	v.topic, v.offset, v.link, v.key = t, 0, -1, ""
+	v.topic, v.offset, v.link, v.key, v.links = t, 0, -1, "", nil
 }
 
 // Topic is the topic shown.
@@ -105,6 +105,9 @@ func (v *TopicView) Update(msg tea.KeyPressMsg, height int) (follow string, used
 	if o, ok := k.Move(msg, v.offset, v.maxOffset(height)+1, max(height-1, 1)); ok {
 		v.offset = o
 		return "", true
+	}
+	if v.links == nil || v.key == "" {
+		_, v.links = TopicMarkdown(v.c.Help.Topics, v.topic, v.c.Level)
 	}
 	n := len(v.links)
 	switch {

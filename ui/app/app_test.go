@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
@@ -129,6 +130,7 @@ func TestNavigationAndBack(t *testing.T) {
 
 func TestHelpShowsTheScreensKeys(t *testing.T) {
 	m := start(t, 100, 30)
+	m.c.Level = help.Expert // beginners read the screen's topic first, keys below
 	press(t, m, "1", "?")
 	s := screen(m)
 	for _, want := range []string{"Help: Virtual machines", "Keys on this screen", "filter", "reverse order", "force off", "mark all shown", "Everywhere", "command"} {

@@ -124,6 +124,10 @@ func (m *Model) statusBar() string {
 			right += "(? why) "
 		}
 	}
+	// A message outranks the fixed part, which the operator already knows.
+	if room := m.width - lipgloss.Width(right) - 1; right != "" && lipgloss.Width(left) > room {
+		left = ansi.Truncate(left, max(room, 0), m.c.Glyphs.Ellipsis)
+	}
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	line := left + strings.Repeat(" ", max(gap, 1)) + right
 	line = ansi.Truncate(line, m.width, m.c.Glyphs.Ellipsis)
