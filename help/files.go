@@ -65,9 +65,13 @@ func readTOML(path string, v any) error {
 // writeTOML replaces path with v atomically (temporary file, fsync,
 // rename), unless the file there now cannot be read as fresh (a zero value
 // of v's type, made by fresh): a corrupt file is the operator's to fix.
-func writeTOML(path string, v any, fresh func() any) error {
-	if err := readTOML(path, fresh()); err != nil {
+func writeTOML(path string, v any, fresh func() any, valid func(any) error) error {
+	cur := fresh()
+	if err := readTOML(path, cur); err != nil {
 		return err
+	}
+	if err := valid(cur); err != nil {
+		return &FileError{Path: path, Err: err}
 	}
 	data, err := toml.Marshal(v)
 	if err != nil {

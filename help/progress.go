@@ -42,7 +42,7 @@ func LoadProgress(path string) (Progress, error) {
 
 // SaveProgress writes p atomically, refusing to replace a file it cannot read.
 func SaveProgress(path string, p Progress) error {
-	return writeTOML(path, p, func() any { return &Progress{} })
+	return writeTOML(path, p, func() any { return &Progress{} }, func(any) error { return nil })
 }
 
 // clone copies p deeply, so a saved copy never changes under the writer.

@@ -70,8 +70,10 @@ func (c *Common) FullHelpView(groups [][]key.Binding, width int) string {
 	return strings.Join(rows, "\n\n")
 }
 
-// keyLabel is the key as shown in help; arrows become words on consoles
+// KeyLabel is the key as shown in help; arrows become words on consoles
 // without the glyphs.
+func (c *Common) KeyLabel(b key.Binding) string { return c.keyLabel(b) }
+
 func (c *Common) keyLabel(b key.Binding) string {
 	k := b.Help().Key
 	if c.Glyphs.Arrow == ASCIIGlyphs.Arrow {

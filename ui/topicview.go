@@ -171,3 +171,11 @@ func (v *TopicView) View(width, height int) string {
 	shown = append(shown, ansi.Truncate(status, width, v.c.Glyphs.Ellipsis))
 	return lipgloss.NewStyle().MaxWidth(width).Render(strings.Join(shown, "\n"))
 }
+
+// FullHelp lists the keys of a topic view, for help and the cheatsheet.
+func (k TopicKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.NextLink, k.PrevLink, k.Follow, k.Jump}}
+}
+
+// ShortHelp is the footer's part of the topic keys.
+func (k TopicKeys) ShortHelp() []key.Binding { return []key.Binding{k.NextLink, k.Follow} }

@@ -113,7 +113,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newVersionCmd(), newAuditCmd())
+	root.AddCommand(newVMCmd(g), newVersionCmd(), newAuditCmd(), newTutorialCmd(), newLevelCmd(), newManCmd(root))
+	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }
 

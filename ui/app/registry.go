@@ -76,3 +76,7 @@ var commands = []struct{ name, desc string }{
 	{"level", "your experience level: level beginner|intermediate|expert"},
 	{"quit", "leave hv"},
 }
+
+// Built reports whether the screen registered as id exists in this build
+// of hv, for the CLI's list of tutorials.
+func Built(id string) bool { return New(Options{}).available(id) }
