@@ -39,20 +39,27 @@ type terminal struct {
 	socket string
 }
 
-// run starts hv with args in a w×h tmux window with the given TERM.
+// run starts hv with args in a w×h tmux window with the given TERM, with
+// its own settings and state.
 func run(t *testing.T, term string, w, h int, args ...string) *terminal {
+	t.Helper()
+	return runWithState(t, t.TempDir(), term, w, h, args...)
+}
+
+// runWithState starts hv with state as its XDG config and state home, so
+// that a second run sees what the first one saved.
+func runWithState(t *testing.T, state, term string, w, h int, args ...string) *terminal {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed (apt-get install tmux); ./tests/run installs it")
 	}
 	tm := &terminal{t: t, socket: fmt.Sprintf("hv-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	state := t.TempDir()
-	cmdline := fmt.Sprintf("env TERM=%s XDG_STATE_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
-		term, state, hvBin, strings.Join(args, " "))
+	cmdline := fmt.Sprintf("env TERM=%s XDG_STATE_HOME=%s XDG_CONFIG_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
+		term, state, state, hvBin, strings.Join(args, " "))
 	if strings.HasPrefix(term, "NO_COLOR=") { // "NO_COLOR=1 xterm-256color"
 		nc, t, _ := strings.Cut(term, " ")
-		cmdline = fmt.Sprintf("env %s TERM=%s XDG_STATE_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
-			nc, t, state, hvBin, strings.Join(args, " "))
+		cmdline = fmt.Sprintf("env %s TERM=%s XDG_STATE_HOME=%s XDG_CONFIG_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
+			nc, t, state, state, hvBin, strings.Join(args, " "))
 	}
 	tm.tmux("new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmdline)
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
@@ -130,8 +137,8 @@ func TestDemoOnLinuxConsole(t *testing.T) {
 		}
 	}
 	tm.keys("?")
-	tm.waitFor("Keys on this screen")
-	tm.keys("Escape", "Escape") // close help, then clear the filter
+	tm.waitFor("Help: Virtual machines") // a beginner reads the topic first, keys below
+	tm.keys("Escape", "Escape")          // close help, then clear the filter
 	tm.waitFor("14 VMs")
 	tm.keys("q")
 	tm.waitFor("Quit hv?")
