@@ -7,10 +7,10 @@ import (
 
 // Sentinel errors every backend maps its failures to. Test with errors.Is.
 var (
-	ErrNotFound     = errors.New("no such VM")
+	ErrNotFound     = errors.New("not found")
 	ErrExists       = errors.New("already exists")
 	ErrDenied       = errors.New("permission denied")
-	ErrInvalidState = errors.New("not possible in the VM's current state")
+	ErrInvalidState = errors.New("not possible in its current state")
 	ErrUnsupported  = errors.New("not supported by this hypervisor")
 	ErrConnLost     = errors.New("connection to libvirt lost")
 	ErrTimeout      = errors.New("libvirt did not answer in time")
@@ -24,6 +24,9 @@ type Error struct {
 	Target string // VM name or UUID; empty for host-wide operations
 	Kind   error  // one of the sentinels above, or nil when unclassified
 	Detail string // the backend's message, for the curious
+	// Hint is the fix when the operation knows a better one than its kind's
+	// generic fix, e.g. "check the name with 'hv net list'".
+	Hint string
 }
 
 func (e *Error) Error() string {
@@ -47,7 +50,10 @@ func (e *Error) Unwrap() error { return e.Kind }
 // there is nothing more useful to say than the error itself.
 func Fix(err error) string {
 	var ce *ConnectError
+	var ve *Error
 	switch {
+	case errors.As(err, &ve) && ve.Hint != "":
+		return ve.Hint
 	case errors.As(err, &ce):
 		return ce.Fix()
 	case errors.Is(err, ErrNotFound):

@@ -20,6 +20,11 @@ const (
 	// Connection events concern the whole backend, not one VM.
 	EventConnLost    // libvirt went away; the backend is reconnecting
 	EventReconnected // back again: callers should reload what they show
+
+	// Object events concern a network or a storage pool named in Name; Detail
+	// says what happened (defined, undefined, started, stopped).
+	EventNetwork
+	EventPool
 )
 
 var eventNames = [...]string{
@@ -27,6 +32,7 @@ var eventNames = [...]string{
 	EventSuspended: "suspended", EventResumed: "resumed", EventStopped: "stopped",
 	EventShutdown: "shutdown", EventPMSuspended: "pm-suspended", EventCrashed: "crashed",
 	EventRebooted: "rebooted", EventConnLost: "connection lost", EventReconnected: "reconnected",
+	EventNetwork: "network changed", EventPool: "pool changed",
 }
 
 func (k EventKind) String() string {
@@ -35,6 +41,9 @@ func (k EventKind) String() string {
 	}
 	return eventNames[k]
 }
+
+// AboutVM reports whether events of this kind concern one VM.
+func (k EventKind) AboutVM() bool { return k <= EventRebooted }
 
 // Event is a change reported by the hypervisor, as it happens.
 type Event struct {

@@ -83,6 +83,9 @@ type Hypervisor interface {
 
 	OpenConsole(ctx context.Context, ref string) (Console, error)
 
+	Storage
+	Networks
+
 	// Events delivers lifecycle and connection events until Close. The
 	// channel is never closed while the Hypervisor is open.
 	Events() <-chan Event

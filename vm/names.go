@@ -26,3 +26,18 @@ func ValidName(kind, name string) error {
 	}
 	return nil
 }
+
+// CheckName is ValidName for an object hv creates (network, pool, volume),
+// as a *Error of op with the fix. A volume's name becomes a file name in
+// its pool's directory, so "." and ".." are refused too.
+func CheckName(op, what, name string) error {
+	err := ValidName(what, name)
+	if err == nil && (name == "." || name == "..") {
+		err = fmt.Errorf("%q is not a %s name", name, what)
+	}
+	if err != nil {
+		return &Error{Op: op, Target: name, Kind: ErrInvalidArg, Detail: err.Error(),
+			Hint: "pick another name, such as lab-2 or data.qcow2"}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,23 @@ func TestValidName(t *testing.T) {
 			t.Errorf("ValidName(%q) = %v, want ok", name, err)
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("ValidName(%q) = %v, want an error mentioning %q", name, err, want)
+		}
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for _, ok := range []string{"lab", "lab-2", "web_01.qcow2", "a+b", "lab 2"} {
+		if err := CheckName("define network", "network", ok); err != nil {
+			t.Errorf("CheckName(%q): %v", ok, err)
+		}
+	}
+	for name, why := range map[string]string{
+		"": "name is required", "-lab": "start with '-'", "a/b": "'/'", "..": "is not a network name",
+		".": "is not a network name", "x\u009b2J": "control",
+	} {
+		err := CheckName("define network", "network", name)
+		if !errors.Is(err, ErrInvalidArg) || !strings.Contains(err.Error(), why) || Fix(err) == "" {
+			t.Errorf("CheckName(%q) = %v (fix %q), want ErrInvalidArg saying %q and a fix", name, err, Fix(err), why)
 		}
 	}
 }

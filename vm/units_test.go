@@ -1,6 +1,8 @@
 package vm
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestFormatBytes(t *testing.T) {
 	for in, want := range map[float64]string{

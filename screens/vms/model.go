@@ -347,7 +347,7 @@ func (m *Model) event(e vm.Event) tea.Cmd {
 	switch e.Kind {
 	case vm.EventReconnected:
 		return m.list()
-	case vm.EventConnLost:
+	case vm.EventConnLost, vm.EventNetwork, vm.EventPool:
 		return nil
 	case vm.EventUndefined:
 		// A running VM stays on as a transient one: let the lookup decide.

@@ -21,7 +21,7 @@ type Backend struct {
 	mu        sync.Mutex
 	conn      *lv.Connect // nil while reconnecting
 	access    vm.Access
-	callbacks []int
+	callbacks []func() // deregister the event callbacks of conn
 	closed    bool
 	wg        sync.WaitGroup // the reconnect goroutine
 }
@@ -135,28 +135,30 @@ func (b *Backend) attach(c *lv.Connect, access vm.Access) error {
 	if err != nil {
 		return err
 	}
-	ids := []int{lifecycle}
+	undo := []func(){func() { _ = c.DomainEventDeregister(lifecycle) }}
 	if reboot, err := c.DomainEventRebootRegister(nil, b.onReboot); err == nil {
-		ids = append(ids, reboot)
+		undo = append(undo, func() { _ = c.DomainEventDeregister(reboot) })
 	}
+	undo = append(undo, b.registerObjectEvents(c)...)
 	// The callback gets a fresh wrapper of the connection, never equal to
 	// ours: close over c so lost() can tell which connection died.
 	if err := c.RegisterCloseCallback(func(_ *lv.Connect, reason lv.ConnectCloseReason) { b.onClose(c, reason) }); err != nil {
-		detach(c, ids)
+		detach(c, undo)
 		return err
 	}
 	_ = c.SetKeepAlive(5, 3) // unsupported by local drivers such as test://; harmless
 
 	b.mu.Lock()
-	b.conn, b.access, b.callbacks = c, access, ids
+	b.conn, b.access, b.callbacks = c, access, undo
 	b.mu.Unlock()
 	return nil
 }
 
-// detach undoes attach on a connection that is being dropped.
-func detach(c *lv.Connect, ids []int) {
-	for _, id := range ids {
-		_ = c.DomainEventDeregister(id)
+// detach undoes attach on a connection that is being dropped: undo holds
+// the deregistration of each event callback.
+func detach(c *lv.Connect, undo []func()) {
+	for _, u := range undo {
+		u()
 	}
 	_ = c.UnregisterCloseCallback()
 }

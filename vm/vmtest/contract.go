@@ -28,6 +28,10 @@ type Contract struct {
 	// NoHotplug says the driver cannot attach devices at all (libvirt's
 	// test driver): the contract then wants a clear "not supported".
 	NoHotplug bool
+	// PoolDir is a directory in which the suite may define directory pools
+	// of its own (default /var/lib/hv-test/pools). libvirtd creates and
+	// owns them; the test driver only records the path.
+	PoolDir string
 }
 
 // Run runs the whole contract as subtests.
@@ -43,6 +47,15 @@ func Run(t *testing.T, c Contract) {
 	t.Run("SaveAndRestore", func(t *testing.T) { c.saveAndRestore(t) })
 	t.Run("Resize", func(t *testing.T) { c.resize(t) })
 	t.Run("Devices", func(t *testing.T) { c.devices(t) })
+	if c.PoolDir == "" {
+		c.PoolDir = "/var/lib/hv-test/pools"
+	}
+	t.Run("PoolLifecycle", func(t *testing.T) { c.poolLifecycle(t) })
+	t.Run("Volumes", func(t *testing.T) { c.volumes(t) })
+	t.Run("VolumeRefusals", func(t *testing.T) { c.volumeRefusals(t) })
+	t.Run("NetworkLifecycle", func(t *testing.T) { c.networkLifecycle(t) })
+	t.Run("NetworkAddresses", func(t *testing.T) { c.networkAddresses(t) })
+	t.Run("NetworkRefusals", func(t *testing.T) { c.networkRefusals(t) })
 }
 
 func (c Contract) ctx(t *testing.T) context.Context {

@@ -1,0 +1,210 @@
+package libvirt
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	lv "libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+const poolNotFound = "check the pool's name with 'hv pool list'"
+
+// Pools lists every pool, active or not, sorted by name, with the VMs that
+// have disks in each.
+func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
+	return call(ctx, b, "list pools", "", func(c *lv.Connect) ([]vm.Pool, error) {
+		pools, err := c.ListAllStoragePools(0)
+		if err != nil {
+			return nil, err
+		}
+		defer freePools(pools)
+		u, err := readUsage(c)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]vm.Pool, 0, len(pools))
+		for i := range pools {
+			p, err := describePool(&pools[i])
+			if isNoPool(err) { // undefined since the list
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			p.UsedBy = u.poolUsers(p.Name, p.Path)
+			out = append(out, p)
+		}
+		slices.SortFunc(out, func(a, b vm.Pool) int { return strings.Compare(a.Name, b.Name) })
+		return out, nil
+	})
+}
+
+// Pool returns one pool by name.
+func (b *Backend) Pool(ctx context.Context, name string) (vm.Pool, error) {
+	p, err := call(ctx, b, "look up pool", name, func(c *lv.Connect) (vm.Pool, error) {
+		sp, err := c.LookupStoragePoolByName(name)
+		if err != nil {
+			return vm.Pool{}, err
+		}
+		defer sp.Free()
+		p, err := describePool(sp)
+		if err != nil {
+			return p, err
+		}
+		u, err := readUsage(c)
+		if err != nil {
+			return p, err
+		}
+		p.UsedBy = u.poolUsers(p.Name, p.Path)
+		return p, nil
+	})
+	return p, hinted(err, poolNotFound)
+}
+
+func freePools(pools []lv.StoragePool) {
+	for i := range pools {
+		pools[i].Free()
+	}
+}
+
+func isNoPool(err error) bool {
+	le, ok := err.(lv.Error)
+	return ok && le.Code == lv.ERR_NO_STORAGE_POOL
+}
+
+// describePool reads what hv shows of a pool, without its users.
+func describePool(sp *lv.StoragePool) (vm.Pool, error) {
+	var p vm.Pool
+	var err error
+	if p.Name, err = sp.GetName(); err != nil {
+		return p, err
+	}
+	if p.UUID, err = sp.GetUUIDString(); err != nil {
+		return p, err
+	}
+	info, err := sp.GetInfo()
+	if err != nil {
+		return p, err
+	}
+	p.Active = info.State == lv.STORAGE_POOL_RUNNING || info.State == lv.STORAGE_POOL_DEGRADED
+	if p.Active {
+		p.CapacityBytes, p.AllocationBytes, p.AvailableBytes = info.Capacity, info.Allocation, info.Available
+	}
+	if p.Autostart, err = sp.GetAutostart(); err != nil {
+		return p, err
+	}
+	if p.Persistent, err = sp.IsPersistent(); err != nil {
+		return p, err
+	}
+	doc, err := sp.GetXMLDesc(0)
+	if err != nil {
+		return p, err
+	}
+	var x libvirtxml.StoragePool
+	if err := x.Unmarshal(doc); err != nil {
+		return p, err
+	}
+	p.Type = x.Type
+	if x.Target != nil {
+		p.Path = x.Target.Path
+	}
+	return p, nil
+}
+
+// onPool runs fn on the pool called name when it is in the state op needs.
+func (b *Backend) onPool(ctx context.Context, op, name string, want need, hint string, fn func(*lv.StoragePool) error) error {
+	lookup := func(c *lv.Connect) (*lv.StoragePool, error) { return c.LookupStoragePoolByName(name) }
+	return hinted(onObject(ctx, b, op, name, want, hint, lookup, fn), poolNotFound)
+}
+
+func (b *Backend) StartPool(ctx context.Context, name string) error {
+	return b.onPool(ctx, "start pool", name, needInactive, "it is already running: nothing to do",
+		func(sp *lv.StoragePool) error { return sp.Create(0) })
+}
+
+// StopPool stops a pool. Running VMs keep the disks they have open, but
+// no VM with a disk in it can start, and its volumes cannot be listed or
+// changed, until it starts again.
+func (b *Backend) StopPool(ctx context.Context, name string) error {
+	return b.onPool(ctx, "stop pool", name, needActive, "it is already stopped: nothing to do",
+		func(sp *lv.StoragePool) error { return sp.Destroy() })
+}
+
+func (b *Backend) SetPoolAutostart(ctx context.Context, name string, on bool) error {
+	return b.onPool(ctx, "set autostart of pool", name, anyState, "",
+		func(sp *lv.StoragePool) error { return sp.SetAutostart(on) })
+}
+
+// UndefinePool forgets an inactive pool. Its directory and files stay.
+func (b *Backend) UndefinePool(ctx context.Context, name string) error {
+	return b.onPool(ctx, "undefine pool", name, needInactive, "stop it first: hv pool stop "+name,
+		func(sp *lv.StoragePool) error { return sp.Undefine() })
+}
+
+// DefinePool defines a directory pool, has libvirt create the directory
+// (as the daemon's user, so an operator needs no rights on the path) and
+// starts it. A pool that cannot be built or started is undefined again.
+func (b *Backend) DefinePool(ctx context.Context, spec vm.PoolSpec) (vm.Pool, error) {
+	const op = "define pool"
+	if err := vm.CheckName(op, "pool", spec.Name); err != nil {
+		return vm.Pool{}, err
+	}
+	if !filepath.IsAbs(spec.Path) || filepath.Clean(spec.Path) != spec.Path || spec.Path == "/" {
+		return vm.Pool{}, refuse(op, spec.Name, vm.ErrInvalidArg, "the path "+strconv.Quote(spec.Path)+" is not a clean absolute directory",
+			"give a directory such as /var/lib/libvirt/images/"+spec.Name)
+	}
+	doc, err := (&libvirtxml.StoragePool{Type: "dir", Name: spec.Name,
+		Target: &libvirtxml.StoragePoolTarget{Path: spec.Path}}).Marshal()
+	if err != nil {
+		return vm.Pool{}, err
+	}
+	return call(ctx, b, op, spec.Name, func(c *lv.Connect) (vm.Pool, error) {
+		if err := poolFree(c, spec); err != nil {
+			return vm.Pool{}, err
+		}
+		sp, err := c.StoragePoolDefineXML(doc, 0)
+		if err != nil {
+			return vm.Pool{}, err
+		}
+		defer sp.Free()
+		if err := sp.Build(0); err != nil {
+			sp.Undefine()
+			return vm.Pool{}, err
+		}
+		if err := sp.Create(0); err != nil {
+			sp.Undefine()
+			return vm.Pool{}, err
+		}
+		p, err := describePool(sp)
+		p.UsedBy = []string{}
+		return p, err
+	})
+}
+
+// poolFree refuses a pool name or directory another pool has.
+func poolFree(c *lv.Connect, spec vm.PoolSpec) error {
+	pools, err := c.ListAllStoragePools(0)
+	if err != nil {
+		return err
+	}
+	defer freePools(pools)
+	for i := range pools {
+		p, err := describePool(&pools[i])
+		if err != nil {
+			continue
+		}
+		switch {
+		case p.Name == spec.Name:
+			return refuse("define pool", spec.Name, vm.ErrExists, "a pool with this name exists", "pick another name")
+		case p.Path == spec.Path:
+			return refuse("define pool", spec.Name, vm.ErrExists, "pool "+p.Name+" already uses "+spec.Path, "pick another directory, or use pool "+p.Name)
+		}
+	}
+	return nil
+}
