@@ -25,9 +25,11 @@ OPERATOR=hvop
 OUTSIDER=hvout
 
 # Not libvirt-daemon-system (systemd units, default network). polkitd still pulls in the systemd
-# package through its dependencies; harmless, it does not become PID 1.
+# package through its dependencies; harmless, it does not become PID 1. libvirt 9.0 installs
+# firewall rules for every virtual network it starts, even an isolated one without addresses, so
+# iptables must be there before libvirtd starts (it sets up its chains once per run).
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          dbus polkitd)
+          dbus polkitd iptables)
 
 LIBVIRTD_CONF="$HERE/libvirtd.conf"
 RULES_SRC="$HERE/50-hyper-nixos.rules"
@@ -210,7 +212,8 @@ install_file() {        # install_file SRC DST: copy (0644 root) unless identica
 
 # One file per package that must be there; a missing one means "install".
 REQUIRED_FILES=(/usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /usr/bin/qemu-system-x86_64
-                /usr/bin/qemu-img /usr/bin/dbus-daemon /usr/bin/dbus-send /usr/lib/polkit-1/polkitd)
+                /usr/bin/qemu-img /usr/bin/dbus-daemon /usr/bin/dbus-send /usr/lib/polkit-1/polkitd
+                /usr/sbin/iptables)
 
 qemu_driver_present() {
     compgen -G '/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so' >/dev/null
