@@ -18,18 +18,26 @@ var DemoHostXML []byte
 //go:embed demo/autostart.txt
 var demoAutostart []byte
 
-// DemoAutostart lists the demo VMs that start with the host. The test
-// driver cannot read autostart from its XML, so the demo sets it through
-// libvirt after connecting.
-func DemoAutostart() []string {
-	var names []string
+// DemoAutostart lists the demo VMs, networks and pools that start with the
+// host. The test driver cannot read autostart from its XML, so the demo
+// sets it through libvirt after connecting.
+func DemoAutostart() (vms, networks, pools []string) {
 	sc := bufio.NewScanner(bytes.NewReader(demoAutostart))
 	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			names = append(names, line)
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		switch kind, name, _ := strings.Cut(line, " "); kind {
+		case "network":
+			networks = append(networks, strings.TrimSpace(name))
+		case "pool":
+			pools = append(pools, strings.TrimSpace(name))
+		default:
+			vms = append(vms, line)
 		}
 	}
-	return names
+	return vms, networks, pools
 }
 
 // Help holds the built-in documentation: topics (docs/*.md), tutorials

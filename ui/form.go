@@ -1,32 +1,44 @@
 package ui
 
 import (
+	"errors"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/hyper-nixos/hv/vm"
 )
 
-// Field is one text field of a Form.
+// Field is one line of a Form: free text, or a choice among Choices.
 type Field struct {
 	Label    string
 	Value    string
 	Hint     string             // shown under the field, muted
 	Validate func(string) error // nil accepts anything
+	// Choices, when set, make the field a pick among them (left/right),
+	// all shown, so the options are visible without colour.
+	Choices []string
 }
 
-// Form is a dialog of text fields. Each field is checked as it is typed and
-// the reason shown beside it; enter submits when every field is valid, so a
-// bad value is never sent, and nothing typed is lost on an error.
+// Form is a dialog of fields. Each field is checked as it is typed and the
+// reason shown beside it; a form-level Check (for rules that span fields)
+// is shown under the fields once enter was pressed, and kept current. Enter
+// submits when everything is valid, so a bad value is never sent, and
+// nothing typed is lost on an error.
 type Form struct {
-	c      *Common
-	title  string
-	fields []Field
-	inputs []textinput.Model
-	errs   []error
-	focus  int
-	submit func(values []string) tea.Cmd
+	c       *Common
+	title   string
+	fields  []Field
+	inputs  []textinput.Model
+	errs    []error
+	focus   int
+	submit  func(values []string) tea.Cmd
+	check   func(values []string) error
+	formErr error
+	checked bool // enter was pressed once: keep formErr current
 }
 
 // NewForm builds a form; submit receives the values in field order.
@@ -38,56 +50,103 @@ func NewForm(c *Common, title string, fields []Field, submit func(values []strin
 		in.SetValue(fd.Value)
 		in.CursorEnd()
 		f.inputs[i] = in
-		f.check(i)
+		f.checkField(i)
 	}
-	f.inputs[0].Focus()
+	f.focusOn(0)
 	return f
 }
 
-func (f *Form) check(i int) {
+// Check adds a rule over all the values, such as "this subnet overlaps
+// another network": its error is shown under the fields and blocks enter.
+func (f *Form) Check(check func(values []string) error) *Form {
+	f.check = check
+	return f
+}
+
+// Values are the fields' current values, trimmed, in order.
+func (f *Form) Values() []string {
+	values := make([]string, len(f.inputs))
+	for i, in := range f.inputs {
+		values[i] = strings.TrimSpace(in.Value())
+	}
+	return values
+}
+
+func (f *Form) checkField(i int) {
 	if v := f.fields[i].Validate; v != nil {
 		f.errs[i] = v(f.inputs[i].Value())
 	}
 }
 
-func (f *Form) move(d int) {
+func (f *Form) checkForm() {
+	if f.checked && f.check != nil {
+		f.formErr = f.check(f.Values())
+	}
+}
+
+func (f *Form) focusOn(i int) {
 	f.inputs[f.focus].Blur()
-	f.focus = (f.focus + d + len(f.inputs)) % len(f.inputs)
-	f.inputs[f.focus].Focus()
+	f.focus = (i + len(f.inputs)) % len(f.inputs)
+	if len(f.fields[f.focus].Choices) == 0 {
+		f.inputs[f.focus].Focus()
+	}
 }
 
 func (f *Form) Update(msg tea.Msg) (bool, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
+		choices := f.fields[f.focus].Choices
 		switch k.String() {
 		case "esc":
 			return true, nil
 		case "tab", "down":
-			f.move(1)
+			f.focusOn(f.focus + 1)
 			return false, nil
 		case "shift+tab", "up":
-			f.move(-1)
+			f.focusOn(f.focus - 1)
 			return false, nil
 		case "enter":
-			for i := range f.inputs {
-				f.check(i)
-				if f.errs[i] != nil {
-					f.inputs[f.focus].Blur()
-					f.focus = i
-					f.inputs[i].Focus()
-					return false, nil
-				}
-			}
-			values := make([]string, len(f.inputs))
-			for i, in := range f.inputs {
-				values[i] = strings.TrimSpace(in.Value())
-			}
-			return true, f.submit(values)
+			return f.trySubmit()
+		}
+		if len(choices) > 0 {
+			f.choose(k.String(), choices)
+			return false, nil // a choice takes no typing
 		}
 	}
 	var cmd tea.Cmd
 	f.inputs[f.focus], cmd = f.inputs[f.focus].Update(msg)
-	f.check(f.focus)
+	f.checkField(f.focus)
+	f.checkForm()
 	return false, cmd
+}
+
+// choose moves a choice field left or right.
+func (f *Form) choose(k string, choices []string) {
+	step := 0
+	switch k {
+	case "right", "l", "space":
+		step = 1
+	case "left", "h":
+		step = len(choices) - 1
+	}
+	i := max(slices.Index(choices, f.inputs[f.focus].Value()), 0)
+	f.inputs[f.focus].SetValue(choices[(i+step)%len(choices)])
+	f.checkForm()
+}
+
+func (f *Form) trySubmit() (bool, tea.Cmd) {
+	for i := range f.inputs {
+		f.checkField(i)
+		if f.errs[i] != nil {
+			f.focusOn(i)
+			return false, nil
+		}
+	}
+	f.checked = true
+	f.checkForm()
+	if f.formErr != nil {
+		return false, nil
+	}
+	return true, f.submit(f.Values())
 }
 
 func (f *Form) View() string {
@@ -104,7 +163,11 @@ func (f *Form) View() string {
 		if i == f.focus {
 			label = st.Key.Render(label)
 		}
-		lines = append(lines, label+"  "+f.inputs[i].View())
+		value := f.inputs[i].View()
+		if len(fd.Choices) > 0 {
+			value = f.choiceView(i)
+		}
+		lines = append(lines, label+"  "+value)
 		indent := strings.Repeat(" ", labelW+2)
 		switch {
 		case f.errs[i] != nil:
@@ -113,6 +176,48 @@ func (f *Form) View() string {
 			lines = append(lines, indent+st.Muted.Render(fd.Hint))
 		}
 	}
-	lines = append(lines, "", st.Muted.Render("tab next field "+f.c.Glyphs.Sep+" enter apply "+f.c.Glyphs.Sep+" esc cancel"))
+	if f.formErr != nil {
+		para := lipgloss.NewStyle().Width(width)
+		lines = append(lines, "", para.Render(st.Danger.Render("Not yet: ")+Safe(Reason(f.formErr))))
+		if fix := vm.Fix(f.formErr); fix != "" {
+			lines = append(lines, para.Render(st.Muted.Render(f.c.Glyphs.Arrow+" "+Safe(fix))))
+		}
+	}
+	help := "tab next field " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
+	if f.hasChoices() {
+		help = "tab next field " + f.c.Glyphs.Sep + " left/right choose " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
+	}
+	lines = append(lines, "", st.Muted.Render(help))
 	return st.Dialog.Render(lipgloss.NewStyle().MaxWidth(width + 4).Render(strings.Join(lines, "\n")))
+}
+
+func (f *Form) hasChoices() bool {
+	return slices.ContainsFunc(f.fields, func(fd Field) bool { return len(fd.Choices) > 0 })
+}
+
+// choiceView shows every choice with the picked one in brackets.
+func (f *Form) choiceView(i int) string {
+	st := f.c.Styles
+	var parts []string
+	for _, ch := range f.fields[i].Choices {
+		switch {
+		case ch != f.inputs[i].Value():
+			parts = append(parts, st.Muted.Render(" "+ch+" "))
+		case i == f.focus:
+			parts = append(parts, st.Selected.Render("["+ch+"]"))
+		default:
+			parts = append(parts, st.Bold.Render("["+ch+"]"))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// Reason is err without the operation's name, for places where the
+// operation is obvious: the backend's detail when it has one.
+func Reason(err error) string {
+	var ve *vm.Error
+	if errors.As(err, &ve) && ve.Detail != "" {
+		return ve.Detail
+	}
+	return err.Error()
 }

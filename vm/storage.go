@@ -74,8 +74,9 @@ type Storage interface {
 	// Volumes lists the volumes of an active pool, sorted by name.
 	Volumes(ctx context.Context, pool string) ([]Volume, error)
 	// CreateVolume creates an empty (thin) volume. It refuses a volume
-	// whose full capacity does not fit in the pool's free space: hv does
-	// not overcommit, because a full pool pauses every VM writing to it.
+	// whose full capacity exceeds the pool's free space now: thin volumes
+	// grow into that space, and a pool that fills up pauses every VM
+	// writing to it.
 	CreateVolume(ctx context.Context, pool string, spec VolumeSpec) (Volume, error)
 	// DeleteVolume deletes a volume no VM uses (a VM's disk is refused with
 	// the VMs named: detach it or delete the VM first).

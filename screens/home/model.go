@@ -31,6 +31,8 @@ var Items = []Item{
 	{"4", "Setup wizard", "first-boot setup of this host", "wizard", false},
 	{"5", "Help & tutorials", "learn hv step by step", "help", true},
 	{"6", "Host", "this machine, its libvirt and your access", "host", true},
+	{"7", "Networks", "virtual networks: NAT, isolated, who uses them", "networks", true},
+	{"8", "Storage", "storage pools and volumes: sizes, free space, disks", "storage", true},
 }
 
 type keyMap struct {
@@ -41,7 +43,7 @@ type keyMap struct {
 var keys = keyMap{
 	ListKeys: ui.DefaultListKeys,
 	Open:     key.NewBinding(key.WithKeys("enter", "right", "l"), key.WithHelp("enter", "open")),
-	Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "open by number")),
+	Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8"), key.WithHelp("1-8", "open by number")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Open, k.Jump} }

@@ -9,8 +9,10 @@ import (
 	helpscreen "github.com/hyper-nixos/hv/screens/help"
 	"github.com/hyper-nixos/hv/screens/home"
 	"github.com/hyper-nixos/hv/screens/host"
+	"github.com/hyper-nixos/hv/screens/networks"
 	"github.com/hyper-nixos/hv/screens/snapshots"
 	"github.com/hyper-nixos/hv/screens/soon"
+	"github.com/hyper-nixos/hv/screens/storage"
 	"github.com/hyper-nixos/hv/screens/tutorials"
 	"github.com/hyper-nixos/hv/screens/vmdetail"
 	"github.com/hyper-nixos/hv/screens/vms"
@@ -50,6 +52,10 @@ func (m *Model) build(id, arg string) ui.Screen {
 		s = snapshots.New(m.c, arg)
 	case "console":
 		s = console.New(m.c, arg)
+	case "networks":
+		s = networks.New(m.c, arg)
+	case "storage":
+		s = storage.New(m.c, arg)
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {
@@ -67,6 +73,8 @@ var commands = []struct{ name, desc string }{
 	{"console", "a VM's serial console: console NAME"},
 	{"snapshots", "a VM's snapshots: snapshots NAME"},
 	{"home", "the console menu"},
+	{"networks", "virtual networks; add a name to select it, e.g. networks default"},
+	{"storage", "storage pools and volumes; add a pool to select it, e.g. storage default"},
 	{"host", "this machine and your access"},
 	{"features", "host features by risk (not built yet)"},
 	{"threats", "threat dashboard (not built yet)"},

@@ -97,6 +97,9 @@ func (m *Model) footer() string {
 		more := "  " + st.Key.Render("?") + st.Muted.Render(" explains")
 		return ansi.Truncate(" "+line, m.width-lipgloss.Width(more), m.c.Glyphs.Ellipsis) + more
 	}
+	if m.notNow != "" {
+		return ansi.Truncate(" "+st.Warning.Render("Not now: ")+ui.Safe(m.notNow), m.width, m.c.Glyphs.Ellipsis)
+	}
 	var keys []string
 	if d := m.dialog; d == nil {
 		keys = append(keys, m.c.ShortHelpView(m.top().Keys().ShortHelp(), m.width-20))
@@ -123,6 +126,10 @@ func (m *Model) statusBar() string {
 		if m.status.Topic != "" {
 			right += "(? why) "
 		}
+	}
+	// A message outranks the fixed part, which the operator already knows.
+	if room := m.width - lipgloss.Width(right) - 1; right != "" && lipgloss.Width(left) > room {
+		left = ansi.Truncate(left, max(room, 0), m.c.Glyphs.Ellipsis)
 	}
 	// A message outranks the fixed part, which the operator already knows.
 	if room := m.width - lipgloss.Width(right) - 1; right != "" && lipgloss.Width(left) > room {

@@ -46,13 +46,31 @@ func open(ctx context.Context, readOnly bool) (*libvirt.Backend, error) {
 		b.Close()
 		return libvirt.OpenReadOnly(ctx, "test://"+path)
 	}
-	for _, name := range content.DemoAutostart() {
-		if err := b.SetAutostart(ctx, name, true); err != nil {
-			b.Close()
-			return nil, fmt.Errorf("preparing the demo host: %w", err)
-		}
+	if err := autostart(ctx, b); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("preparing the demo host: %w", err)
 	}
 	return b, nil
+}
+
+func autostart(ctx context.Context, b *libvirt.Backend) error {
+	vms, networks, pools := content.DemoAutostart()
+	for _, name := range vms {
+		if err := b.SetAutostart(ctx, name, true); err != nil {
+			return err
+		}
+	}
+	for _, name := range networks {
+		if err := b.SetNetworkAutostart(ctx, name, true); err != nil {
+			return err
+		}
+	}
+	for _, name := range pools {
+		if err := b.SetPoolAutostart(ctx, name, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var _ vm.Hypervisor = (*libvirt.Backend)(nil)

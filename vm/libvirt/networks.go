@@ -58,7 +58,7 @@ func listNetworks(c *lv.Connect) ([]vm.Network, error) {
 		}
 		out = append(out, n)
 	}
-	slices.SortFunc(out, func(a, b vm.Network) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b vm.Network) int { return byName(a.Name, b.Name) })
 	return out, nil
 }
 

@@ -3,6 +3,7 @@ package libvirt
 import (
 	"context"
 	"errors"
+	"strings"
 
 	lv "libvirt.org/go/libvirt"
 
@@ -72,4 +73,12 @@ func activeWord(active bool) string {
 		return "active"
 	}
 	return "inactive"
+}
+
+// byName orders names as people read them: case aside, then exactly.
+func byName(a, b string) int {
+	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }

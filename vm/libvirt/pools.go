@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	lv "libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -40,7 +39,7 @@ func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 			p.UsedBy = u.poolUsers(p.Name, p.Path)
 			out = append(out, p)
 		}
-		slices.SortFunc(out, func(a, b vm.Pool) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(out, func(a, b vm.Pool) int { return byName(a.Name, b.Name) })
 		return out, nil
 	})
 }

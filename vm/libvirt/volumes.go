@@ -77,7 +77,7 @@ func (b *Backend) Volumes(ctx context.Context, pool string) ([]vm.Volume, error)
 			v.UsedBy = u.volumeUsers(pool, v.Name, v.Path)
 			out = append(out, v)
 		}
-		slices.SortFunc(out, func(a, b vm.Volume) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(out, func(a, b vm.Volume) int { return byName(a.Name, b.Name) })
 		return out, nil
 	})
 }

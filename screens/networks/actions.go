@@ -1,0 +1,129 @@
+package networks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// actions are what can be done to the selected network now, each with the
+// reason when it cannot.
+func (m *Model) actions() ui.Actions {
+	ro := m.c.ReadOnlyWhy()
+	n, ok := m.Selected()
+	autostart := "autostart on"
+	if ok && n.Autostart {
+		autostart = "autostart off"
+	}
+	as := ui.Actions{
+		{Key: keys.Start, Risk: ui.RiskLow},
+		{Key: keys.Stop, Risk: ui.RiskMedium},
+		{Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ui.RiskLow},
+		{Key: keys.New, Risk: ui.RiskLow},
+		{Key: keys.Undefine, Risk: ui.RiskHigh},
+	}
+	for i := range as {
+		as[i] = as[i].Unless(ro)
+		if m.busy != "" {
+			as[i] = as[i].Unless("busy " + m.busy)
+		}
+	}
+	if !ok {
+		for _, i := range []int{actStart, actStop, actAutostart, actUndefine} {
+			as[i] = as[i].Unless("no network is selected")
+		}
+		return as
+	}
+	if n.Active {
+		as[actStart] = as[actStart].Unless("it is active")
+		as[actUndefine] = as[actUndefine].Unless("stop it first")
+	} else {
+		as[actStop] = as[actStop].Unless("it is inactive")
+	}
+	if !n.Persistent {
+		as[actAutostart] = as[actAutostart].Unless("it is transient: only defined networks start with the host")
+		as[actUndefine] = as[actUndefine].Unless("it is transient: stopping it removes it")
+	}
+	if running, _ := m.users(n); len(running) > 0 {
+		as[actStop].Risk = ui.RiskHigh
+	}
+	return as
+}
+
+// Indexes into actions().
+const (
+	actStart = iota
+	actStop
+	actAutostart
+	actNew
+	actUndefine
+)
+
+// users splits the VMs on network n into running and stopped ones.
+func (m *Model) users(n vm.Network) (running, stopped []string) { return m.states.Split(n.UsedBy) }
+
+// act runs the action msg presses, after the confirmation its risk asks for.
+func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	a, refusal, ok := m.actions().Pressed(msg)
+	if !ok || refusal != nil {
+		return refusal, ok
+	}
+	if key.Matches(msg, keys.New) {
+		return m.defineForm(), true
+	}
+	n, _ := m.Selected()
+	name, hv := n.Name, m.c.HV
+	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
+		return m.c.Job(m.id, busy, done, "", fn)
+	}
+	switch {
+	case key.Matches(msg, keys.Start):
+		return job("starting "+name, "started network "+name, func(ctx context.Context) error { return hv.StartNetwork(ctx, name) }), true
+	case key.Matches(msg, keys.Stop):
+		run := job("stopping "+name, "stopped network "+name, func(ctx context.Context) error { return hv.StopNetwork(ctx, name) })
+		return m.c.Confirm(a, "Stop network "+ui.Safe(name)+"?", m.stopBody(n), name, run), true
+	case key.Matches(msg, keys.Autostart):
+		on := !n.Autostart
+		done := map[bool]string{true: "network " + name + " now starts with the host", false: "network " + name + " no longer starts with the host"}[on]
+		return job("setting autostart of "+name, done, func(ctx context.Context) error { return hv.SetNetworkAutostart(ctx, name, on) }), true
+	case key.Matches(msg, keys.Undefine):
+		run := job("undefining "+name, "undefined network "+name, func(ctx context.Context) error { return hv.UndefineNetwork(ctx, name) })
+		return m.c.Confirm(a, "Undefine network "+ui.Safe(name)+"?", m.undefineBody(n), name, run), true
+	}
+	return nil, false
+}
+
+// stopBody says what stopping n breaks.
+func (m *Model) stopBody(n vm.Network) string {
+	running, stopped := m.users(n)
+	name := ui.Safe(n.Name)
+	if len(running)+len(stopped) == 0 {
+		return "No VM has an interface on " + name + ". It stops routing and serving addresses until it is started again."
+	}
+	var b strings.Builder
+	if len(running) > 0 {
+		fmt.Fprintf(&b, "%s lose their link at once: %s. They keep running without network, and do not get it back when %s starts again: restart them then.",
+			ui.Count(len(running), "running VM"), ui.NameList(running, 6), name)
+	}
+	if len(stopped) > 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s cannot start while it is stopped: %s.", ui.Count(len(stopped), "shut-off VM"), ui.NameList(stopped, 6))
+	}
+	return b.String()
+}
+
+func (m *Model) undefineBody(n vm.Network) string {
+	body := "The definition of " + ui.Safe(n.Name) + " is removed; nothing on disk changes."
+	if len(n.UsedBy) > 0 {
+		body += " " + ui.Count(len(n.UsedBy), "VM") + " with an interface on it will not start until a network of that name exists again: " + ui.NameList(n.UsedBy, 6) + "."
+	}
+	return body
+}

@@ -1,0 +1,199 @@
+// Package networks is the list of libvirt virtual networks: their state,
+// addresses and the VMs on each, with start, stop, autostart, define and
+// undefine. Stopping or removing a network in use says what breaks first.
+package networks
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Messages, private to this screen; each carries the screen's id.
+type (
+	loadedMsg struct {
+		id   int
+		nets []vm.Network
+		vms  []vm.VM
+		err  error
+	}
+	leasesMsg struct {
+		id      int
+		network string
+		leases  []vm.Lease
+		err     error
+	}
+)
+
+var lastID atomic.Int64
+
+// Model is the Networks screen.
+type Model struct {
+	c  *ui.Common
+	id int
+
+	nets     []vm.Network
+	states   ui.VMStates // to tell running users from stopped ones
+	cursor   int
+	offset   int
+	selected string // name under the cursor, kept across reloads
+
+	leases    []vm.Lease
+	leasesFor string // network the leases belong to
+	leasesErr error
+
+	busy    string // the action running now, e.g. "stopping default"
+	loaded  bool
+	loadErr error
+}
+
+// New returns the Networks screen; select names the network to put the
+// cursor on ("" for the first).
+func New(c *ui.Common, selected string) *Model {
+	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, selected: selected}
+}
+
+func (m *Model) Title() string { return "Networks" }
+
+func (m *Model) Keys() ui.KeyMap {
+	k := keys
+	k.actions = m.actions()
+	return k
+}
+
+func (m *Model) Help() string {
+	return "The virtual networks libvirt runs on this host. NAT networks let guests reach outside through the host; " +
+		"isolated ones connect guests with each other and the host only. VMS counts the VMs with an interface on a network. " +
+		"Stopping a network cuts its running VMs off until they are restarted: hv asks first and names them."
+}
+
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+func (m *Model) load() tea.Cmd {
+	hv, id := m.c.HV, m.id
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		nets, err := hv.Networks(ctx)
+		if err != nil {
+			return loadedMsg{id: id, err: err}
+		}
+		vms, err := hv.List(ctx)
+		return loadedMsg{id: id, nets: nets, vms: vms, err: err}
+	}
+}
+
+func (m *Model) loadLeases(name string) tea.Cmd {
+	hv, id := m.c.HV, m.id
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		l, err := hv.Leases(ctx, name)
+		return leasesMsg{id: id, network: name, leases: l, err: err}
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case loadedMsg:
+		if msg.id == m.id {
+			return m.setAll(msg)
+		}
+	case leasesMsg:
+		if msg.id == m.id && msg.network == m.selected {
+			m.leases, m.leasesFor, m.leasesErr = msg.leases, msg.network, msg.err
+		}
+	case ui.JobStartMsg:
+		if msg.Owner == m.id {
+			m.busy = msg.Busy
+			return msg.Run
+		}
+	case ui.JobDoneMsg:
+		if msg.Owner == m.id {
+			m.busy = ""
+			if msg.Err == nil && msg.Select != "" {
+				m.selected = msg.Select
+			}
+			return msg.Outcome(m.load())
+		}
+	case ui.VMEventMsg:
+		return m.event(msg.Event)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.act(msg); ok {
+		return cmd
+	}
+	if key.Matches(msg, keys.Reload) {
+		return m.load()
+	}
+	if c, ok := keys.Move(msg, m.cursor, len(m.nets), m.pageSize()); ok {
+		m.cursor = c
+		return m.follow()
+	}
+	return nil
+}
+
+// follow makes the network under the cursor the selection and fetches its
+// leases when it changed.
+func (m *Model) follow() tea.Cmd {
+	m.offset = ui.Scroll(m.offset, m.cursor, len(m.nets), m.pageSize())
+	n, ok := m.Selected()
+	if !ok || n.Name == m.selected && m.leasesFor == n.Name {
+		return nil
+	}
+	m.selected = n.Name
+	m.leases, m.leasesFor, m.leasesErr = nil, "", nil
+	if !n.Active {
+		return nil
+	}
+	return m.loadLeases(n.Name)
+}
+
+func (m *Model) setAll(msg loadedMsg) tea.Cmd {
+	m.loadErr = msg.err
+	if msg.err != nil {
+		return nil
+	}
+	m.loaded = true
+	m.nets = msg.nets
+	m.states.Set(msg.vms)
+	m.cursor = min(m.cursor, max(len(m.nets)-1, 0))
+	for i, n := range m.nets {
+		if n.Name == m.selected {
+			m.cursor = i
+		}
+	}
+	m.leasesFor = "" // reload them: a restart hands out new ones
+	return m.follow()
+}
+
+// event reloads on changes to networks and to the VMs on them, and keeps
+// VM states current for the warnings.
+func (m *Model) event(e vm.Event) tea.Cmd {
+	switch e.Kind {
+	case vm.EventNetwork, vm.EventReconnected, vm.EventDefined, vm.EventUndefined:
+		return m.load()
+	}
+	m.states.Apply(e)
+	return nil
+}
+
+// Selected returns the network under the cursor.
+func (m *Model) Selected() (vm.Network, bool) {
+	if m.cursor >= len(m.nets) {
+		return vm.Network{}, false
+	}
+	return m.nets[m.cursor], true
+}
+
+func isUnsupported(err error) bool { return errors.Is(err, vm.ErrUnsupported) }

@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// Indexes into actions().
+const (
+	actStart = iota
+	actStop
+	actAutostart
+	actNewVolume
+	actCopy
+	actDelete
+)
+
+// actions are what can be done now to the selected pool and volume, each
+// with the reason when it cannot.
+func (m *Model) actions() ui.Actions {
+	p, havePool := m.SelectedPool()
+	v, haveVol := m.SelectedVolume()
+	autostart := "autostart on"
+	if havePool && p.Autostart {
+		autostart = "autostart off"
+	}
+	as := ui.Actions{
+		actStart:     {Key: keys.Start, Risk: ui.RiskLow},
+		actStop:      {Key: keys.Stop, Risk: ui.RiskMedium},
+		actAutostart: {Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ui.RiskLow},
+		actNewVolume: {Key: keys.NewVolume, Risk: ui.RiskLow},
+		actCopy:      {Key: keys.Copy, Risk: ui.RiskLow},
+		actDelete:    {Key: keys.Delete, Risk: ui.RiskCritical},
+	}
+	for i := range as {
+		as[i] = as[i].Unless(m.c.ReadOnlyWhy())
+		if m.busy != "" {
+			as[i] = as[i].Unless("busy " + m.busy)
+		}
+		if !havePool {
+			as[i] = as[i].Unless("no pool is selected")
+		}
+	}
+	if !havePool {
+		return as
+	}
+	if p.Active {
+		as[actStart] = as[actStart].Unless("the pool is active")
+	} else {
+		for _, i := range []int{actStop, actNewVolume, actCopy, actDelete} {
+			as[i] = as[i].Unless("the pool is inactive")
+		}
+	}
+	if !p.Persistent {
+		as[actAutostart] = as[actAutostart].Unless("it is transient: only defined pools start with the host")
+	}
+	if m.copying != nil {
+		as[actStop] = as[actStop].Unless("a copy is running in it")
+		as[actCopy] = as[actCopy].Unless("a copy is running")
+	}
+	if running, _ := m.users(p.UsedBy); len(running) > 0 {
+		as[actStop].Risk = ui.RiskHigh
+	}
+	for _, i := range []int{actCopy, actDelete} {
+		switch {
+		case !haveVol:
+			as[i] = as[i].Unless("the pool has no volumes")
+		case m.focus != volumesPane:
+			as[i] = as[i].Unless("tab to the volumes first")
+		}
+	}
+	if haveVol {
+		if len(v.UsedBy) > 0 {
+			as[actDelete] = as[actDelete].Unless("it is a disk of " + ui.NameList(v.UsedBy, 6))
+		}
+		if over := m.overlayOf(v); over != "" {
+			as[actDelete] = as[actDelete].Unless("volume " + ui.Safe(over) + " is built on it")
+		}
+	}
+	return as
+}
+
+// overlayOf names a volume of the pool that has v as its backing file.
+func (m *Model) overlayOf(v vm.Volume) string {
+	for _, o := range m.vols {
+		if o.BackingPath != "" && o.BackingPath == v.Path {
+			return o.Name
+		}
+	}
+	return ""
+}
+
+// users splits VM names into running and stopped ones.
+func (m *Model) users(vms []string) (running, stopped []string) { return m.states.Split(vms) }
+
+// act runs the action msg presses, after the confirmation its risk asks for.
+func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	a, refusal, ok := m.actions().Pressed(msg)
+	if !ok || refusal != nil {
+		return refusal, ok
+	}
+	p, _ := m.SelectedPool()
+	v, _ := m.SelectedVolume()
+	pool, hv := p.Name, m.c.HV
+	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
+		return m.c.Job(m.id, busy, done, "", fn)
+	}
+	switch {
+	case key.Matches(msg, keys.Start):
+		return job("starting "+pool, "started pool "+pool, func(ctx context.Context) error { return hv.StartPool(ctx, pool) }), true
+	case key.Matches(msg, keys.Stop):
+		run := job("stopping "+pool, "stopped pool "+pool, func(ctx context.Context) error { return hv.StopPool(ctx, pool) })
+		return m.c.Confirm(a, "Stop pool "+ui.Safe(pool)+"?", m.stopBody(p), pool, run), true
+	case key.Matches(msg, keys.Autostart):
+		on := !p.Autostart
+		done := map[bool]string{true: "pool " + pool + " now starts with the host", false: "pool " + pool + " no longer starts with the host"}[on]
+		return job("setting autostart of "+pool, done, func(ctx context.Context) error { return hv.SetPoolAutostart(ctx, pool, on) }), true
+	case key.Matches(msg, keys.NewVolume):
+		return m.createForm(p), true
+	case key.Matches(msg, keys.Copy):
+		return m.copyForm(p, v), true
+	case key.Matches(msg, keys.Delete):
+		name := v.Name
+		run := job("deleting "+name, "deleted volume "+name+" from "+pool, func(ctx context.Context) error { return hv.DeleteVolume(ctx, pool, name) })
+		body := fmt.Sprintf("%s (%s on disk, %s for the guest) is deleted from pool %s. Its data cannot be recovered.",
+			ui.Safe(name), vm.FormatBytes(float64(v.AllocationBytes)), vm.FormatBytes(float64(v.CapacityBytes)), ui.Safe(pool))
+		return m.c.Confirm(a, "Delete volume "+ui.Safe(name)+"?", body, name, run), true
+	}
+	return nil, false
+}
+
+// stopBody says what stopping pool p breaks.
+func (m *Model) stopBody(p vm.Pool) string {
+	running, stopped := m.users(p.UsedBy)
+	name := ui.Safe(p.Name)
+	if len(p.UsedBy) == 0 {
+		return "No VM has a disk in " + name + ". Its volumes cannot be listed or created until it starts again."
+	}
+	var b strings.Builder
+	if len(running) > 0 {
+		fmt.Fprintf(&b, "%s with disks in %s keep running on the disks they have open: %s. ", ui.Count(len(running), "running VM"), name, ui.NameList(running, 6))
+	}
+	fmt.Fprintf(&b, "No VM with a disk in it can start until it starts again")
+	if len(stopped) > 0 {
+		fmt.Fprintf(&b, " (%s now: %s)", ui.Count(len(stopped), "shut-off VM"), ui.NameList(stopped, 6))
+	}
+	b.WriteString(", and its volumes cannot be listed, created or deleted.")
+	return b.String()
+}

@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// Risk is how much harm an action does when run by mistake; it decides how
+// the UI asks before running it.
+type Risk int
+
+const (
+	RiskLow      Risk = iota // easily undone (start, autostart): runs at once
+	RiskMedium               // interrupts, loses nothing: yes/no, yes focused
+	RiskHigh                 // breaks what runs or is hard to undo: yes/no, no focused
+	RiskCritical             // destroys data: the operator types the object's name
+)
+
+func (r Risk) String() string {
+	return [...]string{"low", "medium", "high", "critical"}[min(max(int(r), 0), 3)]
+}
+
+// Action is one thing a screen offers for what is selected. A screen
+// rebuilds its actions from the selection, so Why is always current.
+type Action struct {
+	Key  key.Binding
+	Risk Risk
+	// Why is the reason the action cannot run now ("it is inactive",
+	// "your access is read-only"), or "" when it can.
+	Why string
+}
+
+// Available reports whether the action can run now.
+func (a Action) Available() bool { return a.Why == "" }
+
+// NotNowMsg shows in the footer, until the next key, why the action just
+// asked for cannot run.
+type NotNowMsg struct{ Text string }
+
+// Refuse is the command for a key press on an unavailable action: it says
+// why at once, instead of failing after a call to libvirt.
+func (a Action) Refuse() tea.Cmd {
+	text := a.Key.Help().Desc + ": " + a.Why
+	return func() tea.Msg { return NotNowMsg{Text: text} }
+}
+
+// Unless returns the action unavailable for why, unless it already is for
+// an earlier reason; an empty why changes nothing.
+func (a Action) Unless(why string) Action {
+	if a.Why == "" {
+		a.Why = why
+	}
+	return a
+}
+
+// Actions are a screen's actions for the current selection.
+type Actions []Action
+
+// Match returns the action msg presses.
+func (as Actions) Match(msg tea.KeyPressMsg) (Action, bool) {
+	for _, a := range as {
+		if key.Matches(msg, a.Key) {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
+
+// Short are the bindings of the available actions, for the footer.
+func (as Actions) Short() []key.Binding {
+	var out []key.Binding
+	for _, a := range as {
+		if a.Available() {
+			out = append(out, a.Key)
+		}
+	}
+	return out
+}
+
+// Full are all bindings for the help dialog; unavailable ones say why.
+func (as Actions) Full() []key.Binding {
+	out := make([]key.Binding, 0, len(as))
+	for _, a := range as {
+		b := a.Key
+		if !a.Available() {
+			h := b.Help()
+			b = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(h.Key, h.Desc+" (not now: "+a.Why+")"))
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// NotNowView lists the unavailable actions with their reasons, wrapped to
+// width, or "" when everything is available: the operator sees why before
+// pressing anything. Actions refused for the same reason share it:
+// "Not now: x stop, D undefine (your access is read-only)".
+func (c *Common) NotNowView(as Actions, width int) string {
+	var reasons []string
+	keysFor := map[string][]string{}
+	for _, a := range as {
+		if a.Available() {
+			continue
+		}
+		if _, seen := keysFor[a.Why]; !seen {
+			reasons = append(reasons, a.Why)
+		}
+		keysFor[a.Why] = append(keysFor[a.Why], c.Styles.Key.Render(c.keyLabel(a.Key))+" "+a.Key.Help().Desc)
+	}
+	if len(reasons) == 0 {
+		return ""
+	}
+	parts := make([]string, len(reasons))
+	for i, why := range reasons {
+		parts[i] = strings.Join(keysFor[why], ", ") + " " + c.Styles.Muted.Render("("+why+")")
+	}
+	line := c.Styles.Muted.Render("Not now: ") + strings.Join(parts, c.Styles.Muted.Render(" "+c.Glyphs.Sep+" "))
+	return lipgloss.NewStyle().Width(width).Render(line)
+}
+
+// ReadOnlyWhy is the reason every change is refused on a read-only
+// connection, or "".
+func (c *Common) ReadOnlyWhy() string {
+	if c.ReadOnly() {
+		return "your access is read-only"
+	}
+	return ""
+}
+
+// Confirm wraps run in the question a's risk asks for: none when low, yes or
+// no when medium or high, typing name when critical. body says what happens.
+func (c *Common) Confirm(a Action, title, body, name string, run tea.Cmd) tea.Cmd {
+	var d Dialog
+	switch a.Risk {
+	case RiskLow:
+		return run
+	case RiskCritical:
+		d = NewTypeToConfirm(c, title, body, name, run)
+	default:
+		d = NewConfirm(c, title, body, a.Risk == RiskHigh, run)
+	}
+	return func() tea.Msg { return OpenDialogMsg{Dialog: d} }
+}
+
+// Pressed finds the action msg presses. When it is unavailable, refusal
+// is the command saying why, and the caller returns it instead of acting.
+func (as Actions) Pressed(msg tea.KeyPressMsg) (a Action, refusal tea.Cmd, ok bool) {
+	a, ok = as.Match(msg)
+	if ok && !a.Available() {
+		refusal = a.Refuse()
+	}
+	return a, refusal, ok
+}
