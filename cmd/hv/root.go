@@ -77,6 +77,10 @@ func errorLine(err error) string {
 	if errors.As(err, &ue) {
 		return "hv: " + termsafe.String(msg) + " (see 'hv --help')"
 	}
+	var ny needsYes
+	if errors.As(err, &ny) {
+		return "hv: " + termsafe.String(msg)
+	}
 	line := "hv: " + termsafe.String(msg)
 	if fix := vm.Fix(err); fix != "" {
 		line += "; fix: " + fix
@@ -113,7 +117,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newVersionCmd(), newAuditCmd(), newTutorialCmd(), newLevelCmd(), newManCmd(root))
+	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newVersionCmd(), newAuditCmd(), newTutorialCmd(), newLevelCmd(), newManCmd(root))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

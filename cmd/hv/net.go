@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+func newNetCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "net",
+		Aliases: []string{"network"},
+		Short:   "Virtual networks",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newNetStartCmd(g),
+		newNetStopCmd(g), newNetAutostartCmd(g), newNetUndefineCmd(g))
+	return cmd
+}
+
+func newNetListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the virtual networks with their addresses and the VMs on each",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				nets, err := hv.Networks(ctx)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), nets)
+				}
+				return writeNetTable(cmd.OutOrStdout(), nets)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func writeNetTable(w io.Writer, nets []vm.Network) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tAUTOSTART\tMODE\tIPV4\tDHCP\tVMS")
+	for _, n := range nets {
+		dhcp := "off"
+		if n.DHCP() {
+			dhcp = n.DHCPStart + "-" + n.DHCPEnd
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", termsafe.String(n.Name), activeWord(n.Active), yesNo(n.Autostart),
+			termsafe.String(n.Mode), orDash(n.IPv4), dhcp, len(n.UsedBy))
+	}
+	return tw.Flush()
+}
+
+// netShow is 'hv net show --json': the network, its DHCP leases, and why
+// there are none when the driver keeps none.
+type netShow struct {
+	vm.Network
+	Leases     []vm.Lease `json:"leases"`
+	LeasesNote string     `json:"leases_note,omitempty"`
+}
+
+func newNetShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a network: mode, addresses, DHCP, the VMs on it and its leases",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				n, err := hv.Network(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				out := netShow{Network: n, Leases: []vm.Lease{}}
+				switch leases, err := hv.Leases(ctx, n.Name); {
+				case err == nil:
+					out.Leases = leases
+				case errors.Is(err, vm.ErrUnsupported):
+					out.LeasesNote = "this libvirt driver reports no DHCP leases"
+				case errors.Is(err, vm.ErrInvalidState):
+					out.LeasesNote = "the network is inactive"
+				default:
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), out)
+				}
+				writeNetShow(cmd.OutOrStdout(), out)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object")
+	return cmd
+}
+
+func writeNetShow(w io.Writer, s netShow) {
+	dhcp := "off"
+	if s.DHCP() {
+		dhcp = s.DHCPStart + " - " + s.DHCPEnd
+	}
+	fmt.Fprintf(w, "Name:       %s\nUUID:       %s\nState:      %s\nAutostart:  %s\nPersistent: %s\n",
+		termsafe.String(s.Name), s.UUID, activeWord(s.Active), yesNo(s.Autostart), yesNo(s.Persistent))
+	fmt.Fprintf(w, "Mode:       %s\nBridge:     %s\nIPv4:       %s\nDHCP:       %s\n",
+		termsafe.String(s.Mode), orDash(termsafe.String(s.Bridge)), orDash(s.IPv4), dhcp)
+	fmt.Fprintf(w, "VMs:        %s\n", orDash(nameList(s.UsedBy)))
+	switch {
+	case s.LeasesNote != "":
+		fmt.Fprintf(w, "Leases:     none (%s)\n", s.LeasesNote)
+	case len(s.Leases) == 0:
+		fmt.Fprintln(w, "Leases:     none")
+	default:
+		fmt.Fprintln(w, "Leases:")
+		for _, l := range s.Leases {
+			fmt.Fprintf(w, "  %s  %s  %s\n", l.IP, l.MAC, termsafe.String(l.Hostname))
+		}
+	}
+}
+
+func newNetDefineCmd(g *globals) *cobra.Command {
+	var spec vm.NetworkSpec
+	var start, autostart bool
+	cmd := &cobra.Command{
+		Use:   "define NAME",
+		Short: "Define a NAT or isolated network",
+		Long: "Define a persistent virtual network. --subnet is an IPv4 CIDR such as 192.168.150.0/24; the host takes\n" +
+			"its first address. DHCP hands out the rest and is on whenever a subnet is given, unless --dhcp=false.\n" +
+			"An isolated network may have no subnet at all.",
+		Example: "  hv net define lab --mode nat --subnet 192.168.150.0/24 --start --autostart\n" +
+			"  hv net define backend --mode isolated --subnet 10.20.0.0/24 --dhcp=false",
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec.Name = args[0]
+			if !cmd.Flags().Changed("dhcp") {
+				spec.DHCP = spec.IPv4 != ""
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				n, err := hv.DefineNetwork(ctx, spec)
+				if err != nil {
+					return err
+				}
+				done := "defined network " + n.Name
+				if start {
+					if err := hv.StartNetwork(ctx, n.Name); err != nil {
+						return err
+					}
+					done += ", started"
+				}
+				if autostart {
+					if err := hv.SetNetworkAutostart(ctx, n.Name, true); err != nil {
+						return err
+					}
+					done += ", starts with the host"
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), done)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&spec.Mode, "mode", "nat", "nat (guests reach outside) or isolated (host and guests only)")
+	cmd.Flags().StringVar(&spec.IPv4, "subnet", "", "IPv4 subnet in CIDR form, e.g. 192.168.150.0/24")
+	cmd.Flags().BoolVar(&spec.DHCP, "dhcp", false, "hand out addresses (default: on when --subnet is given)")
+	cmd.Flags().BoolVar(&start, "start", false, "start it at once")
+	cmd.Flags().BoolVar(&autostart, "autostart", false, "start it with the host")
+	return cmd
+}
+
+func newNetStartCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start NAME",
+		Short: "Start a network",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.StartNetwork(ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "started network "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+}
+
+func newNetStopCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "stop NAME",
+		Short: "Stop a network (asks for --yes when running VMs are on it)",
+		Long: "Stop a network. Running VMs on it lose their link and do not get it back when it starts again until\n" +
+			"they are restarted, so with running VMs on it the command wants --yes.",
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				n, err := hv.Network(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				on, err := running(ctx, hv, n.UsedBy)
+				if err != nil {
+					return err
+				}
+				if len(on) > 0 {
+					if err := needYes(yes, fmt.Sprintf("%d running VMs on network %s lose their link: %s",
+						len(on), termsafe.String(n.Name), nameList(on))); err != nil {
+						return err
+					}
+				}
+				if err := hv.StopNetwork(ctx, n.Name); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "stopped network "+termsafe.String(n.Name))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs are on it")
+	return cmd
+}
+
+func newNetAutostartCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "autostart NAME on|off",
+		Short: "Start a network with the host, or not",
+		Args:  exactArgs("NAME", "on|off"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.SetNetworkAutostart(ctx, args[0], on); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("network", args[0], on))
+				return nil
+			})
+		},
+	}
+}
+
+func newNetUndefineCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "undefine NAME --yes",
+		Short: "Remove an inactive network's definition",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needYes(yes, "undefine removes network "+termsafe.String(args[0])+" for good"); err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.UndefineNetwork(ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "undefined network "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	return cmd
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// withHV connects, runs fn with a bounded context, and disconnects.
+func (g *globals) withHV(timeout time.Duration, fn func(context.Context, vm.Hypervisor) error) error {
+	hv, err := g.open()
+	if err != nil {
+		return err
+	}
+	defer hv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return fn(ctx, hv)
+}
+
+// callTimeout bounds one-shot commands; copies get their own.
+const callTimeout = 30 * time.Second
+
+// onOff reads the on|off argument of an autostart command.
+func onOff(arg string) (bool, error) {
+	switch strings.ToLower(arg) {
+	case "on", "yes", "true":
+		return true, nil
+	case "off", "no", "false":
+		return false, nil
+	}
+	return false, usageError{fmt.Errorf("autostart takes on or off, not %q", arg)}
+}
+
+// needYes refuses a risky command that lacks --yes, saying what it would
+// break or destroy (exit 2: the command line lacks the confirmation).
+func needYes(yes bool, what string) error {
+	if yes {
+		return nil
+	}
+	return needsYes{errors.New(what + "; add --yes to do it anyway")}
+}
+
+// nameList prints up to six names, harmless to a terminal.
+func nameList(names []string) string {
+	shown := names
+	if len(shown) > 6 {
+		shown = shown[:6]
+	}
+	safe := make([]string, len(shown))
+	for i, n := range shown {
+		safe[i] = termsafe.String(n)
+	}
+	s := strings.Join(safe, ", ")
+	if len(names) > len(shown) {
+		s += fmt.Sprintf(" and %d more", len(names)-len(shown))
+	}
+	return s
+}
+
+// running keeps the names of VMs that run (or are paused) now.
+func running(ctx context.Context, hv vm.Hypervisor, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	vms, err := hv.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active := map[string]bool{}
+	for _, v := range vms {
+		active[v.Name] = v.State.Active()
+	}
+	var out []string
+	for _, n := range names {
+		if active[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func activeWord(b bool) string {
+	if b {
+		return "active"
+	}
+	return "inactive"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// exactArgs is cobra.ExactArgs with usage names in the error.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return usageArgs(func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return fmt.Errorf("%s takes %s (got %d arguments)", cmd.CommandPath(), strings.Join(names, " "), len(args))
+		}
+		return nil
+	})
+}
+
+func autostartLine(what, name string, on bool) string {
+	if on {
+		return what + " " + termsafe.String(name) + " starts with the host"
+	}
+	return what + " " + termsafe.String(name) + " no longer starts with the host"
+}

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+func newPoolCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pool",
+		Short: "Storage pools and their volumes",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newPoolStartCmd(g), newPoolStopCmd(g),
+		newPoolAutostartCmd(g), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
+	return cmd
+}
+
+func newPoolListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the storage pools with their size and free space",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				pools, err := hv.Pools(ctx)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), pools)
+				}
+				return writePoolTable(cmd.OutOrStdout(), pools)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (sizes in bytes)")
+	return cmd
+}
+
+func size(b uint64) string { return vm.FormatBytes(float64(b)) }
+
+func writePoolTable(w io.Writer, pools []vm.Pool) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tAUTOSTART\tTYPE\tSIZE\tUSED\tFREE\tVMS\tPATH")
+	for _, p := range pools {
+		sz, used, free := "-", "-", "-"
+		if p.Active {
+			sz, used, free = size(p.CapacityBytes), size(p.AllocationBytes), size(p.AvailableBytes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(p.Name), activeWord(p.Active), yesNo(p.Autostart),
+			termsafe.String(p.Type), sz, used, free, len(p.UsedBy), termsafe.String(p.Path))
+	}
+	return tw.Flush()
+}
+
+func newPoolShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show POOL",
+		Short: "Show a pool: path, sizes and the VMs with disks in it",
+		Args:  exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				p, err := hv.Pool(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), p)
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "Name:       %s\nUUID:       %s\nType:       %s\nPath:       %s\nState:      %s\nAutostart:  %s\nPersistent: %s\n",
+					termsafe.String(p.Name), p.UUID, termsafe.String(p.Type), termsafe.String(p.Path), activeWord(p.Active), yesNo(p.Autostart), yesNo(p.Persistent))
+				if p.Active {
+					fmt.Fprintf(w, "Size:       %s (%d bytes)\nUsed:       %s\nFree:       %s (%d bytes)\n",
+						size(p.CapacityBytes), p.CapacityBytes, size(p.AllocationBytes), size(p.AvailableBytes), p.AvailableBytes)
+				}
+				fmt.Fprintf(w, "VMs:        %s\n", orDash(nameList(p.UsedBy)))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON object (sizes in bytes)")
+	return cmd
+}
+
+func newPoolDefineCmd(g *globals) *cobra.Command {
+	var spec vm.PoolSpec
+	var autostart bool
+	cmd := &cobra.Command{
+		Use:     "define POOL --path DIR",
+		Short:   "Define and start a directory pool (libvirt creates the directory)",
+		Example: "  hv pool define images2 --path /srv/vm-images --autostart",
+		Args:    exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec.Name = args[0]
+			if spec.Path == "" {
+				return usageError{fmt.Errorf("pool define needs --path, the directory for the volumes")}
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				p, err := hv.DefinePool(ctx, spec)
+				if err != nil {
+					return err
+				}
+				done := "defined and started pool " + termsafe.String(p.Name) + " at " + termsafe.String(p.Path)
+				if autostart {
+					if err := hv.SetPoolAutostart(ctx, p.Name, true); err != nil {
+						return err
+					}
+					done += "; starts with the host"
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), done)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&spec.Path, "path", "", "absolute directory for the pool's volumes")
+	cmd.Flags().BoolVar(&autostart, "autostart", false, "start it with the host")
+	return cmd
+}
+
+func newPoolStartCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start POOL",
+		Short: "Start a pool",
+		Args:  exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.StartPool(ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "started pool "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+}
+
+func newPoolStopCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "stop POOL",
+		Short: "Stop a pool (asks for --yes when running VMs have disks in it)",
+		Long: "Stop a pool. Running VMs keep the disks they have open, but no VM with a disk in it can start, and\n" +
+			"its volumes cannot be listed or changed, until it starts again: with running VMs on it, pass --yes.",
+		Args: exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				p, err := hv.Pool(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				on, err := running(ctx, hv, p.UsedBy)
+				if err != nil {
+					return err
+				}
+				if len(on) > 0 {
+					if err := needYes(yes, fmt.Sprintf("%d running VMs have disks in pool %s: %s",
+						len(on), termsafe.String(p.Name), nameList(on))); err != nil {
+						return err
+					}
+				}
+				if err := hv.StopPool(ctx, p.Name); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "stopped pool "+termsafe.String(p.Name))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs have disks in it")
+	return cmd
+}
+
+func newPoolAutostartCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "autostart POOL on|off",
+		Short: "Start a pool with the host, or not",
+		Args:  exactArgs("POOL", "on|off"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.SetPoolAutostart(ctx, args[0], on); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("pool", args[0], on))
+				return nil
+			})
+		},
+	}
+}
+
+func newPoolUndefineCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "undefine POOL --yes",
+		Short: "Forget an inactive pool; its directory and files stay",
+		Args:  exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needYes(yes, "undefine forgets pool "+termsafe.String(args[0])); err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.UndefinePool(ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "undefined pool "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	return cmd
+}
+
+func newPoolVolumesCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "volumes POOL",
+		Aliases: []string{"vol-list"},
+		Short:   "List the volumes of a pool with their sizes and the VMs using them",
+		Args:    exactArgs("POOL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				vols, err := hv.Volumes(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), vols)
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tFORMAT\tSIZE\tON DISK\tUSED BY")
+				for _, v := range vols {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termsafe.String(v.Name), orDash(termsafe.String(v.Format)),
+						size(v.CapacityBytes), size(v.AllocationBytes), orDash(nameList(v.UsedBy)))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (sizes in bytes)")
+	return cmd
+}
+
+func newVolCreateCmd(g *globals) *cobra.Command {
+	var spec vm.VolumeSpec
+	var sizeArg string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "vol-create POOL NAME --size SIZE",
+		Short:   "Create an empty volume (refused when it does not fit in the pool's free space)",
+		Example: "  hv pool vol-create default data.qcow2 --size 20G\n  hv pool vol-create fast-ssd scratch.img --size 512M --format raw",
+		Args:    exactArgs("POOL", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if sizeArg == "" {
+				return usageError{fmt.Errorf("vol-create needs --size, e.g. --size 20G")}
+			}
+			n, err := vm.ParseSize(sizeArg, 1<<30)
+			if err != nil {
+				return usageError{fmt.Errorf("--size: %w", err)}
+			}
+			spec.Name, spec.CapacityBytes = args[1], n
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				v, err := hv.CreateVolume(ctx, args[0], spec)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), v)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s, %s) at %s\n", termsafe.String(v.Name), v.Format, size(v.CapacityBytes), termsafe.String(v.Path))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&sizeArg, "size", "", "what the guest sees: 512M, 20G, 1T (a bare number is GiB)")
+	cmd.Flags().StringVar(&spec.Format, "format", "qcow2", "qcow2 (thin, snapshots) or raw")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new volume as JSON")
+	return cmd
+}
+
+// copyTimeout bounds a volume copy from the command line.
+const copyTimeout = 12 * time.Hour
+
+func newVolCopyCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "vol-copy POOL SRC DST",
+		Short: "Copy a volume in full within its pool, with progress on a terminal",
+		Args:  exactArgs("POOL", "SRC", "DST"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			progress := func(uint64, uint64) {}
+			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(f.Fd()) {
+				progress = func(done, total uint64) {
+					fmt.Fprintf(f, "\rcopying %s: %3.0f%% (%s of %s) ", termsafe.String(args[1]),
+						100*float64(done)/float64(max(total, 1)), size(done), size(total))
+				}
+				defer fmt.Fprintln(f)
+			}
+			return g.withHV(copyTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				v, err := hv.CopyVolume(ctx, args[0], args[1], args[2], progress)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), v)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "copied %s to %s (%s)\n", termsafe.String(args[1]), termsafe.String(v.Name), termsafe.String(v.Path))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new volume as JSON")
+	return cmd
+}
+
+func newVolDeleteCmd(g *globals) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "vol-delete POOL NAME --yes",
+		Short: "Delete a volume no VM uses; its data is gone for good",
+		Args:  exactArgs("POOL", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := needYes(yes, "vol-delete destroys the data in "+termsafe.String(args[1])); err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := hv.DeleteVolume(ctx, args[0], args[1]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "deleted volume "+termsafe.String(args[1])+" from pool "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	return cmd
+}
