@@ -67,6 +67,9 @@ type Storage interface {
 	DefinePool(ctx context.Context, spec PoolSpec) (Pool, error)
 	// UndefinePool forgets an inactive pool; its directory and files stay.
 	UndefinePool(ctx context.Context, name string) error
+	// DeletePool removes an inactive pool's directory, which must be empty
+	// (delete its volumes first), then forgets the pool.
+	DeletePool(ctx context.Context, name string) error
 	StartPool(ctx context.Context, name string) error
 	StopPool(ctx context.Context, name string) error
 	SetPoolAutostart(ctx context.Context, name string, on bool) error

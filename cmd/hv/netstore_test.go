@@ -129,6 +129,7 @@ func TestNetAndPoolRefusals(t *testing.T) {
 		{[]string{"pool", "define", "spare"}, 2, []string{"needs --path"}},
 		{[]string{"pool", "define", "spare", "--path", "images"}, 1, []string{"not a clean absolute directory"}},
 		{[]string{"pool", "volumes", "default", "extra"}, 2, []string{"takes POOL"}},
+		{[]string{"pool", "undefine", "default", "--yes", "--delete-dir"}, 1, []string{"it is active", "hv pool stop default"}},
 	}
 	for _, tt := range tests {
 		code, out, errOut := hv(t, append(tt.args, "--demo")...)

@@ -207,25 +207,30 @@ func newPoolAutostartCmd(g *globals) *cobra.Command {
 }
 
 func newPoolUndefineCmd(g *globals) *cobra.Command {
-	var yes bool
+	var yes, deleteDir bool
 	cmd := &cobra.Command{
-		Use:   "undefine POOL --yes",
-		Short: "Forget an inactive pool; its directory and files stay",
+		Use:   "undefine POOL --yes [--delete-dir]",
+		Short: "Forget an inactive pool; its directory stays unless --delete-dir (it must be empty)",
 		Args:  exactArgs("POOL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needYes(yes, "undefine forgets pool "+termsafe.String(args[0])); err != nil {
 				return err
 			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.UndefinePool(ctx, args[0]); err != nil {
+				undefine, done := hv.UndefinePool, "undefined pool "
+				if deleteDir {
+					undefine, done = hv.DeletePool, "deleted the directory of pool and undefined "
+				}
+				if err := undefine(ctx, args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), "undefined pool "+termsafe.String(args[0]))
+				fmt.Fprintln(cmd.OutOrStdout(), done+termsafe.String(args[0]))
 				return nil
 			})
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	cmd.Flags().BoolVar(&deleteDir, "delete-dir", false, "also remove the pool's (empty) directory")
 	return cmd
 }
 

@@ -88,3 +88,9 @@ func (a *Hypervisor) CopyVolume(ctx context.Context, pool, src, dst string, prog
 	a.record("volume.copy", pool+"/"+src, "to "+dst, err)
 	return v, err
 }
+
+func (a *Hypervisor) DeletePool(ctx context.Context, name string) error {
+	err := a.Hypervisor.DeletePool(ctx, name)
+	a.record("pool.delete", name, "", err)
+	return err
+}

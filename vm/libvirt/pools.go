@@ -2,9 +2,11 @@ package libvirt
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	lv "libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -144,6 +146,22 @@ func (b *Backend) SetPoolAutostart(ctx context.Context, name string, on bool) er
 func (b *Backend) UndefinePool(ctx context.Context, name string) error {
 	return b.onPool(ctx, "undefine pool", name, needInactive, "stop it first: hv pool stop "+name,
 		func(sp *lv.StoragePool) error { return sp.Undefine() })
+}
+
+// DeletePool removes an inactive pool's empty directory, then forgets it.
+func (b *Backend) DeletePool(ctx context.Context, name string) error {
+	err := b.onPool(ctx, "delete pool", name, needInactive, "stop it first: hv pool stop "+name,
+		func(sp *lv.StoragePool) error {
+			if err := sp.Delete(0); err != nil {
+				return err
+			}
+			return sp.Undefine()
+		})
+	var ve *vm.Error
+	if errors.As(err, &ve) && ve.Hint == "" && strings.Contains(strings.ToLower(ve.Detail), "not empty") {
+		ve.Hint = "delete its volumes first: hv pool volumes " + name
+	}
+	return err
 }
 
 // DefinePool defines a directory pool, has libvirt create the directory

@@ -31,7 +31,9 @@ func (c Contract) pool(t *testing.T, h vm.Hypervisor) vm.Pool {
 			_ = h.DeleteVolume(ctx, name, v.Name)
 		}
 		_ = h.StopPool(ctx, name)
-		_ = h.UndefinePool(ctx, name)
+		if err := h.DeletePool(ctx, name); err != nil {
+			t.Errorf("DeletePool(%s): %v", name, err)
+		}
 	})
 	return p
 }
@@ -59,6 +61,9 @@ func (c Contract) poolLifecycle(t *testing.T) {
 	if err := h.UndefinePool(ctx, p.Name); !errors.Is(err, vm.ErrInvalidState) {
 		t.Errorf("UndefinePool of an active pool: got %v, want ErrInvalidState", err)
 	}
+	if err := h.DeletePool(ctx, p.Name); !errors.Is(err, vm.ErrInvalidState) {
+		t.Errorf("DeletePool of an active pool: got %v, want ErrInvalidState", err)
+	}
 	if err := h.StopPool(ctx, p.Name); err != nil {
 		t.Fatalf("StopPool: %v", err)
 	}
@@ -82,6 +87,21 @@ func (c Contract) poolLifecycle(t *testing.T) {
 	c.expectObjectEvent(t, h, vm.EventPool, p.Name, "started")
 	if err := h.StartPool(ctx, p.Name); !errors.Is(err, vm.ErrInvalidState) {
 		t.Errorf("StartPool of an active pool: got %v, want ErrInvalidState", err)
+	}
+
+	// Forgotten, the pool is gone but its directory stays: defining it
+	// again over the same directory works.
+	if err := h.StopPool(ctx, p.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.UndefinePool(ctx, p.Name); err != nil {
+		t.Fatalf("UndefinePool: %v", err)
+	}
+	if _, err := h.Pool(ctx, p.Name); !errors.Is(err, vm.ErrNotFound) || !strings.Contains(vm.Fix(err), "hv pool list") {
+		t.Errorf("Pool after UndefinePool: got %v (fix %q), want ErrNotFound pointing at 'hv pool list'", err, vm.Fix(err))
+	}
+	if _, err := h.DefinePool(ctx, vm.PoolSpec{Name: p.Name, Path: p.Path}); err != nil {
+		t.Errorf("DefinePool over the directory of a forgotten pool: %v", err)
 	}
 }
 

@@ -1,0 +1,136 @@
+package real
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// TestOutsiderCannotChangeNetworksOrStorage: root prepares a pool with a
+// volume and a network; the outsider sees them but every change is
+// refused, by the backend and by the hv command, with the fix.
+func TestOutsiderCannotChangeNetworksOrStorage(t *testing.T) {
+	e := realEnv(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to switch to the outsider")
+	}
+	root := open(t, e.uri)
+	defer root.Close()
+	ctx := context.Background()
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	pool, network := "hvtest-ro-pool-"+id, "hvtest-ro-net-"+id
+	if _, err := root.DefinePool(ctx, vm.PoolSpec{Name: pool, Path: "/var/lib/hv-test/pools/" + pool}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		root.DeleteVolume(ctx, pool, "disk.qcow2")
+		root.StopPool(ctx, pool)
+		root.UndefinePool(ctx, pool)
+		os.RemoveAll("/var/lib/hv-test/pools/" + pool)
+	}()
+	if _, err := root.CreateVolume(ctx, pool, vm.VolumeSpec{Name: "disk.qcow2", CapacityBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.DefineNetwork(ctx, vm.NetworkSpec{Name: network, Mode: "isolated"}); err != nil {
+		t.Fatal(err)
+	}
+	defer root.UndefineNetwork(ctx, network)
+
+	bin := buildHV(t)
+	out, err := runAs(t, e.outsider, "^TestReadOnlyNetworkAndStorageRefusals$",
+		[]string{"HV_REAL_RO_POOL=" + pool, "HV_REAL_RO_NET=" + network, "HV_REAL_HV=" + bin})
+	t.Logf("as %s:\n%s", e.outsider, out)
+	if err != nil {
+		t.Fatalf("read-only checks failed as the outsider %s: %v", e.outsider, err)
+	}
+}
+
+// buildHV builds the hv command where every user can run it.
+func buildHV(t *testing.T) string {
+	t.Helper()
+	// Not t.TempDir: its parent is private to root.
+	dir, err := os.MkdirTemp("", "hv-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "hv")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/hyper-nixos/hv/cmd/hv").CombinedOutput(); err != nil {
+		t.Fatalf("building hv: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestReadOnlyNetworkAndStorageRefusals is run by the test above as the outsider.
+func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
+	e := realEnv(t)
+	pool, network, bin := os.Getenv("HV_REAL_RO_POOL"), os.Getenv("HV_REAL_RO_NET"), os.Getenv("HV_REAL_HV")
+	if pool == "" {
+		t.Skip("run by TestOutsiderCannotChangeNetworksOrStorage as the outsider")
+	}
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx := context.Background()
+	if vols, err := b.Volumes(ctx, pool); err != nil || len(vols) != 1 {
+		t.Fatalf("read-only access should list the volumes: %v, %v", vols, err)
+	}
+	if _, err := b.Network(ctx, network); err != nil {
+		t.Fatalf("read-only access should see the network: %v", err)
+	}
+	refused := map[string]error{
+		"StartNetwork":     b.StartNetwork(ctx, network),
+		"SetAutostart":     b.SetNetworkAutostart(ctx, network, true),
+		"UndefineNetwork":  b.UndefineNetwork(ctx, network),
+		"DefineNetwork":    second(b.DefineNetwork(ctx, vm.NetworkSpec{Name: network + "-x", Mode: "isolated"})),
+		"CreateVolume":     second(b.CreateVolume(ctx, pool, vm.VolumeSpec{Name: "x.qcow2", CapacityBytes: 1 << 20})),
+		"CopyVolume":       second(b.CopyVolume(ctx, pool, "disk.qcow2", "y.qcow2", nil)),
+		"DeleteVolume":     b.DeleteVolume(ctx, pool, "disk.qcow2"),
+		"StopPool":         b.StopPool(ctx, pool),
+		"SetPoolAutostart": b.SetPoolAutostart(ctx, pool, true),
+		"DefinePool":       second(b.DefinePool(ctx, vm.PoolSpec{Name: pool + "-x", Path: "/var/lib/hv-test/pools/" + pool + "-x"})),
+	}
+	for op, err := range refused {
+		if !errors.Is(err, vm.ErrDenied) || vm.Fix(err) == "" {
+			t.Errorf("%s as the outsider: got %v (fix %q), want permission denied with a fix", op, err, vm.Fix(err))
+		}
+	}
+
+	hv := func(args ...string) (int, string, string) {
+		cmd := exec.Command(bin, append(args, "--connect", e.uri)...)
+		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			return ee.ExitCode(), out.String(), errOut.String()
+		case err != nil:
+			t.Fatalf("running %s: %v", bin, err)
+		}
+		return 0, out.String(), errOut.String()
+	}
+	if code, out, errOut := hv("pool", "volumes", pool); code != 0 || !strings.Contains(out, "disk.qcow2") {
+		t.Errorf("hv pool volumes as the outsider: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"pool", "vol-create", pool, "x.qcow2", "--size", "1M"},
+		{"pool", "vol-delete", pool, "disk.qcow2", "--yes"},
+		{"net", "start", network},
+	} {
+		code, _, errOut := hv(args...)
+		if code != 1 || !strings.Contains(errOut, "permission denied") || !strings.Contains(errOut, "fix: ask an administrator") {
+			t.Errorf("hv %v as the outsider: exit %d, stderr %q; want 1, permission denied and the fix", args, code, errOut)
+		}
+	}
+}
