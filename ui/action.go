@@ -6,45 +6,33 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
-// Risk is how much harm an action does when run by mistake; it decides how
-// the UI asks before running it.
-type Risk int
-
-const (
-	RiskLow      Risk = iota // easily undone (start, autostart): runs at once
-	RiskMedium               // interrupts, loses nothing: yes/no, yes focused
-	RiskHigh                 // breaks what runs or is hard to undo: yes/no, no focused
-	RiskCritical             // destroys data: the operator types the object's name
-)
-
-func (r Risk) String() string {
-	return [...]string{"low", "medium", "high", "critical"}[min(max(int(r), 0), 3)]
-}
-
-// Action is one thing a screen offers for what is selected. A screen
-// rebuilds its actions from the selection, so Why is always current.
+// Action is one thing a screen offers for what is selected: a key, the
+// risk that decides how the UI asks before running it, and why it cannot
+// run now. A screen rebuilds its actions from the selection, so Why is
+// always current. (VM actions have their own richer kind, vm/ops.)
 type Action struct {
 	Key  key.Binding
-	Risk Risk
+	Risk ops.Risk
 	// Why is the reason the action cannot run now ("it is inactive",
-	// "your access is read-only"), or "" when it can.
+	// "read-only access: ..."), or "" when it can.
 	Why string
 }
 
 // Available reports whether the action can run now.
 func (a Action) Available() bool { return a.Why == "" }
 
-// NotNowMsg shows in the footer, until the next key, why the action just
-// asked for cannot run.
-type NotNowMsg struct{ Text string }
-
-// Refuse is the command for a key press on an unavailable action: it says
-// why at once, instead of failing after a call to libvirt.
-func (a Action) Refuse() tea.Cmd {
-	text := a.Key.Help().Desc + ": " + a.Why
-	return func() tea.Msg { return NotNowMsg{Text: text} }
+// Refuse is the command for a key press on an unavailable action on
+// target: it says why at once, instead of failing after a call to libvirt.
+func (a Action) Refuse(target string) tea.Cmd {
+	what := a.Key.Help().Desc
+	if target != "" {
+		what += " " + Safe(target)
+	}
+	return Status(LevelWarning, "Cannot "+what+": "+Safe(a.Why))
 }
 
 // Unless returns the action unavailable for why, unless it already is for
@@ -122,35 +110,38 @@ func (c *Common) NotNowView(as Actions, width int) string {
 }
 
 // ReadOnlyWhy is the reason every change is refused on a read-only
-// connection, or "".
+// connection (worded as for VM actions), or "".
 func (c *Common) ReadOnlyWhy() string {
 	if c.ReadOnly() {
-		return "your access is read-only"
+		return "read-only access: ask an administrator to add you to the operators group"
 	}
 	return ""
 }
 
-// Confirm wraps run in the question a's risk asks for: none when low, yes or
-// no when medium or high, typing name when critical. body says what happens.
+// Confirm wraps run in the question a's risk asks for, as VM actions do:
+// none below medium, yes or no from medium (no focused from high), the
+// object's name typed when critical. body says what happens.
 func (c *Common) Confirm(a Action, title, body, name string, run tea.Cmd) tea.Cmd {
+	body += "\n\nRisk: " + c.RiskBadge(a.Risk)
 	var d Dialog
-	switch a.Risk {
-	case RiskLow:
+	switch {
+	case a.Risk < ops.Medium:
 		return run
-	case RiskCritical:
-		d = NewTypeToConfirm(c, title, body, name, run)
+	case a.Risk >= ops.Critical:
+		d = NewTypeName(c, title, body, name, run)
 	default:
-		d = NewConfirm(c, title, body, a.Risk == RiskHigh, run)
+		d = NewConfirm(c, title, body, a.Risk >= ops.High, run)
 	}
 	return func() tea.Msg { return OpenDialogMsg{Dialog: d} }
 }
 
-// Pressed finds the action msg presses. When it is unavailable, refusal
-// is the command saying why, and the caller returns it instead of acting.
-func (as Actions) Pressed(msg tea.KeyPressMsg) (a Action, refusal tea.Cmd, ok bool) {
+// Pressed finds the action msg presses. When it is unavailable on target,
+// refusal is the command saying why, and the caller returns it instead of
+// acting.
+func (as Actions) Pressed(msg tea.KeyPressMsg, target string) (a Action, refusal tea.Cmd, ok bool) {
 	a, ok = as.Match(msg)
 	if ok && !a.Available() {
-		refusal = a.Refuse()
+		refusal = a.Refuse(target)
 	}
 	return a, refusal, ok
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 var (
@@ -20,23 +21,28 @@ var (
 
 func ran() tea.Msg { return "ran" }
 
+// readOnly is a connection that only reads.
+type readOnly struct{ vm.Hypervisor }
+
+func (readOnly) Access() vm.Access { return vm.ReadOnly }
+
 func TestConfirmAsksAccordingToRisk(t *testing.T) {
 	c := uitest.Common(nil, 80, 24)
-	if cmd := c.Confirm(ui.Action{Key: start, Risk: ui.RiskLow}, "t", "b", "x", ran); cmd() != "ran" {
+	if cmd := c.Confirm(ui.Action{Key: start, Risk: ops.Low}, "t", "b", "x", ran); cmd() != "ran" {
 		t.Error("a low-risk action should run without asking")
 	}
-	dialog := func(r ui.Risk) ui.Dialog {
+	dialog := func(r ops.Risk) ui.Dialog {
 		return c.Confirm(ui.Action{Key: stop, Risk: r}, "Stop x?", "body", "x", ran)().(ui.OpenDialogMsg).Dialog
 	}
-	for risk, enterRuns := range map[ui.Risk]bool{ui.RiskMedium: true, ui.RiskHigh: false} {
+	for risk, enterRuns := range map[ops.Risk]bool{ops.Medium: true, ops.High: false} {
 		_, cmd := dialog(risk).Update(uitest.Key("enter"))
 		if got := cmd != nil; got != enterRuns {
 			t.Errorf("%v risk: enter runs the action = %v, want %v", risk, got, enterRuns)
 		}
 	}
-	d, ok := dialog(ui.RiskCritical).(*ui.TypeToConfirm)
+	d, ok := dialog(ops.Critical).(*ui.TypeName)
 	if !ok {
-		t.Fatalf("a critical action should ask to type the name, got %T", dialog(ui.RiskCritical))
+		t.Fatalf("a critical action should ask to type the name, got %T", dialog(ops.Critical))
 	}
 	if done, _ := d.Update(uitest.Key("enter")); done {
 		t.Error("enter with nothing typed confirmed a critical action")
@@ -47,10 +53,10 @@ func TestConfirmAsksAccordingToRisk(t *testing.T) {
 	}
 }
 
-func TestTypeToConfirmAcceptsTheShownFormOfAHostileName(t *testing.T) {
+func TestTypeNameAcceptsTheShownFormOfAHostileName(t *testing.T) {
 	c := uitest.Common(nil, 80, 24)
 	name := "evil\u009b2J"
-	d := ui.NewTypeToConfirm(c, "Delete?", "body", name, ran)
+	d := ui.NewTypeName(c, "Delete?", "body", name, ran)
 	for _, k := range uitest.Type(ui.Safe(name)) {
 		d.Update(k)
 	}
@@ -78,17 +84,17 @@ func TestUnavailableActionsSayWhy(t *testing.T) {
 	if v := uitest.Plain(c.NotNowView(as, 80)); strings.TrimSpace(v) != "Not now: s start, D delete (it is active)" {
 		t.Errorf("NotNowView = %q", v)
 	}
-	_, refusal, ok := as.Pressed(uitest.Key("s"))
-	if !ok || refusal == nil || refusal().(ui.NotNowMsg).Text != "start: it is active" {
+	_, refusal, ok := as.Pressed(uitest.Key("s"), "lab")
+	if !ok || refusal == nil || refusal().(ui.StatusMsg).Text != "Cannot start lab: it is active" {
 		t.Error("pressing s should refuse with the reason")
 	}
-	if _, refusal, ok := as.Pressed(uitest.Key("x")); !ok || refusal != nil {
+	if _, refusal, ok := as.Pressed(uitest.Key("x"), "lab"); !ok || refusal != nil {
 		t.Error("x is available")
 	}
 	if a := (ui.Action{Key: stop}).Unless("first").Unless("second"); a.Why != "first" {
 		t.Errorf("the first reason should stay: %q", a.Why)
 	}
-	ro := uitest.Common(uitest.ReadOnly{}, 80, 24)
+	ro := uitest.Common(readOnly{}, 80, 24)
 	if ro.ReadOnlyWhy() == "" || c.ReadOnlyWhy() != "" {
 		t.Error("ReadOnlyWhy should speak only for read-only connections")
 	}

@@ -21,7 +21,7 @@ type TypeName struct {
 	why   string // shown under the body; beginners get it
 }
 
-// NewTypeName confirms by typing want (shown sanitised, compared as is).
+// NewTypeName confirms by typing want, or the sanitised form it is shown in.
 func NewTypeName(c *Common, title, body, want string, onYes tea.Cmd) *TypeName {
 	in := c.NewInput("> ", "")
 	in.Focus()
@@ -43,7 +43,9 @@ func (d *TypeName) Update(msg tea.Msg) (bool, tea.Cmd) {
 		case "esc":
 			return true, nil
 		case "enter":
-			if d.in.Value() == d.want {
+			// A name with control characters cannot be typed: its shown,
+			// escaped form counts too.
+			if v := d.in.Value(); v == d.want || v == Safe(d.want) {
 				return true, d.onYes
 			}
 			d.wrong = true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // actions are what can be done to the selected network now, each with the
@@ -22,11 +23,11 @@ func (m *Model) actions() ui.Actions {
 		autostart = "autostart off"
 	}
 	as := ui.Actions{
-		{Key: keys.Start, Risk: ui.RiskLow},
-		{Key: keys.Stop, Risk: ui.RiskMedium},
-		{Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ui.RiskLow},
-		{Key: keys.New, Risk: ui.RiskLow},
-		{Key: keys.Undefine, Risk: ui.RiskHigh},
+		{Key: keys.Start, Risk: ops.Low},
+		{Key: keys.Stop, Risk: ops.Medium},
+		{Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ops.Low},
+		{Key: keys.New, Risk: ops.Low},
+		{Key: keys.Undefine, Risk: ops.High},
 	}
 	for i := range as {
 		as[i] = as[i].Unless(ro)
@@ -51,7 +52,7 @@ func (m *Model) actions() ui.Actions {
 		as[actUndefine] = as[actUndefine].Unless("it is transient: stopping it removes it")
 	}
 	if running, _ := m.users(n); len(running) > 0 {
-		as[actStop].Risk = ui.RiskHigh
+		as[actStop].Risk = ops.High
 	}
 	return as
 }
@@ -70,14 +71,18 @@ func (m *Model) users(n vm.Network) (running, stopped []string) { return m.state
 
 // act runs the action msg presses, after the confirmation its risk asks for.
 func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	a, refusal, ok := m.actions().Pressed(msg)
+	n, _ := m.Selected()
+	target := n.Name
+	if key.Matches(msg, keys.New) {
+		target = ""
+	}
+	a, refusal, ok := m.actions().Pressed(msg, target)
 	if !ok || refusal != nil {
 		return refusal, ok
 	}
 	if key.Matches(msg, keys.New) {
 		return m.defineForm(), true
 	}
-	n, _ := m.Selected()
 	name, hv := n.Name, m.c.HV
 	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
 		return m.c.Job(m.id, busy, done, "", fn)

@@ -17,7 +17,7 @@ var keys = keyMap{
 	Start:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
 	Stop:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
 	Autostart: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "autostart")),
-	New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new network")),
+	New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "define a network")),
 	Undefine:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "undefine")),
 	Reload:    key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
 }

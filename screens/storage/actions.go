@@ -10,6 +10,7 @@ import (
 
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // Indexes into actions().
@@ -32,12 +33,12 @@ func (m *Model) actions() ui.Actions {
 		autostart = "autostart off"
 	}
 	as := ui.Actions{
-		actStart:     {Key: keys.Start, Risk: ui.RiskLow},
-		actStop:      {Key: keys.Stop, Risk: ui.RiskMedium},
-		actAutostart: {Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ui.RiskLow},
-		actNewVolume: {Key: keys.NewVolume, Risk: ui.RiskLow},
-		actCopy:      {Key: keys.Copy, Risk: ui.RiskLow},
-		actDelete:    {Key: keys.Delete, Risk: ui.RiskCritical},
+		actStart:     {Key: keys.Start, Risk: ops.Low},
+		actStop:      {Key: keys.Stop, Risk: ops.Medium},
+		actAutostart: {Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ops.Low},
+		actNewVolume: {Key: keys.NewVolume, Risk: ops.Low},
+		actCopy:      {Key: keys.Copy, Risk: ops.Low},
+		actDelete:    {Key: keys.Delete, Risk: ops.Critical},
 	}
 	for i := range as {
 		as[i] = as[i].Unless(m.c.ReadOnlyWhy())
@@ -66,7 +67,7 @@ func (m *Model) actions() ui.Actions {
 		as[actCopy] = as[actCopy].Unless("a copy is running")
 	}
 	if running, _ := m.users(p.UsedBy); len(running) > 0 {
-		as[actStop].Risk = ui.RiskHigh
+		as[actStop].Risk = ops.High
 	}
 	for _, i := range []int{actCopy, actDelete} {
 		switch {
@@ -102,12 +103,19 @@ func (m *Model) users(vms []string) (running, stopped []string) { return m.state
 
 // act runs the action msg presses, after the confirmation its risk asks for.
 func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	a, refusal, ok := m.actions().Pressed(msg)
+	p, _ := m.SelectedPool()
+	v, _ := m.SelectedVolume()
+	target := p.Name
+	switch {
+	case key.Matches(msg, keys.NewVolume):
+		target = "in " + p.Name
+	case key.Matches(msg, keys.Copy, keys.Delete):
+		target = v.Name
+	}
+	a, refusal, ok := m.actions().Pressed(msg, target)
 	if !ok || refusal != nil {
 		return refusal, ok
 	}
-	p, _ := m.SelectedPool()
-	v, _ := m.SelectedVolume()
 	pool, hv := p.Name, m.c.HV
 	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
 		return m.c.Job(m.id, busy, done, "", fn)

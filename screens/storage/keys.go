@@ -18,7 +18,7 @@ var keys = keyMap{
 	Start:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start pool")),
 	Stop:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop pool")),
 	Autostart: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "autostart")),
-	NewVolume: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new volume")),
+	NewVolume: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "create volume")),
 	Copy:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy volume")),
 	Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete volume")),
 	Reload:    key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),

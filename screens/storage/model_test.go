@@ -5,36 +5,28 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
 )
 
-// open shows the Storage screen of hv (a fresh demo host when nil) at w×h.
-func open(t *testing.T, hv vm.Hypervisor, w, h int) *Model {
+// open runs the Storage screen of hv (a fresh demo host when nil) at w×h.
+func open(t *testing.T, hv vm.Hypervisor, w, h int) (*Model, *uitest.Harness) {
 	t.Helper()
 	if hv == nil {
 		hv = uitest.Demo(t)
 	}
 	m := New(uitest.Common(hv, w, h), "")
-	uitest.Drain(t, m.Update, m.Init())
-	return m
-}
-
-func press(t *testing.T, m *Model, keys ...string) uitest.Outcome {
-	t.Helper()
-	return uitest.Press(t, m.Update, keys...)
+	return m, uitest.NewHarness(t, m)
 }
 
 // selectVolume moves to the volumes pane and onto the volume called name.
-func selectVolume(t *testing.T, m *Model, name string) {
+func selectVolume(t *testing.T, m *Model, h *uitest.Harness, name string) {
 	t.Helper()
 	if m.focus != volumesPane {
-		press(t, m, "tab")
+		h.Press("tab")
 	}
-	press(t, m, "g")
+	h.Press("g")
 	for i := 0; ; i++ {
 		if v, _ := m.SelectedVolume(); v.Name == name {
 			return
@@ -42,7 +34,7 @@ func selectVolume(t *testing.T, m *Model, name string) {
 		if i > len(m.vols) {
 			t.Fatalf("no volume %s in %s", name, m.pool)
 		}
-		press(t, m, "down")
+		h.Press("down")
 	}
 }
 
@@ -60,7 +52,7 @@ func volumes(t *testing.T, hv vm.Hypervisor, pool string) map[string]vm.Volume {
 }
 
 func TestPoolsWithFreeSpaceAndVolumesWithUsers(t *testing.T) {
-	m := open(t, nil, 80, 21)
+	m, h := open(t, nil, 80, 21)
 	view := uitest.Plain(m.View())
 	for _, want := range []string{"2 pools", "33G free of 200G", "default", "fast-ssd", "19G", "81%", "86%",
 		"Volumes of default", "/var/lib/libvirt/images", "12 volumes", "web-01.qcow2", "6.2G", "web-01",
@@ -69,45 +61,45 @@ func TestPoolsWithFreeSpaceAndVolumesWithUsers(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
 	}
-	press(t, m, "down")
+	h.Press("down")
 	if view := uitest.Plain(m.View()); !strings.Contains(view, "Volumes of fast-ssd") || !strings.Contains(view, "db-primary-data.qcow2") {
 		t.Errorf("moving to fast-ssd does not show its volumes:\n%s", view)
 	}
 }
 
 func TestNewVolumeRefusesWhatDoesNotFit(t *testing.T) {
-	m := open(t, nil, 80, 21)
-	out := press(t, m, "n")
-	form, ok := out.Dialog.(*ui.Form)
+	_, h := open(t, nil, 80, 21)
+	h.Press("n")
+	form, ok := h.Dialog.(*ui.Form)
 	if !ok {
-		t.Fatalf("n should open the form, got %T", out.Dialog)
+		t.Fatalf("n should open the form, got %T", h.Dialog)
 	}
-	keys := append(uitest.Type("big.qcow2"), uitest.Key("tab"), uitest.Key("ctrl+u"))
-	keys = append(keys, uitest.Type("50G")...)
-	if closed, _ := uitest.Answer(t, form, m.Update, append(keys, uitest.Key("enter"))...); closed {
+	h.Send(uitest.Type("big.qcow2")...)
+	h.Press("tab", "ctrl+u", "5", "0", "G", "enter")
+	if h.Dialog == nil {
 		t.Fatal("a 50G volume was accepted in a pool with 19G free")
 	}
 	if v := uitest.Flat(form.View()); !strings.Contains(v, "not enough space in pool default: needs 50G, has 19G") {
 		t.Errorf("the form does not say why:\n%s", v)
 	}
 	for text, why := range map[string]string{"lots": "is not a size", "1K": "at least 1M", "2X": "is not a size"} {
-		keys := append([]tea.Msg{uitest.Key("ctrl+u")}, uitest.Type(text)...)
-		uitest.Answer(t, form, m.Update, append(keys, uitest.Key("enter"))...)
-		if v := uitest.Flat(form.View()); !strings.Contains(v, why) {
+		h.Press("ctrl+u")
+		h.Send(uitest.Type(text)...)
+		h.Press("enter")
+		if v := uitest.Flat(form.View()); h.Dialog == nil || !strings.Contains(v, why) {
 			t.Errorf("size %q: the form does not say %q:\n%s", text, why, v)
 		}
 	}
 }
 
 func TestCreateThenDeleteByTypingTheName(t *testing.T) {
-	m := open(t, nil, 80, 21)
+	m, h := open(t, nil, 80, 21)
 	hv := m.c.HV
-	out := press(t, m, "n")
-	keys := append(uitest.Type("scratch.img"), uitest.Key("tab"), uitest.Key("ctrl+u"))
-	keys = append(keys, uitest.Type("2G")...)
-	keys = append(keys, uitest.Key("tab"), uitest.Key("right"), uitest.Key("enter"))
-	if closed, res := uitest.Answer(t, out.Dialog, m.Update, keys...); !closed || len(res.Errors) > 0 {
-		t.Fatalf("creating a 2G raw volume: closed %v, %+v", closed, res)
+	h.Press("n")
+	h.Send(uitest.Type("scratch.img")...)
+	h.Press("tab", "ctrl+u", "2", "G", "tab", "right", "enter")
+	if h.Dialog != nil || len(h.Errors) > 0 {
+		t.Fatalf("creating a 2G raw volume: errors %v", h.Errors)
 	}
 	v, ok := volumes(t, hv, "default")["scratch.img"]
 	if !ok || v.Format != "raw" || v.CapacityBytes != 2<<30 {
@@ -116,20 +108,23 @@ func TestCreateThenDeleteByTypingTheName(t *testing.T) {
 	if sel, _ := m.SelectedVolume(); sel.Name != "scratch.img" || m.focus != volumesPane {
 		t.Errorf("the new volume should be selected in the volumes pane: %s, focus %v", sel.Name, m.focus)
 	}
-	out = press(t, m, "D")
-	d, ok := out.Dialog.(*ui.TypeToConfirm)
+	h.Press("D")
+	d, ok := h.Dialog.(*ui.TypeName)
 	if !ok {
-		t.Fatalf("deleting should ask to type the name, got %T", out.Dialog)
+		t.Fatalf("deleting should ask to type the name, got %T", h.Dialog)
 	}
-	if closed, _ := uitest.Answer(t, d, m.Update, append(uitest.Type("scratch"), uitest.Key("enter"))...); closed {
-		t.Fatal("a wrong name confirmed the deletion")
+	if v := uitest.Flat(d.View()); !strings.Contains(v, "scratch.img (0 on disk, 2G for the guest)") || !strings.Contains(v, "Risk: [CRITICAL]") {
+		t.Errorf("the question:\n%s", v)
 	}
-	if !strings.Contains(uitest.Flat(d.View()), "That is not the name") {
-		t.Error("a wrong name is not explained")
+	h.Send(uitest.Type("scratch")...)
+	h.Press("enter")
+	if h.Dialog == nil || !strings.Contains(uitest.Flat(d.View()), "That is not the name") {
+		t.Fatal("a wrong name confirmed the deletion, or was not explained")
 	}
-	closed, res := uitest.Answer(t, d, m.Update, append(uitest.Type(".img"), uitest.Key("enter"))...)
-	if !closed || len(res.Status) == 0 || res.Status[0].Text != "deleted volume scratch.img from default" {
-		t.Fatalf("typing the name should delete: closed %v, %+v", closed, res)
+	h.Send(uitest.Type(".img")...)
+	h.Press("enter")
+	if h.Dialog != nil || h.LastStatus() != "deleted volume scratch.img from default" {
+		t.Fatalf("typing the name should delete: status %q", h.LastStatus())
 	}
 	if _, still := volumes(t, hv, "default")["scratch.img"]; still {
 		t.Error("scratch.img is still there")
@@ -137,11 +132,11 @@ func TestCreateThenDeleteByTypingTheName(t *testing.T) {
 }
 
 func TestDeletingAVMsDiskIsUnavailable(t *testing.T) {
-	m := open(t, nil, 80, 21)
-	selectVolume(t, m, "web-01.qcow2")
-	out := press(t, m, "D")
-	if out.Dialog != nil || len(out.NotNow) != 1 || out.NotNow[0] != "delete volume: it is a disk of web-01" {
-		t.Errorf("D on web-01's disk: %+v", out)
+	m, h := open(t, nil, 80, 21)
+	selectVolume(t, m, h, "web-01.qcow2")
+	h.Press("D")
+	if h.Dialog != nil || h.LastStatus() != "Cannot delete volume web-01.qcow2: it is a disk of web-01" {
+		t.Errorf("D on web-01's disk: dialog %v, status %q", h.Dialog, h.LastStatus())
 	}
 	if view := uitest.Flat(m.View()); !strings.Contains(view, "D delete volume (it is a disk of web-01)") {
 		t.Errorf("the view does not say why:\n%s", view)
@@ -149,51 +144,49 @@ func TestDeletingAVMsDiskIsUnavailable(t *testing.T) {
 }
 
 func TestStoppingAPoolInUseNamesTheVMs(t *testing.T) {
-	m := open(t, nil, 80, 21)
+	m, h := open(t, nil, 80, 21)
 	hv := m.c.HV
-	press(t, m, "down") // fast-ssd
-	out := press(t, m, "x")
-	if out.Dialog == nil {
+	h.Press("down", "x") // fast-ssd
+	if h.Dialog == nil {
 		t.Fatal("x should ask first")
 	}
-	body := uitest.Flat(out.Dialog.View())
+	body := uitest.Flat(h.Dialog.View())
 	for _, want := range []string{"Stop pool fast-ssd?", "6 running VMs with disks in fast-ssd keep running on the disks they have open",
-		"db-primary, db-replica", "No VM with a disk in it can start until it starts again"} {
+		"db-primary, db-replica", "No VM with a disk in it can start until it starts again", "Risk: [HIGH]"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the question lacks %q:\n%s", want, body)
 		}
 	}
-	uitest.Answer(t, out.Dialog, m.Update, uitest.Key("enter")) // high risk: enter is no
+	h.Press("enter") // high risk: enter is no
 	if p, _ := hv.Pool(context.Background(), "fast-ssd"); !p.Active {
 		t.Fatal("enter stopped the pool")
 	}
-	out = press(t, m, "x")
-	uitest.Answer(t, out.Dialog, m.Update, uitest.Key("y"))
+	h.Press("x", "y")
 	view := uitest.Plain(m.View())
 	if !strings.Contains(view, "inactive") || !strings.Contains(view, "The pool is inactive: its volumes are not listed. s starts it.") {
 		t.Errorf("the stopped pool is not shown as such:\n%s", view)
 	}
-	if !strings.Contains(uitest.Flat(view), "x stop pool, n new volume, c copy volume, D delete volume (the pool is inactive)") {
-		t.Errorf("new volume should be unavailable with the reason:\n%s", view)
+	if !strings.Contains(uitest.Flat(view), "x stop pool, n create volume, c copy volume, D delete volume (the pool is inactive)") {
+		t.Errorf("the pool's actions should say why they are unavailable:\n%s", view)
 	}
-	press(t, m, "s")
+	h.Press("s")
 	if p, _ := hv.Pool(context.Background(), "fast-ssd"); !p.Active {
 		t.Error("s did not start the pool again")
 	}
 }
 
 func TestCopyReportsProgressAndSelectsTheCopy(t *testing.T) {
-	m := open(t, nil, 100, 30)
+	m, h := open(t, nil, 100, 30)
 	hv := m.c.HV
-	selectVolume(t, m, "dns-01.qcow2")
-	out := press(t, m, "c")
-	form, ok := out.Dialog.(*ui.Form)
+	selectVolume(t, m, h, "dns-01.qcow2")
+	h.Press("c")
+	form, ok := h.Dialog.(*ui.Form)
 	if !ok || form.Values()[0] != "dns-01-copy.qcow2" {
-		t.Fatalf("c should propose a name for the copy: %T %v", out.Dialog, form)
+		t.Fatalf("c should propose a name for the copy: %T", h.Dialog)
 	}
-	closed, res := uitest.Answer(t, form, m.Update, uitest.Key("enter"))
-	if !closed || len(res.Status) == 0 || res.Status[0].Text != "copied dns-01.qcow2 to dns-01-copy.qcow2" {
-		t.Fatalf("the copy did not finish: closed %v, %+v", closed, res)
+	h.Press("enter")
+	if h.Dialog != nil || h.LastStatus() != "copied dns-01.qcow2 to dns-01-copy.qcow2" {
+		t.Fatalf("the copy did not finish: status %q, errors %v", h.LastStatus(), h.Errors)
 	}
 	if cp, ok := volumes(t, hv, "default")["dns-01-copy.qcow2"]; !ok || cp.CapacityBytes != 8<<30 {
 		t.Errorf("the copy: %+v", cp)
@@ -203,21 +196,22 @@ func TestCopyReportsProgressAndSelectsTheCopy(t *testing.T) {
 	}
 	// While a copy runs, its progress shows above the volumes.
 	m.copying = &copyState{pool: "default", src: "web-01.qcow2", dst: "web-01-copy.qcow2"}
-	uitest.Drain(t, m.Update, m.Update(copyProgressMsg{id: m.id, done: 3 << 30, total: 6 << 30}))
+	h.Send(copyProgressMsg{id: m.id, done: 3 << 30, total: 6 << 30})
 	if view := uitest.Plain(m.View()); !strings.Contains(view, "copying web-01.qcow2 › web-01-copy.qcow2") || !strings.Contains(view, "50%  3G of 6G") {
 		t.Errorf("progress not shown:\n%s", view)
 	}
-	if out := press(t, m, "x"); len(out.NotNow) == 0 || !strings.Contains(out.NotNow[0], "a copy is running in it") {
-		t.Errorf("stopping the pool during a copy: %+v", out)
+	h.Press("x")
+	if !strings.Contains(h.LastStatus(), "a copy is running in it") {
+		t.Errorf("stopping the pool during a copy: %q", h.LastStatus())
 	}
 }
 
 func TestReadOnlyOffersNoChange(t *testing.T) {
-	m := open(t, uitest.ReadOnly{Hypervisor: uitest.Demo(t)}, 80, 21)
+	_, h := open(t, uitest.DemoReadOnly(t), 80, 21)
 	for _, k := range []string{"s", "x", "a", "n", "c", "D"} {
-		out := press(t, m, k)
-		if out.Dialog != nil || len(out.NotNow) != 1 || !strings.Contains(out.NotNow[0], "your access is read-only") {
-			t.Errorf("%s as a read-only user: %+v", k, out)
+		h.Press(k)
+		if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
+			t.Errorf("%s as a read-only user: dialog %v, status %q", k, h.Dialog, h.LastStatus())
 		}
 	}
 }

@@ -19,7 +19,7 @@ func TestStorageAndNetworksOnLinuxConsole(t *testing.T) {
 		}
 	}
 	tm.keys("Tab", "G", "k", "k", "D") // web-02.qcow2: web-02's disk
-	tm.waitFor("Not now: delete volume: it is a disk of web-02")
+	tm.waitFor("Cannot delete volume web-02.qcow2: it is a disk of web-02")
 	tm.keys("n", "scratch.qcow2", "Tab")
 	tm.keys("BSpace", "BSpace", "BSpace", "1G", "Enter")
 	tm.waitFor("created volume scratch.qcow2")

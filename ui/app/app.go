@@ -86,7 +86,6 @@ type Model struct {
 	status    ui.StatusMsg
 	statusSeq int
 	footerErr error
-	notNow    string // why the last key's action cannot run, until the next key
 	lost      string // why the connection dropped, while reconnecting
 }
 
@@ -220,10 +219,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.footerErr = msg.Err
 		return m, nil
 
-	case ui.NotNowMsg:
-		m.notNow = msg.Text
-		return m, nil
-
 	case ui.OpenDialogMsg:
 		m.dialog = msg.Dialog
 		return m, nil
@@ -261,7 +256,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	failed := m.footerErr
-	m.footerErr, m.notNow = nil, ""
+	m.footerErr = nil
 	top := m.top()
 	if c, ok := top.(ui.Capturer); ok && c.Capturing() {
 		return top.Update(msg)

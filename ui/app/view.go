@@ -97,9 +97,6 @@ func (m *Model) footer() string {
 		more := "  " + st.Key.Render("?") + st.Muted.Render(" explains")
 		return ansi.Truncate(" "+line, m.width-lipgloss.Width(more), m.c.Glyphs.Ellipsis) + more
 	}
-	if m.notNow != "" {
-		return ansi.Truncate(" "+st.Warning.Render("Not now: ")+ui.Safe(m.notNow), m.width, m.c.Glyphs.Ellipsis)
-	}
 	var keys []string
 	if d := m.dialog; d == nil {
 		keys = append(keys, m.c.ShortHelpView(m.top().Keys().ShortHelp(), m.width-20))
