@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Pool is a libvirt storage pool: a place volumes (VM disks, images) live.
@@ -132,4 +133,16 @@ func CheckSpace(op, target string, p Pool, need uint64) error {
 			Hint:   "free space in the pool, pick another pool, or choose a smaller size"}
 	}
 	return nil
+}
+
+// Deletable refuses to delete v while VMs have it as a disk: deleting it
+// under a running VM corrupts the guest's view of it, and a stopped VM
+// would not start again.
+func (v Volume) Deletable(op string) error {
+	if len(v.UsedBy) == 0 {
+		return nil
+	}
+	return &Error{Op: op, Target: v.Pool + "/" + v.Name, Kind: ErrInvalidState,
+		Detail: "it is a disk of " + strings.Join(v.UsedBy, ", "),
+		Hint:   "detach it from the VM, or delete the VM with its storage"}
 }

@@ -213,8 +213,9 @@ func newNetStopCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if len(on) > 0 {
-					if err := needYes(yes, fmt.Sprintf("%d running VMs on network %s lose their link: %s",
-						len(on), termsafe.String(n.Name), nameList(on))); err != nil {
+					impact := fmt.Sprintf("%d running VMs on network %s lose their link: %s; they get it back only when restarted.",
+						len(on), termsafe.String(n.Name), nameList(on))
+					if err := confirm(cmd, yes, "stop network", n.Name, "", impact); err != nil {
 						return err
 					}
 				}
@@ -254,14 +255,25 @@ func newNetAutostartCmd(g *globals) *cobra.Command {
 func newNetUndefineCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "undefine NAME --yes",
-		Short: "Remove an inactive network's definition",
+		Use:   "undefine NAME [--yes]",
+		Short: "Remove an inactive network's definition (asks first; scripts pass --yes)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := needYes(yes, "undefine removes network "+termsafe.String(args[0])+" for good"); err != nil {
-				return err
-			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				n, err := hv.Network(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if n.Active { // the backend refuses, saying to stop it first: no point asking
+					return hv.UndefineNetwork(ctx, n.Name)
+				}
+				impact := "The definition of network " + termsafe.String(n.Name) + " is removed."
+				if len(n.UsedBy) > 0 {
+					impact += " VMs with an interface on it will not start: " + nameList(n.UsedBy) + "."
+				}
+				if err := confirm(cmd, yes, "undefine network", n.Name, "", impact); err != nil {
+					return err
+				}
 				if err := hv.UndefineNetwork(ctx, args[0]); err != nil {
 					return err
 				}

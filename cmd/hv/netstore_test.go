@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -110,8 +112,7 @@ func TestNetAndPoolRefusals(t *testing.T) {
 		{[]string{"net", "define", "lab2", "--mode", "bridge"}, 1, []string{`mode "bridge" is not offered`, "use nat or isolated"}},
 		{[]string{"net", "start", "default"}, 1, []string{"not possible in its current state (it is active)"}},
 		{[]string{"net", "stop", "default"}, 2, []string{"10 running VMs on network default lose their link: db-primary", "add --yes"}},
-		{[]string{"net", "undefine", "lab-isolated"}, 2, []string{"add --yes"}},
-		{[]string{"net", "undefine", "lab-isolated", "--yes"}, 1, []string{"it is active", "stop it first: hv net stop lab-isolated"}},
+		{[]string{"net", "undefine", "lab-isolated"}, 1, []string{"it is active", "stop it first: hv net stop lab-isolated"}},
 		{[]string{"net", "autostart", "default", "maybe"}, 2, []string{"on or off"}},
 		{[]string{"net", "start"}, 2, []string{"takes NAME"}},
 		{[]string{"pool", "show", "nope"}, 1, []string{"not found", "hv pool list"}},
@@ -122,8 +123,7 @@ func TestNetAndPoolRefusals(t *testing.T) {
 		{[]string{"pool", "vol-create", "default", "x", "--size", "lots"}, 2, []string{"is not a size"}},
 		{[]string{"pool", "vol-create", "default", "x"}, 2, []string{"--size"}},
 		{[]string{"pool", "vol-create", "nope", "x", "--size", "1G"}, 1, []string{"no pool is called nope", "hv pool list"}},
-		{[]string{"pool", "vol-delete", "default", "web-01.qcow2"}, 2, []string{"destroys the data", "add --yes"}},
-		{[]string{"pool", "vol-delete", "default", "web-01.qcow2", "--yes"}, 1, []string{"it is a disk of web-01", "detach it"}},
+		{[]string{"pool", "vol-delete", "default", "web-01.qcow2"}, 1, []string{"it is a disk of web-01", "detach it"}},
 		{[]string{"pool", "vol-delete", "default", "nothing", "--yes"}, 1, []string{"pool default has no volume nothing", "hv pool volumes default"}},
 		{[]string{"pool", "vol-copy", "fast-ssd", "db-primary-data.qcow2", "copy.qcow2"}, 1, []string{"not enough space in pool fast-ssd: needs 250G"}},
 		{[]string{"pool", "define", "spare"}, 2, []string{"needs --path"}},
@@ -145,4 +145,30 @@ func TestNetAndPoolRefusals(t *testing.T) {
 			t.Errorf("hv %v: one line on stderr and nothing on stdout; got stdout %q stderr %q", tt.args, out, errOut)
 		}
 	}
+}
+
+// A volume no VM uses, on a host of its own: deleting it wants the name
+// typed at a terminal, or --yes from a script.
+func TestVolDeleteAsksFirst(t *testing.T) {
+	uri := "test://" + writeHost(t, "<node><pool type='dir'><name>p</name><target><path>/p</path></target>"+
+		"<volume type='file'><name>spare.qcow2</name><capacity unit='bytes'>1048576</capacity><allocation unit='bytes'>4096</allocation>"+
+		"<target><path>/p/spare.qcow2</path><format type='qcow2'/></target></volume></pool></node>")
+	code, out, errOut := hv(t, "pool", "vol-delete", "p", "spare.qcow2", "--connect", uri)
+	if code != 2 || out != "" || !strings.Contains(errOut, "Deleting spare.qcow2 (4K on disk) destroys its data for good") ||
+		!strings.Contains(errOut, "add --yes") {
+		t.Errorf("without --yes: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut = hv(t, "pool", "vol-delete", "p", "spare.qcow2", "--yes", "--connect", uri)
+	if code != 0 || out != "deleted volume spare.qcow2 from pool p\n" {
+		t.Errorf("with --yes: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func writeHost(t *testing.T, xml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "host.xml")
+	if err := os.WriteFile(path, []byte(xml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -39,13 +39,22 @@ func onOff(arg string) (bool, error) {
 	return false, usageError{fmt.Errorf("autostart takes on or off, not %q", arg)}
 }
 
-// needYes refuses a risky command that lacks --yes, saying what it would
-// break or destroy (exit 2: the command line lacks the confirmation).
-func needYes(yes bool, what string) error {
-	if yes {
-		return nil
+// confirm asks before a risky change, as the VM verbs do: the person at a
+// terminal answers y/N (or types name, when name is set); a script must
+// pass --yes, and is told what it would have done.
+func confirm(cmd *cobra.Command, yes bool, action, target, name, impact string) error {
+	c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+	var err error
+	if name != "" {
+		err = c.askName(action, name, impact)
+	} else {
+		err = c.ask(action, target, impact)
 	}
-	return needsYes{errors.New(what + "; add --yes to do it anyway")}
+	var ny needsYes
+	if errors.As(err, &ny) {
+		return needsYes{fmt.Errorf("%s; %w", strings.TrimSuffix(impact, "."), ny.error)}
+	}
+	return err
 }
 
 // nameList prints up to six names, harmless to a terminal.

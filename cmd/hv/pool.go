@@ -168,8 +168,9 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if len(on) > 0 {
-					if err := needYes(yes, fmt.Sprintf("%d running VMs have disks in pool %s: %s",
-						len(on), termsafe.String(p.Name), nameList(on))); err != nil {
+					impact := fmt.Sprintf("%d running VMs have disks in pool %s: %s; they keep running, but no VM with a disk in it can start until it starts again.",
+						len(on), termsafe.String(p.Name), nameList(on))
+					if err := confirm(cmd, yes, "stop pool", p.Name, "", impact); err != nil {
 						return err
 					}
 				}
@@ -209,14 +210,22 @@ func newPoolAutostartCmd(g *globals) *cobra.Command {
 func newPoolUndefineCmd(g *globals) *cobra.Command {
 	var yes, deleteDir bool
 	cmd := &cobra.Command{
-		Use:   "undefine POOL --yes [--delete-dir]",
+		Use:   "undefine POOL [--yes] [--delete-dir]",
 		Short: "Forget an inactive pool; its directory stays unless --delete-dir (it must be empty)",
 		Args:  exactArgs("POOL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := needYes(yes, "undefine forgets pool "+termsafe.String(args[0])); err != nil {
-				return err
-			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				p, err := hv.Pool(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				if p.Active { // the backend refuses, saying to stop it first: no point asking
+					return hv.UndefinePool(ctx, p.Name)
+				}
+				impact := "hv forgets pool " + termsafe.String(p.Name) + "; its files stay unless --delete-dir."
+				if err := confirm(cmd, yes, "undefine pool", p.Name, "", impact); err != nil {
+					return err
+				}
 				undefine, done := hv.UndefinePool, "undefined pool "
 				if deleteDir {
 					undefine, done = hv.DeletePool, "deleted the directory of pool and undefined "
@@ -339,22 +348,48 @@ func newVolCopyCmd(g *globals) *cobra.Command {
 func newVolDeleteCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "vol-delete POOL NAME --yes",
-		Short: "Delete a volume no VM uses; its data is gone for good",
+		Use:   "vol-delete POOL NAME [--yes]",
+		Short: "Delete a volume no VM uses; asks for its name (scripts pass --yes)",
 		Args:  exactArgs("POOL", "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := needYes(yes, "vol-delete destroys the data in "+termsafe.String(args[1])); err != nil {
-				return err
-			}
+			pool, name := args[0], args[1]
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.DeleteVolume(ctx, args[0], args[1]); err != nil {
+				v, err := findVolume(ctx, hv, pool, name)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), "deleted volume "+termsafe.String(args[1])+" from pool "+termsafe.String(args[0]))
+				// Refused before asking: no point confirming what cannot happen.
+				if err := v.Deletable("delete volume"); err != nil {
+					return err
+				}
+				impact := fmt.Sprintf("Deleting %s (%s on disk) destroys its data for good.", termsafe.String(name), size(v.AllocationBytes))
+				if err := confirm(cmd, yes, "delete volume", "", name, impact); err != nil {
+					return err
+				}
+				if err := hv.DeleteVolume(ctx, pool, name); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "deleted volume "+termsafe.String(name)+" from pool "+termsafe.String(pool))
 				return nil
 			})
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
 	return cmd
+}
+
+// findVolume looks a volume up in its pool, refusing as the backend would
+// when it is not there.
+func findVolume(ctx context.Context, hv vm.Hypervisor, pool, name string) (vm.Volume, error) {
+	vols, err := hv.Volumes(ctx, pool)
+	if err != nil {
+		return vm.Volume{}, err
+	}
+	for _, v := range vols {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return vm.Volume{}, &vm.Error{Op: "delete volume", Target: pool + "/" + name, Kind: vm.ErrNotFound,
+		Detail: "pool " + pool + " has no volume " + name, Hint: "check the volume's name with 'hv pool volumes " + pool + "'"}
 }

@@ -8,8 +8,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hyper-nixos/hv/vm"
@@ -133,4 +136,94 @@ func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 			t.Errorf("hv %v as the outsider: exit %d, stderr %q; want 1, permission denied and the fix", args, code, errOut)
 		}
 	}
+}
+
+// TestCLIPoolAndNetworkAsOperator drives hv as the operator against the
+// real daemon: a pool with volumes created, copied and deleted, a network
+// defined, started, stopped and removed, and the confirmations a script
+// must give with --yes.
+func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
+	e := realEnv(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to switch to the operator")
+	}
+	bin := buildHV(t)
+	cred := credential(t, e.operator)
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	pool, network := "hvtest-cli-pool-"+id, "hvtest-cli-net-"+id
+	root := open(t, e.uri)
+	defer root.Close()
+	defer func() { // whatever a failure left behind
+		ctx := context.Background()
+		for _, v := range []string{"a.qcow2", "b.qcow2"} {
+			root.DeleteVolume(ctx, pool, v)
+		}
+		root.StopPool(ctx, pool)
+		root.DeletePool(ctx, pool)
+		root.StopNetwork(ctx, network)
+		root.UndefineNetwork(ctx, network)
+	}()
+
+	state, err := os.MkdirTemp("", "hv-state-") // the operator's audit trail and logs
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(state)
+	os.Chmod(state, 0o777)
+	hv := func(wantCode int, want string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--connect", e.uri)...)
+		cmd.Env = []string{"HOME=" + state, "PATH=/usr/bin:/bin", "XDG_STATE_HOME=" + state}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			code = ee.ExitCode()
+		case err != nil:
+			t.Fatalf("running hv: %v", err)
+		}
+		if code != wantCode || !strings.Contains(out.String()+errOut.String(), want) {
+			t.Fatalf("hv %v as %s: exit %d, stdout %q, stderr %q; want exit %d and %q",
+				args, e.operator, code, out.String(), errOut.String(), wantCode, want)
+		}
+	}
+	hv(0, "defined and started pool "+pool, "pool", "define", pool, "--path", "/var/lib/hv-test/pools/"+pool)
+	hv(0, "created a.qcow2 (qcow2, 16M)", "pool", "vol-create", pool, "a.qcow2", "--size", "16M")
+	hv(1, "already has a volume a.qcow2", "pool", "vol-create", pool, "a.qcow2", "--size", "16M")
+	hv(0, "copied a.qcow2 to b.qcow2", "pool", "vol-copy", pool, "a.qcow2", "b.qcow2")
+	hv(0, `"name": "b.qcow2"`, "pool", "volumes", pool, "--json")
+	hv(2, "add --yes", "pool", "vol-delete", pool, "a.qcow2")
+	hv(0, "deleted volume a.qcow2", "pool", "vol-delete", pool, "a.qcow2", "--yes")
+	hv(0, "deleted volume b.qcow2", "pool", "vol-delete", pool, "b.qcow2", "--yes")
+	hv(0, "stopped pool "+pool, "pool", "stop", pool)
+	hv(0, "deleted the directory of pool and undefined "+pool, "pool", "undefine", pool, "--yes", "--delete-dir")
+
+	hv(0, "defined network "+network+", started", "net", "define", network, "--mode", "isolated", "--start")
+	hv(1, "stop it first", "net", "undefine", network)
+	hv(0, "stopped network "+network, "net", "stop", network)
+	hv(2, "add --yes", "net", "undefine", network)
+	hv(0, "undefined network "+network, "net", "undefine", network, "--yes")
+	hv(1, "not found", "net", "show", network)
+}
+
+// credential is how to run a process as username, with its groups.
+func credential(t *testing.T, username string) *syscall.Credential {
+	t.Helper()
+	u, err := user.Lookup(username)
+	if err != nil {
+		t.Fatalf("user %s: %v (tests/real/daemon.sh up creates it)", username, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	groups, _ := u.GroupIds()
+	var gids []uint32
+	for _, g := range groups {
+		n, _ := strconv.Atoi(g)
+		gids = append(gids, uint32(n))
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gids}
 }

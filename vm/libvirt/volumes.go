@@ -3,7 +3,6 @@ package libvirt
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	lv "libvirt.org/go/libvirt"
@@ -218,9 +217,9 @@ func inUse(c *lv.Connect, sp *lv.StoragePool, op string, v vm.Volume) error {
 	if err != nil {
 		return err
 	}
-	if users := u.volumeUsers(v.Pool, v.Name, v.Path); len(users) > 0 {
-		return refuse(op, target, vm.ErrInvalidState, "it is a disk of "+strings.Join(users, ", "),
-			"detach it from the VM, or delete the VM with its storage")
+	v.UsedBy = u.volumeUsers(v.Pool, v.Name, v.Path)
+	if err := v.Deletable(op); err != nil {
+		return err
 	}
 	vols, err := sp.ListAllStorageVolumes(0)
 	if err != nil {
