@@ -219,3 +219,12 @@ func TestHostileNamesAreShownAsHarmlessText(t *testing.T) {
 		t.Errorf("escaped names missing:\n%s", plain)
 	}
 }
+
+func TestDHCPRangeIsShortWithinASubnet(t *testing.T) {
+	if got := dhcpRange("192.168.122.100", "192.168.122.254"); got != "192.168.122.100-254" {
+		t.Errorf("same /24: %q", got)
+	}
+	if got := dhcpRange("10.9.0.2", "10.9.255.254"); got != "10.9.0.2 - 10.9.255.254" {
+		t.Errorf("wider: %q", got)
+	}
+}

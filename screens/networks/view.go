@@ -70,7 +70,7 @@ func (m *Model) table() string {
 	}
 	if wide {
 		cols = append(cols[:4], append([]ui.Column{{Title: "BRIDGE", Width: 8}}, cols[4:]...)...)
-		cols = append(cols[:6], append([]ui.Column{{Title: "DHCP", Width: 31}}, cols[6:]...)...)
+		cols = append(cols[:6], append([]ui.Column{{Title: "DHCP", Width: 25}}, cols[6:]...)...)
 	}
 	cell := func(r, c int) (string, lipgloss.Style) {
 		n := m.nets[r]
@@ -95,7 +95,7 @@ func (m *Model) table() string {
 			if !n.DHCP() {
 				return "off", st.Muted
 			}
-			return n.DHCPStart + " - " + n.DHCPEnd, lipgloss.Style{}
+			return dhcpRange(n.DHCPStart, n.DHCPEnd), lipgloss.Style{}
 		case "VMS":
 			return fmt.Sprint(len(n.UsedBy)), lipgloss.Style{}
 		}
@@ -185,4 +185,13 @@ func (m *Model) leasesLine(n vm.Network) string {
 		parts = append(parts, l.IP+" "+who)
 	}
 	return fmt.Sprintf("%d: %s", len(m.leases), strings.Join(parts, ", "))
+}
+
+// dhcpRange writes a range within one /24 the short way:
+// 192.168.122.100-254.
+func dhcpRange(start, end string) string {
+	if i := strings.LastIndexByte(start, '.'); i > 0 && strings.HasPrefix(end, start[:i+1]) {
+		return start + "-" + end[i+1:]
+	}
+	return start + " - " + end
 }
