@@ -47,6 +47,10 @@ type Hypervisor interface {
 	Stats(ctx context.Context) ([]Sample, error)
 
 	Define(ctx context.Context, spec Spec) (VM, error)
+	// DefineClone defines a copy of ref's definition named name, with new
+	// UUID, MAC addresses and NVRAM, and each disk path in disks replaced
+	// by its new path (the copies are made beforehand).
+	DefineClone(ctx context.Context, ref, name string, disks map[string]string) (VM, error)
 	Undefine(ctx context.Context, ref string) error
 	Start(ctx context.Context, ref string) error
 	Shutdown(ctx context.Context, ref string) error

@@ -195,3 +195,12 @@ func (a *Hypervisor) OpenConsole(ctx context.Context, ref string) (vm.Console, e
 	})
 	return c, err
 }
+
+func (a *Hypervisor) DefineClone(ctx context.Context, ref, name string, disks map[string]string) (vm.VM, error) {
+	var v vm.VM
+	err := a.on(ctx, "vm.clone", ref, "to "+name, func() (err error) {
+		v, err = a.Hypervisor.DefineClone(ctx, ref, name, disks)
+		return err
+	})
+	return v, err
+}

@@ -5,6 +5,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -146,8 +147,46 @@ var (
 		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, false) }}
 )
 
+// DeleteWithStorage deletes a VM and the volumes of its disks (never its
+// CD-ROMs, which are shared media, nor a volume another VM also uses).
+var DeleteWithStorage = &Action{ID: "delete-storage", Label: "Delete with its disks", Doing: "deleting", Done: "deleted with its disks",
+	Risk: Critical, Persistent: true, From: stopped,
+	Impact: "Removes the VM's definition, snapshots and saved state, and deletes its disk volumes: the data on them is gone for good.",
+	run:    deleteWithStorage}
+
+func deleteWithStorage(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
+	d, err := h.Details(ctx, v.UUID)
+	if err != nil {
+		return err
+	}
+	var vols []vm.Volume
+	for _, disk := range d.Disks {
+		if disk.Device != "disk" || disk.Source == "" {
+			continue
+		}
+		vol, err := h.VolumeByPath(ctx, disk.Source)
+		if err != nil {
+			continue // not in a pool: hv deletes only what libvirt manages
+		}
+		if others := slices.DeleteFunc(slices.Clone(vol.UsedBy), func(n string) bool { return n == v.Name }); len(others) > 0 {
+			continue // shared with another VM
+		}
+		vols = append(vols, vol)
+	}
+	if err := h.Undefine(ctx, v.UUID); err != nil {
+		return err
+	}
+	var errs []error
+	for _, vol := range vols {
+		if err := h.DeleteVolume(ctx, vol.Pool, vol.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Lifecycle lists the lifecycle actions in menu order.
-var Lifecycle = []*Action{Start, Shutdown, Reboot, Pause, Resume, Save, ForceOff, Delete}
+var Lifecycle = []*Action{Start, Shutdown, Reboot, Pause, Resume, Save, ForceOff, Delete, DeleteWithStorage}
 
 // Autostart returns the action that flips v's autostart.
 func Autostart(v vm.VM) *Action {

@@ -24,7 +24,7 @@ func TestRiskDecidesTheConfirmation(t *testing.T) {
 		}
 	}
 	for _, a := range Lifecycle {
-		if want := a == ForceOff || a == Delete; a.Prompted() != want {
+		if want := a == ForceOff || a == Delete || a == DeleteWithStorage; a.Prompted() != want {
 			t.Errorf("the CLI prompts for %s: %v, want %v", a.ID, a.Prompted(), want)
 		}
 	}
