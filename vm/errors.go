@@ -51,6 +51,7 @@ func (e *Error) Unwrap() error { return e.Kind }
 func Fix(err error) string {
 	var ce *ConnectError
 	var ve *Error
+	var fixer interface{ Fix() string }
 	switch {
 	case errors.As(err, &ve) && ve.Hint != "":
 		return ve.Hint
@@ -68,6 +69,9 @@ func Fix(err error) string {
 		return "libvirtd is busy or hung; check it with 'systemctl status libvirtd'"
 	case errors.Is(err, ErrUnsupported):
 		return "this hypervisor driver cannot do that"
+	case errors.As(err, &fixer):
+		// Errors from other packages (host files, feature problems) carry their own fix.
+		return fixer.Fix()
 	}
 	return ""
 }
