@@ -3,7 +3,7 @@
 #
 # Brings up, on a Debian 12 machine without systemd (CI runner, container, VM), what a Hyper-NixOS
 # host runs: a D-Bus system bus, polkitd, virtlogd and libvirtd serving qemu:///system, with the
-# polkit rule of our NixOS module (tests/real/50-hyper-nixos.rules) so that
+# polkit rule of our NixOS module (nix/polkit/50-hyper-nixos.rules) so that
 #   hvop  (member of group hvoperators) manages libvirt read-write, without sudo;
 #   hvout (not a member)                gets read-only access only.
 #
@@ -32,7 +32,7 @@ PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-
           dbus polkitd iptables)
 
 LIBVIRTD_CONF="$HERE/libvirtd.conf"
-RULES_SRC="$HERE/50-hyper-nixos.rules"
+RULES_SRC="$HERE/../../nix/polkit/50-hyper-nixos.rules"   # the NixOS module installs the same file
 RULES_DST=/etc/polkit-1/rules.d/50-hyper-nixos.rules
 ACTIONS_SRC="$HERE/org.libvirt.unix.policy"
 ACTIONS_DST=/usr/share/polkit-1/actions/org.libvirt.unix.policy

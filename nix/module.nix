@@ -1,0 +1,211 @@
+# services.hyper-nixos: a NixOS virtualisation host managed with hv.
+#
+# The module reads two TOML files with builtins.fromTOML: the feature
+# catalog (./catalog.toml, the one hv embeds) and the host file, where hv
+# keeps the operators' choices. It enables libvirtd, lets the operators
+# group manage it through polkit without sudo, installs hv, implements
+# every feature the host file selects, and runs hyper-nixos-apply.service,
+# which operators may start to apply what they staged.
+#
+# Infinite recursion is avoided by construction: the module's shape never
+# depends on config. Everything sits under one mkIf cfg.enable, each
+# feature under its own mkIf, and the rules between features are
+# assertions.
+{ config, lib, pkgs, ... }:
+let
+  inherit (lib) mkEnableOption mkIf mkMerge mkOption types literalExpression;
+
+  cfg = config.services.hyper-nixos;
+
+  catalog = builtins.fromTOML (builtins.readFile ./catalog.toml);
+  schema = builtins.fromTOML (builtins.readFile ./host-schema.toml);
+  hostLib = import ./lib/host.nix { inherit catalog schema; };
+  catalogErrors = (import ./lib/catalog.nix { inherit catalog; }).errors;
+
+  # Read lazily: only an enabled module, or an option default, reads it.
+  host = hostLib.read cfg.hostFile;
+  checked = hostLib.check host;
+  # With any problem nothing is implemented: the assertions explain, and
+  # conflicting features never meet in the option merge.
+  enabled = id: checked.problems == [ ] && builtins.elem id checked.enabled;
+
+  implementations = import ./features { inherit config lib pkgs host cfg; };
+  featureIds = map (f: f.id) catalog.feature;
+  phaseIds = map (p: p.id) catalog.phase;
+
+  stateDir = "/var/lib/hyper-nixos";
+  stagedFile = "${stateDir}/staged/host.toml";
+  resultFile = "${stateDir}/last-apply.json";
+
+  # The polkit rules name the group "hvoperators" (tests/real uses them as
+  # they are); here it becomes the configured one.
+  placeholder = ''"hvoperators"'';
+  polkitRule = file:
+    let text = builtins.readFile file; in
+    assert lib.assertMsg (lib.hasInfix placeholder text) "${toString file} no longer names the group ${placeholder}";
+    builtins.replaceStrings [ placeholder ] [ (builtins.toJSON cfg.operators.group) ] text;
+
+  installPath =
+    if cfg.apply.installPath != null then cfg.apply.installPath
+    else if lib.hasPrefix builtins.storeDir (toString cfg.hostFile) then null
+    else toString cfg.hostFile;
+
+  # An option pinned in Nix must agree with the host file, or hv would show
+  # one thing while the system does another.
+  agrees = name: value: fromHost: {
+    assertion = value == fromHost;
+    message = ''
+      hyper-nixos: services.hyper-nixos.${name} is ${builtins.toJSON value} in the NixOS configuration,
+      but the host file ${toString cfg.hostFile} says ${builtins.toJSON fromHost}.
+      Keep it in one place: remove the option (the host file is the default), or change the host file.'';
+  };
+in
+{
+  options.services.hyper-nixos = {
+    enable = mkEnableOption "Hyper-NixOS: libvirt for an operators group without sudo, hv, and the host features of the host file";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.callPackage ./package.nix { };
+      defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
+      description = "The hv package. The flake's module sets it to the flake's own build.";
+    };
+
+    hostFile = mkOption {
+      type = types.path;
+      default = "/etc/nixos/hyper-nixos/host.toml";
+      example = literalExpression "./hyper-nixos/host.toml";
+      description = ''
+        The host file: the features, phase, operators and settings chosen with hv. It must
+        exist: a missing file stops the evaluation rather than fall back to defaults. In a
+        flake, point this at a file of the flake (and git add it); a flake cannot read /etc.
+      '';
+    };
+
+    phase = mkOption {
+      type = types.enum phaseIds;
+      default = host.phase;
+      defaultText = literalExpression "the host file's phase";
+      description = ''
+        The security phase (${lib.concatStringsSep ", " phaseIds}). It comes from the host file;
+        setting it here pins it: evaluation fails while the host file says otherwise, so
+        nobody moves the host out of it through hv.
+      '';
+    };
+
+    operators = {
+      group = mkOption {
+        type = types.strMatching "[a-z_][a-z0-9_-]{0,31}";
+        default = host.operators.group;
+        defaultText = literalExpression "the host file's operators.group";
+        description = "The group whose members manage libvirt without sudo and may start the apply service.";
+      };
+      users = mkOption {
+        type = types.listOf types.str;
+        default = host.operators.users;
+        defaultText = literalExpression "the host file's operators.users";
+        description = "Users put in the operators group. Membership is as good as root: libvirt can hand a VM any host file or device.";
+      };
+    };
+
+    libvirtUri = mkOption {
+      type = types.str;
+      default = host.libvirt.uri;
+      defaultText = literalExpression "the host file's libvirt.uri";
+      description = "The libvirt connection hv and virsh use on this host.";
+    };
+
+    apply = {
+      installPath = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "/etc/nixos/hyper-nixos/host.toml";
+        description = ''
+          Where hyper-nixos-apply.service installs a staged host file before rebuilding: the
+          file hostFile reads, in the checkout of the configuration. Defaults to hostFile when
+          that is a path outside the Nix store; set it when hostFile is a flake's file.
+        '';
+      };
+      rebuildCommand = mkOption {
+        type = types.listOf types.str;
+        default = [ "nixos-rebuild" "switch" ];
+        example = [ "nixos-rebuild" "switch" "--flake" "/etc/nixos#myhost" ];
+        description = "The command that rebuilds the system after a host file is installed.";
+      };
+    };
+  };
+
+  config = mkIf cfg.enable (mkMerge ([
+    {
+      assertions = [
+        {
+          assertion = catalogErrors == [ ];
+          message = "hyper-nixos: the feature catalog is invalid: ${lib.concatStringsSep "; " catalogErrors}";
+        }
+        {
+          assertion = installPath != null;
+          message = ''
+            hyper-nixos: services.hyper-nixos.hostFile is in the Nix store (${toString cfg.hostFile}),
+            so the apply service cannot know where to install new host files. Set
+            services.hyper-nixos.apply.installPath to that file's place in your checkout,
+            such as /etc/nixos/hyper-nixos/host.toml.'';
+        }
+        (agrees "phase" cfg.phase host.phase)
+        (agrees "operators.group" cfg.operators.group host.operators.group)
+        (agrees "operators.users" cfg.operators.users host.operators.users)
+        (agrees "libvirtUri" cfg.libvirtUri host.libvirt.uri)
+      ] ++ map
+        (p: {
+          assertion = false;
+          message = "hyper-nixos: ${p.message} (host file ${toString cfg.hostFile}; 'hv features show ID' explains a feature)";
+        })
+        checked.problems;
+
+      virtualisation.libvirtd.enable = true;
+      security.polkit.enable = true;
+      security.polkit.extraConfig = polkitRule ./polkit/50-hyper-nixos.rules + polkitRule ./polkit/51-hyper-nixos-apply.rules;
+
+      users.groups.${cfg.operators.group}.members = cfg.operators.users;
+
+      environment.systemPackages = [ cfg.package ];
+      # hv reads the host file the running system was built from here.
+      environment.etc."hyper-nixos/host.toml".source = cfg.hostFile;
+      environment.sessionVariables.LIBVIRT_DEFAULT_URI = cfg.libvirtUri;
+
+      # Operators stage in a directory of their group; the service alone,
+      # as root, writes the result and the configuration.
+      systemd.tmpfiles.rules = [
+        "d ${stateDir} 0755 root root -"
+        "d ${stateDir}/staged 2770 root ${cfg.operators.group} -"
+        "f ${stagedFile}.lock 0660 root ${cfg.operators.group} -"
+      ];
+
+      systemd.services.hyper-nixos-apply = {
+        description = "Apply the host file staged with hv (Hyper-NixOS)";
+        documentation = [ "https://github.com/hyper-nixos/hv/blob/main/nix/README.md" ];
+        # The rebuild restarts changed units: never this one mid-run.
+        restartIfChanged = false;
+        stopIfChanged = false;
+        unitConfig.X-StopOnRemoval = false;
+        path = [ config.system.build.nixos-rebuild config.nix.package pkgs.git pkgs.coreutils ];
+        environment = config.nix.envVars // {
+          inherit (config.environment.sessionVariables) NIX_PATH;
+          HOME = "/root";
+        };
+        serviceConfig = {
+          Type = "oneshot";
+          ExecStart = lib.escapeShellArgs ([
+            "${cfg.package}/bin/hv" "apply"
+            "--staged" stagedFile
+            "--install" (if installPath == null then "" else installPath)
+            "--result" resultFile
+            "--"
+          ] ++ cfg.apply.rebuildCommand);
+          TimeoutStartSec = "2h";
+        };
+      };
+    }
+  ] ++ map
+    (id: mkIf (enabled id) (implementations.${id} or (throw "hyper-nixos: feature ${id} has no implementation in nix/features")))
+    featureIds));
+}

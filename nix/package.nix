@@ -1,0 +1,28 @@
+# hv, built from this repository. The flake builds it with its own nixpkgs;
+# the module builds it with the system's when used without the flake.
+{ lib, buildGoModule, pkg-config, libvirt, version ? "devel" }:
+buildGoModule {
+  pname = "hv";
+  inherit version;
+
+  src = lib.cleanSource ../.;
+
+  # The hash of the vendored modules (go mod vendor); when go.mod changes,
+  # nix build prints the new one.
+  vendorHash = "sha256-ct26MG+YBjCWV2i5pABEYM7S7B49BSZNd02yRWqxYyc=";
+
+  subPackages = [ "cmd/hv" ];
+  nativeBuildInputs = [ pkg-config ];
+  buildInputs = [ libvirt ];
+  ldflags = [ "-s" "-w" "-X main.version=${version}" ];
+
+  # The tests need libvirt's test driver, tmux and nix-instantiate: CI runs
+  # them, and the flake's checks run the NixOS VM test.
+  doCheck = false;
+
+  meta = {
+    description = "Console and CLI for a NixOS virtualisation host, managed as an unprivileged operator";
+    mainProgram = "hv";
+    platforms = lib.platforms.linux;
+  };
+}

@@ -1,0 +1,136 @@
+# The Nix half of "Go and Nix agree", in builtins only:
+#
+#   nix-instantiate --eval --strict nix/tests/run.nix
+#
+# prints "N passed, M failed" followed by what failed. It runs the shared
+# vectors (vectors.toml) through nix/lib, checks the catalog the way the
+# module does, and checks that every catalog feature has a NixOS
+# implementation that sets the options the catalog says it sets.
+# security/features/vectors_test.go runs it when nix-instantiate is on PATH.
+let
+  inherit (builtins)
+    all attrNames concatMap concatStringsSep filter foldl' fromTOML hasAttr
+    length map readFile toJSON toString;
+
+  realCatalog = fromTOML (readFile ../catalog.toml);
+  testCatalog = fromTOML (readFile ./test-catalog.toml);
+  schema = fromTOML (readFile ../host-schema.toml);
+  vectors = fromTOML (readFile ./vectors.toml);
+
+  resolvers = {
+    real = import ../lib/resolve.nix { catalog = realCatalog; };
+    test = import ../lib/resolve.nix { catalog = testCatalog; };
+  };
+  host = import ../lib/host.nix { catalog = realCatalog; inherit schema; };
+  catalogErrors = catalog: (import ../lib/catalog.nix { inherit catalog; }).errors;
+
+  case = name: ok: detail: { inherit name ok detail; };
+
+  resolveCases = map
+    (v:
+      let got = resolvers.${v.catalog}.resolve v.select v.phase; in
+      case "resolve: ${v.name}"
+        (got.enabled == v.enabled && got.because == v.because && got.problems == v.problem)
+        "got ${toJSON { inherit (got) enabled because problems; }}")
+    vectors.resolve;
+
+  hostCases = map
+    (v:
+      let
+        raw = fromTOML v.toml;
+        shape = host.shapeErrors raw;
+        got = (host.check (host.withDefaults raw)).problems;
+      in
+      case "host: ${v.name}" (shape == [ ] && got == v.problem) "shape ${toJSON shape}, problems ${toJSON got}")
+    vectors.host;
+
+  # The module throws on these instead of guessing.
+  shapeCases =
+    let
+      expect = name: raw: want:
+        let got = host.shapeErrors raw; in
+        case "host shape: ${name}" (got == want) "got ${toJSON got}";
+    in
+    [
+      (expect "a usable file" { version = 1; phase = "setup"; features = [ ]; } [ ])
+      (expect "no version" { phase = "setup"; features = [ ]; }
+        [ "\"version\" is missing: add version = 1 at the top of the file" ])
+      (expect "a newer version" { version = 2; phase = "setup"; features = [ ]; }
+        [ "version 2 is newer than this module understands (1): update the Hyper-NixOS flake" ])
+      (expect "no phase, no features" { version = 1; } [ "\"phase\" is missing" "\"features\" is missing" ])
+      (expect "unknown keys" { version = 1; phase = "setup"; features = [ ]; colour = "blue"; network = { uplnk = "eth0"; }; }
+        [ "unknown key \"colour\"" "unknown key \"network.uplnk\"" ])
+      (expect "a setting of the wrong type is a problem, not a shape error" { version = 1; phase = "setup"; features = [ ]; network = { vlans = "10"; }; } [ ])
+      (case "host: a setting of the wrong type"
+        ((host.check (host.withDefaults { version = 1; phase = "setup"; features = [ ]; network = { vlans = "10"; }; })).problems
+          == [ { kind = "invalid-setting"; features = [ ]; setting = "network.vlans"; message = "network.vlans: must be a list of integers"; } ])
+        "")
+    ];
+
+  feature = id: requires: conflicts: phases: { inherit id requires conflicts phases; };
+  catalogCases = [
+    (case "catalog: the real catalog passes the module's checks" (catalogErrors realCatalog == [ ]) (toJSON (catalogErrors realCatalog)))
+    (case "catalog: the test catalog passes too" (catalogErrors testCatalog == [ ]) (toJSON (catalogErrors testCatalog)))
+    (
+      let got = catalogErrors {
+        phase = [ { id = "setup"; } ];
+        feature = [
+          (feature "a" [ "b" ] [ ] [ "setup" ])
+          (feature "b" [ "c" ] [ ] [ "setup" ])
+          (feature "c" [ "a" ] [ ] [ "setup" ])
+          (feature "d" [ "ghost" ] [ "d" ] [ "prod" ])
+        ];
+      }; in
+      case "catalog: cycles, unknown ids, self-conflicts and unknown phases name the feature"
+        (got == [
+          "feature \"a\": requires itself, directly or through a cycle of requirements"
+          "feature \"b\": requires itself, directly or through a cycle of requirements"
+          "feature \"c\": requires itself, directly or through a cycle of requirements"
+          "feature \"d\": requires \"ghost\", which is not in the catalog"
+          "feature \"d\": phase \"prod\" is not a [[phase]] of the catalog"
+          "feature \"d\": conflicts with itself"
+        ])
+        (toJSON got)
+    )
+  ];
+
+  # Every feature has an implementation (nix/features) that sets the
+  # options its catalog entry lists, and sets nothing under a top-level
+  # option the entry does not mention. Implementations are evaluated only
+  # as far as their attribute names: no nixpkgs is needed.
+  impls = import ../features {
+    config = throw "the implementation check reads no config";
+    lib = throw "the implementation check uses no lib";
+    pkgs = throw "the implementation check builds no packages";
+    host = host.withDefaults { version = 1; phase = "setup"; features = [ ]; };
+    cfg = { operators.group = "hvoperators"; };
+  };
+  hasPath = set: parts:
+    parts == [ ] || (builtins.isAttrs set && hasAttr (builtins.head parts) set
+      && hasPath set.${builtins.head parts} (builtins.tail parts));
+  split = path: filter builtins.isString (builtins.split "[.]" path);
+  implementationCases = map
+    (f:
+      let
+        impl = impls.${f.id} or null;
+        missing = filter (st: !hasPath impl (split st)) f.settings;
+        roots = map (st: builtins.head (split st)) f.settings;
+        undeclared = if impl == null then [ ] else filter (name: !builtins.elem name roots) (attrNames impl);
+      in
+      case "implementation: ${f.id}"
+        (impl != null && missing == [ ] && undeclared == [ ])
+        (if impl == null then "no attribute \"${f.id}\" in nix/features"
+         else "catalog settings not set: ${toJSON missing}; options set but not in the catalog: ${toJSON undeclared}"))
+    realCatalog.feature
+  ++ [
+    (let extra = filter (id: !builtins.any (f: f.id == id) realCatalog.feature) (attrNames impls); in
+      case "implementation: nothing implemented outside the catalog" (extra == [ ]) (toJSON extra))
+  ];
+
+  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases;
+  failed = filter (c: !c.ok) cases;
+in
+concatStringsSep "\n" (
+  [ "${toString (length cases - length failed)} passed, ${toString (length failed)} failed" ]
+  ++ map (c: "FAIL ${c.name}: ${c.detail}") failed
+)

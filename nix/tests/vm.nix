@@ -1,0 +1,71 @@
+# The NixOS VM test of the module, for people with nixpkgs and KVM:
+#   nix build .#checks.x86_64-linux.vm
+# It boots a host from nix/tests/vm-host.toml and checks what the module
+# promises: libvirtd, the operators' rights through polkit (alice may
+# manage VMs and start the apply service, eve may not), hv on the system
+# reading the host file, features in effect, and the apply service
+# installing a staged file, refusing a phase downgrade, and leaving a
+# result hv shows. The rebuild itself is replaced by `true`: a test VM has
+# no configuration checkout to rebuild from.
+{ pkgs, module }:
+pkgs.testers.runNixOSTest {
+  name = "hyper-nixos";
+
+  nodes.host = { ... }: {
+    imports = [ module ];
+    virtualisation.memorySize = 2048;
+    services.hyper-nixos = {
+      enable = true;
+      hostFile = ./vm-host.toml;
+      apply.installPath = "/etc/nixos/hyper-nixos/host.toml";
+      apply.rebuildCommand = [ "true" ];
+    };
+    users.users.alice.isNormalUser = true;
+    users.users.eve.isNormalUser = true;
+  };
+
+  testScript = ''
+    def as_user(user, cmd):
+        return f"su - {user} -c {repr(cmd)}"
+
+    host.wait_for_unit("multi-user.target")
+    host.wait_for_unit("libvirtd.socket")
+
+    with subtest("operators manage libvirt without sudo, others only read"):
+        host.succeed(as_user("alice", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
+        host.succeed(as_user("alice", "virsh -c qemu:///system pool-undefine probe"))
+        host.fail(as_user("eve", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
+        host.succeed(as_user("eve", "virsh -r -c qemu:///system list --all"))
+
+    with subtest("features of the host file are in effect"):
+        host.wait_for_unit("hyper-nixos-net-nat.service")
+        host.succeed("virsh -c qemu:///system net-info hv-nat | grep -q 'Active:.*yes'")
+        host.succeed("virsh -c qemu:///system net-info hv-isolated | grep -q 'Active:.*yes'")
+        host.succeed("virsh -c qemu:///system pool-info hv-images | grep -q 'State:.*running'")
+        host.succeed("grep -q 'kvm_intel nested=1' /etc/modprobe.d/nixos.conf")
+        host.succeed("grep -q 'user = \"qemu-libvirtd\"' /var/lib/libvirt/qemu.conf")
+        host.succeed("test \"$(sysctl -n kernel.kptr_restrict)\" = 2")
+
+    with subtest("hv is installed and reads the applied host file"):
+        host.succeed(as_user("alice", "hv features list --json | grep -q '\"id\": \"nested-virt\"'"))
+        host.succeed(as_user("alice", "hv features score | grep -q 'risk'"))
+
+    with subtest("operators stage changes and start the apply service; others cannot"):
+        host.succeed("install -D -m 0644 /etc/hyper-nixos/host.toml /etc/nixos/hyper-nixos/host.toml")
+        host.succeed(as_user("alice", "hv features enable audit"))
+        host.succeed(as_user("alice", "systemctl start hyper-nixos-apply.service"))
+        host.succeed("grep -q '\"status\": \"applied\"' /var/lib/hyper-nixos/last-apply.json")
+        host.succeed("grep -q audit /etc/nixos/hyper-nixos/host.toml")
+        host.fail(as_user("eve", "systemctl start hyper-nixos-apply.service"))
+        host.fail(as_user("eve", "hv features enable ssh"))
+
+    with subtest("the apply service refuses what only root may do"):
+        # root hardens the configuration; alice's next staging starts from the
+        # running system's host file, still in the setup phase.
+        host.succeed("sed -i 's/^phase = .*/phase = \"hardened\"/' /etc/nixos/hyper-nixos/host.toml")
+        host.succeed(as_user("alice", "hv features enable ssh"))
+        host.fail(as_user("alice", "systemctl start hyper-nixos-apply.service"))
+        host.succeed("grep -q '\"status\": \"refused\"' /var/lib/hyper-nixos/last-apply.json")
+        host.succeed("grep -q '^phase = .hardened.' /etc/nixos/hyper-nixos/host.toml")
+  '';
+}
