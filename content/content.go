@@ -15,6 +15,12 @@ import (
 //go:embed demo/host.xml
 var DemoHostXML []byte
 
+// DemoHostTOML is the demo host's host file: its features, phase and
+// settings, which hv --demo stages changes against in a directory of its own.
+//
+//go:embed demo/host.toml
+var DemoHostTOML []byte
+
 //go:embed demo/autostart.txt
 var demoAutostart []byte
 

@@ -273,3 +273,20 @@ func LibvirtURI(path string) (string, error) {
 	}
 	return h.Libvirt.URI, nil
 }
+
+// WithLock runs fn while holding the lock WriteHost and UpdateHost take on
+// path, so that nobody stages while the apply service reads or removes.
+func WithLock(path string, fn func() error) error {
+	unlock, err := lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return fn()
+}
+
+// InstallHost writes data, a host file already checked, to path
+// atomically, readable by all: it becomes part of the configuration.
+func InstallHost(path string, data []byte) error {
+	return writeAtomic("the host file", path, data, 0o644)
+}

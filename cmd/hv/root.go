@@ -117,7 +117,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newVersionCmd(), newAuditCmd(), newTutorialCmd(), newLevelCmd(), newManCmd(root))
+	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
+		newTutorialCmd(), newLevelCmd(), newManCmd(root))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

@@ -3,6 +3,8 @@ package features
 import (
 	"fmt"
 	"slices"
+
+	"github.com/hyper-nixos/hv/nix"
 )
 
 // Change compares two resolutions: what turns on and off, and why, and
@@ -148,4 +150,17 @@ func (c *Catalog) presetIDs() []string {
 		ids[i] = p.ID
 	}
 	return ids
+}
+
+// Stage turns a planned change into the host file to stage: h with the
+// change's selection and phase, and the full check of it (the same check
+// the apply service makes). Stage only when the check is OK.
+func (c *Catalog) Stage(h *nix.Host, ch *Change) (*nix.Host, *Resolution) {
+	next := *h
+	next.Phase = ch.After.Phase
+	next.Features = slices.Clone(ch.After.Selected)
+	if next.Features == nil {
+		next.Features = []string{}
+	}
+	return &next, c.CheckHost(&next)
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/nix/apply"
+	"github.com/hyper-nixos/hv/security/features"
+)
+
+// newApplyCmd is what hyper-nixos-apply.service runs, as root.
+func newApplyCmd() *cobra.Command {
+	var o apply.Options
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "apply --staged FILE --install FILE --result FILE -- REBUILD...",
+		Short: "Apply a staged host file (run by " + nix.ApplyUnit + ", as root)",
+		Long: "What " + nix.ApplyUnit + " runs: checks the staged host file with the same rules as hv and\n" +
+			"the NixOS module, refuses changes only root may make (leaving the hardened phase, the\n" +
+			"operators), installs it at --install, runs the rebuild command, and writes the result to\n" +
+			"--result. A failed rebuild puts the previous host file back. Operators use 'hv features apply'.",
+		Example: "  hv apply --staged /var/lib/hyper-nixos/staged/host.toml --install /etc/nixos/hyper-nixos/host.toml \\\n" +
+			"    --result /var/lib/hyper-nixos/last-apply.json -- nixos-rebuild switch",
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Staged == "" || o.Result == "" {
+				return usageError{fmt.Errorf("--staged and --result are required")}
+			}
+			o.Rebuild, o.Catalog = args, features.Builtin()
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			r, err := apply.Run(ctx, o)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", r.Status, r.Message)
+			for _, p := range r.Problems {
+				fmt.Fprintln(cmd.OutOrStdout(), "  "+p)
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&o.Staged, "staged", "", "the host file operators staged")
+	cmd.Flags().StringVar(&o.Install, "install", "", "the host file of the NixOS configuration, replaced on success")
+	cmd.Flags().StringVar(&o.Result, "result", "", "where to write the result for hv")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Hour, "give up on the rebuild after this long")
+	return cmd
+}

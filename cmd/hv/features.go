@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/features"
+)
+
+func newFeaturesCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "features",
+		Short: "Host features by risk: list, explain, enable, disable, score, apply",
+		Long: "Host features (passthrough, bridges, remote access, hardening...) come from a catalog that\n" +
+			"hv and the NixOS module share. Changes are staged in a host file; hyper-nixos-apply.service\n" +
+			"(root) checks it with the same rules, installs it and rebuilds the system.\n\n" +
+			"Files: the applied host file " + nix.DefaultHostFile + " ($" + nix.HostFileEnv + "), the staged one\n" +
+			"and the last result under " + nix.DefaultStateDir + " ($" + nix.StateDirEnv + "). With --demo, a private copy.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(
+		newFeaturesListCmd(g), newFeaturesShowCmd(g),
+		newFeaturesChangeCmd(g, "enable ID...", "Turn features on, with what they require", enablePlan),
+		newFeaturesChangeCmd(g, "disable ID...", "Turn features off, with what requires them", disablePlan),
+		newFeaturesChangeCmd(g, "preset NAME", "Replace the selection and phase with a preset (paranoid, cautious, balanced, permissive)", presetPlan),
+		newFeaturesChangeCmd(g, "phase PHASE", "Move the selection to another security phase", phasePlan),
+		newFeaturesScoreCmd(g), newFeaturesStatusCmd(g), newFeaturesApplyCmd(g),
+		newFeaturesCheckCmd(g), newFeaturesInitCmd(),
+	)
+	return cmd
+}
+
+// working reads the contract and the host file changes start from.
+func (g *globals) working() (*nix.State, *nix.Host, error) {
+	paths, err := g.contract()
+	if err != nil {
+		return nil, nil, err
+	}
+	st := nix.ReadState(paths)
+	h, err := st.Working()
+	return st, h, err
+}
+
+func newFeaturesListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var category string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List every feature with its risk and state",
+		Long: "List the catalog with each feature's risk and its state in the staged selection (or the\n" +
+			"applied one when nothing is staged): on, required (on because another feature needs it), off.\n" +
+			"Without a host file the states are left out.",
+		Example: "  hv features list --category hardening\n  hv features list --json | jq -r '.[] | select(.state != \"off\") | .id'",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := features.Builtin()
+			if category != "" && len(c.InCategory(category)) == 0 {
+				return usageError{fmt.Errorf("--category: no category %q (see 'hv features list')", category)}
+			}
+			var r *features.Resolution
+			if _, h, err := g.working(); err == nil {
+				r = c.Resolve(h.Features, h.Phase)
+			} else if !errors.Is(err, nix.ErrNoHostFile) {
+				return err
+			}
+			rows := featureRows(c, r, category)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), rows)
+			}
+			return writeFeatureTable(cmd.OutOrStdout(), rows, r != nil)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().StringVar(&category, "category", "", "only one category: virtualisation, networking, storage, access, monitoring, hardening")
+	return cmd
+}
+
+func newFeaturesShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Explain a feature: what it does, its security impact, requirements and conflicts",
+		Example: "  hv features show gpu-passthrough",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := features.Builtin()
+			f, ok := c.Feature(args[0])
+			if !ok {
+				return unknownFeature(args[0])
+			}
+			var r *features.Resolution
+			if _, h, err := g.working(); err == nil {
+				r = c.Resolve(h.Features, h.Phase)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), featureDetail(c, f, r))
+			}
+			return writeFeatureDetail(cmd.OutOrStdout(), c, f, r)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func unknownFeature(id string) error {
+	return &cliError{msg: fmt.Sprintf("unknown feature %q", id), fix: "'hv features list' shows the ids"}
+}
+
+// cliError is an error with its fix, for errorLine.
+type cliError struct{ msg, fix string }
+
+func (e *cliError) Error() string { return e.msg }
+func (e *cliError) Fix() string   { return e.fix }
+
+// A plan turns the arguments into a change of the working selection.
+type plan func(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error)
+
+func enablePlan(c *features.Catalog, r *features.Resolution, ids []string) (*features.Change, error) {
+	for _, id := range ids {
+		if _, ok := c.Feature(id); !ok {
+			return nil, unknownFeature(id)
+		}
+	}
+	return c.Enable(r, ids...), nil
+}
+
+func disablePlan(c *features.Catalog, r *features.Resolution, ids []string) (*features.Change, error) {
+	for _, id := range ids {
+		if _, ok := c.Feature(id); !ok {
+			return nil, unknownFeature(id)
+		}
+	}
+	return c.Disable(r, ids...), nil
+}
+
+func presetPlan(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error) {
+	return c.ApplyPreset(r, args[0])
+}
+
+func phasePlan(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error) {
+	if _, ok := c.Phase(args[0]); !ok {
+		return nil, &cliError{msg: fmt.Sprintf("unknown phase %q", args[0]), fix: "the phases are " + joinIDs(c.PhaseIDs())}
+	}
+	return c.WithPhase(r, args[0]), nil
+}
+
+// newFeaturesChangeCmd builds enable, disable, preset and phase: plan the
+// change, check the whole resulting host file as the apply service will,
+// show what changes and the risk before and after, then stage it.
+func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command {
+	var asJSON, dryRun bool
+	args := cobra.ExactArgs(1)
+	if use == "enable ID..." || use == "disable ID..." {
+		args = cobra.MinimumNArgs(1)
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: short + ".\n\nShows everything else that changes and why, and the risk score before and after; then\n" +
+			"stages the host file (--dry-run stops before). Nothing is staged when the result would break\n" +
+			"a rule: each problem is listed. Apply staged changes with 'hv features apply'.",
+		Args: usageArgs(args),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, h, err := g.working()
+			if err != nil {
+				return err
+			}
+			c := features.Builtin()
+			ch, err := p(c, c.Resolve(h.Features, h.Phase), args)
+			if err != nil {
+				return err
+			}
+			next, check := c.Stage(h, ch)
+			report := changeReport(c, ch, check, st.Paths.Staged)
+			if check.OK() && !ch.Empty() && !dryRun {
+				if _, err := st.Stage(next, currentUser(), time.Now()); err != nil {
+					return err
+				}
+				report.Staged = true
+			}
+			if asJSON {
+				if err := writeJSON(cmd.OutOrStdout(), report); err != nil {
+					return err
+				}
+			} else {
+				footer := "staged in " + report.Path + "; apply with 'hv features apply'"
+				if dryRun {
+					footer = "dry run: nothing staged"
+				}
+				writeChange(cmd.OutOrStdout(), report, footer)
+			}
+			if !check.OK() {
+				return &cliError{msg: fmt.Sprintf("nothing staged: the change leaves %d problem(s)", len(check.Problems)),
+					fix: "turn off what conflicts or is not allowed, or set what is needed, then try again"}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change, stage nothing")
+	return cmd
+}
+
+func newFeaturesScoreCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var preset string
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "The risk score of the selection, by category",
+		Long: "The risk score adds up the points of every enabled feature's risk level (minimal 0, low 1,\n" +
+			"medium 3, high 6, critical 10). Hardening features add none; they are counted apart.\n" +
+			"Scores the staged selection, else the applied one, or a preset with --preset.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := features.Builtin()
+			var r *features.Resolution
+			label := ""
+			if preset != "" {
+				p, ok := c.Preset(preset)
+				if !ok {
+					return usageError{fmt.Errorf("--preset: no preset %q", preset)}
+				}
+				r, label = c.Resolve(p.Features, p.Phase), "preset "+p.ID
+			} else {
+				st, h, err := g.working()
+				if err != nil {
+					return err
+				}
+				r, label = c.Resolve(h.Features, h.Phase), "applied selection"
+				if st.HasStaged() {
+					label = "staged selection (not applied yet)"
+				}
+			}
+			s := c.Score(r.Enabled)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), scoreOf(c, s))
+			}
+			return writeScore(cmd.OutOrStdout(), c, s, label)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&preset, "preset", "", "score a preset instead")
+	return cmd
+}
+
+func newFeaturesStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "What is applied, what is staged, and how the last apply went",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			paths, err := g.contract()
+			if err != nil {
+				return err
+			}
+			st := nix.ReadState(paths)
+			report := statusOf(features.Builtin(), st)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), report)
+			}
+			writeStatus(cmd.OutOrStdout(), report)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newFeaturesApplyCmd(g *globals) *cobra.Command {
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Start " + nix.ApplyUnit + " to apply the staged changes",
+		Long: "Starts " + nix.ApplyUnit + " (polkit lets operators), which as root checks the staged\n" +
+			"host file with the same rules as hv, installs it into the NixOS configuration and rebuilds.\n" +
+			"Without --wait it returns at once; 'hv features status' shows the result.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			paths, err := g.contract()
+			if err != nil {
+				return err
+			}
+			st := nix.ReadState(paths)
+			if st.StagedErr != nil {
+				return st.StagedErr
+			}
+			if !st.HasStaged() {
+				return &cliError{msg: "nothing is staged", fix: "stage changes first, e.g. 'hv features enable ID'"}
+			}
+			if g.demo {
+				return &cliError{msg: "the demo host has no apply service: your changes stay staged in " + paths.Staged,
+					fix: "on a Hyper-NixOS host, 'hv features apply' starts " + nix.ApplyUnit}
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, "How it is applied:")
+			for i, step := range nix.ApplySteps(paths) {
+				fmt.Fprintf(out, "  %d. %s\n", i+1, step)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
+			defer cancel()
+			if err := nix.StartApply(ctx, wait); err != nil {
+				return err
+			}
+			if !wait {
+				fmt.Fprintln(out, "Started. 'hv features status' shows the result when it is done.")
+				return nil
+			}
+			writeStatus(out, statusOf(features.Builtin(), nix.ReadState(paths)))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
+	return cmd
+}
+
+func newFeaturesCheckCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check [FILE]",
+		Short: "Check a host file with the rules of the apply service and the NixOS module",
+		Long: "Checks a host file (by default the staged one, else the applied one): its TOML, schema and\n" +
+			"version, the features' requirements, conflicts and phase, and every setting. Exit status 1\n" +
+			"when anything is wrong.",
+		Example: "  hv features check /etc/nixos/hyper-nixos/host.toml",
+		Args:    usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			} else {
+				paths, err := g.contract()
+				if err != nil {
+					return err
+				}
+				path = paths.Host
+				if _, err := os.Stat(paths.Staged); err == nil {
+					path = paths.Staged
+				}
+			}
+			h, _, err := nix.ReadHost(path)
+			if err != nil {
+				return err
+			}
+			r := features.Builtin().CheckHost(h)
+			if asJSON {
+				if err := writeJSON(cmd.OutOrStdout(), checkOf(path, r)); err != nil {
+					return err
+				}
+			} else {
+				writeCheck(cmd.OutOrStdout(), path, r)
+			}
+			if !r.OK() {
+				return &cliError{msg: fmt.Sprintf("%s has %d problem(s)", path, len(r.Problems)), fix: "'hv features show ID' explains a feature"}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newFeaturesInitCmd() *cobra.Command {
+	var preset, phase string
+	cmd := &cobra.Command{
+		Use:   "init PATH",
+		Short: "Write a new host file for the NixOS module",
+		Long: "Writes a new host file at PATH, for services.hyper-nixos.hostFile: from a preset, or empty.\n" +
+			"An existing file is never replaced.",
+		Example: "  sudo hv features init /etc/nixos/hyper-nixos/host.toml --preset cautious",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := os.Lstat(args[0]); err == nil {
+				return &cliError{msg: args[0] + " already exists: hv features init never replaces a host file",
+					fix: "change it with 'hv features' (staged, then applied), or move it away first"}
+			}
+			c := features.Builtin()
+			h := nix.NewHost(phase, []string{})
+			if preset != "" {
+				p, ok := c.Preset(preset)
+				if !ok {
+					return usageError{fmt.Errorf("--preset: no preset %q (the presets: paranoid, cautious, balanced, permissive)", preset)}
+				}
+				h.Phase, h.Features = p.Phase, append([]string{}, p.Features...)
+			}
+			if r := c.CheckHost(h); !r.OK() {
+				return r.Err()
+			}
+			h.Meta = nix.Meta{Updated: time.Now().UTC().Format(time.RFC3339), UpdatedBy: currentUser()}
+			if _, err := nix.WriteHost(args[0], h, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %s (phase %s, %d features). Point services.hyper-nixos.hostFile at it.\n", args[0], h.Phase, len(h.Features))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&preset, "preset", "", "start from a preset: paranoid, cautious, balanced, permissive")
+	cmd.Flags().StringVar(&phase, "phase", "setup", "the phase, when no preset is given")
+	return cmd
+}

@@ -1,0 +1,167 @@
+// Package apply is what hyper-nixos-apply.service does, as root, when an
+// operator starts it: check the staged host file with the same rules as
+// hv and the NixOS module, refuse what only root may change, install the
+// file into the NixOS configuration, rebuild, and leave a result for hv.
+// A failed rebuild puts the previous host file back.
+package apply
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/features"
+)
+
+// Options of one apply.
+type Options struct {
+	Staged  string   // the file operators staged
+	Install string   // the host file of the NixOS configuration
+	Result  string   // where the result goes
+	Rebuild []string // the rebuild command, run after installing
+	Catalog *features.Catalog
+	Now     func() time.Time
+	// Run runs the rebuild and returns its output; tests replace it.
+	Run func(ctx context.Context, argv []string) ([]byte, error)
+}
+
+// OutputLines is how much of the rebuild's output the result keeps.
+const OutputLines = 40
+
+// Run applies the staged file and writes the result, whatever happens.
+// The error is nil when the apply went through, or there was nothing to do.
+func Run(ctx context.Context, o Options) (*nix.ApplyResult, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Run == nil {
+		o.Run = run
+	}
+	r := &nix.ApplyResult{Started: stamp(o.Now())}
+	apply(ctx, o, r)
+	r.Finished = stamp(o.Now())
+	if err := nix.WriteApplyResult(o.Result, r); err != nil {
+		return r, fmt.Errorf("%s; and the result could not be written: %w", r.Message, err)
+	}
+	if !r.OK() && r.Status != nix.ApplyNothing {
+		return r, &Failure{Result: r}
+	}
+	return r, nil
+}
+
+// Failure is an apply that did not go through.
+type Failure struct{ Result *nix.ApplyResult }
+
+func (f *Failure) Error() string {
+	if len(f.Result.Problems) == 0 {
+		return f.Result.Message
+	}
+	return f.Result.Message + ": " + strings.Join(f.Result.Problems, "; ")
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
+	if o.Install == "" {
+		set(r, nix.ApplyRefused, "no install path: set services.hyper-nixos.apply.installPath")
+		return
+	}
+	var staged *nix.Host
+	var data []byte
+	err := nix.WithLock(o.Staged, func() error {
+		var err error
+		staged, data, err = nix.ReadHost(o.Staged)
+		return err
+	})
+	switch {
+	case errors.Is(err, nix.ErrNoHostFile):
+		set(r, nix.ApplyNothing, "nothing is staged: change features with hv first")
+		return
+	case err != nil:
+		set(r, nix.ApplyInvalid, "the staged host file cannot be read", err.Error())
+		return
+	}
+	sum := sha256.Sum256(data)
+	r.StagedSHA256 = hex.EncodeToString(sum[:])
+
+	installed, previous, err := nix.ReadHost(o.Install)
+	if err != nil {
+		set(r, nix.ApplyRefused, "the host file of the configuration cannot be read; root must create or repair it ('hv features init' writes a new one)", err.Error())
+		return
+	}
+	if res := o.Catalog.CheckHost(staged); !res.OK() {
+		set(r, nix.ApplyInvalid, "the staged host file breaks the rules; nothing changed", messages(res.Problems)...)
+		return
+	}
+	if ps := o.Catalog.CheckTransition(installed, staged); len(ps) > 0 {
+		set(r, nix.ApplyRefused, "the staged host file makes changes only root may make; nothing changed", messages(ps)...)
+		return
+	}
+	if err := nix.InstallHost(o.Install, data); err != nil {
+		set(r, nix.ApplyFailed, "the host file could not be installed; nothing changed", err.Error())
+		return
+	}
+	out, err := o.Run(ctx, o.Rebuild)
+	r.Output = tail(out, OutputLines)
+	if err != nil {
+		if rerr := nix.InstallHost(o.Install, previous); rerr != nil {
+			set(r, nix.ApplyFailed, fmt.Sprintf("the rebuild failed (%v), and putting the previous host file back failed too: restore %s by hand", err, o.Install), rerr.Error())
+			return
+		}
+		set(r, nix.ApplyFailed, fmt.Sprintf("the rebuild failed (%v); the previous host file is back in place", err))
+		return
+	}
+	// Done: the staged file has become the configuration's. Remove it
+	// unless an operator staged something newer meanwhile.
+	nix.WithLock(o.Staged, func() error {
+		if now, err := os.ReadFile(o.Staged); err == nil && bytes.Equal(now, data) {
+			return os.Remove(o.Staged)
+		}
+		return nil
+	})
+	set(r, nix.ApplyApplied, "the host file is installed and the system rebuilt")
+}
+
+func set(r *nix.ApplyResult, status, message string, problems ...string) {
+	r.Status, r.Message, r.Problems = status, message, problems
+}
+
+func messages(ps []features.Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Message
+	}
+	return out
+}
+
+// tail keeps the last n lines of out.
+func tail(out []byte, n int) []string {
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return lines
+}
+
+// run runs argv with its output captured.
+func run(ctx context.Context, argv []string) ([]byte, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("no rebuild command")
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	return cmd.CombinedOutput()
+}
