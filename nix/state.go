@@ -67,14 +67,24 @@ func (s *State) Working() (*Host, error) {
 // Stage writes h as the staged host file, stamped with who and when,
 // provided the staged file has not changed since this State read it.
 func (s *State) Stage(h *Host, user string, now time.Time) ([]byte, error) {
+	stamped, data, err := Stage(s.Paths.Staged, h, s.StagedRaw, user, now)
+	if err != nil {
+		return nil, err
+	}
+	s.Staged, s.StagedRaw, s.StagedErr = stamped, data, nil
+	return data, nil
+}
+
+// Stage writes h, stamped with who and when, as the staged host file at
+// path, provided it still holds expected (nil: nothing staged yet).
+func Stage(path string, h *Host, expected []byte, user string, now time.Time) (*Host, []byte, error) {
 	stamped := *h
 	stamped.Meta = Meta{Updated: now.UTC().Format(time.RFC3339), UpdatedBy: user}
-	data, err := WriteHost(s.Paths.Staged, &stamped, s.StagedRaw)
+	data, err := WriteHost(path, &stamped, expected)
 	if err != nil {
-		return nil, fmt.Errorf("staging: %w", err)
+		return nil, nil, fmt.Errorf("staging: %w", err)
 	}
-	s.Staged, s.StagedRaw, s.StagedErr = &stamped, data, nil
-	return data, nil
+	return &stamped, data, nil
 }
 
 // PrepareDir makes dir hold a host contract of its own, as the demo does:

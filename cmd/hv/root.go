@@ -193,8 +193,21 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	paths, err := g.contract()
+	if err != nil {
+		return err
+	}
+	startApply := func(ctx context.Context) error { return nix.StartApply(ctx, false) }
+	if g.demo {
+		startApply = nil
+	}
+	phase := ""
+	if h, _, err := nix.ReadHost(paths.Host); err == nil {
+		phase = h.Phase
+	}
 	routeLibvirtLogs()
-	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM")}
+	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
+		Host: paths, StartApply: startApply, Phase: phase}
 	loadPrefs(&opts)
 	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))

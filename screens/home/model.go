@@ -26,7 +26,7 @@ type Item struct {
 // Items is the console menu.
 var Items = []Item{
 	{"1", "Virtual machines", "list, watch and filter the VMs of this host", "vms", true},
-	{"2", "Features", "choose host features by their security risk", "features", false},
+	{"2", "Features", "choose host features by their security risk", "features", true},
 	{"3", "Threats", "live threat detection and response", "threats", false},
 	{"4", "Setup wizard", "first-boot setup of this host", "wizard", false},
 	{"5", "Help & tutorials", "learn hv step by step", "help", true},

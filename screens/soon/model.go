@@ -21,11 +21,6 @@ type Section struct {
 
 // Sections by registry id.
 var Sections = map[string]Section{
-	"features": {
-		Title:     "Features",
-		WillDo:    "Choose host features (passthrough, bridges, remote access, hardening...) with each one's security risk, dependencies and conflicts shown before you decide, and stage them for the NixOS module.",
-		Meanwhile: "Configure the host in your NixOS configuration.",
-	},
 	"threats": {
 		Title:     "Threats",
 		WillDo:    "Watch host logs and libvirt events for attacks, learn each VM's normal behaviour, and respond with playbooks from a live dashboard.",

@@ -15,8 +15,8 @@ type Change struct {
 	TurnedOn      []string
 	TurnedOff     []string
 	// Why gives, for each feature in TurnedOn and TurnedOff, the reason in
-	// a few words: "you turned it on", "required by "b"", "it requires
-	// "a", which is turned off", "nothing requires it any more".
+	// a few words: "you turned it on", "required by "b"", "it needs "a",
+	// which you turned off", "nothing requires it any more".
 	Why         map[string]string
 	ScoreBefore Score
 	ScoreAfter  Score
@@ -58,9 +58,12 @@ func (c *Catalog) Diff(before, after *Resolution, asked ...string) *Change {
 	for _, id := range after.Enabled {
 		if !before.IsOn(id) {
 			ch.TurnedOn = append(ch.TurnedOn, id)
-			if after.IsSelected(id) {
+			switch {
+			case contains(asked, id):
 				ch.Why[id] = "you turned it on"
-			} else {
+			case after.IsSelected(id):
+				ch.Why[id] = "selected"
+			default:
 				ch.Why[id] = "required by " + quoted(after.RequiredBy[id])
 			}
 		}
@@ -83,22 +86,18 @@ func (c *Catalog) Diff(before, after *Resolution, asked ...string) *Change {
 }
 
 // whyCascade explains why a selected feature went off although nobody
-// asked: it needs one that did.
+// asked: it needs one that did, or the new selection (a preset) leaves it out.
 func (c *Catalog) whyCascade(id string, after *Resolution, asked []string) string {
-	var byYou, off []string
+	var byYou []string
 	for _, req := range c.Closure(id) {
-		switch {
-		case req == id || after.IsOn(req):
-		case contains(asked, req):
+		if req != id && !after.IsOn(req) && contains(asked, req) {
 			byYou = append(byYou, req)
-		default:
-			off = append(off, req)
 		}
 	}
 	if len(byYou) > 0 {
 		return "it needs " + quoted(byYou) + ", which you turned off"
 	}
-	return "it needs " + quoted(off) + ", now off"
+	return "no longer selected"
 }
 
 // Enable plans turning ids on: they join the selection, with whatever they

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -35,6 +36,13 @@ type Options struct {
 	Progress                   help.Progress
 	SettingsPath, ProgressPath string
 	PrefsErr                   error
+
+	// Host are the host-contract files the Features screen works on.
+	Host nix.Paths
+	// StartApply starts the apply service; nil where there is none (the demo).
+	StartApply func(ctx context.Context) error
+	// Phase is the security phase of the applied host file, for the status bar.
+	Phase string
 }
 
 type phase int

@@ -9,7 +9,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
@@ -28,12 +30,23 @@ func start(t *testing.T, w, h int) *Model {
 			return hv, err
 		},
 		Where: demo.Label, User: "operator", Term: "xterm-256color",
+		Host: demoHostFiles(t),
 	})
 	m.Common().Tick = uitest.NoTick
 	m.noEvents = true
 	send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
 	uitest.Drain(t, update(m), m.Init())
 	return m
+}
+
+// demoHostFiles gives the test a private copy of the demo host's files.
+func demoHostFiles(t *testing.T) nix.Paths {
+	t.Helper()
+	p, err := nix.PrepareDir(t.TempDir(), content.DemoHostTOML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func update(m *Model) func(tea.Msg) tea.Cmd {
@@ -79,6 +92,16 @@ func TestGoldenHome(t *testing.T) {
 	}
 }
 
+func TestGoldenFeatures(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := start(t, sz[0], sz[1])
+			press(t, m, "2", "j", "j", "space")
+			golden.RequireEqual(t, screen(m))
+		})
+	}
+}
+
 func TestGoldenVMList(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
@@ -114,6 +137,10 @@ func TestNavigationAndBack(t *testing.T) {
 	if got := m.top().Title(); got != "Features" {
 		t.Fatalf("enter on the second item opened %q", got)
 	}
+	if s := screen(m); !strings.Contains(s, "phase setup") || !strings.Contains(s, "Nested virtualisation") {
+		t.Errorf("the Features screen should show the demo host's features:\n%s", s)
+	}
+	press(t, m, "esc", "3")
 	if s := screen(m); !strings.Contains(s, "not built yet") {
 		t.Errorf("an unbuilt section must say so:\n%s", s)
 	}

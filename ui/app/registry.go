@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/screens/console"
+	"github.com/hyper-nixos/hv/screens/features"
 	helpscreen "github.com/hyper-nixos/hv/screens/help"
 	"github.com/hyper-nixos/hv/screens/home"
 	"github.com/hyper-nixos/hv/screens/host"
@@ -56,6 +57,8 @@ func (m *Model) build(id, arg string) ui.Screen {
 		s = networks.New(m.c, arg)
 	case "storage":
 		s = storage.New(m.c, arg)
+	case "features":
+		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply})
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {
@@ -76,7 +79,7 @@ var commands = []struct{ name, desc string }{
 	{"networks", "virtual networks; add a name to select it, e.g. networks default"},
 	{"storage", "storage pools and volumes; add a pool to select it, e.g. storage default"},
 	{"host", "this machine and your access"},
-	{"features", "host features by risk (not built yet)"},
+	{"features", "host features by risk: turn on, off, stage and apply"},
 	{"threats", "threat dashboard (not built yet)"},
 	{"wizard", "setup wizard (not built yet)"},
 	{"help", "help topics; help WORDS searches, help TOPIC opens one"},

@@ -110,7 +110,7 @@ func (m *Model) footer() string {
 func (m *Model) statusBar() string {
 	st := m.c.Styles
 	sep := " " + m.c.Glyphs.Sep + " "
-	left := " " + m.opts.Where + sep + ui.Safe(m.c.User) + " (" + m.c.HV.Access().String() + ")" + sep + "phase: not set"
+	left := " " + m.opts.Where + sep + ui.Safe(m.c.User) + " (" + m.c.HV.Access().String() + ")" + sep + "phase: " + m.securityPhase()
 	right := ""
 	failure := auditFailure(m.c.HV)
 	switch {
@@ -143,6 +143,13 @@ func (m *Model) statusBar() string {
 		bar = st.StatusBar.Foreground(st.Danger.GetForeground()).Render(line)
 	}
 	return bar
+}
+
+func (m *Model) securityPhase() string {
+	if m.opts.Phase == "" {
+		return "not set"
+	}
+	return m.opts.Phase
 }
 
 // fit cuts or pads s to exactly w×h cells, so the chrome never moves.

@@ -9,29 +9,21 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/vm"
 )
 
-// Risk is how much harm an action can do if done by mistake. The levels
-// are those of the feature catalog, so one badge style serves both.
-type Risk int
+// Risk is how much harm an action can do if done by mistake: the levels of
+// the feature catalog (security.Risk), so one badge style serves both.
+type Risk = security.Risk
 
 const (
-	Minimal Risk = iota
-	Low
-	Medium
-	High
-	Critical
+	Minimal  = security.Minimal
+	Low      = security.Low
+	Medium   = security.Medium
+	High     = security.High
+	Critical = security.Critical
 )
-
-var riskNames = [...]string{"minimal", "low", "medium", "high", "critical"}
-
-func (r Risk) String() string {
-	if r < 0 || int(r) >= len(riskNames) {
-		return "unknown"
-	}
-	return riskNames[r]
-}
 
 // Confirm is what an action asks before it runs.
 type Confirm int

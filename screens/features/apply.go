@@ -1,0 +1,107 @@
+package features
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security"
+	"github.com/hyper-nixos/hv/ui"
+)
+
+// confirmApply asks before staging the draft and starting the apply
+// service, with everything that will change against what the host runs.
+func (m *Model) confirmApply() tea.Cmd {
+	if len(m.check.Problems) > 0 {
+		return ui.Fail(&refusal{problems: m.check.Problems})
+	}
+	ch := m.cat.Diff(m.applied, m.current)
+	if ch.Empty() && !m.dirty() && !m.state.HasStaged() {
+		return ui.Status(ui.LevelInfo, "nothing to apply: the host runs this selection")
+	}
+	var b strings.Builder
+	b.WriteString(m.changeBody(ch))
+	b.WriteString("\n\nHow it is applied: hv stages the host file; " + nix.ApplyUnit +
+		" (root) checks it with the same rules, installs it and rebuilds the system; the result shows here.")
+	if m.opts.StartApply == nil {
+		b.WriteString("\n\nThis demo has no apply service: the changes are only staged.")
+	}
+	danger := riskiestTurnedOn(m.cat, ch) >= security.High || m.phaseRank(m.draft.Phase) < m.phaseRank(m.applied.Phase)
+	return dialog(ui.NewConfirm(m.c, "Stage and apply?", b.String(), danger, m.stage()))
+}
+
+func (m *Model) phaseRank(id string) int {
+	p, _ := m.cat.Phase(id)
+	return p.Rank
+}
+
+// stage writes the draft as the staged host file, if nobody staged
+// something else since the screen read it.
+func (m *Model) stage() tea.Cmd {
+	path, h, id, user, now := m.opts.Paths.Staged, m.draft, m.id, m.c.User, m.c.Now()
+	var expected []byte
+	if m.state != nil {
+		expected = m.state.StagedRaw
+	}
+	return func() tea.Msg {
+		_, data, err := nix.Stage(path, h, expected, user, now)
+		return stagedMsg{id: id, data: data, err: err}
+	}
+}
+
+func (m *Model) staged(msg stagedMsg) tea.Cmd {
+	if msg.err != nil {
+		if errors.Is(msg.err, nix.ErrChanged) {
+			return tea.Batch(ui.Fail(msg.err), m.load())
+		}
+		return ui.Fail(msg.err)
+	}
+	if m.opts.StartApply == nil {
+		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))
+	}
+	m.applyAfter = m.c.Now().UTC().Format(time.RFC3339)
+	start, id := m.opts.StartApply, m.id
+	return tea.Batch(m.load(), func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		return applyStartedMsg{id: id, err: start(ctx)}
+	})
+}
+
+func (m *Model) applyStarted(err error) tea.Cmd {
+	if err != nil {
+		return ui.Fail(err)
+	}
+	m.applying = true
+	return tea.Batch(ui.Status(ui.LevelInfo, "staged; "+nix.ApplyUnit+" started"), m.poll())
+}
+
+func (m *Model) poll() tea.Cmd {
+	id := m.id
+	return m.c.Tick(PollInterval, func(time.Time) tea.Msg { return pollMsg{id: id} })
+}
+
+func (m *Model) readResult() tea.Cmd {
+	path, id := m.opts.Paths.Result, m.id
+	return func() tea.Msg {
+		r, _ := nix.ReadApplyResult(path)
+		return resultMsg{id: id, result: r}
+	}
+}
+
+// result ends the wait once the service has written a result newer than
+// the start, and reloads what the host now runs.
+func (m *Model) result(r *nix.ApplyResult) tea.Cmd {
+	if r == nil || r.Finished < m.applyAfter {
+		return m.poll()
+	}
+	m.applying = false
+	level := ui.LevelSuccess
+	if !r.OK() {
+		level = ui.LevelError
+	}
+	return tea.Batch(m.load(), ui.Status(level, "apply "+r.Status+": "+r.Message))
+}
