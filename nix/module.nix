@@ -168,8 +168,9 @@ in
       users.groups.${cfg.operators.group}.members = cfg.operators.users;
 
       environment.systemPackages = [ cfg.package ];
-      # hv reads the host file the running system was built from here.
-      environment.etc."hyper-nixos/host.toml".source = cfg.hostFile;
+      # hv reads the host file the running system was built from here: a
+      # copy in the store, not a link to a file the apply service rewrites.
+      environment.etc."hyper-nixos/host.toml".source = pkgs.writeText "hyper-nixos-host.toml" (builtins.readFile cfg.hostFile);
       environment.sessionVariables.LIBVIRT_DEFAULT_URI = cfg.libvirtUri;
 
       # Operators stage in a directory of their group; the service alone,
@@ -188,10 +189,11 @@ in
         stopIfChanged = false;
         unitConfig.X-StopOnRemoval = false;
         path = [ config.system.build.nixos-rebuild config.nix.package pkgs.git pkgs.coreutils ];
-        environment = config.nix.envVars // {
-          inherit (config.environment.sessionVariables) NIX_PATH;
-          HOME = "/root";
-        };
+        environment = config.nix.envVars
+          // lib.optionalAttrs (config.environment.sessionVariables ? NIX_PATH) {
+            inherit (config.environment.sessionVariables) NIX_PATH;
+          }
+          // { HOME = "/root"; };
         serviceConfig = {
           Type = "oneshot";
           ExecStart = lib.escapeShellArgs ([

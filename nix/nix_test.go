@@ -155,3 +155,13 @@ func TestVendorHashIsCurrent(t *testing.T) {
 		t.Errorf("nix/package.nix has vendorHash %s, go.mod needs %s: run nix/vendor-hash.sh --write", m[1], want)
 	}
 }
+
+// TestModuleEvaluates: the module and every feature implementation
+// evaluate, every value forced, with stand-ins for lib and pkgs
+// (nix/tests/module-smoke.nix).
+func TestModuleEvaluates(t *testing.T) {
+	out := nixInstantiate(t, "--eval", "--strict", filepath.Join("tests", "module-smoke.nix"))
+	if strings.TrimSpace(out) != `"ok"` {
+		t.Fatalf("module-smoke.nix printed %s", out)
+	}
+}

@@ -116,7 +116,7 @@ func (m *Model) Help() string {
 	return "Host features from the catalog hv shares with the NixOS module, by category, each with its risk. " +
 		"[x] is on because you chose it, [+] because another feature requires it; + and - mark what changes against what the host runs. " +
 		"Turning a feature on or off shows everything else that changes and the risk before and after. " +
-		"Changes stay here until 'a' stages them and starts hyper-nixos-apply.service, which checks them as root, installs them and rebuilds. " +
+		"Changes stay here until 'a' stages them and starts hyper-nixos-apply.service, which checks them as root, installs them and rebuilds; esc or u drops them. " +
 		"The risk score adds minimal 0, low 1, medium 3, high 6, critical 10 per feature; hardening adds none."
 }
 
@@ -249,6 +249,7 @@ func (m *Model) jumpCategory(dir int) {
 	for i, r := range m.rows {
 		if r.f != nil && r.category == next {
 			m.cursor = i
+			m.offset = i - 1 // the heading on top
 			break
 		}
 	}
