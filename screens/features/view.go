@@ -316,7 +316,10 @@ func (m *Model) changeBody(ch *feat.Change, asked ...string) string {
 		shown = append(shown[:most], fmt.Sprintf("  %s and %d more", m.c.Glyphs.Ellipsis, len(shown)-most))
 	}
 	lines = append(lines, shown...)
-	lines = append(lines, "", m.scoreLine(ch)+m.categoryDelta(ch))
+	if len(lines) > 0 {
+		lines = append(lines, "")
+	}
+	lines = append(lines, m.scoreLine(ch)+m.categoryDelta(ch))
 	if worst := riskiestTurnedOn(m.cat, ch); worst >= security.High {
 		lines = append(lines, "Turns on "+worst.Label()+" risk: read the impact first.")
 	}
