@@ -175,10 +175,15 @@ in
 
       # Operators stage in a directory of their group; the service alone,
       # as root, writes the result and the configuration.
+      # The audit trail hv appends to (security/audit): operators may add
+      # entries, nobody may rewrite or remove it (append-only attribute).
       systemd.tmpfiles.rules = [
         "d ${stateDir} 0755 root root -"
         "d ${stateDir}/staged 2770 root ${cfg.operators.group} -"
         "f ${stagedFile}.lock 0660 root ${cfg.operators.group} -"
+        "d /var/log/hyper-nixos 0750 root ${cfg.operators.group} -"
+        "f /var/log/hyper-nixos/audit.log 0660 root ${cfg.operators.group} -"
+        "h /var/log/hyper-nixos/audit.log - - - - +a"
       ];
 
       systemd.services.hyper-nixos-apply = {

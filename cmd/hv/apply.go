@@ -34,6 +34,11 @@ func newApplyCmd() *cobra.Command {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			r, err := apply.Run(ctx, o)
+			if r.Status != nix.ApplyNothing {
+				if aerr := record("host.apply", o.Install+" "+r.Status, err); aerr != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "hv: the audit trail could not be written: "+aerr.Error())
+				}
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", r.Status, r.Message)
 			for _, p := range r.Problems {
 				fmt.Fprintln(cmd.OutOrStdout(), "  "+p)

@@ -184,6 +184,9 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 					return err
 				}
 				report.Staged = true
+				if err := record("features.stage", ch.Summary(), nil); err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "hv: staged, but the audit trail could not be written: "+err.Error())
+				}
 			}
 			if asJSON {
 				if err := writeJSON(cmd.OutOrStdout(), report); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
 )
 
 // hostEnv points hv at a host file of its own in a temporary directory.
@@ -17,6 +18,7 @@ func hostEnv(t *testing.T, features ...string) nix.Paths {
 	dir := t.TempDir()
 	t.Setenv(nix.HostFileEnv, filepath.Join(dir, "host.toml"))
 	t.Setenv(nix.StateDirEnv, dir)
+	t.Setenv(audit.PathEnv, filepath.Join(dir, "audit.log"))
 	p := nix.DefaultPaths()
 	os.MkdirAll(filepath.Dir(p.Staged), 0o755)
 	h := nix.NewHost("setup", features)
@@ -76,6 +78,10 @@ func TestFeaturesEnableShowsEverythingThatChanges(t *testing.T) {
 	staged, _, err := nix.ReadHost(p.Staged)
 	if err != nil || strings.Join(staged.Features, ",") != "shared-folders" || staged.Meta.Updated == "" {
 		t.Errorf("staged %+v, %v", staged, err)
+	}
+	entries, err := audit.Open(os.Getenv(audit.PathEnv)).Read()
+	if err != nil || len(entries) != 1 || entries[0].Action != "features.stage" || entries[0].Target != "+shared-folders +virtiofs" {
+		t.Errorf("audit trail %+v, %v", entries, err)
 	}
 	// The next change starts from the staged file, not the applied one.
 	code, out, _ = cli(t, "features", "disable", "virtiofs")

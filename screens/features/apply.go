@@ -2,6 +2,7 @@ package features
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -41,14 +42,19 @@ func (m *Model) phaseRank(id string) int {
 // stage writes the draft as the staged host file, if nobody staged
 // something else since the screen read it.
 func (m *Model) stage() tea.Cmd {
-	path, h, id, user, now := m.opts.Paths.Staged, m.draft, m.id, m.c.User, m.c.Now()
+	path, h, id, user, now, rec := m.opts.Paths.Staged, m.draft, m.id, m.c.User, m.c.Now(), m.opts.Record
+	summary := m.cat.Diff(m.cat.Resolve(m.base.Features, m.base.Phase), m.current).Summary()
 	var expected []byte
 	if m.state != nil {
 		expected = m.state.StagedRaw
 	}
 	return func() tea.Msg {
 		_, data, err := nix.Stage(path, h, expected, user, now)
-		return stagedMsg{id: id, data: data, err: err}
+		msg := stagedMsg{id: id, data: data, err: err}
+		if err == nil && rec != nil {
+			msg.auditErr = rec("features.stage", summary, nil)
+		}
+		return msg
 	}
 }
 
@@ -58,6 +64,9 @@ func (m *Model) staged(msg stagedMsg) tea.Cmd {
 			return tea.Batch(ui.Fail(msg.err), m.load())
 		}
 		return ui.Fail(msg.err)
+	}
+	if msg.auditErr != nil {
+		return tea.Batch(m.load(), ui.Fail(fmt.Errorf("staged, but the audit trail could not be written: %w", msg.auditErr)))
 	}
 	if m.opts.StartApply == nil {
 		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))

@@ -26,6 +26,8 @@ type Options struct {
 	Paths nix.Paths
 	// StartApply starts the apply service; nil where there is none (the demo).
 	StartApply func(ctx context.Context) error
+	// Record writes a change to the audit trail; nil records nothing.
+	Record func(action, target string, err error) error
 }
 
 // PollInterval is how often the screen looks for the apply's result.
@@ -44,9 +46,10 @@ type (
 		ch *feat.Change
 	}
 	stagedMsg struct {
-		id   int
-		data []byte
-		err  error
+		id       int
+		data     []byte
+		err      error
+		auditErr error
 	}
 	applyStartedMsg struct {
 		id  int

@@ -20,14 +20,15 @@ import (
 // harness runs the screen as the app would: it keeps the dialog the
 // screen opens, and the last error and status it reports.
 type harness struct {
-	t      *testing.T
-	m      *Model
-	c      *ui.Common
-	paths  nix.Paths
-	dialog ui.Dialog
-	err    error
-	status string
-	starts int
+	t        *testing.T
+	m        *Model
+	c        *ui.Common
+	paths    nix.Paths
+	dialog   ui.Dialog
+	err      error
+	status   string
+	starts   int
+	recorded []string
 }
 
 func open(t *testing.T, w, h int, term string, demo bool) *harness {
@@ -42,7 +43,11 @@ func open(t *testing.T, w, h int, term string, demo bool) *harness {
 		c.Width, c.Height, c.Tick, c.Now = w, h, uitest.NoTick, uitest.Common(nil, w, h).Now
 	}
 	hs := &harness{t: t, c: c, paths: paths}
-	opts := Options{Paths: paths, StartApply: func(context.Context) error { hs.starts++; return nil }}
+	opts := Options{Paths: paths, StartApply: func(context.Context) error { hs.starts++; return nil },
+		Record: func(action, target string, err error) error {
+			hs.recorded = append(hs.recorded, action+" "+target)
+			return nil
+		}}
 	if demo {
 		opts.StartApply = nil
 	}
@@ -260,6 +265,9 @@ func TestApplyStagesAndFollowsTheService(t *testing.T) {
 	}
 	if h.starts != 1 || !h.m.applying {
 		t.Fatalf("the apply service was started %d times, applying=%v", h.starts, h.m.applying)
+	}
+	if len(h.recorded) != 1 || h.recorded[0] != "features.stage +hugepages" {
+		t.Errorf("audit trail got %q", h.recorded)
 	}
 	// No result yet: keep waiting.
 	h.run(func() tea.Msg { return pollMsg{id: h.m.id} })

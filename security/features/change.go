@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hyper-nixos/hv/nix"
 )
@@ -37,6 +38,21 @@ func (ch *Change) Others(asked ...string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Summary is the change in one line, for logs: "phase setup->hardened +a -b".
+func (ch *Change) Summary() string {
+	var parts []string
+	if ch.Before.Phase != ch.After.Phase {
+		parts = append(parts, "phase "+ch.Before.Phase+"->"+ch.After.Phase)
+	}
+	for _, id := range ch.TurnedOn {
+		parts = append(parts, "+"+id)
+	}
+	for _, id := range ch.TurnedOff {
+		parts = append(parts, "-"+id)
+	}
+	return strings.Join(parts, " ")
 }
 
 // Explain is one line per feature that changes, turned on first.

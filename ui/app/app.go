@@ -41,6 +41,8 @@ type Options struct {
 	Host nix.Paths
 	// StartApply starts the apply service; nil where there is none (the demo).
 	StartApply func(ctx context.Context) error
+	// Record writes a host change to the audit trail; nil records nothing.
+	Record func(action, target string, err error) error
 	// Phase is the security phase of the applied host file, for the status bar.
 	Phase string
 }

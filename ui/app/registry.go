@@ -58,7 +58,7 @@ func (m *Model) build(id, arg string) ui.Screen {
 	case "storage":
 		s = storage.New(m.c, arg)
 	case "features":
-		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply})
+		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record})
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {

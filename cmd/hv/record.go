@@ -1,0 +1,23 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/hyper-nixos/hv/nix/apply"
+	"github.com/hyper-nixos/hv/security/audit"
+)
+
+// record writes a host change to the audit trail, as the hypervisor
+// wrapper does for VM changes; a refusal is told apart from a failure.
+func record(action, target string, err error) error {
+	e := audit.Entry{User: currentUser(), Where: "host file", Action: action, Target: target, Result: audit.OK}
+	if err != nil {
+		e.Result, e.Error = audit.Failed, err.Error()
+		var f *apply.Failure
+		if errors.As(err, &f) && f.Result.Status != "failed" {
+			e.Result = audit.Refused
+		}
+	}
+	_, werr := audit.Open(audit.DefaultPath(stateDir())).Append(e)
+	return werr
+}
