@@ -230,3 +230,39 @@ func TestActionsFromTheKeyboard(t *testing.T) {
 		t.Errorf("the detail screen should show the state and the event:\n%s", s)
 	}
 }
+
+// TestFeaturesOnLinuxConsole: choose a feature that needs another, see
+// both and the risk change, stage it; the demo says it has no apply
+// service. Everything in ASCII on TERM=linux.
+func TestFeaturesOnLinuxConsole(t *testing.T) {
+	tm := run(t, "linux", 80, 24, "--demo")
+	tm.waitFor("Virtual machines")
+	tm.keys("2")
+	s := tm.waitFor("Features | phase setup")
+	for _, want := range []string{"[MEDIUM]", "Nested virtualisation", "Security impact", "space turn on/off"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the Features screen lacks %q:\n%s", want, s)
+		}
+	}
+	tm.keys("j", "j", " ")
+	dialog := tm.waitFor("Turn on VFIO device assignment?")
+	if !strings.Contains(dialog, `+ iommu: required by "vfio"`) || !strings.Contains(dialog, "risk 14 -> 21 (+7)") {
+		t.Errorf("the dialog should show the other change and the risk:\n%s", dialog)
+	}
+	tm.keys("y")
+	tm.waitFor("Changes risk 14 -> 21 (+7): +iommu +vfio")
+	tm.keys("a")
+	tm.waitFor("Stage and apply?")
+	tm.keys("y")
+	staged := tm.waitFor("staged by")
+	for _, r := range staged {
+		if r > 0x7e {
+			t.Errorf("TERM=linux screen holds %q:\n%s", r, staged)
+			break
+		}
+	}
+	tm.keys("q")
+	tm.waitFor("Quit hv?")
+	tm.keys("y")
+	tm.waitFor("hv-exited-0")
+}
