@@ -94,9 +94,8 @@ type Model struct {
 	cursor int // index into rows, always on a feature
 	offset int // first list row on screen
 
-	applying    bool // the apply service was started; waiting for its result
-	applyAfter  string
-	lastMessage string
+	applying   bool // the apply service was started; waiting for its result
+	applyAfter string
 }
 
 // New returns the Features screen.
