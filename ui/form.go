@@ -16,7 +16,7 @@ import (
 type Field struct {
 	Label    string
 	Value    string
-	Hint     string             // shown under the field, muted
+	Hint     string             // shown under the field, muted (on long forms, when it has focus)
 	Validate func(string) error // nil accepts anything
 	// Choices, when set, make the field a pick among them (left/right),
 	// all shown, so the options are visible without colour.
@@ -172,7 +172,9 @@ func (f *Form) View() string {
 		switch {
 		case f.errs[i] != nil:
 			lines = append(lines, indent+st.Danger.Render(Safe(f.errs[i].Error())))
-		case fd.Hint != "":
+		case fd.Hint != "" && (i == f.focus || len(f.fields) <= 4):
+			// A long form shows the hint of the field being filled only,
+			// so it fits a 24-line console.
 			lines = append(lines, indent+st.Muted.Render(fd.Hint))
 		}
 	}

@@ -24,7 +24,7 @@ func newVMCmd(g *globals) *cobra.Command {
 	for _, v := range lifecycleVerbs {
 		cmd.AddCommand(newLifecycleCmd(g, v.use, v.short, v.a))
 	}
-	cmd.AddCommand(newDeleteCmd(g), newShowCmd(g), newAutostartCmd(g), newSetCmd(g), newSnapshotCmd(g), newConsoleCmd(g))
+	cmd.AddCommand(newCreateCmd(g), newCloneCmd(g), newDeleteCmd(g), newShowCmd(g), newAutostartCmd(g), newSetCmd(g), newSnapshotCmd(g), newConsoleCmd(g))
 	return cmd
 }
 

@@ -49,29 +49,35 @@ func refuse(a *ops.Action, v vm.VM, access vm.Access) error {
 }
 
 func newDeleteCmd(g *globals) *cobra.Command {
-	var yes bool
+	var yes, storage bool
 	cmd := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a shut-off VM's definition (its disks stay)",
+		Use:   "delete NAME [--storage]",
+		Short: "Delete a shut-off VM (with --storage, its disk volumes too)",
 		Long: "Delete a VM: its definition, snapshots and saved state. " + ops.Delete.Impact +
+			"\n\nWith --storage: " + ops.DeleteWithStorage.Impact + " CD-ROM images and volumes another VM uses stay." +
 			"\n\nOn a terminal you type the VM's name to confirm; scripts pass --yes.",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
-			if err := refuse(ops.Delete, v, hv.Access()); err != nil {
+			a := ops.Delete
+			if storage {
+				a = ops.DeleteWithStorage
+			}
+			if err := refuse(a, v, hv.Access()); err != nil {
 				return err
 			}
 			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-			if err := c.askName("delete", v.Name, ops.Delete.Impact); err != nil {
+			if err := c.askName("delete", v.Name, a.Impact); err != nil {
 				return err
 			}
-			if err := ops.Delete.Run(ctx, hv, v); err != nil {
+			if err := a.Run(ctx, hv, v); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: deleted\n", termsafe.String(v.Name))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", termsafe.String(v.Name), a.Done)
 			return nil
 		}),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the name")
+	cmd.Flags().BoolVar(&storage, "storage", false, "also delete the volumes of its disks")
 	cmd.ValidArgsFunction = completeVMs(g)
 	return cmd
 }

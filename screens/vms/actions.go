@@ -43,11 +43,22 @@ func (m *Model) state(uuid string) (vm.State, bool) {
 
 // actionKey runs the action or opens the screen a key stands for.
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if key.Matches(msg, keys.New) {
+		if m.c.ReadOnly() {
+			return ui.Status(ui.LevelWarning, "Cannot create a VM: read-only access: ask an administrator to add you to the operators group"), true
+		}
+		return ui.Navigate("create", ""), true
+	}
 	v, ok := m.Selected()
 	if !ok {
 		return nil, false
 	}
 	switch {
+	case key.Matches(msg, keys.Clone):
+		if why := cloneUnavailable(v, m.c.HV.Access()); why != "" {
+			return ui.Status(ui.LevelWarning, "Cannot clone "+ui.Safe(v.Name)+": "+why), true
+		}
+		return ui.Navigate("clone", v.UUID), true
 	case key.Matches(msg, keys.Details):
 		return ui.Navigate("vm", v.UUID), true
 	case key.Matches(msg, keys.Console):
@@ -78,4 +89,15 @@ func unlessActive(v vm.VM) string {
 		return ""
 	}
 	return v.Name + " is " + v.State.String()
+}
+
+// cloneUnavailable says why v cannot be cloned now, or "".
+func cloneUnavailable(v vm.VM, access vm.Access) string {
+	switch {
+	case access == vm.ReadOnly:
+		return "read-only access: ask an administrator to add you to the operators group"
+	case v.State.Active():
+		return v.Name + " is " + v.State.String() + ": shut it down first"
+	}
+	return ""
 }

@@ -12,7 +12,7 @@ type keyMap struct {
 	Filter, Order, Reverse, Refresh      key.Binding
 	Start, Shutdown, Reboot, Pause, Save key.Binding
 	ForceOff, Delete, Autostart          key.Binding
-	Console, Snapshots                   key.Binding
+	Console, Snapshots, New, Clone       key.Binding
 	Apply, Clear                         key.Binding // in the filter field
 }
 
@@ -36,6 +36,8 @@ var keys = keyMap{
 	Autostart: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "autostart on/off")),
 	Console:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "serial console")),
 	Snapshots: key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "snapshots")),
+	New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new VM")),
+	Clone:     key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "clone")),
 	Apply:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 	Clear:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 }
@@ -48,7 +50,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Order, k.Reverse, k.Refresh, k.Mark, k.MarkAll},
-		{k.Details, k.Actions, k.Console, k.Snapshots, k.Autostart},
+		{k.Details, k.Actions, k.New, k.Clone, k.Console, k.Snapshots, k.Autostart},
 		{k.Start, k.Shutdown, k.Reboot, k.Pause, k.Save, k.ForceOff, k.Delete},
 	}
 }

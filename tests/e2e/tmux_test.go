@@ -114,7 +114,7 @@ func (tm *terminal) waitFor(text string) string {
 // bare Linux console, go to the VM list, filter it, read help, quit.
 func TestDemoOnLinuxConsole(t *testing.T) {
 	tm := run(t, "linux", 80, 24, "--demo")
-	home := tm.waitFor("Virtual machines")
+	home := tm.waitFor("14 VMs") // the summary arrives after the menu
 	for _, want := range []string{"Hyper-NixOS", "14 VMs", "demo host", "read-write"} {
 		if !strings.Contains(home, want) {
 			t.Errorf("home screen lacks %q:\n%s", want, home)

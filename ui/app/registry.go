@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/screens/console"
+	"github.com/hyper-nixos/hv/screens/create"
 	"github.com/hyper-nixos/hv/screens/features"
 	helpscreen "github.com/hyper-nixos/hv/screens/help"
 	"github.com/hyper-nixos/hv/screens/home"
@@ -53,6 +54,10 @@ func (m *Model) build(id, arg string) ui.Screen {
 		s = snapshots.New(m.c, arg)
 	case "console":
 		s = console.New(m.c, arg)
+	case "create":
+		s = create.New(m.c)
+	case "clone":
+		s = create.NewClone(m.c, arg)
 	case "networks":
 		s = networks.New(m.c, arg)
 	case "storage":
@@ -74,6 +79,8 @@ var commands = []struct{ name, desc string }{
 	{"vms", "the VM list; add a filter, e.g. vms state:running"},
 	{"vm", "one VM in full: vm NAME"},
 	{"console", "a VM's serial console: console NAME"},
+	{"create", "make a new VM"},
+	{"clone", "copy a shut-off VM: clone NAME"},
 	{"snapshots", "a VM's snapshots: snapshots NAME"},
 	{"home", "the console menu"},
 	{"networks", "virtual networks; add a name to select it, e.g. networks default"},
