@@ -16,10 +16,15 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	fail := func(kind error, why, hint string) (vm.VM, error) {
 		return vm.VM{}, &vm.Error{Op: "clone", Target: src.Name, Kind: kind, Detail: why, Hint: hint}
 	}
-	switch {
-	case h.Access() == vm.ReadOnly:
+	if h.Access() == vm.ReadOnly {
 		return fail(vm.ErrDenied, "read-only access", "")
-	case src.State.Active():
+	}
+	// The state the caller saw may be old: the disks must not change now.
+	src, err := h.Lookup(ctx, src.UUID)
+	if err != nil {
+		return vm.VM{}, err
+	}
+	if src.State.Active() {
 		return fail(vm.ErrInvalidState, src.Name+" is "+src.State.String(), "shut it down first: a running VM's disks change while they are copied")
 	}
 	if err := vm.ValidName("VM", dst); err != nil {
