@@ -178,3 +178,30 @@ func TestShowJSON(t *testing.T) {
 		t.Errorf("unexpected show output: %v", d)
 	}
 }
+
+func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
+	iso := "/var/lib/libvirt/images/debian-12.5.0-amd64-netinst.iso"
+	tests := []struct {
+		args   []string
+		code   int
+		out    string
+		stderr string
+	}{
+		{[]string{"vm", "create", "--demo", "app-01", "--memory", "2G", "--vcpus", "2", "--disk", "10G", "--iso", iso, "--network", "default", "--start"}, 0, "app-01: created (running)\n", ""},
+		{[]string{"vm", "create", "--demo", "web-01", "--memory", "2G", "--vcpus", "2"}, 1, "", "a VM named web-01 exists); fix: pick another name"},
+		{[]string{"vm", "create", "--demo", "big", "--memory", "2G", "--vcpus", "2", "--disk", "500G"}, 1, "", "not enough space in pool default: needs 500G, has 19G"},
+		{[]string{"vm", "create", "--demo", "x", "--memory", "2G"}, 2, "", "--memory and --vcpus are required"},
+		{[]string{"vm", "create", "--demo", "x", "--memory", "2G", "--vcpus", "1", "--iso", "/no.iso"}, 1, "", "no ISO at /no.iso"},
+		{[]string{"vm", "clone", "--demo", "web-01", "web-09"}, 1, "", "web-01 is running"},
+		{[]string{"vm", "clone", "--demo", "backup", "web-01"}, 1, "", "a VM named web-01 exists"},
+		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete backup without confirmation: add --yes"},
+		{[]string{"vm", "delete", "--demo", "--storage", "--yes", "backup"}, 0, "backup: deleted with its disks\n", ""},
+	}
+	for _, tt := range tests {
+		code, out, errOut := hv(t, tt.args...)
+		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
+			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
+				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package create
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+func typeIn(h *uitest.Harness, text string) {
+	h.Press("ctrl+u")
+	h.Send(uitest.Type(text)...)
+}
+
+// waitDone lets the background work finish.
+func waitDone(t *testing.T, h *uitest.Harness, m *Model) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); m.running && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestFormChecksAgainstTheHostAsItIsTyped(t *testing.T) {
+	m := New(uitest.Common(uitest.Demo(t), 100, 30))
+	h := uitest.NewHarness(t, m)
+	if !strings.Contains(h.View(), "a VM name is required") {
+		t.Fatalf("the empty name should be flagged:\n%s", h.View())
+	}
+	typeIn(h, "web-01")
+	if !strings.Contains(h.View(), "a VM named web-01 exists") {
+		t.Errorf("a taken name should be flagged:\n%s", h.View())
+	}
+	typeIn(h, "app-01")
+	h.Press("tab")
+	typeIn(h, "500")
+	if !strings.Contains(h.View(), "a whole number from 1 to 48") {
+		t.Errorf("vCPUs beyond the host should be flagged:\n%s", h.View())
+	}
+	typeIn(h, "2")
+	h.Press("tab", "tab")
+	typeIn(h, "900G")
+	h.Press("enter")
+	if !strings.Contains(h.View(), "not enough space in pool default") {
+		t.Errorf("a disk beyond the pool should be refused:\n%s", h.View())
+	}
+	if vms, _ := m.c.HV.List(context.Background()); len(vms) != 14 {
+		t.Errorf("nothing should have been made: %d VMs", len(vms))
+	}
+}
+
+func TestCreateThenOpenTheNewVM(t *testing.T) {
+	hv := uitest.Demo(t)
+	m := New(uitest.Common(hv, 100, 30))
+	h := uitest.NewHarness(t, m)
+	typeIn(h, "app-01")
+	h.Press("tab", "tab", "tab")
+	typeIn(h, "4G")
+	h.Press("tab", "tab")
+	typeIn(h, "debian-12.5.0-amd64-netinst.iso")
+	h.Press("enter")
+	waitDone(t, h, m)
+	if h.Backs != 1 || len(h.Navigated) != 1 || h.Navigated[0].To != "vm" {
+		t.Fatalf("after creating, the screen should give way to the new VM: backs %d, navigated %v, errors %v\n%s",
+			h.Backs, h.Navigated, h.Errors, h.View())
+	}
+	d, err := hv.Details(context.Background(), "app-01")
+	if err != nil || d.State != vm.StateRunning || len(d.Disks) != 2 || d.Disks[1].Device != "cdrom" {
+		t.Errorf("app-01: %+v, %v", d, err)
+	}
+}
+
+func TestCloneAShutOffVM(t *testing.T) {
+	hv := uitest.Demo(t)
+	// A small VM, as the demo's own disks do not fit the free space twice.
+	m := New(uitest.Common(hv, 100, 30))
+	h := uitest.NewHarness(t, m)
+	typeIn(h, "small")
+	h.Press("tab", "tab", "tab")
+	typeIn(h, "1G")
+	h.Press("tab", "tab", "tab", "tab", "tab", "tab", "left") // Start now: no
+	h.Press("enter")
+	waitDone(t, h, m)
+	c := NewClone(uitest.Common(hv, 100, 30), "small")
+	hc := uitest.NewHarness(t, c)
+	if !strings.Contains(hc.View(), "small-clone") {
+		t.Fatalf("the clone's name is offered:\n%s", hc.View())
+	}
+	hc.Press("enter")
+	waitDone(t, hc, c)
+	if _, err := hv.Lookup(context.Background(), "small-clone"); err != nil {
+		t.Errorf("no clone: %v (errors %v)\n%s", err, hc.Errors, hc.View())
+	}
+}
