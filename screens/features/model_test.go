@@ -216,7 +216,7 @@ func TestCriticalFeaturesAskToTypeTheirID(t *testing.T) {
 	h := open(t, 100, 30, "", false)
 	h.to("console-network")
 	h.press("space")
-	if _, ok := h.dialog.(*ui.TypedConfirm); !ok {
+	if _, ok := h.dialog.(*ui.TypeName); !ok {
 		t.Fatalf("a critical feature should ask for its id, got %T", h.dialog)
 	}
 	h.press("y", "enter")
