@@ -1,11 +1,13 @@
-// Package content holds the files hv embeds: the demo host, and later the
-// docs, tutorials and threat rules.
+// Package content holds the files hv embeds: the demo host, the threat
+// detection rules and the demo's sample log, and later the docs and
+// tutorials.
 package content
 
 import (
 	"bufio"
 	"bytes"
 	"embed"
+	"io/fs"
 	"strings"
 )
 
@@ -51,3 +53,15 @@ func DemoAutostart() (vms, networks, pools []string) {
 //
 //go:embed docs tutorials explain
 var Help embed.FS
+
+//go:embed threat/rules/*.toml
+var threatRules embed.FS
+
+// ThreatRules is the directory of default detection rules (*.toml).
+func ThreatRules() fs.FS {
+	sub, err := fs.Sub(threatRules, "threat/rules")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}

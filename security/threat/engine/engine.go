@@ -1,0 +1,244 @@
+// Package engine runs detection rules over records: the literal
+// pre-filters, the patterns, field extraction and validation, connection
+// tracking by pid, thresholds and blocklist look-ups. It is single-threaded
+// by design (one engine per stream keeps connection state coherent) and
+// allocates only for lines that match.
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/hyper-nixos/hv/security/threat"
+	"github.com/hyper-nixos/hv/security/threat/logline"
+	"github.com/hyper-nixos/hv/security/threat/rules"
+)
+
+// Intel answers whether a value is on a blocklist, and which one.
+type Intel interface {
+	IP(netip.Addr) (list string, ok bool)
+	Hash(hex string) (list string, ok bool)
+}
+
+// Emit receives findings. The finding's Tags slice is shared with the rule:
+// do not modify it.
+type Emit func(f threat.Finding)
+
+// Engine matches records against a rule set.
+type Engine struct {
+	rules  *rules.Set
+	intel  Intel
+	parser *logline.Parser
+	conns  *conns
+	thr    *thresholds
+
+	sink    Emit // the caller's emit during the current call
+	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
+
+	// Stats
+	Lines, Unparsed, Matched int
+}
+
+// Options tune an engine.
+type Options struct {
+	Intel Intel
+	// Year dates syslog lines that carry no year; the current year if 0.
+	Year int
+	Loc  *time.Location
+}
+
+// New returns an engine over set.
+func New(set *rules.Set, opt Options) *Engine {
+	if opt.Year == 0 {
+		opt.Year = time.Now().Year()
+	}
+	e := &Engine{
+		rules:  set,
+		intel:  opt.Intel,
+		parser: logline.NewParser(opt.Year, opt.Loc),
+		conns:  newConns(),
+		thr:    newThresholds(),
+	}
+	e.deliver = func(f threat.Finding) { e.finish(f, e.sink) }
+	return e
+}
+
+// SetIntel replaces the blocklists (after a reload).
+func (e *Engine) SetIntel(in Intel) { e.intel = in }
+
+// Line matches one syslog line. source and n (1-based) locate it in
+// findings.
+func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
+	e.Lines++
+	l, ok := e.parser.Parse(b)
+	if !ok {
+		e.Unparsed++
+		e.match(time.Time{}, nil, nil, 0, b, source, n, emit)
+		return
+	}
+	e.match(l.Time, l.Host, l.Program, l.PID, l.Message, source, n, emit)
+}
+
+// Record matches a record that arrived already split, from the journal or
+// libvirt.
+func (e *Engine) Record(r threat.Record, emit Emit) {
+	e.Lines++
+	e.match(r.Time, []byte(r.Host), []byte(r.Program), r.PID, []byte(r.Message), r.Source, r.Line, emit)
+}
+
+// Scan reads r line by line until EOF. Lines longer than the buffer are
+// matched on their first MiB.
+func (e *Engine) Scan(r io.Reader, source string, emit Emit) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	n := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			n++
+			e.Line(bytes.TrimRight(line, "\r\n"), source, n, emit)
+		}
+		for err == bufio.ErrBufferFull { // skip the rest of an overlong line
+			_, err = br.ReadSlice('\n')
+		}
+		if err == io.EOF {
+			e.Flush(emit)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
+	e.sink = emit
+	for _, r := range e.rules.For(prog) {
+		m := r.Match(msg)
+		if m == nil {
+			continue
+		}
+		e.Matched++
+		e.found(r, m, t, host, prog, pid, msg, source, n, emit)
+		return
+	}
+	e.conns.tick(t, e.deliver)
+}
+
+func group(msg []byte, m []int, i int) []byte {
+	if i < 0 || m[2*i] < 0 {
+		return nil
+	}
+	return msg[m[2*i]:m[2*i+1]]
+}
+
+func (e *Engine) found(r *rules.Compiled, m []int, t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
+	f := threat.Finding{
+		Time: t, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
+		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: 1,
+		Evidence: string(msg), Source: source, Line: n, State: threat.Open,
+	}
+	var addr netip.Addr
+	if raw := group(msg, m, r.IPGroup); raw != nil {
+		if a, err := netip.ParseAddr(string(raw)); err == nil {
+			addr = a.Unmap()
+		}
+	}
+	var cn *conn
+	if r.Conn != rules.ConnNone && pid > 0 {
+		addr, cn = e.conns.use(host, prog, pid, addr, r.Conn, t, e.deliver)
+	}
+	if addr.IsValid() {
+		f.IP = addr.String()
+	}
+	if u := group(msg, m, r.UserGroup); u != nil {
+		f.User = string(u)
+	}
+	if v := group(msg, m, r.VMGroup); v != nil {
+		f.VM = string(v)
+	}
+	if s := group(msg, m, r.ServiceGroup); s != nil {
+		f.Service = string(s)
+	}
+	for i, name := range r.Extra {
+		if name == "" || m[2*i] < 0 {
+			continue
+		}
+		if f.Fields == nil {
+			f.Fields = map[string]string{}
+		}
+		f.Fields[name] = string(msg[m[2*i]:m[2*i+1]])
+	}
+	if cn != nil && !addr.IsValid() && r.AuthFailure {
+		e.conns.hold(cn, f, e.deliver)
+		return
+	}
+	e.finish(f, emit)
+}
+
+// finish looks the finding up in the blocklists, emits it, and counts it
+// towards its rule's threshold.
+func (e *Engine) finish(f threat.Finding, emit Emit) {
+	var addr netip.Addr
+	if f.IP != "" {
+		addr, _ = netip.ParseAddr(f.IP)
+	}
+	e.checkIntel(&f, addr)
+	emit(f)
+	r, _ := e.rules.Rule(f.Rule)
+	if r == nil || r.Threshold == nil {
+		return
+	}
+	th := r.Threshold
+	if key := fieldOf(&f, th.By); key != "" {
+		if count, fire := e.thr.hit(r.ID, key, f.Time, th.Count, th.Within); fire {
+			c := f
+			c.Kind, c.Severity, c.Title, c.Count = threat.KindThreshold, max(th.Severity, f.Severity), th.Title, count
+			emit(c)
+		}
+	}
+}
+
+// Flush releases findings still waiting for their connection's address;
+// call it at the end of a scan.
+func (e *Engine) Flush(emit Emit) {
+	e.sink = emit
+	e.conns.flush(e.deliver)
+}
+
+func (e *Engine) checkIntel(f *threat.Finding, addr netip.Addr) {
+	if e.intel == nil {
+		return
+	}
+	if addr.IsValid() {
+		if list, ok := e.intel.IP(addr); ok {
+			f.Intel = list
+		}
+	}
+	if h := f.Fields["sha256"]; h != "" {
+		if list, ok := e.intel.Hash(h); ok {
+			f.Intel = list
+		}
+	}
+	if f.Intel != "" {
+		f.Severity = max(f.Severity, threat.High)
+		f.Tags = append(append([]string(nil), f.Tags...), "blocklisted")
+	}
+}
+
+// fieldOf returns the value of a named field of f.
+func fieldOf(f *threat.Finding, name string) string {
+	switch name {
+	case "ip":
+		return f.IP
+	case "user":
+		return f.User
+	case "vm":
+		return f.VM
+	case "service":
+		return f.Service
+	}
+	return f.Fields[name]
+}

@@ -1,0 +1,100 @@
+package threat
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// AppendJSON appends f as one JSON object (no newline), the format of
+// 'hv threats scan --json': line, rule, severity, tags always; the rest
+// when known. It is written by hand because scans emit findings by the
+// hundred thousand. Strings escape every control character, DEL and the
+// C1 range, so printing the output on a terminal is harmless.
+func (f *Finding) AppendJSON(b []byte) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(f.Line), 10)
+	b = appendField(b, "rule", f.Rule)
+	b = appendField(b, "severity", f.Severity.String())
+	b = append(b, `,"tags":[`...)
+	for i, t := range f.Tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, t)
+	}
+	b = append(b, ']')
+	b = appendField(b, "kind", string(f.Kind))
+	b = appendField(b, "title", f.Title)
+	if !f.Time.IsZero() {
+		b = append(b, `,"time":"`...)
+		b = f.Time.AppendFormat(b, time.RFC3339)
+		b = append(b, '"')
+	}
+	for _, kv := range [...][2]string{{"ip", f.IP}, {"user", f.User}, {"vm", f.VM}, {"service", f.Service},
+		{"mitre", f.MITRE}, {"intel", f.Intel}, {"source", f.Source}} {
+		if kv[1] != "" {
+			b = appendField(b, kv[0], kv[1])
+		}
+	}
+	if f.Kind == KindThreshold {
+		b = append(b, `,"count":`...)
+		b = strconv.AppendInt(b, int64(f.Count), 10)
+	}
+	b = appendField(b, "evidence", f.Evidence)
+	return append(b, '}')
+}
+
+func appendField(b []byte, k, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, k...)
+	b = append(b, '"', ':')
+	return AppendJSONString(b, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD; controls, DEL and C1 are written as \u escapes.
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7f {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r >= 0x80 && r < 0xa0 || r == 0x2028 || r == 0x2029 {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

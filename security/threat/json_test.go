@@ -1,0 +1,32 @@
+package threat
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestAppendJSONIsValidAndInert(t *testing.T) {
+	f := Finding{Line: 7, Rule: "ssh.failed-auth", Severity: Low, Tags: []string{"ssh", TagAuthFailure}, Kind: KindMatch,
+		IP: "203.0.113.5", User: "x\x1b]0;pwned\x07\x1b[31m\u009b2J\"\\\xff", Evidence: "Failed password for \x1b[2J"}
+	b := f.AppendJSON(nil)
+	for _, r := range string(b) {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || unicode.Is(unicode.Cc, r) {
+			t.Fatalf("output carries control %U: %q", r, b)
+		}
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	if back["line"].(float64) != 7 || back["rule"] != "ssh.failed-auth" || back["severity"] != "low" || back["ip"] != "203.0.113.5" {
+		t.Errorf("fields wrong: %v", back)
+	}
+	if !strings.HasPrefix(back["user"].(string), "x\x1b]0;pwned") {
+		t.Errorf("the user should decode back to the original text, got %q", back["user"])
+	}
+	if _, has := back["vm"]; has {
+		t.Error("empty fields are left out")
+	}
+}

@@ -1,0 +1,273 @@
+// Package rules reads hv's detection rules: data files (TOML) with one
+// [[rule]] table per rule. Defaults are embedded from content/threat/rules;
+// a drop-in directory adds local rules, replaces a default by reusing its
+// id, or turns one off with disabled = true. Every rule carries example
+// lines that must match and may carry lines that must not: loading checks
+// them, so a broken rule never goes live.
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hyper-nixos/hv/security/threat"
+)
+
+// Rule is one detection rule as written in a rule file.
+type Rule struct {
+	ID          string   `toml:"id"`
+	Title       string   `toml:"title"`
+	Description string   `toml:"description"`
+	Severity    string   `toml:"severity"`
+	MITRE       string   `toml:"mitre"`
+	Tags        []string `toml:"tags"`
+	// Programs are the syslog identifiers the rule applies to; a trailing
+	// '*' matches a prefix. Empty means any program.
+	Programs []string `toml:"programs"`
+	Service  string   `toml:"service"`
+	// Literal is a string every matching message contains. It is checked
+	// before the pattern, which most lines then never reach. It may be left
+	// out when the pattern starts with ^ and a literal word.
+	Literal string `toml:"literal"`
+	// Pattern is a Go regular expression (RE2 syntax) run on the message.
+	// Named groups are the fields it extracts: ip, user, vm, service, and
+	// any other name.
+	Pattern string `toml:"pattern"`
+	// Conn makes the rule take part in connection tracking by host,
+	// program and pid: a line without an address gets the connection's.
+	// "open" records the address as authoritative (a line with no
+	// attacker-chosen text before it, such as "Connection from"); "track"
+	// records it if none is known yet; "close" forgets the connection
+	// after this line.
+	Conn      string     `toml:"conn"`
+	Threshold *Threshold `toml:"threshold"`
+	Examples  []string   `toml:"examples"`
+	// NotExamples must not match this rule.
+	NotExamples []string `toml:"not_examples"`
+	Disabled    bool     `toml:"disabled"`
+}
+
+// Threshold turns repeated matches into one correlated finding: Count
+// matches within Within for one value of the field By.
+type Threshold struct {
+	Count    int    `toml:"count"`
+	Within   string `toml:"within"`
+	By       string `toml:"by"`
+	Severity string `toml:"severity"`
+	Title    string `toml:"title"`
+}
+
+// ConnMode is a rule's part in connection tracking.
+type ConnMode int
+
+const (
+	ConnNone ConnMode = iota
+	ConnTrack
+	ConnOpen
+	ConnClose
+)
+
+// Compiled is a rule ready to run.
+type Compiled struct {
+	ID, Title, MITRE, Service string
+	Description               string
+	Severity                  threat.Severity
+	Tags                      []string
+	Programs                  []string
+	Conn                      ConnMode
+
+	Re      *regexp.Regexp
+	Prefix  []byte // the message starts with this: checked first
+	Literal []byte // the message contains this
+
+	// Group indexes of the well-known fields, -1 when absent.
+	IPGroup, UserGroup, VMGroup, ServiceGroup int
+	Extra                                     []string // other group names, by index (empty for known ones)
+
+	Threshold   *CompiledThreshold
+	AuthFailure bool
+}
+
+// CompiledThreshold is a parsed Threshold.
+type CompiledThreshold struct {
+	Count    int
+	Within   time.Duration
+	By       string
+	Severity threat.Severity
+	Title    string
+}
+
+// HasTag reports whether the rule carries tag t.
+func (c *Compiled) HasTag(t string) bool { return slices.Contains(c.Tags, t) }
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+
+// compile checks r and builds its runnable form.
+func compile(r Rule) (*Compiled, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("rule %q: "+format, append([]any{r.ID}, args...)...)
+	}
+	if !idPattern.MatchString(r.ID) {
+		return nil, fmt.Errorf("rule %q: id must be lower-case letters, digits, dots and dashes", r.ID)
+	}
+	if strings.TrimSpace(r.Title) == "" {
+		return nil, bad("title is missing")
+	}
+	sev, err := threat.ParseSeverity(r.Severity)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if r.MITRE != "" && !mitrePattern.MatchString(r.MITRE) {
+		return nil, bad("mitre %q is not an ATT&CK technique id such as T1110 or T1110.001", r.MITRE)
+	}
+	if r.Pattern == "" {
+		return nil, bad("pattern is missing")
+	}
+	re, err := regexp.Compile(r.Pattern)
+	if err != nil {
+		return nil, bad("pattern: %v", err)
+	}
+	c := &Compiled{
+		ID: r.ID, Title: r.Title, Description: r.Description, MITRE: r.MITRE, Service: r.Service,
+		Severity: sev, Tags: r.Tags, Programs: r.Programs, Re: re,
+		IPGroup: -1, UserGroup: -1, VMGroup: -1, ServiceGroup: -1,
+	}
+	c.AuthFailure = c.HasTag(threat.TagAuthFailure)
+	for _, p := range r.Programs {
+		if p == "" || strings.ContainsAny(p, " :[") || strings.Contains(strings.TrimSuffix(p, "*"), "*") {
+			return nil, bad("program %q: want a syslog identifier, optionally ending in *", p)
+		}
+	}
+	switch r.Conn {
+	case "":
+	case "track":
+		c.Conn = ConnTrack
+	case "open":
+		c.Conn = ConnOpen
+	case "close":
+		c.Conn = ConnClose
+	default:
+		return nil, bad("conn %q: want open, close or track", r.Conn)
+	}
+	c.Extra = make([]string, len(re.SubexpNames()))
+	for i, name := range re.SubexpNames() {
+		switch name {
+		case "":
+		case "ip":
+			c.IPGroup = i
+		case "user":
+			c.UserGroup = i
+		case "vm":
+			c.VMGroup = i
+		case "service":
+			c.ServiceGroup = i
+		default:
+			c.Extra[i] = name
+		}
+	}
+	if c.Conn == ConnOpen && c.IPGroup < 0 {
+		return nil, bad("conn \"open\" needs an ip group in the pattern")
+	}
+	prefix, anchored := anchoredPrefix(r.Pattern)
+	if anchored && prefix != "" {
+		c.Prefix = []byte(prefix)
+	}
+	switch {
+	case r.Literal != "":
+		c.Literal = []byte(r.Literal)
+	case c.Prefix == nil:
+		return nil, bad("no literal pre-filter: set literal to a string every matching message contains, or start the pattern with ^ and a word")
+	}
+	if t := r.Threshold; t != nil {
+		ct := &CompiledThreshold{Count: t.Count, By: t.By, Title: t.Title, Severity: sev}
+		if t.Count < 2 {
+			return nil, bad("threshold count must be at least 2")
+		}
+		if ct.Within, err = time.ParseDuration(t.Within); err != nil || ct.Within <= 0 {
+			return nil, bad("threshold within %q: want a duration such as 10m", t.Within)
+		}
+		if t.Severity != "" {
+			if ct.Severity, err = threat.ParseSeverity(t.Severity); err != nil {
+				return nil, bad("threshold: %v", err)
+			}
+		}
+		if t.By == "" || re.SubexpIndex(t.By) < 0 {
+			return nil, bad("threshold by %q: want the name of a group of the pattern", t.By)
+		}
+		if ct.Title == "" {
+			ct.Title = r.Title + " (repeated)"
+		}
+		c.Threshold = ct
+	}
+	if len(r.Examples) == 0 {
+		return nil, bad("give at least one example message that the rule matches")
+	}
+	for _, ex := range r.Examples {
+		if err := c.checkExample(ex); err != nil {
+			return nil, bad("example %q: %v", ex, err)
+		}
+	}
+	for _, ex := range r.NotExamples {
+		if c.Match([]byte(ex)) != nil {
+			return nil, bad("not_example %q matches", ex)
+		}
+	}
+	return c, nil
+}
+
+var mitrePattern = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
+
+func (c *Compiled) checkExample(ex string) error {
+	m := c.Match([]byte(ex))
+	if m == nil {
+		if c.Re.MatchString(ex) {
+			return fmt.Errorf("matches the pattern but not the literal pre-filter %q", c.Literal)
+		}
+		return fmt.Errorf("does not match")
+	}
+	if c.IPGroup >= 0 && m[2*c.IPGroup] >= 0 {
+		ip := ex[m[2*c.IPGroup]:m[2*c.IPGroup+1]]
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fmt.Errorf("extracts ip %q, which is not an address", ip)
+		}
+	}
+	return nil
+}
+
+// Match runs the pre-filters and the pattern on a message and returns the
+// submatch indexes, or nil.
+func (c *Compiled) Match(msg []byte) []int {
+	if c.Prefix != nil && !hasPrefix(msg, c.Prefix) {
+		return nil
+	}
+	if c.Literal != nil && !contains(msg, c.Literal) {
+		return nil
+	}
+	return c.Re.FindSubmatchIndex(msg)
+}
+
+// anchoredPrefix returns the literal text a pattern starting with ^ demands
+// at the start of the message.
+func anchoredPrefix(pattern string) (string, bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
+		return "", false
+	}
+	var b strings.Builder
+	for _, s := range re.Sub[1:] {
+		if s.Op != syntax.OpLiteral || s.Flags&syntax.FoldCase != 0 {
+			break
+		}
+		b.WriteString(string(s.Rune))
+	}
+	return b.String(), true
+}
