@@ -105,7 +105,7 @@ func newThreatsScanCmd() *cobra.Command {
 				opt.Intel = lists
 			}
 			e := engine.New(set, opt)
-			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
+			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
 			var sum scanSummary
 			var buf []byte
 			start := time.Now()

@@ -63,8 +63,7 @@ func (c *conns) key(host, prog []byte, pid int) connKey {
 // use applies a rule's connection mode to a line from pid that shows addr
 // (invalid when the line has none). It returns the address to report and
 // the connection, which is nil once closed.
-func (c *conns) use(host, prog []byte, pid int, addr netip.Addr, mode rules.ConnMode, t time.Time, emit Emit) (netip.Addr, *conn) {
-	k := c.key(host, prog, pid)
+func (c *conns) use(k connKey, addr netip.Addr, mode rules.ConnMode, t time.Time, emit Emit) (netip.Addr, *conn) {
 	cur := c.m[k]
 	if cur != nil && !t.IsZero() && !cur.seen.IsZero() && t.Sub(cur.seen) > connIdle {
 		c.drop(k, cur, emit) // the pid was reused
@@ -98,6 +97,16 @@ func (c *conns) use(host, prog []byte, pid int, addr netip.Addr, mode rules.Conn
 		return addr, nil
 	}
 	return addr, cur
+}
+
+// settled reports whether a line of a track-only rule in mode could
+// change nothing on connection k, so its pattern need not run.
+func (c *conns) settled(k connKey, mode rules.ConnMode) bool {
+	cur := c.m[k]
+	if mode == rules.ConnClose {
+		return cur == nil
+	}
+	return cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 && (cur.authoritative || mode != rules.ConnOpen)
 }
 
 // hold keeps f until its connection's address is known.

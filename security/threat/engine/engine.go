@@ -115,7 +115,11 @@ func (e *Engine) Scan(r io.Reader, source string, emit Emit) error {
 
 func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
 	e.sink = emit
-	for _, r := range e.rules.For(prog) {
+	for _, r := range e.rules.For(prog).Candidates(msg) {
+		if r.TrackOnly {
+			e.track(r, t, host, prog, pid, msg)
+			continue
+		}
 		m := r.Match(msg)
 		if m == nil {
 			continue
@@ -125,6 +129,23 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 		return
 	}
 	e.conns.tick(t, e.deliver)
+}
+
+// track runs a track-only rule: it matches only when its connection has
+// something to learn.
+func (e *Engine) track(r *rules.Compiled, t time.Time, host, prog []byte, pid int, msg []byte) {
+	if pid <= 0 {
+		return
+	}
+	k := e.conns.key(host, prog, pid)
+	if e.conns.settled(k, r.Conn) {
+		return
+	}
+	m := r.Match(msg)
+	if m == nil {
+		return
+	}
+	e.conns.use(k, parseAddr(group(msg, m, r.IPGroup)), r.Conn, t, e.deliver)
 }
 
 func group(msg []byte, m []int, i int) []byte {
@@ -140,15 +161,10 @@ func (e *Engine) found(r *rules.Compiled, m []int, t time.Time, host, prog []byt
 		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: 1,
 		Evidence: string(msg), Source: source, Line: n, State: threat.Open,
 	}
-	var addr netip.Addr
-	if raw := group(msg, m, r.IPGroup); raw != nil {
-		if a, err := netip.ParseAddr(string(raw)); err == nil {
-			addr = a.Unmap()
-		}
-	}
+	addr := parseAddr(group(msg, m, r.IPGroup))
 	var cn *conn
 	if r.Conn != rules.ConnNone && pid > 0 {
-		addr, cn = e.conns.use(host, prog, pid, addr, r.Conn, t, e.deliver)
+		addr, cn = e.conns.use(e.conns.key(host, prog, pid), addr, r.Conn, t, e.deliver)
 	}
 	if addr.IsValid() {
 		f.IP = addr.String()
@@ -241,4 +257,46 @@ func fieldOf(f *threat.Finding, name string) string {
 		return f.Service
 	}
 	return f.Fields[name]
+}
+
+// parseAddr parses an extracted address; anything that is not one yields
+// the invalid Addr. Dotted IPv4, by far the most common, is parsed without
+// allocating.
+func parseAddr(b []byte) netip.Addr {
+	if len(b) == 0 {
+		return netip.Addr{}
+	}
+	var ip [4]byte
+	part, n, digits := 0, 0, 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && n == 0 { // no leading zeros
+				return slowAddr(b)
+			}
+			n = n*10 + int(c-'0')
+			digits++
+			if n > 255 {
+				return slowAddr(b) // IPv6 starts with digits too
+			}
+		case c == '.' && digits > 0 && part < 3:
+			ip[part] = byte(n)
+			part, n, digits = part+1, 0, 0
+		default:
+			return slowAddr(b)
+		}
+	}
+	if part != 3 || digits == 0 {
+		return slowAddr(b)
+	}
+	ip[3] = byte(n)
+	return netip.AddrFrom4(ip)
+}
+
+func slowAddr(b []byte) netip.Addr {
+	a, err := netip.ParseAddr(string(b))
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
 }

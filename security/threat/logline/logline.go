@@ -27,6 +27,10 @@ type Parser struct {
 	Year int
 	// Loc is the zone of traditional timestamps.
 	Loc *time.Location
+
+	// Consecutive lines often share their second: the last one is reused.
+	lastStamp [15]byte
+	lastTime  time.Time
 }
 
 // NewParser returns a parser that dates year-less lines in year.
@@ -79,6 +83,10 @@ func (p *Parser) Parse(b []byte) (Line, bool) {
 
 func (p *Parser) timestamp(b []byte, l *Line) ([]byte, bool) {
 	if len(b) >= 16 && b[3] == ' ' && b[6] == ' ' && b[9] == ':' && b[12] == ':' && b[15] == ' ' {
+		if string(b[:15]) == string(p.lastStamp[:]) && !p.lastTime.IsZero() {
+			l.Time = p.lastTime
+			return b[16:], true
+		}
 		mon := month(b[:3])
 		day, ok1 := atoi(trimSpace(b[4:6]))
 		hh, ok2 := atoi(b[7:9])
@@ -88,6 +96,8 @@ func (p *Parser) timestamp(b []byte, l *Line) ([]byte, bool) {
 			return nil, false
 		}
 		l.Time = time.Date(p.Year, mon, day, hh, mm, ss, 0, p.Loc)
+		copy(p.lastStamp[:], b[:15])
+		p.lastTime = l.Time
 		return b[16:], true
 	}
 	// RFC 3339: up to the first space.

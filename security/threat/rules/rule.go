@@ -27,7 +27,8 @@ type Rule struct {
 	MITRE       string   `toml:"mitre"`
 	Tags        []string `toml:"tags"`
 	// Programs are the syslog identifiers the rule applies to; a trailing
-	// '*' matches a prefix. Empty means any program.
+	// '*' matches a prefix. Empty means any program; entries starting with
+	// '!' exclude a program from "any".
 	Programs []string `toml:"programs"`
 	Service  string   `toml:"service"`
 	// Literal is a string every matching message contains. It is checked
@@ -44,7 +45,11 @@ type Rule struct {
 	// attacker-chosen text before it, such as "Connection from"); "track"
 	// records it if none is known yet; "close" forgets the connection
 	// after this line.
-	Conn      string     `toml:"conn"`
+	Conn string `toml:"conn"`
+	// TrackOnly rules emit no finding: they only teach connection tracking
+	// an address or end a connection, and rules after them are still
+	// tried. The engine skips their pattern when there is nothing to learn.
+	TrackOnly bool       `toml:"track_only"`
 	Threshold *Threshold `toml:"threshold"`
 	Examples  []string   `toml:"examples"`
 	// NotExamples must not match this rule.
@@ -80,9 +85,12 @@ type Compiled struct {
 	Tags                      []string
 	Programs                  []string
 	Conn                      ConnMode
+	TrackOnly                 bool
 
-	Re      *regexp.Regexp
-	Prefix  []byte // the message starts with this: checked first
+	Re       *regexp.Regexp
+	first    byteSet // bytes a matching message can start with, when anchored
+	anchored bool
+	Prefix   []byte // the message starts with this: checked first
 	Literal []byte // the message contains this
 
 	// Group indexes of the well-known fields, -1 when absent.
@@ -138,10 +146,20 @@ func compile(r Rule) (*Compiled, error) {
 		IPGroup: -1, UserGroup: -1, VMGroup: -1, ServiceGroup: -1,
 	}
 	c.AuthFailure = c.HasTag(threat.TagAuthFailure)
+	neg, pos := 0, 0
 	for _, p := range r.Programs {
-		if p == "" || strings.ContainsAny(p, " :[") || strings.Contains(strings.TrimSuffix(p, "*"), "*") {
-			return nil, bad("program %q: want a syslog identifier, optionally ending in *", p)
+		name := strings.TrimPrefix(p, "!")
+		if name == "" || strings.ContainsAny(name, " :[!") || strings.Contains(strings.TrimSuffix(name, "*"), "*") {
+			return nil, bad("program %q: want a syslog identifier, optionally ending in * or starting with !", p)
 		}
+		if name != p {
+			neg++
+		} else {
+			pos++
+		}
+	}
+	if neg > 0 && pos > 0 {
+		return nil, bad("programs: list programs to include or, with !, to exclude, not both")
 	}
 	switch r.Conn {
 	case "":
@@ -170,9 +188,17 @@ func compile(r Rule) (*Compiled, error) {
 			c.Extra[i] = name
 		}
 	}
+	c.TrackOnly = r.TrackOnly
+	if c.TrackOnly && c.Conn == ConnNone {
+		return nil, bad("track_only needs conn")
+	}
+	if c.TrackOnly && r.Threshold != nil {
+		return nil, bad("a track_only rule emits nothing to count: drop its threshold")
+	}
 	if c.Conn == ConnOpen && c.IPGroup < 0 {
 		return nil, bad("conn \"open\" needs an ip group in the pattern")
 	}
+	c.first, c.anchored = firstBytes(r.Pattern)
 	prefix, anchored := anchoredPrefix(r.Pattern)
 	if anchored && prefix != "" {
 		c.Prefix = []byte(prefix)
@@ -230,7 +256,7 @@ func (c *Compiled) checkExample(ex string) error {
 		}
 		return fmt.Errorf("does not match")
 	}
-	if c.IPGroup >= 0 && m[2*c.IPGroup] >= 0 {
+	if c.IPGroup >= 0 && m[2*c.IPGroup] < m[2*c.IPGroup+1] {
 		ip := ex[m[2*c.IPGroup]:m[2*c.IPGroup+1]]
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return fmt.Errorf("extracts ip %q, which is not an address", ip)

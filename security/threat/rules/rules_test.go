@@ -78,7 +78,7 @@ examples = ["backup of web-01 failed"]
 	if r, ok := set.Rule("local.backup-failed"); !ok || r.VMGroup < 0 {
 		t.Error("the local rule is missing or lost its vm field")
 	}
-	if rs := set.For([]byte("backup")); len(rs) == 0 || rs[len(rs)-1].ID != "local.backup-failed" {
+	if rs := set.For([]byte("backup")).All; len(rs) == 0 || rs[len(rs)-1].ID != "local.backup-failed" {
 		t.Error("the local rule is not indexed by its program")
 	}
 }
@@ -189,4 +189,58 @@ threshold = { count = 2, within = "1m", by = "ip" }`))
 			r.Match(data)
 		}
 	})
+}
+
+func TestFirstBytes(t *testing.T) {
+	tests := []struct {
+		pattern string
+		ok      bool
+		in, out string
+	}{
+		{`^Failed (?P<m>\S+)`, true, "F", "fEe"},
+		{`^(?:(?:error|fatal): (?:PAM: )?)?Failed`, true, "efF", "pC"},
+		{`^[iI]nvalid`, true, "iI", "v"},
+		{`^(?i)root`, true, "rR", "o"},
+		{`Failed`, false, "", ""},
+		{`^(?:x)?`, false, "", ""},
+	}
+	for _, tt := range tests {
+		set, ok := firstBytes(tt.pattern)
+		if ok != tt.ok {
+			t.Errorf("%s: ok=%v", tt.pattern, ok)
+			continue
+		}
+		for _, b := range []byte(tt.in) {
+			if !set.has(b) {
+				t.Errorf("%s: %q should be a first byte", tt.pattern, b)
+			}
+		}
+		for _, b := range []byte(tt.out) {
+			if set.has(b) {
+				t.Errorf("%s: %q should not be a first byte", tt.pattern, b)
+			}
+		}
+	}
+}
+
+func TestExcludedPrograms(t *testing.T) {
+	rs, err := Parse("t.toml", []byte(`
+[[rule]]
+id = "a.any"
+title = "t"
+severity = "low"
+programs = ["!sshd"]
+pattern = '^x'
+examples = ["x"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.For([]byte("sshd")).All) != 0 || len(set.For([]byte("login")).All) != 1 {
+		t.Error("a !program rule must apply to every program but that one")
+	}
 }

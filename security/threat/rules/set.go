@@ -49,12 +49,43 @@ type Set struct {
 	rules []*Compiled
 	byID  map[string]*Compiled
 
-	exact   map[string][]*Compiled // rules for one program, with the any-program rules, in file order
-	globs   []*Compiled            // rules with a program prefix
-	anyProg []*Compiled
+	exact   map[string]*Group // rules for one program, with the any-program rules, in file order
+	globs   []*Compiled       // rules with a program prefix
+	anyProg *Group
 
 	mu    sync.RWMutex
-	cache map[string][]*Compiled // program -> rules, for programs matched by globs
+	cache map[string]*Group // program -> rules, for programs matched by globs
+}
+
+// Group is the rules that apply to one program, indexed by the first byte
+// of the messages they can match.
+type Group struct {
+	All     []*Compiled
+	byFirst [256][]*Compiled
+	empty   []*Compiled // rules that may match an empty message
+}
+
+func newGroup(rs []*Compiled) *Group {
+	g := &Group{All: rs}
+	for _, c := range rs {
+		if !c.anchored {
+			g.empty = append(g.empty, c)
+		}
+		for b := 0; b < 256; b++ {
+			if !c.anchored || c.first.has(byte(b)) {
+				g.byFirst[b] = append(g.byFirst[b], c)
+			}
+		}
+	}
+	return g
+}
+
+// Candidates returns, in order, the rules that could match msg.
+func (g *Group) Candidates(msg []byte) []*Compiled {
+	if len(msg) == 0 {
+		return g.empty
+	}
+	return g.byFirst[msg[0]]
 }
 
 // cacheMax bounds the per-program cache: program names come from logs, and
@@ -93,40 +124,48 @@ func Compile(all []Rule) (*Set, error) {
 }
 
 func index(compiled []*Compiled) *Set {
-	s := &Set{rules: compiled, byID: map[string]*Compiled{}, exact: map[string][]*Compiled{}, cache: map[string][]*Compiled{}}
+	s := &Set{rules: compiled, byID: map[string]*Compiled{}, exact: map[string]*Group{}, cache: map[string]*Group{}}
+	var anyProg []*Compiled
 	for _, c := range compiled {
 		s.byID[c.ID] = c
-		if len(c.Programs) == 0 {
-			s.anyProg = append(s.anyProg, c)
+		if c.anyProgram() {
+			anyProg = append(anyProg, c)
 		}
 		for _, p := range c.Programs {
 			if strings.HasSuffix(p, "*") {
 				s.globs = append(s.globs, c)
+				break
 			}
 		}
 	}
 	for _, c := range compiled {
 		for _, p := range c.Programs {
-			if !strings.HasSuffix(p, "*") {
+			if p = strings.TrimPrefix(p, "!"); !strings.HasSuffix(p, "*") {
 				s.exact[p] = nil
 			}
 		}
 	}
+	s.anyProg = newGroup(anyProg)
 	for p := range s.exact {
 		s.exact[p] = s.build(p)
 	}
 	return s
 }
 
-// build lists, in file order, the rules that apply to program p.
-func (s *Set) build(p string) []*Compiled {
+// build groups, in file order, the rules that apply to program p.
+func (s *Set) build(p string) *Group {
 	var out []*Compiled
 	for _, c := range s.rules {
 		if c.appliesTo(p) {
 			out = append(out, c)
 		}
 	}
-	return out
+	return newGroup(out)
+}
+
+// anyProgram reports whether the rule applies to programs it does not name.
+func (c *Compiled) anyProgram() bool {
+	return len(c.Programs) == 0 || strings.HasPrefix(c.Programs[0], "!")
 }
 
 func (c *Compiled) appliesTo(p string) bool {
@@ -134,15 +173,17 @@ func (c *Compiled) appliesTo(p string) bool {
 		return true
 	}
 	for _, q := range c.Programs {
+		neg := strings.HasPrefix(q, "!")
+		q = strings.TrimPrefix(q, "!")
 		if q == p || strings.HasSuffix(q, "*") && strings.HasPrefix(p, q[:len(q)-1]) {
-			return true
+			return !neg
 		}
 	}
-	return false
+	return c.anyProgram()
 }
 
-// For returns the rules to try on a message of program p, in order.
-func (s *Set) For(p []byte) []*Compiled {
+// For returns the rules to try on messages of program p.
+func (s *Set) For(p []byte) *Group {
 	if rs, ok := s.exact[string(p)]; ok {
 		return rs
 	}
