@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -65,6 +66,7 @@ func newThreatsScanCmd() *cobra.Command {
 		stats      bool
 		year       int
 		blocklists []string
+		cpuProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan FILE",
@@ -103,6 +105,13 @@ func newThreatsScanCmd() *cobra.Command {
 					return err
 				}
 				opt.Intel = lists
+			}
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			e := engine.New(set, opt)
 			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
@@ -144,8 +153,22 @@ func newThreatsScanCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&stats, "stats", false, "print lines, findings and lines per second to standard error")
 	cmd.Flags().IntVar(&year, "year", 0, "year of timestamps that carry none (default: the file's modification year)")
 	cmd.Flags().StringArrayVar(&blocklists, "blocklist", nil, "IP/CIDR or SHA-256 blocklist file to match against (repeatable)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the scan to this file")
+	cmd.Flags().MarkHidden("cpuprofile")
 	cmd.MarkFlagsMutuallyExclusive("json", "summary")
 	return cmd
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // openError explains the usual reasons a log cannot be read.

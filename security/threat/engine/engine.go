@@ -8,6 +8,7 @@ package engine
 import (
 	"bufio"
 	"bytes"
+	"hash/maphash"
 	"io"
 	"net/netip"
 	"time"
@@ -34,6 +35,8 @@ type Engine struct {
 	parser *logline.Parser
 	conns  *conns
 	thr    *thresholds
+	memo   *memo
+	ruleNo map[*rules.Compiled]uint64
 
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
@@ -61,6 +64,11 @@ func New(set *rules.Set, opt Options) *Engine {
 		parser: logline.NewParser(opt.Year, opt.Loc),
 		conns:  newConns(),
 		thr:    newThresholds(),
+		memo:   newMemo(),
+		ruleNo: map[*rules.Compiled]uint64{},
+	}
+	for i, r := range set.Rules() {
+		e.ruleNo[r] = uint64(i + 1)
 	}
 	e.deliver = func(f threat.Finding) { e.finish(f, e.sink) }
 	return e
@@ -115,12 +123,19 @@ func (e *Engine) Scan(r io.Reader, source string, emit Emit) error {
 
 func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
 	e.sink = emit
+	var h uint64
 	for _, r := range e.rules.For(prog).Candidates(msg) {
-		if r.TrackOnly {
-			e.track(r, t, host, prog, pid, msg)
+		if !r.Prefilter(msg) {
 			continue
 		}
-		m := r.Match(msg)
+		if h == 0 {
+			h = maphash.Bytes(e.memo.seed, msg) | 1
+		}
+		if r.TrackOnly {
+			e.track(r, h, t, host, prog, pid, msg)
+			continue
+		}
+		m := e.memo.match(r, e.ruleNo[r], h, msg)
 		if m == nil {
 			continue
 		}
@@ -133,7 +148,7 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 
 // track runs a track-only rule: it matches only when its connection has
 // something to learn.
-func (e *Engine) track(r *rules.Compiled, t time.Time, host, prog []byte, pid int, msg []byte) {
+func (e *Engine) track(r *rules.Compiled, h uint64, t time.Time, host, prog []byte, pid int, msg []byte) {
 	if pid <= 0 {
 		return
 	}
@@ -141,7 +156,7 @@ func (e *Engine) track(r *rules.Compiled, t time.Time, host, prog []byte, pid in
 	if e.conns.settled(k, r.Conn) {
 		return
 	}
-	m := r.Match(msg)
+	m := e.memo.match(r, e.ruleNo[r], h, msg)
 	if m == nil {
 		return
 	}

@@ -91,7 +91,7 @@ type Compiled struct {
 	first    byteSet // bytes a matching message can start with, when anchored
 	anchored bool
 	Prefix   []byte // the message starts with this: checked first
-	Literal []byte // the message contains this
+	Literal  []byte // the message contains this
 
 	// Group indexes of the well-known fields, -1 when absent.
 	IPGroup, UserGroup, VMGroup, ServiceGroup int
@@ -268,13 +268,16 @@ func (c *Compiled) checkExample(ex string) error {
 // Match runs the pre-filters and the pattern on a message and returns the
 // submatch indexes, or nil.
 func (c *Compiled) Match(msg []byte) []int {
-	if c.Prefix != nil && !hasPrefix(msg, c.Prefix) {
-		return nil
-	}
-	if c.Literal != nil && !contains(msg, c.Literal) {
+	if !c.Prefilter(msg) {
 		return nil
 	}
 	return c.Re.FindSubmatchIndex(msg)
+}
+
+// Prefilter reports whether msg passes the cheap checks (prefix, literal)
+// that every message the pattern matches passes.
+func (c *Compiled) Prefilter(msg []byte) bool {
+	return (c.Prefix == nil || hasPrefix(msg, c.Prefix)) && (c.Literal == nil || contains(msg, c.Literal))
 }
 
 // anchoredPrefix returns the literal text a pattern starting with ^ demands

@@ -1,0 +1,65 @@
+// Package bench holds the parity and speed benchmarks of hv's detection
+// against fail2ban: the generator (authlog), the checker (parity), the
+// script (parity.sh), and a small parity test CI runs.
+package bench
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestParityWithFail2ban runs the parity check on a few thousand generated
+// lines. It needs Debian's fail2ban (fail2ban-regex) and skips without it;
+// the test installs nothing.
+func TestParityWithFail2ban(t *testing.T) {
+	f2b, err := exec.LookPath("fail2ban-regex")
+	if err != nil {
+		t.Skip("fail2ban-regex not installed (apt-get install fail2ban); parity not checked")
+	}
+	if testing.Short() {
+		t.Skip("builds three programs")
+	}
+	dir := t.TempDir()
+	bin := func(name, pkg string) string {
+		out := filepath.Join(dir, name)
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = "../.."
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", pkg, err, b)
+		}
+		return out
+	}
+	hv, gen, parity := bin("hv", "./cmd/hv"), bin("authlog", "./tests/bench/authlog"), bin("parity", "./tests/bench/parity")
+	log, expect := filepath.Join(dir, "auth.log"), filepath.Join(dir, "expect.tsv")
+	mustRun(t, "", gen, "-n", "6000", "-seed", "7", "-o", log, "-expect", expect)
+	mustRun(t, filepath.Join(dir, "hv.jsonl"), hv, "threats", "scan", log, "--json", "--rules", filepath.Join(dir, "none"))
+	mustRun(t, filepath.Join(dir, "f2b.txt"), f2b, "-o", "ip", log, "sshd")
+	out := mustRun(t, "", parity, "-expect", expect, "-hv", filepath.Join(dir, "hv.jsonl"), "-f2b", filepath.Join(dir, "f2b.txt"))
+	t.Log("\n" + out)
+}
+
+// mustRun runs a program, writing its standard output to stdout (a file)
+// when given, and returns what it printed otherwise.
+func mustRun(t *testing.T, stdout, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var b strings.Builder
+	cmd.Stderr = &b
+	if stdout != "" {
+		f, err := os.Create(stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd.Stdout = f
+	} else {
+		cmd.Stdout = &b
+	}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, b.String())
+	}
+	return b.String()
+}
