@@ -9,7 +9,7 @@ buildGoModule {
 
   # The hash of the vendored modules (go mod vendor); when go.mod changes,
   # nix build prints the new one.
-  vendorHash = "sha256-jFyQhJqfW2hGhV/eysr2tB+vHdZL3MwoTYB5uRxspN0=";
+  vendorHash = "sha256-obz4FqoHEXRyRehqmTbwkFsMRHBXk3fWRtwJj1lRzgg=";
 
   subPackages = [ "cmd/hv" ];
   nativeBuildInputs = [ pkg-config ];
