@@ -65,3 +65,8 @@ func ThreatRules() fs.FS {
 	}
 	return sub
 }
+
+// ThreatPlaybooks is the built-in response playbooks file.
+//
+//go:embed threat/playbooks.toml
+var ThreatPlaybooks []byte

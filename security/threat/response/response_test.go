@@ -1,0 +1,261 @@
+package response
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/content"
+	"github.com/hyper-nixos/hv/security/threat"
+	"github.com/hyper-nixos/hv/security/threat/store"
+)
+
+type fakeFirewall struct{ blocked map[netip.Addr]time.Duration }
+
+func (f *fakeFirewall) Block(_ context.Context, a netip.Addr, d time.Duration) error {
+	f.blocked[a] = d
+	return nil
+}
+func (f *fakeFirewall) Unblock(_ context.Context, a netip.Addr) error {
+	delete(f.blocked, a)
+	return nil
+}
+
+type fakeVMs struct{ paused map[string]bool }
+
+func (f *fakeVMs) Pause(_ context.Context, ref string) error  { f.paused[ref] = true; return nil }
+func (f *fakeVMs) Resume(_ context.Context, ref string) error { delete(f.paused, ref); return nil }
+
+func newRunner(t *testing.T, enable ...string) (*Runner, *fakeFirewall, *fakeVMs, string) {
+	t.Helper()
+	pbs, err := LoadPlaybooks(content.ThreatPlaybooks, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pbs {
+		for _, id := range enable {
+			if pbs[i].ID == id {
+				pbs[i].Enabled = true
+			}
+		}
+	}
+	fw, vms := &fakeFirewall{blocked: map[netip.Addr]time.Duration{}}, &fakeVMs{paused: map[string]bool{}}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	r := &Runner{Playbooks: pbs, Do: Responder{Firewall: fw, VMs: vms}, Audit: &FileAuditor{Path: audit}, Actor: "hv-monitor",
+		Now: func() time.Time { return now }}
+	return r, fw, vms, audit
+}
+
+var brute = threat.Finding{ID: 7, Rule: "ssh.failed-auth", Kind: threat.KindThreshold, Severity: threat.High, Tags: []string{"ssh", "auth-failure"}, IP: "203.0.113.5"}
+
+func TestMonitorOnlyByDefault(t *testing.T) {
+	r, fw, _, audit := newRunner(t)
+	acts := r.Handle(context.Background(), brute)
+	if len(acts) != 1 || acts[0].Mode != "monitor" || acts[0].Result != "would block-ip" {
+		t.Fatalf("actions %+v", acts)
+	}
+	if len(fw.blocked) != 0 {
+		t.Error("a monitor-only playbook must not act")
+	}
+	lines := readAudit(t, audit)
+	if len(lines) != 1 || lines[0].Mode != "monitor" || lines[0].Target != "203.0.113.5" {
+		t.Errorf("audit %+v", lines)
+	}
+}
+
+func TestEnabledActsOncePerCooldownAndUndoes(t *testing.T) {
+	r, fw, _, audit := newRunner(t, "block-ssh-brute-force")
+	var acts []store.Action
+	for i := 0; i < 50; i++ { // a storm
+		acts = append(acts, r.Handle(context.Background(), brute)...)
+	}
+	if len(acts) != 1 || acts[0].Mode != "enforce" || acts[0].Result != "ok" {
+		t.Fatalf("a storm should act once: %+v", acts)
+	}
+	if d := fw.blocked[netip.MustParseAddr("203.0.113.5")]; d != 24*time.Hour {
+		t.Errorf("blocked for %v", d)
+	}
+	if err := r.Undo(context.Background(), acts[0], "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if len(fw.blocked) != 0 {
+		t.Error("undo should unblock")
+	}
+	lines := readAudit(t, audit)
+	if len(lines) != 2 || lines[1].Mode != "undo" || lines[1].Actor != "alice" || lines[1].Action != "unblock-ip" {
+		t.Errorf("audit %+v", lines)
+	}
+}
+
+func TestRunNowActsEvenWhenMonitorOnly(t *testing.T) {
+	r, _, vms, _ := newRunner(t)
+	f := threat.Finding{ID: 9, Rule: "anomaly.miner", Kind: threat.KindAnomaly, Severity: threat.High, VM: "web 01"}
+	a, err := r.RunNow(context.Background(), "pause-miner", f, "alice")
+	if err != nil || !vms.paused["web 01"] || a.Mode != "enforce" {
+		t.Fatalf("RunNow = %+v, %v", a, err)
+	}
+	if _, err := r.RunNow(context.Background(), "block-ssh-brute-force", f, "alice"); err == nil || !strings.Contains(err.Error(), "source address") {
+		t.Errorf("blocking a finding without an address should say why, got %v", err)
+	}
+	if err := r.Undo(context.Background(), a, "alice"); err != nil || vms.paused["web 01"] {
+		t.Errorf("undo: %v", err)
+	}
+	if err := r.Undo(context.Background(), store.Action{Mode: "monitor"}, "alice"); err == nil {
+		t.Error("nothing to undo for a monitor-only action")
+	}
+}
+
+func TestUnavailableActionSaysWhy(t *testing.T) {
+	r, _, _, _ := newRunner(t, "snapshot-escape-attempt")
+	f := threat.Finding{Rule: "apparmor.qemu-denied-sensitive", Severity: threat.Critical, Tags: []string{"escape"}, VM: "web-01"}
+	acts := r.Handle(context.Background(), f)
+	if len(acts) == 0 || acts[0].Playbook != "snapshot-escape-attempt" || !strings.Contains(acts[0].Result, "not available") {
+		t.Errorf("actions %+v", acts)
+	}
+}
+
+func TestBadPlaybooks(t *testing.T) {
+	for _, tt := range []struct{ toml, want string }{
+		{`[[playbook]]
+id = "x"
+title = "t"
+action = "reboot-host"
+when = { min_severity = "high" }`, "action"},
+		{`[[playbook]]
+id = "x"
+title = "t"
+action = "notify"`, "when needs"},
+		{`[[playbook]]
+id = "x"
+title = "t"
+action = "notify"
+cooldown = "often"
+when = { min_severity = "high" }`, "cooldown"},
+	} {
+		if _, err := parsePlaybooks("t", []byte(tt.toml)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v, want %q", err, tt.want)
+		}
+	}
+}
+
+func TestLocalFileEnablesAPlaybook(t *testing.T) {
+	local := filepath.Join(t.TempDir(), "playbooks.toml")
+	os.WriteFile(local, []byte(`[[playbook]]
+id = "pause-miner"
+title = "Pause miners"
+action = "pause-vm"
+enabled = true
+when = { rules = ["anomaly.miner"] }
+`), 0o600)
+	pbs, err := LoadPlaybooks(content.ThreatPlaybooks, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pbs {
+		if p.ID == "pause-miner" && !p.Enabled {
+			t.Error("the local file should replace the default")
+		}
+	}
+}
+
+func readAudit(t *testing.T, path string) []AuditEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []AuditEntry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e AuditEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestNFTCommands(t *testing.T) {
+	var calls []string
+	n := &NFT{Run: func(_ context.Context, stdin, name string, args ...string) (string, error) {
+		call := name + " " + strings.Join(args, " ")
+		calls = append(calls, call)
+		if strings.HasPrefix(call, "nft list") {
+			return "", errors.New("No such file or directory")
+		}
+		return "", nil
+	}}
+	if err := n.Block(context.Background(), netip.MustParseAddr("2001:db8::1"), 90*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"nft list table inet hv", "nft -f -", "nft add element inet hv blocked6 { 2001:db8::1 timeout 5400s }"}
+	if strings.Join(calls, "|") != strings.Join(want, "|") {
+		t.Errorf("calls %q", calls)
+	}
+	if err := n.Block(context.Background(), netip.MustParseAddr("127.0.0.1"), time.Hour); err == nil {
+		t.Error("never block loopback")
+	}
+}
+
+// TestNFTReal blocks and unblocks in a private network namespace, where
+// nothing else on the machine is affected. Needs root and nft.
+func TestNFTReal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("nft not installed")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare not installed")
+	}
+	// Every nft call runs in the same fresh namespace, held by a sleeper.
+	holder := exec.Command("unshare", "--net", "sleep", "30")
+	if err := holder.Start(); err != nil {
+		t.Skip("cannot create a network namespace:", err)
+	}
+	defer holder.Process.Kill()
+	time.Sleep(100 * time.Millisecond)
+	ns := "/proc/" + strconv.Itoa(holder.Process.Pid) + "/ns/net"
+	n := &NFT{Run: func(ctx context.Context, stdin, name string, args ...string) (string, error) {
+		return Exec(ctx, stdin, "nsenter", append([]string{"--net=" + ns, name}, args...)...)
+	}}
+	ctx := context.Background()
+	addr := netip.MustParseAddr("203.0.113.77")
+	if err := n.Block(ctx, addr, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Block(ctx, netip.MustParseAddr("203.0.113.78"), time.Hour); err != nil {
+		t.Fatal("a second block must reuse the table:", err)
+	}
+	out, err := n.Run(ctx, "", "nft", "list", "set", "inet", "hv", "blocked4")
+	if err != nil || !strings.Contains(out, "203.0.113.77") {
+		t.Fatalf("set: %s %v", out, err)
+	}
+	rules, _ := n.Run(ctx, "", "nft", "list", "chain", "inet", "hv", "input")
+	if strings.Count(rules, "@blocked4") != 1 {
+		t.Errorf("the drop rule should exist once:\n%s", rules)
+	}
+	if err := n.Unblock(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Unblock(ctx, addr); err != nil {
+		t.Error("unblocking twice is fine:", err)
+	}
+	out, _ = n.Run(ctx, "", "nft", "list", "set", "inet", "hv", "blocked4")
+	if strings.Contains(out, "203.0.113.77") {
+		t.Error("still blocked")
+	}
+}
