@@ -25,6 +25,16 @@ const (
 	// says what happened (defined, undefined, started, stopped).
 	EventNetwork
 	EventPool
+
+	// Events threat detection watches. Detail says more: the watchdog's
+	// action, the failing disk, the device alias, "<auth> from <address>".
+	EventWatchdog
+	EventIOError
+	EventDeviceAdded
+	EventDeviceRemoved
+	EventGraphicsConnect
+	EventGraphicsDisconnect
+	EventMigration // an iteration of a live migration
 )
 
 var eventNames = [...]string{
@@ -33,6 +43,9 @@ var eventNames = [...]string{
 	EventShutdown: "shutdown", EventPMSuspended: "pm-suspended", EventCrashed: "crashed",
 	EventRebooted: "rebooted", EventConnLost: "connection lost", EventReconnected: "reconnected",
 	EventNetwork: "network changed", EventPool: "pool changed",
+	EventWatchdog: "watchdog", EventIOError: "io-error", EventDeviceAdded: "device-added",
+	EventDeviceRemoved: "device-removed", EventGraphicsConnect: "graphics-connect",
+	EventGraphicsDisconnect: "graphics-disconnect", EventMigration: "migration",
 }
 
 func (k EventKind) String() string {

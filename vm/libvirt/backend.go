@@ -140,6 +140,7 @@ func (b *Backend) attach(c *lv.Connect, access vm.Access) error {
 		undo = append(undo, func() { _ = c.DomainEventDeregister(reboot) })
 	}
 	undo = append(undo, b.registerObjectEvents(c)...)
+	undo = append(undo, b.registerThreatEvents(c)...)
 	// The callback gets a fresh wrapper of the connection, never equal to
 	// ours: close over c so lost() can tell which connection died.
 	if err := c.RegisterCloseCallback(func(_ *lv.Connect, reason lv.ConnectCloseReason) { b.onClose(c, reason) }); err != nil {

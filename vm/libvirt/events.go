@@ -1,6 +1,7 @@
 package libvirt
 
 import (
+	"fmt"
 	"time"
 
 	lv "libvirt.org/go/libvirt"
@@ -80,4 +81,70 @@ var lifecycleEvents = map[lv.DomainEventType]struct {
 func lifecycle(event lv.DomainEventType, detail int) (vm.EventKind, string, bool) {
 	e, ok := lifecycleEvents[event]
 	return e.kind, e.details[detail], ok
+}
+
+// registerThreatEvents subscribes to the events threat detection watches.
+// A driver that lacks one (the test driver lacks several) just does not
+// deliver it. It returns how to deregister what it registered.
+func (b *Backend) registerThreatEvents(c *lv.Connect) []func() {
+	var undo []func()
+	add := func(id int, err error) {
+		if err == nil {
+			undo = append(undo, func() { _ = c.DomainEventDeregister(id) })
+		}
+	}
+	add(c.DomainEventWatchdogRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventWatchdog) {
+		b.push(d, vm.EventWatchdog, watchdogActions[ev.Action])
+	}))
+	add(c.DomainEventIOErrorReasonRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventIOErrorReason) {
+		b.push(d, vm.EventIOError, fmt.Sprintf("%s %s (%s): %s", ioErrorActions[ev.Action], ev.DevAlias, ev.SrcPath, ev.Reason))
+	}))
+	add(c.DomainEventDeviceAddedRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventDeviceAdded) {
+		b.push(d, vm.EventDeviceAdded, ev.DevAlias)
+	}))
+	add(c.DomainEventDeviceRemovedRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventDeviceRemoved) {
+		b.push(d, vm.EventDeviceRemoved, ev.DevAlias)
+	}))
+	add(c.DomainEventGraphicsRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventGraphics) {
+		kind := vm.EventGraphicsConnect
+		switch ev.Phase {
+		case lv.DOMAIN_EVENT_GRAPHICS_DISCONNECT:
+			kind = vm.EventGraphicsDisconnect
+		case lv.DOMAIN_EVENT_GRAPHICS_INITIALIZE:
+			return // the connect event came already
+		}
+		b.push(d, kind, graphicsDetail(ev))
+	}))
+	add(c.DomainEventMigrationIterationRegister(nil, func(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventMigrationIteration) {
+		b.push(d, vm.EventMigration, fmt.Sprintf("iteration %d", ev.Iteration))
+	}))
+	return undo
+}
+
+var watchdogActions = map[lv.DomainEventWatchdogAction]string{
+	lv.DOMAIN_EVENT_WATCHDOG_NONE: "none", lv.DOMAIN_EVENT_WATCHDOG_PAUSE: "pause",
+	lv.DOMAIN_EVENT_WATCHDOG_RESET: "reset", lv.DOMAIN_EVENT_WATCHDOG_POWEROFF: "power off",
+	lv.DOMAIN_EVENT_WATCHDOG_SHUTDOWN: "shut down", lv.DOMAIN_EVENT_WATCHDOG_DEBUG: "debug",
+	lv.DOMAIN_EVENT_WATCHDOG_INJECTNMI: "inject NMI",
+}
+
+var ioErrorActions = map[lv.DomainEventIOErrorAction]string{
+	lv.DOMAIN_EVENT_IO_ERROR_NONE: "none", lv.DOMAIN_EVENT_IO_ERROR_PAUSE: "pause",
+	lv.DOMAIN_EVENT_IO_ERROR_REPORT: "report",
+}
+
+// graphicsDetail is "<auth scheme> from <address>[ as <user>]".
+func graphicsDetail(ev *lv.DomainEventGraphics) string {
+	from := ev.Remote.Node
+	if ev.Remote.Family == lv.DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX || from == "" {
+		from = "local"
+	}
+	s := fmt.Sprintf("%s from %s", ev.AuthScheme, from)
+	for _, id := range ev.Subject {
+		if id.Type == "saslUsername" || id.Type == "x509dname" {
+			s += " as " + id.Name
+			break
+		}
+	}
+	return s
 }
