@@ -70,3 +70,9 @@ func ThreatRules() fs.FS {
 //
 //go:embed threat/playbooks.toml
 var ThreatPlaybooks []byte
+
+// ThreatDemoLog is the sample log the demo host's threat dashboard
+// replays through the detection engine. Lines starting with # are notes.
+//
+//go:embed threat/demo/host.log
+var ThreatDemoLog []byte

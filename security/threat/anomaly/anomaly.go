@@ -187,7 +187,7 @@ func (d *Detector) Observe(vm string, s Sample) []Event {
 	// The miner pattern: CPU alerting while outbound traffic rises.
 	cpu, tx, ptx := st.Metrics[CPU], st.Metrics[NetTx], st.Metrics[PktsTx]
 	if cpu != nil && cpu.Alerting {
-		rising := tx != nil && (tx.Alerting || tx.LastZ > 2) || ptx != nil && (ptx.Alerting || ptx.LastZ > 2)
+		rising := tx.newTraffic(8*1024) || ptx.newTraffic(20)
 		if rising && !st.Miner {
 			st.Miner = true
 			out = append(out, Event{VM: vm, Metric: CPU, Kind: Miner, At: s.At, Value: cpu.last(), Expected: cpu.Expected, Z: cpu.LastZ})
@@ -196,6 +196,17 @@ func (d *Detector) Observe(vm string, s Sample) []Event {
 		st.Miner = false
 	}
 	return out
+}
+
+// newTraffic reports whether a traffic metric rose to at least 1.5 times
+// what is usual now, and by at least least: a pool connection is a
+// trickle, far under any alert threshold, but new.
+func (s *Series) newTraffic(least float64) bool {
+	if s == nil || len(s.Last) == 0 {
+		return false
+	}
+	v := s.last()
+	return s.Alerting || v > 1.5*s.Expected && v-s.Expected > least
 }
 
 func newSeries(cfg Config, m Metric) *Series {

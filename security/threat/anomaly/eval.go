@@ -16,6 +16,7 @@ type Evaluation struct {
 	Delays                 []time.Duration
 	ByKind                 map[AnomalyKind][2]int // detected, total
 	MinerLabels, MinerSeen int
+	MinerFalse             int // miner signals on VMs without a miner
 }
 
 // Precision is the share of alerts that matched an injected anomaly.
@@ -53,7 +54,7 @@ func (e Evaluation) String() string {
 		v := e.ByKind[k]
 		fmt.Fprintf(&b, "  %-13s %d/%d detected\n", k, v[0], v[1])
 	}
-	fmt.Fprintf(&b, "  miner signal  %d/%d miner plateaus also reported as a likely miner\n", e.MinerSeen, e.MinerLabels)
+	fmt.Fprintf(&b, "  miner signal  %d/%d miner plateaus also reported as a likely miner; %d signals elsewhere\n", e.MinerSeen, e.MinerLabels, e.MinerFalse)
 	return b.String()
 }
 
@@ -101,7 +102,10 @@ func Evaluate(cfg Config, points []Point, labels []Label, vms, days int) Evaluat
 					ev.Delays = append(ev.Delays, e.At.Sub(labels[i].Start))
 				}
 			case Miner:
-				if i := match(e); i >= 0 && labels[i].Kind == MinerPlateau && !minerSeen[i] {
+				i := match(e)
+				if i < 0 || labels[i].Kind != MinerPlateau {
+					ev.MinerFalse++
+				} else if !minerSeen[i] {
 					minerSeen[i] = true
 					ev.MinerSeen++
 				}

@@ -24,6 +24,11 @@ type SynthConfig struct {
 	Seed uint64
 	// Start is the first sample's time (midnight UTC is natural).
 	Start time.Time
+	// Names, when set, name the VMs (and set their number); Inject adds
+	// anomalies of one's choosing; Quiet injects no random ones.
+	Names  []string
+	Inject []Label
+	Quiet  bool
 }
 
 // AnomalyKind names an injected anomaly.
@@ -69,15 +74,27 @@ func Synthesize(cfg SynthConfig) ([]Point, []Label) {
 	var plans []vmPlan
 	var labels []Label
 	names := []string{"web", "db", "batch", "idle"}
+	if len(cfg.Names) > 0 {
+		cfg.VMs = len(cfg.Names)
+	}
 	for i := 0; i < cfg.VMs; i++ {
 		p := vmPlan{name: names[i%4] + "-" + string(rune('a'+i/4%26)) + string(rune('0'+i%10)), shape: i % 4, scale: 0.7 + 0.6*r.Float64()}
+		if len(cfg.Names) > 0 {
+			p.name = cfg.Names[i]
+		}
 		for day := 0; day < cfg.Days; day++ {
 			p.level = append(p.level, max(0.5, 1+0.15*r.NormFloat64()))
 			p.deploy = append(p.deploy, r.IntN(24*60-20))
 		}
 		// One anomaly every other day or so, from day 2 (day 1 is learning).
+		for _, l := range cfg.Inject {
+			if l.VM == p.name {
+				p.labels = append(p.labels, l)
+				labels = append(labels, l)
+			}
+		}
 		for day := 1; day < cfg.Days; day++ {
-			if r.IntN(2) != 0 {
+			if r.IntN(2) != 0 || cfg.Quiet {
 				continue
 			}
 			kinds := []AnomalyKind{Spike, MinerPlateau, ExfilRamp, WriteStorm}
