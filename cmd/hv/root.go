@@ -118,7 +118,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
-		newTutorialCmd(), newLevelCmd(), newManCmd(root), newThreatsCmd(g))
+		newTutorialCmd(), newLevelCmd(), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

@@ -29,7 +29,7 @@ func newThreatsCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newThreatsScanCmd(), newThreatsRulesCmd())
+	cmd.AddCommand(newThreatsScanCmd(), newThreatsReportCmd(), newThreatsRulesCmd())
 	return cmd
 }
 

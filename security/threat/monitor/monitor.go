@@ -44,6 +44,7 @@ type Monitor struct {
 	OnPosition func(source, position string)
 	OnError    func(err error)
 	Now        func() time.Time
+	Metrics    *Metrics // nil: none
 
 	view *View
 
@@ -97,6 +98,7 @@ func (m *Monitor) Run(ctx context.Context, sources ...Source) error {
 }
 
 func (m *Monitor) fail(err error) {
+	m.Metrics.failed()
 	if m.OnError != nil {
 		m.OnError(err)
 	}
@@ -112,6 +114,11 @@ func (m *Monitor) Handle(it source.Item) {
 		m.Engine.Line(it.Line, it.Source, 0, emit)
 	}
 	m.view.countLine()
+	src := it.Source
+	if it.Line != nil {
+		src = "file"
+	}
+	m.Metrics.line(src)
 	if it.Position != "" {
 		m.mu.Lock()
 		m.posns[it.Source] = it.Position
@@ -139,6 +146,17 @@ func (m *Monitor) Observe(points []anomaly.Point) {
 		}
 	}
 	m.view.setSparks(m.Detector)
+	if m.Metrics != nil {
+		n := 0
+		for _, st := range m.Detector.VMs {
+			for _, s := range st.Metrics {
+				if s != nil && s.Alerting {
+					n++
+				}
+			}
+		}
+		m.Metrics.alerting.Set(float64(n))
+	}
 }
 
 // Flush stores pending findings, runs playbooks on them, and publishes
@@ -171,10 +189,12 @@ func (m *Monitor) Flush(ctx context.Context) {
 			for _, f := range fs {
 				if acts := m.Runner.Handle(ctx, f); len(acts) > 0 {
 					m.view.addActions(acts)
+					m.Metrics.acted(acts)
 				}
 			}
 		}
 		m.view.add(fs)
+		m.Metrics.found(fs)
 	}
 	if m.OnPosition != nil {
 		for s, p := range posns {
