@@ -76,7 +76,7 @@ func TestTopicIDsDoNotHideCommands(t *testing.T) {
 func TestTutorialListAndProgress(t *testing.T) {
 	config, state := t.TempDir(), t.TempDir()
 	code, out, _ := hvAt(t, config, state, "tutorial", "list")
-	if code != 0 || !strings.Contains(out, "vm-lifecycle") || !strings.Contains(out, "needs threats") {
+	if code != 0 || !strings.Contains(out, "vm-lifecycle") || !strings.Contains(out, "needs wizard") {
 		t.Fatalf("hv tutorial list: %d\n%s", code, out)
 	}
 	code, out, _ = hvAt(t, config, state, "tutorial", "vm-lifecycle", "--start")

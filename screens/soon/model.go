@@ -21,11 +21,6 @@ type Section struct {
 
 // Sections by registry id.
 var Sections = map[string]Section{
-	"threats": {
-		Title:     "Threats",
-		WillDo:    "Watch host logs and libvirt events for attacks, learn each VM's normal behaviour, and respond with playbooks from a live dashboard.",
-		Meanwhile: "Nothing in hv watches for threats yet.",
-	},
 	"wizard": {
 		Title:     "Setup wizard",
 		WillDo:    "Check this host (CPU virtualisation, IOMMU, /dev/kvm, libvirt, disk), then walk through operators, network, storage, a feature preset and the security phase.",

@@ -140,7 +140,7 @@ func TestNavigationAndBack(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "phase setup") || !strings.Contains(s, "Nested virtualisation") {
 		t.Errorf("the Features screen should show the demo host's features:\n%s", s)
 	}
-	press(t, m, "esc", "3")
+	press(t, m, "esc", "4")
 	if s := screen(m); !strings.Contains(s, "not built yet") {
 		t.Errorf("an unbuilt section must say so:\n%s", s)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hyper-nixos/hv/screens/snapshots"
 	"github.com/hyper-nixos/hv/screens/soon"
 	"github.com/hyper-nixos/hv/screens/storage"
+	"github.com/hyper-nixos/hv/screens/threats"
 	"github.com/hyper-nixos/hv/screens/tutorials"
 	"github.com/hyper-nixos/hv/screens/vmdetail"
 	"github.com/hyper-nixos/hv/screens/vms"
@@ -64,6 +65,8 @@ func (m *Model) build(id, arg string) ui.Screen {
 		s = storage.New(m.c, arg)
 	case "features":
 		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record})
+	case "threats":
+		s = threats.New(m.c)
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {
@@ -88,6 +91,8 @@ var commands = []struct{ name, desc string }{
 	{"host", "this machine and your access"},
 	{"features", "host features by risk: turn on, off, stage and apply"},
 	{"threats", "threat dashboard (not built yet)"},
+	{"features", "host features by risk (not built yet)"},
+	{"threats", "threat dashboard: findings, anomalies, playbooks"},
 	{"wizard", "setup wizard (not built yet)"},
 	{"help", "help topics; help WORDS searches, help TOPIC opens one"},
 	{"tutorials", "step-by-step lessons on this host"},

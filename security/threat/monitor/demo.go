@@ -3,6 +3,7 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hyper-nixos/hv/content"
@@ -60,6 +61,9 @@ func startDemo(ctx context.Context, set *rules.Set, runner *response.Runner, o F
 	runCtx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	l.events = newEventSource()
+	if o.Static {
+		return l, nil
+	}
 	l.wg.Add(2)
 	go func() { defer l.wg.Done(); mon.Run(runCtx, l.events) }()
 	go func() {
@@ -105,6 +109,7 @@ func demoVMs(ctx context.Context, hv vm.Hypervisor) []string {
 				}
 			}
 			if len(names) > 0 {
+				slices.Sort(names) // libvirt lists in no fixed order
 				return names[:min(len(names), 6)]
 			}
 		}
@@ -113,11 +118,12 @@ func demoVMs(ctx context.Context, hv vm.Hypervisor) []string {
 }
 
 // demoMetrics are two days of synthetic metrics ending at now, with a
-// miner starting on the last VM 20 minutes before the end.
+// miner starting 20 minutes before the end on the fourth VM (a quiet one
+// in the synthetic shapes, where the miner's pool traffic shows).
 func demoMetrics(names []string, now time.Time) []anomaly.Point {
 	end := now.Truncate(time.Minute)
 	start := end.Add(-48 * time.Hour)
-	miner := anomaly.Label{VM: names[len(names)-1], Kind: anomaly.MinerPlateau, Start: end.Add(-20 * time.Minute), End: end.Add(6 * time.Hour), Size: 0.9}
+	miner := anomaly.Label{VM: names[min(3, len(names)-1)], Kind: anomaly.MinerPlateau, Start: end.Add(-20 * time.Minute), End: end.Add(6 * time.Hour), Size: 0.9}
 	pts, _ := anomaly.Synthesize(anomaly.SynthConfig{Days: 2, Step: time.Minute, Seed: 5, Start: start, Names: names,
 		Inject: []anomaly.Label{miner}, Quiet: true})
 	return pts

@@ -45,6 +45,9 @@ type FeedOptions struct {
 	// AuditPath is where the dashboard's own actions are audited.
 	AuditPath string
 	Now       func() time.Time
+	// Static stops the demo after its first replay, for tests that need
+	// the same screen every time.
+	Static bool
 }
 
 // DefaultStateDir is the monitor service's state directory.

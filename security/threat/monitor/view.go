@@ -161,6 +161,8 @@ func (v *View) Snapshot(now time.Time, buckets int) Snapshot {
 	for i := len(v.recent) - 1; i >= 0; i-- {
 		s.Recent = append(s.Recent, v.recent[i])
 	}
+	// Newest first; sources are not in step with each other.
+	slices.SortStableFunc(s.Recent, func(a, b threat.Finding) int { return b.Time.Compare(a.Time) })
 	for i := len(v.actions) - 1; i >= 0; i-- {
 		s.Actions = append(s.Actions, v.actions[i])
 	}

@@ -1,0 +1,41 @@
+package threats
+
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/hyper-nixos/hv/ui"
+)
+
+type keyMap struct {
+	ui.ListKeys
+	Details, Ack, Resolve, Reopen, Playbook, Refresh key.Binding
+}
+
+var keys = keyMap{
+	ListKeys: ui.DefaultListKeys,
+	Details:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+	Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+	Resolve:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "resolve")),
+	Reopen:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen")),
+	Playbook: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "run playbook")),
+	Refresh:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
+}
+
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Details, k.Ack, k.Resolve, k.Playbook}
+}
+
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Details, k.Ack, k.Resolve, k.Reopen, k.Playbook, k.Refresh},
+	}
+}
+
+// pickKeys choose a playbook.
+var pickKeys = struct{ Up, Down, Choose, Cancel key.Binding }{
+	Up:     key.NewBinding(key.WithKeys("up", "k")),
+	Down:   key.NewBinding(key.WithKeys("down", "j")),
+	Choose: key.NewBinding(key.WithKeys("enter")),
+	Cancel: key.NewBinding(key.WithKeys("esc", "q")),
+}

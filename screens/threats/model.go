@@ -1,0 +1,288 @@
+// Package threats is the threat dashboard: live counts by severity, a
+// timeline, top sources and targets, per-VM anomaly sparklines, and the
+// findings, with their evidence shown as inert text, to acknowledge,
+// resolve or answer with a playbook after confirmation. Findings come from
+// the monitor service when it runs; without it, detection runs in this
+// session over what the user can read, and the screen says so. The demo
+// host replays a bundled sample log through the same engine.
+package threats
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/security/threat"
+	"github.com/hyper-nixos/hv/security/threat/monitor"
+	"github.com/hyper-nixos/hv/security/threat/response"
+	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
+)
+
+// RefreshInterval is how often the dashboard reads its feed.
+const RefreshInterval = time.Second
+
+// Open opens the feed for a connection; tests replace it.
+var Open = func(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
+	return monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: IsDemo(c.HV), Now: c.Now, AuditPath: auditPath()})
+}
+
+// IsDemo reports whether hv is the demo host (libvirt's test driver).
+func IsDemo(hv vm.Hypervisor) bool { return hv != nil && strings.HasPrefix(hv.URI(), "test://") }
+
+// feeds keeps one feed per connection for the life of the program: the
+// dashboard is opened and left many times, and detection in-process must
+// not start again (or twice) each time.
+var feeds = struct {
+	sync.Mutex
+	m map[vm.Hypervisor]monitor.Feed
+}{m: map[vm.Hypervisor]monitor.Feed{}}
+
+func sharedFeed(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
+	feeds.Lock()
+	defer feeds.Unlock()
+	if f, ok := feeds.m[c.HV]; ok {
+		return f, nil
+	}
+	f, err := Open(ctx, c)
+	if err == nil {
+		feeds.m[c.HV] = f
+	}
+	return f, err
+}
+
+// Messages, private to the screen, tagged with its id.
+type (
+	feedOpenedMsg struct {
+		id   int
+		feed monitor.Feed
+		err  error
+	}
+	tickMsg     struct{ id int }
+	snapshotMsg struct {
+		id   int
+		snap monitor.Snapshot
+		err  error
+	}
+	stateSetMsg struct {
+		id  int
+		st  threat.State
+		err error
+	}
+	playbookRanMsg struct {
+		id     int
+		action store.Action
+		err    error
+	}
+)
+
+var lastID atomic.Int64
+
+// Model is the dashboard.
+type Model struct {
+	c    *ui.Common
+	id   int
+	feed monitor.Feed
+	err  error
+
+	snap    monitor.Snapshot
+	loaded  bool
+	cursor  int
+	offset  int
+	details bool
+	// selected keeps the cursor on the same finding as new ones arrive.
+	selected int64
+}
+
+// New returns the dashboard.
+func New(c *ui.Common) *Model { return &Model{c: c, id: int(lastID.Add(1))} }
+
+func (m *Model) Title() string   { return "Threats" }
+func (m *Model) Keys() ui.KeyMap { return keys }
+
+func (m *Model) Help() string {
+	return "Findings of threat detection, newest first: from the monitor service when it runs, " +
+		"otherwise from detection in this session over the logs you can read. Counts are by severity; " +
+		"the timeline covers the last 30 minutes; sparklines show each VM's recent CPU, outbound traffic " +
+		"and disk writes, marked ! when outside what the VM usually does. Evidence is shown as text: " +
+		"control characters and escape sequences from logs appear spelled out, never acted on. " +
+		"Playbooks run only after you confirm, and every action is audited."
+}
+
+// Esc closes the details before esc means back.
+func (m *Model) Esc() bool {
+	if m.details {
+		m.details = false
+		return true
+	}
+	return false
+}
+
+func (m *Model) Init() tea.Cmd {
+	id, c := m.id, m.c
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		f, err := sharedFeed(ctx, c)
+		return feedOpenedMsg{id: id, feed: f, err: err}
+	}
+}
+
+func (m *Model) tick() tea.Cmd {
+	id := m.id
+	return m.c.Tick(RefreshInterval, func(time.Time) tea.Msg { return tickMsg{id: id} })
+}
+
+func (m *Model) refresh() tea.Cmd {
+	id, f, c := m.id, m.feed, m.c
+	if f == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		s, err := f.Snapshot(ctx)
+		return snapshotMsg{id: id, snap: s, err: err}
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case feedOpenedMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		m.feed, m.err = msg.feed, msg.err
+		return m.refresh()
+	case tickMsg:
+		if msg.id == m.id {
+			return m.refresh()
+		}
+	case snapshotMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		m.err = msg.err
+		if msg.err == nil {
+			m.snap, m.loaded = msg.snap, true
+			m.keepSelection()
+		}
+		return m.tick()
+	case stateSetMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		if msg.err != nil {
+			return ui.Fail(msg.err)
+		}
+		return tea.Batch(ui.Status(ui.LevelSuccess, "finding "+string(msg.st)), m.refresh())
+	case playbookRanMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		if msg.err != nil {
+			return tea.Batch(ui.Fail(fmt.Errorf("playbook %s: %w", msg.action.Playbook, msg.err)), m.refresh())
+		}
+		return tea.Batch(ui.Status(ui.LevelSuccess, fmt.Sprintf("%s %s: %s", msg.action.Action, ui.Safe(msg.action.Target), msg.action.Result)), m.refresh())
+	case ui.VMEventMsg:
+		if m.feed != nil {
+			monitor.PushEvent(m.feed, msg.Event)
+		}
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	n := len(m.snap.Recent)
+	if c, ok := keys.Move(msg, m.cursor, n, m.listHeight()); ok {
+		m.cursor = c
+		m.remember()
+		return nil
+	}
+	f, ok := m.current()
+	switch {
+	case key.Matches(msg, keys.Refresh):
+		return m.refresh()
+	case !ok:
+		return nil
+	case key.Matches(msg, keys.Details):
+		m.details = !m.details
+	case key.Matches(msg, keys.Ack):
+		return m.setState(f, threat.Acknowledged)
+	case key.Matches(msg, keys.Resolve):
+		return m.setState(f, threat.Resolved)
+	case key.Matches(msg, keys.Reopen):
+		return m.setState(f, threat.Open)
+	case key.Matches(msg, keys.Playbook):
+		pbs := m.feed.Playbooks(f)
+		if len(pbs) == 0 {
+			return ui.Status(ui.LevelWarning, "no playbook applies: playbooks act on a source address or a VM")
+		}
+		return func() tea.Msg { return ui.OpenDialogMsg{Dialog: newPicker(m, f, pbs)} }
+	}
+	return nil
+}
+
+func (m *Model) current() (threat.Finding, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.snap.Recent) {
+		return threat.Finding{}, false
+	}
+	return m.snap.Recent[m.cursor], true
+}
+
+func (m *Model) remember() {
+	if f, ok := m.current(); ok {
+		m.selected = f.ID
+	}
+}
+
+// keepSelection puts the cursor back on the selected finding after a
+// refresh shifted the list.
+func (m *Model) keepSelection() {
+	for i, f := range m.snap.Recent {
+		if f.ID == m.selected && m.selected != 0 {
+			m.cursor = i
+			return
+		}
+	}
+	m.cursor = min(m.cursor, max(len(m.snap.Recent)-1, 0))
+	m.remember()
+}
+
+func (m *Model) setState(f threat.Finding, st threat.State) tea.Cmd {
+	id, feed, c := m.id, m.feed, m.c
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		return stateSetMsg{id: id, st: st, err: feed.SetState(ctx, f, st)}
+	}
+}
+
+// runPlaybook runs a playbook the operator confirmed.
+func (m *Model) runPlaybook(pb response.Playbook, f threat.Finding) tea.Cmd {
+	id, feed, c := m.id, m.feed, m.c
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		a, err := feed.RunPlaybook(ctx, pb.ID, f, c.User)
+		if a.Playbook == "" {
+			a.Playbook = pb.ID
+		}
+		return playbookRanMsg{id: id, action: a, err: err}
+	}
+}
+
+// auditPath is where the dashboard audits the actions its user runs,
+// until hv's audit trail exists.
+func auditPath() string {
+	return stateDir() + "/threat-audit.jsonl"
+}

@@ -1,0 +1,200 @@
+package threats
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/hyper-nixos/hv/security/threat/monitor"
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/ui/uitest"
+)
+
+// open shows the dashboard of the demo host at w×h, fed by the demo
+// replay without its live part, so every run shows the same screen.
+func open(t *testing.T, w, h int, term string) *Model {
+	t.Helper()
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, w, h)
+	if term != "" {
+		g := ui.GlyphsFor(term)
+		c.Glyphs, c.Styles = g, ui.NewStyles(ui.DefaultPalette, g)
+	}
+	Open = func(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
+		return monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
+			AuditPath: t.TempDir() + "/audit.jsonl", DB: "/nonexistent", StateDir: t.TempDir()})
+	}
+	t.Cleanup(func() {
+		feeds.Lock()
+		for k, f := range feeds.m {
+			f.Close()
+			delete(feeds.m, k)
+		}
+		feeds.Unlock()
+	})
+	m := New(c)
+	// Opening the feed replays the sample and two days of metrics: run it
+	// to completion rather than within Drain's quiet spell.
+	uitest.Drain(t, m.Update, m.Update(m.Init()()))
+	if !m.loaded {
+		t.Fatalf("the dashboard did not load: %v", m.err)
+	}
+	return m
+}
+
+func send(t *testing.T, m *Model, msgs ...tea.Msg) {
+	t.Helper()
+	for _, msg := range msgs {
+		uitest.Drain(t, m.Update, m.Update(msg))
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 21}, {120, 37}} { // the screen area of 80x24 and 120x40
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]+3), func(t *testing.T) {
+			m := open(t, size[0], size[1], "")
+			golden.RequireEqual(t, uitest.Plain(m.View()))
+		})
+	}
+}
+
+func TestGoldenLinuxConsole(t *testing.T) {
+	m := open(t, 80, 21, "linux")
+	view := uitest.Plain(m.View())
+	for _, r := range view {
+		if r > 0x7e {
+			t.Fatalf("TERM=linux must get ASCII only, found %q in:\n%s", r, view)
+		}
+	}
+	golden.RequireEqual(t, view)
+}
+
+func TestShowsCountsSourcesAndMiner(t *testing.T) {
+	m := open(t, 120, 37, "")
+	view := uitest.Plain(m.View())
+	for _, want := range []string{"demo", "CRIT", "Top sources", "Top targets", "VM anomalies", "Findings", "!"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	miner := false
+	for _, f := range m.snap.Recent {
+		miner = miner || f.Rule == "anomaly.miner" && strings.Contains(f.Title, "likely a cryptominer")
+	}
+	if !miner {
+		t.Error("the demo's miner is not among the findings")
+	}
+}
+
+// A log line carrying ANSI and OSC escape sequences reaches the screen as
+// text: the escapes are spelled out, none is sent to the terminal.
+func TestEscapesInEvidenceAreInert(t *testing.T) {
+	m := open(t, 120, 37, "")
+	found := false
+	for i, f := range m.snap.Recent {
+		if strings.Contains(f.Evidence, "\x1b]0;PWNED") {
+			m.cursor, found = i, true
+		}
+	}
+	if !found {
+		t.Fatal("the demo's line with escapes is not among the findings")
+	}
+	send(t, m, uitest.Key("enter"))
+	raw := m.View()
+	for _, bad := range []string{"\x1b]", "\x07", "\x1b[2J", "\x1b[31m"} {
+		if strings.Contains(raw, bad) {
+			t.Errorf("the rendered screen carries %q from the log", bad)
+		}
+	}
+	plain := uitest.Plain(raw)
+	if !strings.Contains(plain, `admin\x1b]0;PWNED\x07\x1b[2J\x1b[31m`) {
+		t.Errorf("the evidence should show the escapes spelled out:\n%s", plain)
+	}
+	// The list row shows the attacker's user name inert too.
+	send(t, m, uitest.Key("esc"))
+	m.Esc()
+	if strings.Contains(m.View(), "\x1b]") {
+		t.Error("the list carries an OSC sequence")
+	}
+}
+
+func TestAcknowledgeAndResolve(t *testing.T) {
+	m := open(t, 120, 37, "")
+	first := m.snap.Recent[0].ID
+	send(t, m, uitest.Key("a"))
+	if m.snap.Recent[0].ID != first || m.snap.Recent[0].State != "acknowledged" {
+		t.Fatalf("state %q", m.snap.Recent[0].State)
+	}
+	send(t, m, uitest.Key("x"))
+	if m.snap.Recent[0].State != "resolved" {
+		t.Fatalf("state %q", m.snap.Recent[0].State)
+	}
+	send(t, m, uitest.Key("o"))
+	if m.snap.Recent[0].State != "open" {
+		t.Fatalf("state %q", m.snap.Recent[0].State)
+	}
+}
+
+// Running a playbook takes two steps: pick it, then confirm; the confirm
+// dialog starts on No.
+func TestPlaybookNeedsConfirmation(t *testing.T) {
+	m := open(t, 120, 37, "")
+	idx := -1
+	for i, f := range m.snap.Recent {
+		if f.IP != "" {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		t.Fatal("no finding with an address")
+	}
+	m.cursor = idx
+	cmd := m.Update(uitest.Key("p"))
+	open, ok := cmd().(ui.OpenDialogMsg)
+	if !ok {
+		t.Fatal("p should open the playbook picker")
+	}
+	if !strings.Contains(uitest.Plain(open.Dialog.View()), "block-ip") {
+		t.Errorf("picker:\n%s", uitest.Plain(open.Dialog.View()))
+	}
+	done, next := open.Dialog.Update(uitest.Key("enter"))
+	if !done || next == nil {
+		t.Fatal("choosing should close the picker and ask for confirmation")
+	}
+	confirm, ok := next().(ui.OpenDialogMsg)
+	if !ok || !strings.Contains(uitest.Plain(confirm.Dialog.View()), "Run this playbook?") {
+		t.Fatal("no confirmation")
+	}
+	if done, cmd := confirm.Dialog.Update(uitest.Key("enter")); !done || cmd != nil {
+		t.Error("enter on the default (No) must not run anything")
+	}
+	_, run := confirm.Dialog.Update(uitest.Key("y"))
+	ran, ok := run().(playbookRanMsg)
+	if !ok {
+		t.Fatal("yes should run the playbook")
+	}
+	// The demo has no firewall access: the action fails and says why.
+	if ran.err == nil || !strings.Contains(ran.err.Error(), "not available") {
+		t.Errorf("got %+v", ran)
+	}
+}
+
+func TestDetailsAndBack(t *testing.T) {
+	m := open(t, 80, 21, "")
+	send(t, m, uitest.Key("down"), uitest.Key("enter"))
+	view := uitest.Plain(m.View())
+	if !strings.Contains(view, "evidence") || !strings.Contains(view, "rule") {
+		t.Errorf("details:\n%s", view)
+	}
+	if !m.Esc() || m.details {
+		t.Error("esc should close the details")
+	}
+	if m.Esc() {
+		t.Error("a second esc means back")
+	}
+}
