@@ -92,8 +92,9 @@ type playbookFile struct {
 // DefaultFile is where an operator's playbooks live on a host.
 const DefaultFile = "/etc/hv/threat/playbooks.toml"
 
-// LoadPlaybooks reads defaults, then the local file if it exists: a local
-// playbook with a default's id replaces it (that is how one is enabled).
+// LoadPlaybooks reads defaults, then the local file if it exists. A local
+// playbook with a default's id and no action only switches it
+// (enabled, cooldown, duration); with an action it replaces it.
 func LoadPlaybooks(defaults []byte, local string) ([]Playbook, error) {
 	pbs, err := parsePlaybooks("built-in playbooks", defaults)
 	if err != nil {
@@ -106,12 +107,28 @@ func LoadPlaybooks(defaults []byte, local string) ([]Playbook, error) {
 		case err != nil:
 			return nil, err
 		default:
-			more, err := parsePlaybooks(local, data)
+			more, err := decodePlaybooks(local, data)
 			if err != nil {
 				return nil, err
 			}
 			for _, m := range more {
-				if i := slices.IndexFunc(pbs, func(p Playbook) bool { return p.ID == m.ID }); i >= 0 {
+				i := slices.IndexFunc(pbs, func(p Playbook) bool { return p.ID == m.ID })
+				if i >= 0 && m.Action == "" {
+					// Only switches: enable a built-in one, tune its timings.
+					base := pbs[i]
+					base.Enabled = m.Enabled
+					if m.Cooldown != "" {
+						base.Cooldown = m.Cooldown
+					}
+					if m.Duration != "" {
+						base.Duration = m.Duration
+					}
+					m = base
+				}
+				if err := m.check(); err != nil {
+					return nil, fmt.Errorf("%s: %w", local, err)
+				}
+				if i >= 0 {
 					pbs[i] = m
 				} else {
 					pbs = append(pbs, m)
@@ -122,13 +139,22 @@ func LoadPlaybooks(defaults []byte, local string) ([]Playbook, error) {
 	return pbs, nil
 }
 
-func parsePlaybooks(name string, data []byte) ([]Playbook, error) {
+func decodePlaybooks(name string, data []byte) ([]Playbook, error) {
 	var f playbookFile
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return f.Playbooks, nil
+}
+
+func parsePlaybooks(name string, data []byte) ([]Playbook, error) {
+	pbs, err := decodePlaybooks(name, data)
+	if err != nil {
+		return nil, err
+	}
+	f := playbookFile{Playbooks: pbs}
 	for i := range f.Playbooks {
 		if err := f.Playbooks[i].check(); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)

@@ -152,18 +152,16 @@ func TestLocalFileEnablesAPlaybook(t *testing.T) {
 	local := filepath.Join(t.TempDir(), "playbooks.toml")
 	os.WriteFile(local, []byte(`[[playbook]]
 id = "pause-miner"
-title = "Pause miners"
-action = "pause-vm"
 enabled = true
-when = { rules = ["anomaly.miner"] }
+cooldown = "2h"
 `), 0o600)
 	pbs, err := LoadPlaybooks(content.ThreatPlaybooks, local)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pbs {
-		if p.ID == "pause-miner" && !p.Enabled {
-			t.Error("the local file should replace the default")
+		if p.ID == "pause-miner" && (!p.Enabled || p.cooldown != 2*time.Hour || p.Action != PauseVM) {
+			t.Errorf("the local switches should apply to the built-in playbook: %+v", p)
 		}
 	}
 }

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+)
+
+// The NixOS fragment for the monitor service parses, and every flag it
+// passes to 'hv monitor' exists.
+func TestThreatMonitorModule(t *testing.T) {
+	src, err := os.ReadFile("../../nix/threat-monitor.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := newMonitorCmd(&globals{})
+	for _, m := range regexp.MustCompile(`"--([a-z-]+)"`).FindAllStringSubmatch(string(src), -1) {
+		if m[1] == "connect" {
+			continue // a global flag
+		}
+		if cmd.Flags().Lookup(m[1]) == nil {
+			t.Errorf("nix/threat-monitor.nix passes --%s, which hv monitor does not have", m[1])
+		}
+	}
+	if _, err := exec.LookPath("nix-instantiate"); err != nil {
+		t.Skip("nix-instantiate not installed: the module's syntax is not checked")
+	}
+	if out, err := exec.Command("nix-instantiate", "--parse", "../../nix/threat-monitor.nix").CombinedOutput(); err != nil {
+		t.Errorf("nix-instantiate --parse: %v\n%s", err, out)
+	}
+}

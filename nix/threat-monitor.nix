@@ -1,0 +1,155 @@
+# NixOS module fragment: hv's threat monitor service ('hv monitor').
+#
+# Imported by the Hyper-NixOS module, which sets `package`. The service runs
+# as its own system user with the least it needs: read the journal
+# (systemd-journal group), talk to libvirt (libvirtd group: events, bulk
+# statistics, pausing a VM when a playbook says so), write its state
+# directory. CAP_NET_ADMIN (nftables) is granted only when `blocking` is on.
+# Playbooks stay monitor-only unless listed in `enabledPlaybooks`.
+{ config, lib, pkgs, ... }:
+
+let
+  inherit (lib) mkEnableOption mkIf mkOption optional optionals types concatMapStringsSep;
+  cfg = config.hyperNixos.threatMonitor;
+
+  playbooksToml = concatMapStringsSep "\n" (id: ''
+    [[playbook]]
+    id = "${id}"
+    enabled = true
+  '') cfg.enabledPlaybooks;
+
+  args = [
+    "monitor"
+    "--connect" cfg.libvirtURI
+    "--db" "/var/lib/hv/threats.db"
+    "--state-dir" "/var/lib/hv"
+    "--listen" cfg.listen
+    "--retention" cfg.retention
+  ]
+  ++ lib.concatMap (f: [ "--file" f ]) cfg.files
+  ++ lib.concatMap (b: [ "--blocklist" (toString b) ]) cfg.blocklists
+  ++ optional cfg.blocking "--block";
+in
+{
+  options.hyperNixos.threatMonitor = {
+    enable = mkEnableOption "the hv threat monitor: log rules, VM anomaly detection, playbooks";
+
+    package = mkOption {
+      type = types.package;
+      description = "Package providing bin/hv.";
+    };
+
+    libvirtURI = mkOption {
+      type = types.str;
+      default = "qemu:///system";
+      description = "libvirt connection for events, VM metrics and VM actions.";
+    };
+
+    listen = mkOption {
+      type = types.str;
+      default = "127.0.0.1:9851";
+      description = "Address of the Prometheus /metrics endpoint; empty to disable.";
+    };
+
+    files = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "/var/log/nginx/access.log" ];
+      description = "Log files to follow besides the journal.";
+    };
+
+    blocklists = mkOption {
+      type = types.listOf types.path;
+      default = [ ];
+      description = "IP/CIDR or SHA-256 blocklist files; reloaded when they change (a timer may refresh them).";
+    };
+
+    blocking = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Let enabled block-ip playbooks add addresses to nftables (table inet hv).
+        Grants the service CAP_NET_ADMIN; off, blocking playbooks only record
+        what they would have done.
+      '';
+    };
+
+    enabledPlaybooks = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "block-ssh-brute-force" "notify-critical" ];
+      description = "Built-in playbooks that act instead of only recording (see 'hv threats' in the dashboard).";
+    };
+
+    retention = mkOption {
+      type = types.str;
+      default = "2160h";
+      description = "Acknowledged and resolved findings older than this are deleted (Go duration).";
+    };
+
+    readers = mkOption {
+      type = types.nullOr types.str;
+      default = "hypervisor-operators";
+      description = "Group that may read (and acknowledge) findings from the dashboard; null for root only.";
+    };
+  };
+
+  config = mkIf cfg.enable {
+    users.users.hv-monitor = {
+      isSystemUser = true;
+      group = "hv-monitor";
+      description = "hv threat monitor";
+    };
+    users.groups.hv-monitor = { };
+
+    environment.etc."hv/threat/playbooks.toml".text = ''
+      # Written by NixOS (hyperNixos.threatMonitor.enabledPlaybooks).
+    '' + playbooksToml;
+
+    systemd.services.hv-monitor = {
+      description = "hv threat monitor";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "network.target" "libvirtd.service" "systemd-journald.service" ];
+      wants = [ "libvirtd.service" ];
+      path = [ config.systemd.package ] ++ optional cfg.blocking pkgs.nftables; # journalctl, nft
+
+      serviceConfig = {
+        ExecStart = "${cfg.package}/bin/hv ${lib.escapeShellArgs args}";
+        User = "hv-monitor";
+        Group = if cfg.readers != null then cfg.readers else "hv-monitor";
+        SupplementaryGroups = [ "systemd-journal" "libvirtd" ];
+        StateDirectory = "hv";
+        StateDirectoryMode = "0750";
+        UMask = "0007"; # findings readable and writable by the readers group
+        Restart = "on-failure";
+        RestartSec = 5;
+
+        AmbientCapabilities = optionals cfg.blocking [ "CAP_NET_ADMIN" ];
+        CapabilityBoundingSet = if cfg.blocking then [ "CAP_NET_ADMIN" ] else [ "" ];
+        NoNewPrivileges = true;
+
+        ProtectSystem = "strict";
+        ProtectHome = true;
+        PrivateTmp = true;
+        PrivateDevices = true;
+        ProtectKernelTunables = true;
+        ProtectKernelModules = true;
+        ProtectKernelLogs = true;
+        ProtectControlGroups = true;
+        ProtectClock = true;
+        ProtectHostname = true;
+        ProtectProc = "invisible";
+        RestrictNamespaces = true;
+        RestrictRealtime = true;
+        RestrictSUIDSGID = true;
+        LockPersonality = true;
+        MemoryDenyWriteExecute = true;
+        RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ] ++ optional cfg.blocking "AF_NETLINK";
+        SystemCallArchitectures = "native";
+        SystemCallFilter = [ "@system-service" ];
+        ReadOnlyPaths = cfg.files;
+        MemoryMax = "512M";
+      };
+    };
+  };
+}
