@@ -3,7 +3,10 @@ package threats
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -13,6 +16,12 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 )
+
+var demo struct {
+	once sync.Once
+	feed monitor.Feed
+	err  error
+}
 
 // open shows the dashboard of the demo host at w×h, fed by the demo
 // replay without its live part, so every run shows the same screen.
@@ -24,16 +33,19 @@ func open(t *testing.T, w, h int, term string) *Model {
 		g := ui.GlyphsFor(term)
 		c.Glyphs, c.Styles = g, ui.NewStyles(ui.DefaultPalette, g)
 	}
+	// One static demo feed serves every test: replaying the sample and
+	// two days of metrics is the slow part.
 	Open = func(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
-		return monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
-			AuditPath: t.TempDir() + "/audit.jsonl", DB: "/nonexistent", StateDir: t.TempDir()})
+		demo.once.Do(func() {
+			dir, _ := os.MkdirTemp("", "hv-threats-test-")
+			demo.feed, demo.err = monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
+				AuditPath: filepath.Join(dir, "audit.jsonl"), DB: "/nonexistent", StateDir: dir})
+		})
+		return demo.feed, demo.err
 	}
 	t.Cleanup(func() {
 		feeds.Lock()
-		for k, f := range feeds.m {
-			f.Close()
-			delete(feeds.m, k)
-		}
+		clear(feeds.m)
 		feeds.Unlock()
 	})
 	m := New(c)
