@@ -148,6 +148,7 @@ in
         SystemCallArchitectures = "native";
         SystemCallFilter = [ "@system-service" ];
         ReadOnlyPaths = cfg.files;
+        ReadWritePaths = [ "-/var/log/hyper-nixos" ]; # hv's audit trail, when the main module made it
         MemoryMax = "512M";
       };
     };

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat/intel"
 	"github.com/hyper-nixos/hv/security/threat/monitor"
 	"github.com/hyper-nixos/hv/security/threat/response"
@@ -36,6 +37,7 @@ func newMonitorCmd(g *globals) *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			cfg.Journal = !noJournal
+			_, cfg.Where, _ = g.opener()
 			cfg.Log = cmd.ErrOrStderr()
 			if !noLibvirt {
 				hv, err := g.open()
@@ -61,5 +63,6 @@ func newMonitorCmd(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.MetricsInterval, "metrics-interval", time.Minute, "how often VM metrics are read for anomaly detection")
 	f.BoolVar(&cfg.Block, "block", false, "let enabled block-ip playbooks change nftables (needs CAP_NET_ADMIN)")
 	f.DurationVar(&cfg.Retention, "retention", 90*24*time.Hour, "delete acknowledged and resolved findings older than this")
+	f.StringVar(&cfg.AuditLog, "audit-log", audit.SystemPath, "hv's audit trail, where playbook actions are recorded")
 	return cmd
 }

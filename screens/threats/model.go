@@ -18,6 +18,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/monitor"
 	"github.com/hyper-nixos/hv/security/threat/response"
@@ -31,7 +32,8 @@ const RefreshInterval = time.Second
 
 // Open opens the feed for a connection; tests replace it.
 var Open = func(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
-	return monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: IsDemo(c.HV), Now: c.Now, AuditPath: auditPath()})
+	return monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: IsDemo(c.HV), Now: c.Now,
+		AuditPath: audit.DefaultPath(stateDir()), Where: c.HV.URI()})
 }
 
 // IsDemo reports whether hv is the demo host (libvirt's test driver).
@@ -279,10 +281,4 @@ func (m *Model) runPlaybook(pb response.Playbook, f threat.Finding) tea.Cmd {
 		}
 		return playbookRanMsg{id: id, action: a, err: err}
 	}
-}
-
-// auditPath is where the dashboard audits the actions its user runs,
-// until hv's audit trail exists.
-func auditPath() string {
-	return stateDir() + "/threat-audit.jsonl"
 }

@@ -39,7 +39,7 @@ func open(t *testing.T, w, h int, term string) *Model {
 		demo.once.Do(func() {
 			dir, _ := os.MkdirTemp("", "hv-threats-test-")
 			demo.feed, demo.err = monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
-				AuditPath: filepath.Join(dir, "audit.jsonl"), DB: "/nonexistent", StateDir: dir})
+				AuditPath: filepath.Join(dir, "audit.log"), DB: "/nonexistent", StateDir: dir})
 		})
 		return demo.feed, demo.err
 	}

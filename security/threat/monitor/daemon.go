@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/content"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat/engine"
 	"github.com/hyper-nixos/hv/security/threat/intel"
 	"github.com/hyper-nixos/hv/security/threat/response"
@@ -37,6 +38,10 @@ type DaemonConfig struct {
 	Block     bool
 	Retention time.Duration
 	Log       io.Writer
+	// AuditLog is hv's audit trail, where playbook actions are recorded;
+	// Where names the connection in it.
+	AuditLog string
+	Where    string
 }
 
 // RunDaemon runs the monitor service until ctx ends.
@@ -71,13 +76,13 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	mon.Store, mon.Metrics = st, NewMetrics()
 	mon.OnError = func(err error) { logf("error: %v", err) }
 	runner := &response.Runner{Playbooks: pbs, Store: st, Actor: "hv-monitor",
-		Audit: &response.FileAuditor{Path: filepath.Join(cfg.StateDir, "audit.jsonl")},
+		Audit: &response.Trail{Log: audit.Open(cfg.AuditLog), Where: cfg.Where},
 		Do:    response.Responder{Notify: &response.LogNotifier{W: cfg.Log}}}
 	if cfg.Block {
 		runner.Do.Firewall = &response.NFT{Run: response.Exec}
 	}
 	if cfg.HV != nil {
-		runner.Do.VMs = cfg.HV
+		runner.Do.VMs, runner.Do.Snapshots = cfg.HV, cfg.HV
 		if l, ok := cfg.HV.(response.LinkSetter); ok {
 			runner.Do.Links = l
 		}

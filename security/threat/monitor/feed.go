@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/content"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/anomaly"
 	"github.com/hyper-nixos/hv/security/threat/engine"
@@ -42,8 +43,10 @@ type FeedOptions struct {
 	Demo     bool   // the demo host: replay the bundled sample log
 	DB       string // the monitor service's findings; store.DefaultPath if empty
 	StateDir string // the service's state (anomaly baselines); DefaultStateDir if empty
-	// AuditPath is where the dashboard's own actions are audited.
+	// AuditPath is hv's audit trail, where the dashboard's playbook runs
+	// are recorded; Where names the connection in it.
 	AuditPath string
+	Where     string
 	Now       func() time.Time
 	// Static stops the demo after its first replay, for tests that need
 	// the same screen every time.
@@ -75,13 +78,13 @@ func OpenFeed(ctx context.Context, o FeedOptions) (Feed, error) {
 	}
 	runner := &response.Runner{Playbooks: pbs, Now: o.Now, Do: response.Responder{Notify: &response.LogNotifier{W: discard{}}}}
 	if o.HV != nil {
-		runner.Do.VMs = o.HV
+		runner.Do.VMs, runner.Do.Snapshots = o.HV, o.HV
 		if l, ok := o.HV.(response.LinkSetter); ok {
 			runner.Do.Links = l
 		}
 	}
 	if o.AuditPath != "" {
-		runner.Audit = &response.FileAuditor{Path: o.AuditPath}
+		runner.Audit = &response.Trail{Log: audit.Open(o.AuditPath), Where: o.Where}
 	}
 	if o.Demo {
 		return startDemo(ctx, set, runner, o)

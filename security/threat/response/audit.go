@@ -2,57 +2,57 @@ package response
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sync"
+	"strings"
 	"time"
+
+	"github.com/hyper-nixos/hv/security/audit"
 )
 
-// Auditor records every state-changing action. hv's audit trail (a
-// hash-chained log) is not built yet; when it is, it implements this and
-// replaces FileAuditor.
+// Auditor records every action a playbook takes or would take.
 type Auditor interface {
 	Record(ctx context.Context, e AuditEntry) error
 }
 
-// AuditEntry is one audited action.
+// AuditEntry is one playbook action.
 type AuditEntry struct {
-	Time     time.Time `json:"time"`
-	Actor    string    `json:"actor"` // the user, or "hv-monitor"
-	Action   string    `json:"action"`
-	Target   string    `json:"target"`
-	Playbook string    `json:"playbook,omitempty"`
-	Finding  int64     `json:"finding,omitempty"`
-	Mode     string    `json:"mode"` // monitor, enforce, undo, manual
-	Result   string    `json:"result"`
+	Time     time.Time
+	Actor    string // the operator, or "hv-monitor"
+	Action   string // block-ip, pause-vm, unblock-ip...
+	Target   string
+	Playbook string
+	Finding  int64
+	Mode     string // monitor (recorded only), enforce, undo
+	Result   string // "ok", "would <action>", or the error
 }
 
-// FileAuditor appends entries as JSON lines to a file, synced before
-// Record returns, so an action is never taken without its record.
-type FileAuditor struct {
-	Path string
-	mu   sync.Mutex
+// Trail writes playbook actions to hv's hash-chained audit trail, as
+// threat.<action> (threat.monitor.<action> for what a monitor-only
+// playbook would have done). Calls to the hypervisor a playbook makes
+// (pause, snapshot) are recorded by the trail's own wrapper as well.
+type Trail struct {
+	Log   *audit.Log
+	Where string
 }
 
-func (a *FileAuditor) Record(_ context.Context, e AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
-		return fmt.Errorf("audit log: %w", err)
+func (t *Trail) Record(_ context.Context, e AuditEntry) error {
+	action := "threat." + e.Action
+	if e.Mode == "monitor" {
+		action = "threat.monitor." + e.Action
 	}
-	f, err := os.OpenFile(a.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
+	target := e.Target
+	if e.Playbook != "" {
+		target += " (playbook " + e.Playbook + ")"
 	}
-	defer f.Close()
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
+	ent := audit.Entry{User: e.Actor, Where: t.Where, Action: action, Target: target, Result: audit.OK}
+	if e.Mode != "monitor" && e.Result != "ok" {
+		ent.Result, ent.Error = audit.Failed, e.Result
+		if strings.Contains(e.Result, "not available") {
+			ent.Result = audit.Refused
+		}
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("audit log: %w", err)
+	if !e.Time.IsZero() {
+		ent.Time = e.Time.UTC().Format(time.RFC3339Nano)
 	}
-	return f.Sync()
+	_, err := t.Log.Append(ent)
+	return err
 }

@@ -1,9 +1,7 @@
 package response
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
@@ -15,8 +13,10 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/content"
+	auditlog "github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 type fakeFirewall struct{ blocked map[netip.Addr]time.Duration }
@@ -49,9 +49,9 @@ func newRunner(t *testing.T, enable ...string) (*Runner, *fakeFirewall, *fakeVMs
 		}
 	}
 	fw, vms := &fakeFirewall{blocked: map[netip.Addr]time.Duration{}}, &fakeVMs{paused: map[string]bool{}}
-	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	audit := filepath.Join(t.TempDir(), "audit.log")
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	r := &Runner{Playbooks: pbs, Do: Responder{Firewall: fw, VMs: vms}, Audit: &FileAuditor{Path: audit}, Actor: "hv-monitor",
+	r := &Runner{Playbooks: pbs, Do: Responder{Firewall: fw, VMs: vms}, Audit: &Trail{Log: auditlog.Open(audit), Where: "test"}, Actor: "hv-monitor",
 		Now: func() time.Time { return now }}
 	return r, fw, vms, audit
 }
@@ -68,7 +68,7 @@ func TestMonitorOnlyByDefault(t *testing.T) {
 		t.Error("a monitor-only playbook must not act")
 	}
 	lines := readAudit(t, audit)
-	if len(lines) != 1 || lines[0].Mode != "monitor" || lines[0].Target != "203.0.113.5" {
+	if len(lines) != 1 || lines[0].Action != "threat.monitor.block-ip" || !strings.HasPrefix(lines[0].Target, "203.0.113.5 ") {
 		t.Errorf("audit %+v", lines)
 	}
 }
@@ -92,8 +92,11 @@ func TestEnabledActsOncePerCooldownAndUndoes(t *testing.T) {
 		t.Error("undo should unblock")
 	}
 	lines := readAudit(t, audit)
-	if len(lines) != 2 || lines[1].Mode != "undo" || lines[1].Actor != "alice" || lines[1].Action != "unblock-ip" {
+	if len(lines) != 2 || lines[0].Action != "threat.block-ip" || lines[1].User != "alice" || lines[1].Action != "threat.unblock-ip" {
 		t.Errorf("audit %+v", lines)
+	}
+	if _, err := auditlog.Open(audit).Verify(); err != nil {
+		t.Errorf("the trail's chain is broken: %v", err)
 	}
 }
 
@@ -166,23 +169,13 @@ cooldown = "2h"
 	}
 }
 
-func readAudit(t *testing.T, path string) []AuditEntry {
+func readAudit(t *testing.T, path string) []auditlog.Entry {
 	t.Helper()
-	f, err := os.Open(path)
+	es, err := auditlog.Open(path).Read()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []AuditEntry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e AuditEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-	return out
+	return es
 }
 
 func TestNFTCommands(t *testing.T) {
@@ -255,5 +248,40 @@ func TestNFTReal(t *testing.T) {
 	out, _ = n.Run(ctx, "", "nft", "list", "set", "inet", "hv", "blocked4")
 	if strings.Contains(out, "203.0.113.77") {
 		t.Error("still blocked")
+	}
+}
+
+type fakeSnaps struct {
+	taken   []vm.SnapshotSpec
+	deleted []string
+	failMem bool
+}
+
+func (f *fakeSnaps) CreateSnapshot(_ context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error) {
+	if f.failMem && spec.Memory {
+		return vm.Snapshot{}, errors.New("memory snapshots unsupported")
+	}
+	f.taken = append(f.taken, spec)
+	return vm.Snapshot{Name: spec.Name}, nil
+}
+
+func (f *fakeSnaps) DeleteSnapshot(_ context.Context, ref, name string) error {
+	f.deleted = append(f.deleted, ref+"/"+name)
+	return nil
+}
+
+// A forensic snapshot keeps memory when it can, the disks otherwise, and
+// undoing it deletes it.
+func TestForensicSnapshot(t *testing.T) {
+	r, _, _, _ := newRunner(t, "snapshot-escape-attempt")
+	snaps := &fakeSnaps{failMem: true}
+	r.Do.Snapshots = snaps
+	f := threat.Finding{ID: 3, Rule: "apparmor.qemu-denied-sensitive", Title: "escape", Severity: threat.Critical, Tags: []string{"escape"}, VM: "web-01"}
+	acts := r.Handle(context.Background(), f)
+	if len(acts) == 0 || acts[0].Result != "ok" || len(snaps.taken) != 1 || !snaps.taken[0].DiskOnly {
+		t.Fatalf("actions %+v taken %+v", acts, snaps.taken)
+	}
+	if err := r.Undo(context.Background(), acts[0], "alice"); err != nil || len(snaps.deleted) != 1 || !strings.HasPrefix(snaps.deleted[0], "web-01/forensics-") {
+		t.Errorf("undo: %v %v", err, snaps.deleted)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // The narrow capabilities playbooks need. Each is optional: a Responder
@@ -21,12 +22,14 @@ type (
 		Pause(ctx context.Context, ref string) error
 		Resume(ctx context.Context, ref string) error
 	}
-	// Snapshotter takes and deletes snapshots for forensics.
+	// Snapshotter takes and deletes snapshots for forensics (vm.Hypervisor
+	// has both).
 	Snapshotter interface {
-		CreateSnapshot(ctx context.Context, ref, name, description string) error
+		CreateSnapshot(ctx context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error)
 		DeleteSnapshot(ctx context.Context, ref, name string) error
 	}
-	// LinkSetter sets the link state of every NIC of a VM.
+	// LinkSetter sets the link state of every NIC of a VM. vm.Hypervisor
+	// has no such call yet: a backend that grows one is used as is.
 	LinkSetter interface {
 		SetLinks(ctx context.Context, ref string, up bool) error
 	}
@@ -194,9 +197,14 @@ func (r *Runner) act(ctx context.Context, pb *Playbook, f threat.Finding, target
 		if r.Do.Snapshots == nil {
 			return nil, errors.New("snapshots are not available to the threat monitor yet")
 		}
-		name := "forensics-" + r.now().UTC().Format("20060102-150405")
-		desc := fmt.Sprintf("hv threat response: %s (finding %d)", f.Title, f.ID)
-		return &undo{Do: "delete-snapshot", Target: target, Name: name}, r.Do.Snapshots.CreateSnapshot(ctx, target, name, desc)
+		spec := vm.SnapshotSpec{Name: "forensics-" + r.now().UTC().Format("20060102-150405"), Memory: true,
+			Description: fmt.Sprintf("hv threat response: %s (finding %d)", f.Title, f.ID)}
+		_, err := r.Do.Snapshots.CreateSnapshot(ctx, target, spec)
+		if err != nil { // memory snapshots fail on some VMs (UEFI on older libvirt): keep the disks at least
+			spec.Memory, spec.DiskOnly = false, true
+			_, err = r.Do.Snapshots.CreateSnapshot(ctx, target, spec)
+		}
+		return &undo{Do: "delete-snapshot", Target: target, Name: spec.Name}, err
 	case IsolateVM:
 		if r.Do.Links == nil {
 			return nil, errors.New("setting NIC links is not available to the threat monitor yet")
