@@ -7,7 +7,6 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"hash/maphash"
 	"io"
 	"net/netip"
@@ -36,7 +35,6 @@ type Engine struct {
 	conns  *conns
 	thr    *thresholds
 	memo   *memo
-	ruleNo map[*rules.Compiled]uint64
 
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
@@ -65,10 +63,6 @@ func New(set *rules.Set, opt Options) *Engine {
 		conns:  newConns(),
 		thr:    newThresholds(),
 		memo:   newMemo(),
-		ruleNo: map[*rules.Compiled]uint64{},
-	}
-	for i, r := range set.Rules() {
-		e.ruleNo[r] = uint64(i + 1)
 	}
 	e.deliver = func(f threat.Finding) { e.finish(f, e.sink) }
 	return e
@@ -106,7 +100,7 @@ func (e *Engine) Scan(r io.Reader, source string, emit Emit) error {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
 			n++
-			e.Line(bytes.TrimRight(line, "\r\n"), source, n, emit)
+			e.Line(trimEOL(line), source, n, emit)
 		}
 		for err == bufio.ErrBufferFull { // skip the rest of an overlong line
 			_, err = br.ReadSlice('\n')
@@ -119,6 +113,14 @@ func (e *Engine) Scan(r io.Reader, source string, emit Emit) error {
 			return err
 		}
 	}
+}
+
+// trimEOL drops a line's trailing newline and carriage returns.
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
@@ -135,7 +137,7 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 			e.track(r, h, t, host, prog, pid, msg)
 			continue
 		}
-		m := e.memo.match(r, e.ruleNo[r], h, msg)
+		m := e.memo.match(r, uint64(r.Index+1), h, msg)
 		if m == nil {
 			continue
 		}
@@ -156,7 +158,7 @@ func (e *Engine) track(r *rules.Compiled, h uint64, t time.Time, host, prog []by
 	if e.conns.settled(k, r.Conn) {
 		return
 	}
-	m := e.memo.match(r, e.ruleNo[r], h, msg)
+	m := e.memo.match(r, uint64(r.Index+1), h, msg)
 	if m == nil {
 		return
 	}

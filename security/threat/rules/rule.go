@@ -99,6 +99,7 @@ type Compiled struct {
 
 	Threshold   *CompiledThreshold
 	AuthFailure bool
+	Index       int // position in its Set
 }
 
 // CompiledThreshold is a parsed Threshold.

@@ -126,8 +126,9 @@ func Compile(all []Rule) (*Set, error) {
 func index(compiled []*Compiled) *Set {
 	s := &Set{rules: compiled, byID: map[string]*Compiled{}, exact: map[string]*Group{}, cache: map[string]*Group{}}
 	var anyProg []*Compiled
-	for _, c := range compiled {
+	for i, c := range compiled {
 		s.byID[c.ID] = c
+		c.Index = i
 		if c.anyProgram() {
 			anyProg = append(anyProg, c)
 		}
@@ -217,7 +218,8 @@ func (s *Set) Select(tag string) *Set {
 	var out []*Compiled
 	for _, c := range s.rules {
 		if c.HasTag(tag) {
-			out = append(out, c)
+			cc := *c // a rule belongs to one set: its Index is its place there
+			out = append(out, &cc)
 		}
 	}
 	return index(out)
