@@ -8,7 +8,7 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Details, Ack, Resolve, Reopen, Playbook, Refresh key.Binding
+	Details, Ack, Resolve, Reopen, Playbook, Refresh, Filter, Order key.Binding
 }
 
 var keys = keyMap{
@@ -19,16 +19,19 @@ var keys = keyMap{
 	Reopen:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen")),
 	Playbook: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "run playbook")),
 	Refresh:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
+	Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "minimum severity")),
+	Order:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "most severe / newest first")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Details, k.Ack, k.Resolve, k.Playbook}
+	return []key.Binding{k.Up, k.Down, k.Details, k.Filter, k.Ack, k.Resolve, k.Playbook}
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Details, k.Ack, k.Resolve, k.Reopen, k.Playbook, k.Refresh},
+		{k.Details, k.Filter, k.Order, k.Refresh},
+		{k.Ack, k.Resolve, k.Reopen, k.Playbook},
 	}
 }
 

@@ -8,8 +8,10 @@
 package threats
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,6 +97,9 @@ type Model struct {
 	err  error
 
 	snap    monitor.Snapshot
+	all     []threat.Finding // the snapshot's findings; snap.Recent is what the filter and order leave
+	minSev  threat.Severity
+	newest  bool // newest first instead of most severe first
 	loaded  bool
 	cursor  int
 	offset  int
@@ -104,13 +109,14 @@ type Model struct {
 }
 
 // New returns the dashboard.
-func New(c *ui.Common) *Model { return &Model{c: c, id: int(lastID.Add(1))} }
+func New(c *ui.Common) *Model { return &Model{c: c, id: int(lastID.Add(1)), minSev: threat.Low} }
 
 func (m *Model) Title() string   { return "Threats" }
 func (m *Model) Keys() ui.KeyMap { return keys }
 
 func (m *Model) Help() string {
-	return "Findings of threat detection, newest first: from the monitor service when it runs, " +
+	return "Findings of threat detection, most severe first (s: newest first; f: raise the minimum severity): " +
+		"from the monitor service when it runs, " +
 		"otherwise from detection in this session over the logs you can read. Counts are by severity; " +
 		"the timeline covers the last 30 minutes; sparklines show each VM's recent CPU, outbound traffic " +
 		"and disk writes, marked ! when outside what the VM usually does. Evidence is shown as text: " +
@@ -173,8 +179,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.err = msg.err
 		if msg.err == nil {
-			m.snap, m.loaded = msg.snap, true
-			m.keepSelection()
+			m.snap, m.all, m.loaded = msg.snap, msg.snap.Recent, true
+			m.arrange()
 		}
 		return m.tick()
 	case stateSetMsg:
@@ -214,10 +220,27 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, keys.Refresh):
 		return m.refresh()
+	case key.Matches(msg, keys.Filter):
+		m.minSev = (m.minSev + 1) % (threat.Critical + 1)
+		if m.minSev == threat.Info {
+			m.minSev = threat.Low // info is never listed: low means all
+		}
+		m.arrange()
+		return ui.Signal("threats-filter", m.minSev.String())
+	case key.Matches(msg, keys.Order):
+		m.newest = !m.newest
+		m.arrange()
+		if m.newest {
+			return ui.Status(ui.LevelInfo, "newest first")
+		}
+		return ui.Status(ui.LevelInfo, "most severe first")
 	case !ok:
 		return nil
 	case key.Matches(msg, keys.Details):
 		m.details = !m.details
+		if m.details {
+			return ui.Signal("finding-opened", f.Rule)
+		}
 	case key.Matches(msg, keys.Ack):
 		return m.setState(f, threat.Acknowledged)
 	case key.Matches(msg, keys.Resolve):
@@ -245,6 +268,22 @@ func (m *Model) remember() {
 	if f, ok := m.current(); ok {
 		m.selected = f.ID
 	}
+}
+
+// arrange applies the severity filter and the order to the snapshot's
+// findings, keeping the cursor on the same finding.
+func (m *Model) arrange() {
+	list := make([]threat.Finding, 0, len(m.all))
+	for _, f := range m.all {
+		if f.Severity >= m.minSev {
+			list = append(list, f)
+		}
+	}
+	if !m.newest { // most severe first, newest first within a severity
+		slices.SortStableFunc(list, func(a, b threat.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	}
+	m.snap.Recent = list
+	m.keepSelection()
 }
 
 // keepSelection puts the cursor back on the selected finding after a

@@ -160,7 +160,15 @@ func (m *Model) listHeight() int { return max(m.c.Height-12, 3) }
 func (m *Model) list(height int) string {
 	st := m.c.Styles
 	height = max(height-1, 1)
-	title := st.Header.Render(fmt.Sprintf("Findings (%d, newest first)", len(m.snap.Recent)))
+	order := "most severe first"
+	if m.newest {
+		order = "newest first"
+	}
+	filter := ""
+	if m.minSev > threat.Low {
+		filter = ", " + m.minSev.String() + " and above"
+	}
+	title := st.Header.Render(fmt.Sprintf("Findings (%d%s, %s)", len(m.snap.Recent), filter, order))
 	if len(m.snap.Recent) == 0 {
 		return title + "\n" + st.Muted.Render("nothing found yet")
 	}

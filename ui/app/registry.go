@@ -90,8 +90,6 @@ var commands = []struct{ name, desc string }{
 	{"storage", "storage pools and volumes; add a pool to select it, e.g. storage default"},
 	{"host", "this machine and your access"},
 	{"features", "host features by risk: turn on, off, stage and apply"},
-	{"threats", "threat dashboard (not built yet)"},
-	{"features", "host features by risk (not built yet)"},
 	{"threats", "threat dashboard: findings, anomalies, playbooks"},
 	{"wizard", "setup wizard (not built yet)"},
 	{"help", "help topics; help WORDS searches, help TOPIC opens one"},
