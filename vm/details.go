@@ -36,6 +36,8 @@ type NIC struct {
 	Source string `json:"source"` // the network or bridge name
 	Model  string `json:"model,omitempty"`
 	Device string `json:"device,omitempty"` // host-side device, e.g. vnet3
+	// LinkDown: the NIC is cut off (SetLinks), as if its cable were pulled.
+	LinkDown bool `json:"link_down"`
 }
 
 // Graphics is a graphical console the VM offers.

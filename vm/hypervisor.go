@@ -85,6 +85,11 @@ type Hypervisor interface {
 	AttachNIC(ctx context.Context, ref string, spec NICSpec) (Applied, error)
 	DetachNIC(ctx context.Context, ref, mac string) (Applied, error)
 
+	// SetLinks sets the link of every NIC of a running VM up or down: down
+	// isolates it from the network at once, keeping its state (threat
+	// response). It lasts until set up again or QEMU restarts.
+	SetLinks(ctx context.Context, ref string, up bool) error
+
 	OpenConsole(ctx context.Context, ref string) (Console, error)
 
 	Storage

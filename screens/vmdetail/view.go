@@ -126,6 +126,9 @@ func (m *Model) hardware() []string {
 		if n.Model != "" {
 			line += st.Muted.Render(" (" + n.Model + ")")
 		}
+		if n.LinkDown {
+			line += " " + st.Warning.Render("link down: isolated")
+		}
 		for _, a := range m.addrs {
 			if strings.EqualFold(a.MAC, n.MAC) {
 				line += fmt.Sprintf("  %s/%d", a.IP, a.Prefix) + st.Muted.Render(" from "+a.Source)

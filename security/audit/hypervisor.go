@@ -204,3 +204,8 @@ func (a *Hypervisor) DefineClone(ctx context.Context, ref, name string, disks ma
 	})
 	return v, err
 }
+
+func (a *Hypervisor) SetLinks(ctx context.Context, ref string, up bool) error {
+	return a.on(ctx, "vm.links", ref, map[bool]string{true: "up", false: "down"}[up],
+		func() error { return a.Hypervisor.SetLinks(ctx, ref, up) })
+}

@@ -2,6 +2,7 @@ package real
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -112,5 +113,49 @@ func TestTinyGuestAsOperator(t *testing.T) {
 	t.Logf("as %s:\n%s", e.operator, out)
 	if err != nil {
 		t.Fatalf("the tiny guest failed as the operator %s: %v", e.operator, err)
+	}
+}
+
+// TestIsolateARunningVM cuts a running VM's links (the threat playbook's
+// isolation) and restores them, on a real QEMU.
+func TestIsolateARunningVM(t *testing.T) {
+	e := realEnv(t)
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	netName := fmt.Sprintf("hvtest-iso-%08x", rand.Uint32())
+	if _, err := b.DefineNetwork(ctx, vm.NetworkSpec{Name: netName, Mode: "isolated"}); err != nil {
+		t.Fatalf("DefineNetwork: %v", err)
+	}
+	defer b.UndefineNetwork(context.Background(), netName)
+	if err := b.StartNetwork(ctx, netName); err != nil {
+		t.Fatalf("StartNetwork: %v", err)
+	}
+	defer b.StopNetwork(context.Background(), netName)
+	v, err := b.Define(ctx, vm.Spec{Name: netName, VCPUs: 1, MemoryMiB: 64, Network: netName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Undefine(context.Background(), v.UUID)
+	defer b.Destroy(context.Background(), v.UUID)
+	if err := b.SetLinks(ctx, v.UUID, false); !errors.Is(err, vm.ErrInvalidState) {
+		t.Errorf("SetLinks on a shut-off VM: %v, want wrong state", err)
+	}
+	if err := b.Start(ctx, v.UUID); err != nil {
+		t.Fatal(err)
+	}
+	linkDown := func() bool {
+		d, err := b.Details(ctx, v.UUID)
+		if err != nil || len(d.NICs) != 1 {
+			t.Fatalf("details: %+v, %v", d, err)
+		}
+		return d.NICs[0].LinkDown
+	}
+	if err := b.SetLinks(ctx, v.UUID, false); err != nil || !linkDown() {
+		t.Fatalf("isolating: %v, link down %v", err, linkDown())
+	}
+	if err := b.SetLinks(ctx, v.UUID, true); err != nil || linkDown() {
+		t.Fatalf("restoring: %v, link down %v", err, linkDown())
 	}
 }

@@ -131,6 +131,7 @@ func nicOf(n libvirtxml.DomainInterface) vm.NIC {
 	if n.Target != nil {
 		out.Device = n.Target.Dev
 	}
+	out.LinkDown = n.Link != nil && n.Link.State == "down"
 	if s := n.Source; s != nil {
 		switch {
 		case s.Network != nil:

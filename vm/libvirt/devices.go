@@ -159,3 +159,32 @@ func imageFormat(path string) string {
 		return "raw"
 	}
 }
+
+// SetLinks updates each NIC of the running VM with its link state.
+func (b *Backend) SetLinks(ctx context.Context, ref string, up bool) error {
+	state := map[bool]string{true: "up", false: "down"}[up]
+	return b.change(ctx, "set the links "+state+" of", ref, active, func(d *lv.Domain) error {
+		xml, err := d.GetXMLDesc(0)
+		if err != nil {
+			return err
+		}
+		var dom libvirtxml.Domain
+		if err := dom.Unmarshal(xml); err != nil {
+			return err
+		}
+		if dom.Devices == nil || len(dom.Devices.Interfaces) == 0 {
+			return &vm.Error{Kind: vm.ErrInvalidArg, Detail: "it has no NIC"}
+		}
+		for _, n := range dom.Devices.Interfaces {
+			n.Link = &libvirtxml.DomainInterfaceLink{State: state}
+			nx, err := n.Marshal()
+			if err != nil {
+				return err
+			}
+			if err := d.UpdateDeviceFlags(nx, lv.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
