@@ -61,6 +61,10 @@ let
   };
 in
 {
+  # The threat monitor's service: its own options, enabled by the
+  # hv-monitor feature.
+  imports = [ ./threat-monitor.nix ];
+
   options.services.hyper-nixos = {
     enable = mkEnableOption "Hyper-NixOS: libvirt for an operators group without sudo, hv, and the host features of the host file";
 

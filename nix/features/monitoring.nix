@@ -1,5 +1,14 @@
-{ config, lib, pkgs, host, ... }:
+{ config, lib, pkgs, host, cfg, ... }:
 {
+  "hv-monitor".hyperNixos.threatMonitor = {
+    enable = true;
+    package = cfg.package;
+    libvirtURI = cfg.libvirtUri;
+    readers = cfg.operators.group;
+  };
+
+  "hv-monitor-blocking".hyperNixos.threatMonitor.blocking = true;
+
   "prometheus-exporter".services.prometheus.exporters.node = {
     enable = true;
     openFirewall = true;

@@ -241,7 +241,7 @@ func TestPresets(t *testing.T) {
 	}
 	h.press("1")
 	d := uitest.Plain(h.dialog.View())
-	if !strings.Contains(d, "Use the Paranoid preset?") || !strings.Contains(d, "Phase setup → hardened") || !strings.Contains(d, "Turns 15 on and 3 off:") {
+	if !strings.Contains(d, "Use the Paranoid preset?") || !strings.Contains(d, "Phase setup → hardened") || !strings.Contains(d, "Turns 16 on and 3 off:") {
 		t.Errorf("preset confirmation:\n%s", d)
 	}
 	h.press("y")
