@@ -1,18 +1,29 @@
 package vm
 
 // History keeps the latest statistics of every VM and a window of recent
-// rates, fed by one bulk stats reading per tick. The VM list shows the
+// readings, fed by one bulk stats reading per tick. The VM list shows the
 // latest rates; the detail screen draws the window as sparklines, including
-// what happened before it was opened.
+// what happened before it was opened. The window holds compact points and
+// grows as readings come, so a host of a thousand VMs costs a few MB.
 type History struct {
 	size   int
 	last   map[string]Sample
+	latest map[string]Rates
 	series map[string]*ring
 }
 
-// NewHistory keeps the last size rate readings of each VM.
+// Point is one reading of a VM's window: what the sparklines draw.
+type Point struct {
+	Has       Fields
+	CPU       float32 // percent of the VM's vCPUs
+	Disk      float32 // bytes/s, read and write
+	Net       float32 // bytes/s, received and sent
+	MemoryMiB uint32
+}
+
+// NewHistory keeps the last size readings of each VM.
 func NewHistory(size int) *History {
-	return &History{size: max(size, 1), last: map[string]Sample{}, series: map[string]*ring{}}
+	return &History{size: max(size, 1), last: map[string]Sample{}, latest: map[string]Rates{}, series: map[string]*ring{}}
 }
 
 // Add folds in one reading of all VMs. A VM missing from it (undefined)
@@ -23,24 +34,30 @@ func (h *History) Add(samples []Sample) {
 		seen[s.UUID] = true
 		prev, had := h.last[s.UUID]
 		h.last[s.UUID] = s
-		r := h.series[s.UUID]
-		if r == nil {
-			r = &ring{buf: make([]Rates, h.size)}
-			h.series[s.UUID] = r
+		var r Rates
+		switch {
+		case !s.State.Active():
+		case had && prev.State.Active():
+			r = ComputeRates(prev, s)
+		default:
+			r = Rates{Has: s.Has & HasMemory, MemoryKiB: s.MemoryKiB}
 		}
-		if !s.State.Active() {
-			r.push(Rates{})
-			continue
+		h.latest[s.UUID] = r
+		window := h.series[s.UUID]
+		if window == nil {
+			if !s.State.Active() {
+				continue // nothing to draw for a VM that never ran here
+			}
+			window = &ring{size: h.size}
+			h.series[s.UUID] = window
 		}
-		if had && prev.State.Active() {
-			r.push(ComputeRates(prev, s))
-		} else {
-			r.push(Rates{Has: s.Has & HasMemory, MemoryKiB: s.MemoryKiB})
-		}
+		window.push(Point{Has: r.Has, CPU: float32(r.CPU), Disk: float32(r.DiskRead + r.DiskWrite),
+			Net: float32(r.NetRx + r.NetTx), MemoryMiB: uint32(r.MemoryKiB >> 10)})
 	}
 	for id := range h.last {
 		if !seen[id] {
 			delete(h.last, id)
+			delete(h.latest, id)
 			delete(h.series, id)
 		}
 	}
@@ -48,22 +65,19 @@ func (h *History) Add(samples []Sample) {
 
 // Latest returns the newest rates of a VM, if any.
 func (h *History) Latest(uuid string) (Rates, bool) {
-	r := h.series[uuid]
-	if r == nil || r.n == 0 {
-		return Rates{}, false
-	}
-	return r.at(r.n - 1), true
+	r, ok := h.latest[uuid]
+	return r, ok
 }
 
-// Series returns the window of rates of a VM, oldest first.
-func (h *History) Series(uuid string) []Rates {
+// Series returns the window of a VM, oldest first.
+func (h *History) Series(uuid string) []Point {
 	r := h.series[uuid]
 	if r == nil {
 		return nil
 	}
-	out := make([]Rates, r.n)
+	out := make([]Point, len(r.buf))
 	for i := range out {
-		out[i] = r.at(i)
+		out[i] = r.buf[(r.start+i)%len(r.buf)]
 	}
 	return out
 }
@@ -77,27 +91,24 @@ func (h *History) Reported() Fields {
 	return f
 }
 
-// ring is a fixed window of rates; the oldest falls out.
-type ring struct {
-	buf   []Rates
-	start int
-	n     int
-}
-
-func (r *ring) push(x Rates) {
-	if r.n < len(r.buf) {
-		r.buf[(r.start+r.n)%len(r.buf)] = x
-		r.n++
-		return
-	}
-	r.buf[r.start] = x
-	r.start = (r.start + 1) % len(r.buf)
-}
-
-func (r *ring) at(i int) Rates { return r.buf[(r.start+i)%len(r.buf)] }
-
 // Sample returns the newest raw reading of a VM, if any.
 func (h *History) Sample(uuid string) (Sample, bool) {
 	s, ok := h.last[uuid]
 	return s, ok
+}
+
+// ring is a window of points that grows to size, then drops the oldest.
+type ring struct {
+	size  int
+	buf   []Point
+	start int
+}
+
+func (r *ring) push(p Point) {
+	if len(r.buf) < r.size {
+		r.buf = append(r.buf, p)
+		return
+	}
+	r.buf[r.start] = p
+	r.start = (r.start + 1) % len(r.buf)
 }

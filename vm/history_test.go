@@ -28,6 +28,9 @@ func TestHistoryComputesRatesAndKeepsAWindow(t *testing.T) {
 	if s := h.Series("a"); len(s) != 3 {
 		t.Errorf("the window holds %d readings, want 3", len(s))
 	}
+	if s := h.Series("a"); s[2].CPU != 50 || s[2].Has&HasCPU == 0 {
+		t.Errorf("the newest point = %+v, want 50%% CPU", s[2])
+	}
 	h.Add(reading(5, StateShutOff))
 	if r, _ := h.Latest("a"); r.Has != 0 {
 		t.Errorf("a stopped VM has no rates: %+v", r)
@@ -35,5 +38,16 @@ func TestHistoryComputesRatesAndKeepsAWindow(t *testing.T) {
 	h.Add(nil)
 	if h.Series("a") != nil {
 		t.Error("a VM missing from a reading (undefined) is forgotten")
+	}
+}
+
+func TestHistoryKeepsNoWindowForVMsThatNeverRan(t *testing.T) {
+	h := NewHistory(150)
+	h.Add([]Sample{{UUID: "off", State: StateShutOff}})
+	if h.Series("off") != nil {
+		t.Error("a VM that never ran here has no window to draw")
+	}
+	if _, ok := h.Latest("off"); !ok {
+		t.Error("its latest (empty) rates are still known")
 	}
 }

@@ -170,7 +170,7 @@ func orDevice(d vm.Disk) string {
 func (m *Model) activity() []string {
 	st := m.c.Styles
 	series := m.c.History.Series(m.d.UUID)
-	metric := func(get func(vm.Rates) float64, f vm.Fields) []float64 {
+	metric := func(get func(vm.Point) float64, f vm.Fields) []float64 {
 		out := make([]float64, len(series))
 		for i, r := range series {
 			out[i] = -1
@@ -193,10 +193,10 @@ func (m *Model) activity() []string {
 		top   float64
 		value func(float64) string
 	}{
-		{"CPU", metric(func(r vm.Rates) float64 { return r.CPU }, vm.HasCPU), 100, func(v float64) string { return fmt.Sprintf("%.1f%%", v) }},
-		{"Memory", metric(func(r vm.Rates) float64 { return float64(r.MemoryKiB) }, vm.HasMemory), 0, func(v float64) string { return vm.FormatKiB(uint64(v)) }},
-		{"Disk", metric(func(r vm.Rates) float64 { return r.DiskRead + r.DiskWrite }, vm.HasDisk), 0, rate},
-		{"Network", metric(func(r vm.Rates) float64 { return r.NetRx + r.NetTx }, vm.HasNet), 0, rate},
+		{"CPU", metric(func(p vm.Point) float64 { return float64(p.CPU) }, vm.HasCPU), 100, func(v float64) string { return fmt.Sprintf("%.1f%%", v) }},
+		{"Memory", metric(func(p vm.Point) float64 { return float64(p.MemoryMiB) * 1024 }, vm.HasMemory), 0, func(v float64) string { return vm.FormatKiB(uint64(v)) }},
+		{"Disk", metric(func(p vm.Point) float64 { return float64(p.Disk) }, vm.HasDisk), 0, rate},
+		{"Network", metric(func(p vm.Point) float64 { return float64(p.Net) }, vm.HasNet), 0, rate},
 	}
 	if !m.d.State.Active() {
 		return []string{st.Muted.Render(m.d.Name + " is not running.")}
