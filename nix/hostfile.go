@@ -80,50 +80,73 @@ const maxHostFile = 1 << 20
 // ReadHost reads and decodes the host file at path, and returns its bytes
 // too, for a later WriteHost. A missing file is ErrNoHostFile.
 func ReadHost(path string) (*Host, []byte, error) {
-	data, err := readSmall(path)
+	h, data, _, err := ReadHostOwned(path)
+	return h, data, err
+}
+
+// Owner is who could have written a file: its owner, and whether anyone
+// else (its group, others) may write to it.
+type Owner struct {
+	UID            int
+	OthersCanWrite bool
+}
+
+// WrittenBy reports whether only uid can have written the file.
+func (o Owner) WrittenBy(uid int) bool { return o.UID == uid && !o.OthersCanWrite }
+
+// ReadHostOwned is ReadHost that also says who owns the file, from the
+// file it read (not a second look at the path, which may have changed).
+func ReadHostOwned(path string) (*Host, []byte, Owner, error) {
+	data, owner, err := readSmall(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, owner, err
 	}
 	h, err := DecodeHost(data)
 	if err != nil {
-		return nil, data, at(err, path)
+		return nil, data, owner, at(err, path)
 	}
-	return h, data, nil
+	return h, data, owner, nil
 }
 
 // readSmall reads a regular file of at most maxHostFile bytes without
 // following a symlink at its last component: the staged file sits in a
 // directory operators can write, and root reads it.
-func readSmall(path string) ([]byte, error) {
+func readSmall(path string) ([]byte, Owner, error) {
+	var owner Owner
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", ErrNoHostFile, path)
+		return nil, owner, fmt.Errorf("%w at %s", ErrNoHostFile, path)
 	}
 	if err != nil {
-		return nil, ioError("the host file", "read", path, err)
+		return nil, owner, ioError("the host file", "read", path, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, ioError("the host file", "read", path, err)
+		return nil, owner, ioError("the host file", "read", path, err)
+	}
+	owner.OthersCanWrite = st.Mode().Perm()&0o022 != 0
+	owner.UID = -1
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		owner.UID = int(sys.Uid)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &FileError{What: "the host file " + path, Problem: "is not a regular file",
+		return nil, owner, &FileError{What: "the host file " + path, Problem: "is not a regular file",
 			Remedy: "replace it with a host file; hv will not read devices, pipes or directories"}
 	}
 	if st.Size() > maxHostFile {
-		return nil, &FileError{What: "the host file " + path, Problem: fmt.Sprintf("is %d bytes, more than a host file can be (%d)", st.Size(), maxHostFile),
+		return nil, owner, &FileError{What: "the host file " + path, Problem: fmt.Sprintf("is %d bytes, more than a host file can be (%d)", st.Size(), maxHostFile),
 			Remedy: "replace it with a real host file"}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxHostFile+1))
 	if err != nil {
-		return nil, ioError("the host file", "read", path, err)
+		return nil, owner, ioError("the host file", "read", path, err)
 	}
 	if len(data) > maxHostFile {
-		return nil, &FileError{What: "the host file " + path, Problem: "grew past the size a host file can be while hv read it",
+		return nil, owner, &FileError{What: "the host file " + path, Problem: "grew past the size a host file can be while hv read it",
 			Remedy: "replace it with a real host file"}
 	}
-	return data, nil
+	return data, owner, nil
 }
 
 // at names the file in a FileError from DecodeHost.
@@ -203,7 +226,9 @@ func UpdateHost(path string, change func(current *Host, raw []byte) (*Host, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic("the host file", path, data, 0o660); err != nil {
+	// Readable by the operators group, writable by its writer only: the
+	// apply service trusts a staged file only root could have written.
+	if err := writeAtomic("the host file", path, data, 0o640); err != nil {
 		return nil, err
 	}
 	return data, nil

@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/phase"
 )
 
 // Options of one apply.
@@ -29,6 +31,12 @@ type Options struct {
 	Result  string   // where the result goes
 	Rebuild []string // the rebuild command, run after installing
 	Catalog *features.Catalog
+	// Audit is the audit trail, verified before a host is hardened.
+	Audit *audit.Log
+	// RootUID is the owner whose staged files may make what only root may
+	// (leave the hardened phase, change operators): root, 0. Tests use
+	// their own uid.
+	RootUID int
 	Now     func() time.Time
 	// Run runs the rebuild and returns its output; tests replace it.
 	Run func(ctx context.Context, argv []string) ([]byte, error)
@@ -77,9 +85,10 @@ func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
 	}
 	var staged *nix.Host
 	var data []byte
+	var owner nix.Owner
 	err := nix.WithLock(o.Staged, func() error {
 		var err error
-		staged, data, err = nix.ReadHost(o.Staged)
+		staged, data, owner, err = nix.ReadHostOwned(o.Staged)
 		return err
 	})
 	switch {
@@ -94,17 +103,35 @@ func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
 	r.StagedSHA256 = hex.EncodeToString(sum[:])
 
 	installed, previous, err := nix.ReadHost(o.Install)
-	if err != nil {
-		set(r, nix.ApplyRefused, "the host file of the configuration cannot be read; root must create or repair it ('hv features init' writes a new one)", err.Error())
+	firstInstall := errors.Is(err, nix.ErrNoHostFile)
+	switch {
+	case firstInstall:
+		// A host set up for the first time (the wizard): the change is
+		// judged against what the module runs without a host file.
+		installed = nix.NewHost(string(phase.Setup), []string{})
+	case err != nil:
+		set(r, nix.ApplyRefused, "the host file of the configuration cannot be read; root must repair it or move it away ('hv wizard' or 'hv features init' writes a new one)", err.Error())
 		return
 	}
 	if res := o.Catalog.CheckHost(staged); !res.OK() {
 		set(r, nix.ApplyInvalid, "the staged host file breaks the rules; nothing changed", messages(res.Problems)...)
 		return
 	}
-	if ps := o.Catalog.CheckTransition(installed, staged); len(ps) > 0 {
-		set(r, nix.ApplyRefused, "the staged host file makes changes only root may make; nothing changed", messages(ps)...)
+	// Only root can have written a staged file root owns and nobody else
+	// may write: such a file may do what only root may.
+	who := phase.Operator
+	if owner.WrittenBy(o.RootUID) {
+		who = phase.Root
+	}
+	if ps := o.Catalog.CheckChange(installed, staged, who); len(ps) > 0 {
+		set(r, nix.ApplyRefused, "the staged host file makes changes only root may make, or the phase refuses; nothing changed", messages(ps)...)
 		return
+	}
+	if phase.Of(staged.Phase) == phase.Hardened && phase.Of(installed.Phase) != phase.Hardened {
+		if checks := hardenChecks(o, staged); !phase.Passed(checks) {
+			set(r, nix.ApplyRefused, "the host cannot be hardened yet; nothing changed", phase.Failed(checks))
+			return
+		}
 	}
 	if err := nix.InstallHost(o.Install, data); err != nil {
 		set(r, nix.ApplyFailed, "the host file could not be installed; nothing changed", err.Error())
@@ -113,6 +140,14 @@ func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
 	out, err := o.Run(ctx, o.Rebuild)
 	r.Output = tail(out, OutputLines)
 	if err != nil {
+		if firstInstall {
+			if rerr := os.Remove(o.Install); rerr != nil {
+				set(r, nix.ApplyFailed, fmt.Sprintf("the rebuild failed (%v), and removing the new host file failed too: remove %s by hand", err, o.Install), rerr.Error())
+				return
+			}
+			set(r, nix.ApplyFailed, fmt.Sprintf("the rebuild failed (%v); the new host file was removed again", err))
+			return
+		}
 		if rerr := nix.InstallHost(o.Install, previous); rerr != nil {
 			set(r, nix.ApplyFailed, fmt.Sprintf("the rebuild failed (%v), and putting the previous host file back failed too: restore %s by hand", err, o.Install), rerr.Error())
 			return
@@ -129,6 +164,21 @@ func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
 		return nil
 	})
 	set(r, nix.ApplyApplied, "the host file is installed and the system rebuilt")
+}
+
+// hardenChecks are the pre-checks of hardening, made again here: the
+// service must not harden a host hv itself would not.
+func hardenChecks(o Options, staged *nix.Host) []phase.Check {
+	f := phase.HardenFacts{Group: staged.Operators.Group, Operators: staged.Operators.Users}
+	r := o.Catalog.Resolve(staged.Features, staged.Phase)
+	f.Critical, f.Refused = o.Catalog.RefusedIn(r.Enabled, string(phase.Hardened))
+	if o.Audit == nil {
+		f.AuditErr = errors.New("the apply service was given no audit trail to verify")
+	} else {
+		f.AuditPath = o.Audit.Path
+		f.AuditEntries, f.AuditErr = o.Audit.Verify()
+	}
+	return phase.HardenChecks(f)
 }
 
 func set(r *nix.ApplyResult, status, message string, problems ...string) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/features"
 )
 
@@ -36,13 +37,24 @@ func newFixture(t *testing.T, installed *nix.Host) *fixture {
 	return f
 }
 
-func (f *fixture) stage(t *testing.T, h *nix.Host) []byte {
+// stage writes h as an operator would: a file the group may write, so
+// not one only root can have written (the tests' uid stands for root).
+func (f *fixture) stage(t *testing.T, h *nix.Host) []byte { return f.stageAs(t, h, 0o660) }
+
+// stageAsRoot writes h as root's own: nobody else may write it.
+func (f *fixture) stageAsRoot(t *testing.T, h *nix.Host) []byte { return f.stageAs(t, h, 0o640) }
+
+func (f *fixture) stageAs(t *testing.T, h *nix.Host, perm os.FileMode) []byte {
 	t.Helper()
 	data, err := nix.EncodeHost(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(f.staged, data, 0o660)
+	os.Remove(f.staged)
+	if err := os.WriteFile(f.staged, data, perm); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(f.staged, perm) // whatever the umask
 	return data
 }
 
@@ -51,6 +63,7 @@ func (f *fixture) run(t *testing.T) (*nix.ApplyResult, error) {
 	r, err := Run(context.Background(), Options{
 		Staged: f.staged, Install: f.install, Result: f.result,
 		Rebuild: []string{"nixos-rebuild", "switch"}, Catalog: features.Builtin(),
+		Audit: audit.Open(filepath.Join(f.dir, "audit.log")), RootUID: os.Getuid(),
 		Now: func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) },
 		Run: func(_ context.Context, argv []string) ([]byte, error) {
 			f.rebuilt = append(f.rebuilt, argv)
@@ -126,8 +139,32 @@ func TestApplyRefusals(t *testing.T) {
 			h.Operators.Users = append(h.Operators.Users, "mallory")
 			f.stage(t, h)
 		}, nix.ApplyRefused, "changing who is an operator needs root"},
-		{"no installed host file", nil, func(f *fixture, t *testing.T) { f.stage(t, hostWith("hardened", "ssh")) },
-			nix.ApplyRefused, "root must create or repair it"},
+		{"a first host file naming operators, staged by an operator", nil, func(f *fixture, t *testing.T) { f.stage(t, hostWith("setup", "ssh")) },
+			nix.ApplyRefused, "changing who is an operator needs root"},
+		{"an unreadable installed host file", nil, func(f *fixture, t *testing.T) {
+			os.WriteFile(f.install, []byte("version = 1\nphase = ["), 0o644)
+			f.stage(t, hostWith("setup", "ssh"))
+		}, nix.ApplyRefused, "root must repair it"},
+		{"turning hardening off while hardened", hostWith("hardened", "ssh", "sysctl-hardening"), func(f *fixture, t *testing.T) {
+			f.stage(t, hostWith("hardened", "ssh"))
+		}, nix.ApplyRefused, `turning off "sysctl-hardening" in the hardened phase needs root`},
+		{"leaving the hardened phase in a file root owns but others may write", applied, func(f *fixture, t *testing.T) {
+			f.stageAs(t, hostWith("setup", "ssh"), 0o666)
+		}, nix.ApplyRefused, "leaving the hardened phase for setup needs root"},
+		{"hardening with no operators", hostWith("setup", "ssh"), func(f *fixture, t *testing.T) {
+			h := hostWith("hardened", "ssh")
+			h.Operators.Users = nil
+			f.stageAsRoot(t, h)
+		}, nix.ApplyRefused, "has no users"},
+		{"hardening with a tampered audit trail", hostWith("setup", "ssh"), func(f *fixture, t *testing.T) {
+			log := audit.Open(filepath.Join(f.dir, "audit.log"))
+			for _, a := range []string{"vm.start", "vm.destroy"} {
+				log.Append(audit.Entry{User: "alice", Action: a, Target: "web", Result: audit.OK})
+			}
+			data, _ := os.ReadFile(log.Path)
+			os.WriteFile(log.Path, []byte(strings.Replace(string(data), "vm.destroy", "vm.start", 1)), 0o640)
+			f.stage(t, hostWith("hardened", "ssh"))
+		}, nix.ApplyRefused, "entry 2 was edited"},
 		{"a symlink instead of a staged file", applied, func(f *fixture, t *testing.T) {
 			target := filepath.Join(f.dir, "elsewhere.toml")
 			data, _ := nix.EncodeHost(hostWith("hardened", "ssh"))
@@ -138,8 +175,8 @@ func TestApplyRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.installed)
-			before, _ := os.ReadFile(f.install)
 			tt.staged(f, t)
+			before, _ := os.ReadFile(f.install)
 			r, err := f.run(t)
 			if (err == nil) != (tt.status == nix.ApplyNothing) || r.Status != tt.status {
 				t.Errorf("status %q (%v), want %q", r.Status, err, tt.status)
@@ -150,8 +187,10 @@ func TestApplyRefusals(t *testing.T) {
 			if len(f.rebuilt) != 0 {
 				t.Errorf("rebuilt anyway: %v", f.rebuilt)
 			}
-			if tt.installed != nil {
+			if tt.installed != nil || before != nil {
 				fileIs(t, f.install, before)
+			} else if _, err := os.Stat(f.install); err == nil {
+				t.Error("a refused first install left a host file")
 			}
 		})
 	}
@@ -179,5 +218,41 @@ func TestFailedRebuildRestoresThePreviousHostFile(t *testing.T) {
 	}
 	if _, err := os.Stat(f.staged); err != nil {
 		t.Errorf("a failed apply must leave the staged file for another try: %v", err)
+	}
+}
+
+// TestRootMayDoWhatOperatorsMayNot: a staged file only root can have
+// written may leave the hardened phase and change the operators; the first
+// host file of a host may name its operators when root wrote it.
+func TestRootMayDoWhatOperatorsMayNot(t *testing.T) {
+	f := newFixture(t, hostWith("hardened", "ssh", "sysctl-hardening"))
+	down := hostWith("setup", "ssh")
+	down.Operators.Users = []string{"alice", "bob"}
+	staged := f.stageAsRoot(t, down)
+	if r, err := f.run(t); err != nil || r.Status != nix.ApplyApplied {
+		t.Fatalf("root leaving the hardened phase: %+v, %v", r, err)
+	}
+	fileIs(t, f.install, staged)
+
+	first := newFixture(t, nil)
+	staged = first.stageAsRoot(t, hostWith("hardened", "ssh", "audit"))
+	if r, err := first.run(t); err != nil || r.Status != nix.ApplyApplied {
+		t.Fatalf("root's first host file, hardened at once: %+v, %v", r, err)
+	}
+	fileIs(t, first.install, staged)
+}
+
+// TestFailedFirstRebuildRemovesTheNewHostFile: with no host file before,
+// a failed rebuild leaves none, so the first-boot wizard runs again.
+func TestFailedFirstRebuildRemovesTheNewHostFile(t *testing.T) {
+	f := newFixture(t, nil)
+	f.stageAsRoot(t, hostWith("setup", "ssh"))
+	f.rebuild = func() ([]byte, error) { return []byte("error: no space\n"), errors.New("exit status 1") }
+	r, err := f.run(t)
+	if err == nil || r.Status != nix.ApplyFailed || !strings.Contains(r.Message, "removed again") {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if _, err := os.Stat(f.install); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the new host file should be gone: %v", err)
 	}
 }

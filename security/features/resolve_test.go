@@ -137,9 +137,9 @@ func TestCheckHostAndTransitions(t *testing.T) {
 		msgs = append(msgs, p.Message)
 	}
 	want := []string{
-		"leaving the hardened phase for setup needs root: edit the host file in the NixOS configuration as root and rebuild",
-		"changing the operators group (hvoperators to wheel) needs root: edit the host file in the NixOS configuration as root and rebuild",
-		"changing who is an operator needs root: edit the host file in the NixOS configuration as root and rebuild",
+		"leaving the hardened phase for setup needs root: run 'hv phase setup' as root (it is staged as root's own and audited)",
+		"changing the operators group (hvoperators to wheel) needs root: run 'hv wizard' as root, or edit operators.users in the host file as root, and apply",
+		"changing who is an operator needs root: run 'hv wizard' as root, or edit operators.users in the host file as root, and apply",
 	}
 	if !reflect.DeepEqual(msgs, want) {
 		t.Errorf("transition problems\n%q\nwant\n%q", msgs, want)

@@ -59,3 +59,20 @@ func (s Score) Category(id string) CategoryScore {
 	}
 	return CategoryScore{Category: id}
 }
+
+// RefusedIn splits the enabled features phase does not allow into the
+// critical ones and the others, in the order given: what must go before a
+// host moves to that phase.
+func (c *Catalog) RefusedIn(enabled []string, phase string) (critical, others []string) {
+	for _, id := range enabled {
+		f, ok := c.byID[id]
+		switch {
+		case !ok:
+		case f.Risk == security.Critical:
+			critical = append(critical, id)
+		case !f.AllowedIn(phase):
+			others = append(others, id)
+		}
+	}
+	return critical, others
+}

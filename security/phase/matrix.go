@@ -1,0 +1,192 @@
+package phase
+
+import (
+	"github.com/hyper-nixos/hv/security"
+)
+
+// Kind is a kind of operation the matrix decides on.
+type Kind string
+
+const (
+	VMAction        Kind = "vm.action"        // a lifecycle action on one VM, by its risk
+	VMBulk          Kind = "vm.bulk"          // one action on several VMs at once, by its risk
+	VMCreate        Kind = "vm.create"        // create or clone a VM
+	VMEdit          Kind = "vm.edit"          // vCPUs, memory, devices, by risk
+	VMConsole       Kind = "vm.console"       // a VM's serial console
+	SnapshotCreate  Kind = "snapshot.create"  // take a snapshot
+	SnapshotRevert  Kind = "snapshot.revert"  // go back to one: the current state is lost
+	SnapshotDelete  Kind = "snapshot.delete"  // remove one
+	NetworkChange   Kind = "network.change"   // define, start, stop, undefine, by risk
+	StorageChange   Kind = "storage.change"   // pools and volumes, by risk
+	FeatureEnable   Kind = "feature.enable"   // by the feature's risk
+	FeatureDisable  Kind = "feature.disable"  // Op.Hardening for a feature of the hardening category
+	PhaseHarden     Kind = "phase.harden"     // setup to hardened
+	PhaseLeave      Kind = "phase.leave"      // hardened back to setup
+	OperatorsChange Kind = "operators.change" // the operators group or its members
+)
+
+// Op is one operation put to the matrix.
+type Op struct {
+	Kind Kind
+	Risk security.Risk
+	// Hardening: a FeatureDisable of a feature that hardens the host.
+	Hardening bool
+}
+
+// The reasons, shared by the decisions and the documentation.
+const (
+	whyCriticalVM = "the hardened phase does not delete a VM together with its disks in one step"
+	fixCriticalVM = "delete the VM (its disks stay), then each volume in Storage, each confirmed by its name"
+
+	whyBulk = "in the hardened phase high-risk actions run on one VM at a time"
+	fixBulk = "name the VMs one by one"
+
+	whyCriticalFeature = "critical features expose the host and are refused in the hardened phase"
+	fixCriticalFeature = "only root can move the host back to setup: run 'hv phase setup' as root"
+
+	whyHardeningOff = "turning hardening off in the hardened phase needs root"
+	fixHardeningOff = "run the same command as root (e.g. 'hv features disable ID' as root); root's change is audited"
+
+	whyLeave = "leaving the hardened phase needs root: the phase exists so that a taken-over operator account cannot weaken the host"
+	fixLeave = "run 'hv phase setup' as root (it is staged as root's own and audited)"
+
+	whyOperators = "changing the operators needs root: membership is as good as root (libvirt can give a VM any host file or device)"
+	fixOperators = "run 'hv wizard' as root, or edit operators.users in the host file as root, and apply"
+)
+
+// Decide is the permission matrix: what phase p says of op for who.
+// Root is bound by the phase like everyone for VM work, and may do what
+// only root may (leave the hardened phase, change operators, turn
+// hardening off); the phase exists to stop everyone else.
+func Decide(p Phase, op Op, who Who) Rule {
+	hardened := p == Hardened
+	switch op.Kind {
+	case VMAction, VMEdit:
+		if op.Risk >= security.Critical && hardened {
+			return Rule{Refuse, whyCriticalVM, fixCriticalVM}
+		}
+		return byRisk(op.Risk)
+	case VMBulk:
+		if op.Risk >= security.High && hardened {
+			return Rule{Refuse, whyBulk, fixBulk}
+		}
+		return byRisk(op.Risk)
+	case VMCreate, VMConsole, SnapshotCreate:
+		return Rule{Verdict: Allow}
+	case SnapshotRevert:
+		return Rule{Confirm, "the VM's current disks (and memory) are lost", ""}
+	case SnapshotDelete:
+		return Rule{Confirm, "that point can no longer be returned to", ""}
+	case NetworkChange, StorageChange:
+		return byRisk(op.Risk)
+	case FeatureEnable:
+		if op.Risk >= security.Critical && hardened {
+			return Rule{Refuse, whyCriticalFeature, fixCriticalFeature}
+		}
+		if op.Risk >= security.High {
+			return Rule{Confirm, "a " + op.Risk.String() + " risk feature: read its impact first", ""}
+		}
+		return Rule{Verdict: Allow}
+	case FeatureDisable:
+		if op.Hardening && hardened {
+			if who == Root {
+				return Rule{Confirm, "weakens a hardened host", ""}
+			}
+			return Rule{Refuse, whyHardeningOff, fixHardeningOff}
+		}
+		return Rule{Verdict: Allow}
+	case PhaseHarden:
+		if hardened {
+			return Rule{Allow, "the host is hardened already", ""}
+		}
+		return Rule{Confirm, "the hardened phase refuses more, and only root can leave it", ""}
+	case PhaseLeave:
+		switch {
+		case !hardened:
+			return Rule{Allow, "the host is in the setup phase already", ""}
+		case who == Root:
+			return Rule{Confirm, "the host leaves production rules", ""}
+		}
+		return Rule{Refuse, whyLeave, fixLeave}
+	case OperatorsChange:
+		if who == Root {
+			return Rule{Confirm, "operators manage VMs as good as root", ""}
+		}
+		return Rule{Refuse, whyOperators, fixOperators}
+	}
+	// An operation the matrix does not know is refused: a new kind must
+	// be given its rule here (a test lists them all).
+	return Rule{Refuse, "hv has no rule for " + string(op.Kind), "report this as a bug"}
+}
+
+// byRisk is the common rule: from medium risk an action asks first.
+func byRisk(r security.Risk) Rule {
+	if r >= security.Medium {
+		return Rule{Confirm, "a " + r.String() + " risk action", ""}
+	}
+	return Rule{Verdict: Allow}
+}
+
+// Row is one line of the matrix as documented: an operation (with an
+// example), and the rule of each phase for an operator and for root.
+type Row struct {
+	Op       Op
+	What     string // the operation in words, with examples
+	Setup    Rule
+	Hardened Rule
+	// RootSetup and RootHardened differ from Setup and Hardened only for
+	// what root alone may do.
+	RootSetup, RootHardened Rule
+}
+
+// Matrix lists the operations hv knows, in the order people read them.
+func Matrix() []Row {
+	ops := []struct {
+		op   Op
+		what string
+	}{
+		{Op{Kind: VMAction, Risk: security.Low}, "VM start, pause, resume, autostart (low risk)"},
+		{Op{Kind: VMAction, Risk: security.Medium}, "VM shut down, reboot, save (medium)"},
+		{Op{Kind: VMAction, Risk: security.High}, "VM force off, delete keeping its disks (high)"},
+		{Op{Kind: VMAction, Risk: security.Critical}, "VM delete with its disks (critical)"},
+		{Op{Kind: VMBulk, Risk: security.Medium}, "a medium-risk action on several VMs"},
+		{Op{Kind: VMBulk, Risk: security.High}, "a high-risk action on several VMs (force off all)"},
+		{Op{Kind: VMCreate}, "VM create, clone"},
+		{Op{Kind: VMEdit, Risk: security.Medium}, "VM vCPUs, memory, devices"},
+		{Op{Kind: VMConsole}, "VM serial console"},
+		{Op{Kind: SnapshotCreate}, "snapshot take"},
+		{Op{Kind: SnapshotRevert, Risk: security.High}, "snapshot revert"},
+		{Op{Kind: SnapshotDelete, Risk: security.High}, "snapshot delete"},
+		{Op{Kind: NetworkChange, Risk: security.Low}, "network define, start, autostart"},
+		{Op{Kind: NetworkChange, Risk: security.High}, "network stop, undefine"},
+		{Op{Kind: StorageChange, Risk: security.Low}, "pool define, start; volume create, copy"},
+		{Op{Kind: StorageChange, Risk: security.Critical}, "volume delete (type its name)"},
+		{Op{Kind: FeatureEnable, Risk: security.Medium}, "feature on, minimal to medium risk"},
+		{Op{Kind: FeatureEnable, Risk: security.High}, "feature on, high risk"},
+		{Op{Kind: FeatureEnable, Risk: security.Critical}, "feature on, critical risk"},
+		{Op{Kind: FeatureDisable}, "feature off"},
+		{Op{Kind: FeatureDisable, Hardening: true}, "hardening feature off"},
+		{Op{Kind: PhaseHarden}, "phase setup to hardened"},
+		{Op{Kind: PhaseLeave}, "phase hardened to setup"},
+		{Op{Kind: OperatorsChange}, "operators group and users"},
+	}
+	rows := make([]Row, len(ops))
+	for i, o := range ops {
+		rows[i] = Row{Op: o.op, What: o.what,
+			Setup: Decide(Setup, o.op, Operator), Hardened: Decide(Hardened, o.op, Operator),
+			RootSetup: Decide(Setup, o.op, Root), RootHardened: Decide(Hardened, o.op, Root)}
+	}
+	return rows
+}
+
+// Stricter lists what the hardened phase refuses or asks that setup did
+// not: what changes for operators when a host is hardened.
+func Stricter() []Row {
+	var out []Row
+	for _, r := range Matrix() {
+		if r.Hardened.Verdict > r.Setup.Verdict {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+// Package phase is the two-phase security model: a host is being set up
+// (permissive: wide choice, dangerous actions allowed after confirmation)
+// or hardened (production). A permission matrix decides, per operation and
+// per risk, what each phase allows, asks, or refuses, with the reason and
+// the way around a refusal. The TUI, the CLI and the apply service all ask
+// it, so the three agree.
+package phase
+
+import "fmt"
+
+// Phase is a security phase as the host file spells it.
+type Phase string
+
+// The phases, from the most permissive to the strictest; the feature
+// catalog lists the same two (a test keeps them in step).
+const (
+	Setup    Phase = "setup"
+	Hardened Phase = "hardened"
+)
+
+// Phases lists every phase in order.
+var Phases = []Phase{Setup, Hardened}
+
+// Parse reads a phase; "" (no host file yet) is the setup phase, which is
+// what a host without one runs under.
+func Parse(s string) (Phase, error) {
+	switch Phase(s) {
+	case "", Setup:
+		return Setup, nil
+	case Hardened:
+		return Hardened, nil
+	}
+	return "", fmt.Errorf("unknown security phase %q (the phases are setup and hardened)", s)
+}
+
+// Of is Parse for a phase already checked (from a validated host file):
+// anything unknown counts as hardened, the safe side.
+func Of(s string) Phase {
+	p, err := Parse(s)
+	if err != nil {
+		return Hardened
+	}
+	return p
+}
+
+func (p Phase) String() string { return string(p) }
+
+// Rank orders phases: leaving a phase for a lower one needs root.
+func (p Phase) Rank() int {
+	if p == Hardened {
+		return 1
+	}
+	return 0
+}
+
+// Who is making a change: operators get what the phase allows; root may
+// also do what is reserved to root.
+type Who int
+
+const (
+	Operator Who = iota
+	Root
+)
+
+func (w Who) String() string {
+	if w == Root {
+		return "root"
+	}
+	return "operator"
+}
+
+// Verdict is what the matrix says of one operation.
+type Verdict int
+
+const (
+	Allow   Verdict = iota // go ahead
+	Confirm                // ask first: yes/no, or the object's name from critical risk up
+	Refuse                 // not in this phase (or not by this user); Rule.Fix says how
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Allow:
+		return "allowed"
+	case Confirm:
+		return "allowed after confirmation"
+	}
+	return "refused"
+}
+
+// Rule is the matrix's answer: the verdict, why, and for a refusal how it
+// can be done all the same.
+type Rule struct {
+	Verdict Verdict
+	Why     string // why it is refused or asked; "" when simply allowed
+	Fix     string // for a refusal: what to do instead, or the root command
+}
+
+// Refused reports whether the operation may not run.
+func (r Rule) Refused() bool { return r.Verdict == Refuse }
+
+// Reason is the refusal in one line: why, then the way around it.
+func (r Rule) Reason() string {
+	if r.Fix == "" {
+		return r.Why
+	}
+	return r.Why + "; " + r.Fix
+}
+
+// Error is a refusal as an error, for the CLI and the apply service.
+type Error struct {
+	Op    string
+	Phase Phase
+	Rule  Rule
+}
+
+func (e *Error) Error() string { return e.Op + ": " + e.Rule.Why }
+
+// Fix is the way around the refusal, for the one-line CLI error.
+func (e *Error) Fix() string { return e.Rule.Fix }
+
+// Check returns nil when r lets op run, else an *Error saying why.
+func (r Rule) Check(op string, p Phase) error {
+	if !r.Refused() {
+		return nil
+	}
+	return &Error{Op: op, Phase: p, Rule: r}
+}
