@@ -3,6 +3,7 @@ package help
 import (
 	"errors"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -25,6 +26,8 @@ const (
 	TopicFile          = "error-settings-file"
 	TopicUnavailable   = "action-unavailable"
 	TopicReadOnly      = "access"
+	TopicPhases        = "hardening"
+	TopicWizard        = "wizard"
 	TopicLevels        = "levels"
 	TopicTutorials     = "tutorials"
 )
@@ -34,7 +37,10 @@ const (
 func ErrorTopic(err error) string {
 	var ce *vm.ConnectError
 	var fe *FileError
+	var pe *phase.Error
 	switch {
+	case errors.As(err, &pe):
+		return TopicPhases
 	case errors.As(err, &ce):
 		switch ce.Cause {
 		case vm.CauseNoDaemon:
@@ -73,4 +79,4 @@ func ErrorTopic(err error) string {
 var topicIDs = []string{TopicErrors, TopicCannotConnect, TopicNoDaemon, TopicSocketDenied, TopicBadURI,
 	TopicNoLibvirt, TopicNotFound, TopicExists, TopicDenied, TopicInvalidState, TopicUnsupported,
 	TopicConnLost, TopicTimeout, TopicInvalidArg, TopicFile, TopicUnavailable, TopicReadOnly,
-	TopicLevels, TopicTutorials}
+	TopicLevels, TopicTutorials, TopicPhases, TopicWizard}

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -45,6 +46,11 @@ type Common struct {
 	// Tutorials is the operator's tutorial progress. Screens read it; they
 	// change it by sending a TutorialMsg to the root app, which saves it.
 	Tutorials *help.Tracker
+	// Phase is the security phase of the host file the system runs
+	// (setup when there is none): actions the phase refuses are shown
+	// disabled with the reason (security/phase).
+	Phase phase.Phase
+
 	// Available reports whether a screen id is built (not a "not built
 	// yet" page); the root app sets it.
 	Available func(screen string) bool
@@ -76,6 +82,7 @@ func NewCommon(hv vm.Hypervisor, user, term string) *Common {
 		Timeout:   15 * time.Second,
 		Tick:      tea.Tick,
 		Now:       time.Now,
+		Phase:     phase.Setup,
 	}
 }
 

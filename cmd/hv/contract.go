@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/phase"
 )
 
 // contract returns the host-contract files hv works on: the real ones
@@ -15,4 +18,32 @@ func (g *globals) contract() (nix.Paths, error) {
 		return nix.DefaultPaths(), nil
 	}
 	return nix.PrepareDir(filepath.Join(stateDir(), "demo"), content.DemoHostTOML)
+}
+
+// securityPhase is the phase of the host file the system runs: setup when
+// there is none; a file hv cannot read counts as hardened, the safe side.
+func (g *globals) securityPhase() phase.Phase {
+	paths, err := g.contract()
+	if err != nil {
+		return phase.Hardened
+	}
+	h, _, err := nix.ReadHost(paths.Host)
+	switch {
+	case errors.Is(err, nix.ErrNoHostFile):
+		return phase.Setup
+	case err != nil:
+		return phase.Hardened
+	}
+	return phase.Of(h.Phase)
+}
+
+// geteuid is os.Geteuid; tests that run as root stand in for an operator.
+var geteuid = os.Geteuid
+
+// actor is root or an operator, for what only root may do.
+func actor() phase.Who {
+	if geteuid() == 0 {
+		return phase.Root
+	}
+	return phase.Operator
 }

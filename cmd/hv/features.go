@@ -11,6 +11,7 @@ import (
 
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/phase"
 )
 
 func newFeaturesCmd(g *globals) *cobra.Command {
@@ -46,6 +47,15 @@ func (g *globals) working() (*nix.State, *nix.Host, error) {
 	st := nix.ReadState(paths)
 	h, err := st.Working()
 	return st, h, err
+}
+
+// runningHost is the host file the system runs, or what a host without one
+// runs as (the setup phase, nothing on), for judging a change.
+func runningHost(st *nix.State) *nix.Host {
+	if st.Applied != nil {
+		return st.Applied
+	}
+	return nix.NewHost(string(phase.Setup), []string{})
 }
 
 func newFeaturesListCmd(g *globals) *cobra.Command {
@@ -178,6 +188,9 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 				return err
 			}
 			next, check := c.Stage(h, ch)
+			// What the apply service would refuse (the phase matrix, what
+			// only root may) is refused here, before anything is staged.
+			check.Problems = append(check.Problems, c.CheckChange(runningHost(st), next, actor())...)
 			report := changeReport(c, ch, check, st.Paths.Staged)
 			if check.OK() && !ch.Empty() && !dryRun {
 				if _, err := st.Stage(next, currentUser(), time.Now()); err != nil {

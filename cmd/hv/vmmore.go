@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -35,11 +36,12 @@ func oneVM(g *globals, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hy
 	}
 }
 
-// refuse turns an unavailable action into an error that says why.
-func refuse(a *ops.Action, v vm.VM, access vm.Access) error {
+// refuse turns an unavailable action into an error that says why: the
+// VM's state, the access, or the security phase p.
+func refuse(a *ops.Action, v vm.VM, access vm.Access, p phase.Phase) error {
 	why := a.Unavailable(v, access)
 	if why == "" {
-		return nil
+		return a.Policy(p, 1).Check(strings.ToLower(a.Label)+" "+v.Name, p)
 	}
 	kind := vm.ErrInvalidState
 	if access == vm.ReadOnly {
@@ -62,7 +64,7 @@ func newDeleteCmd(g *globals) *cobra.Command {
 			if storage {
 				a = ops.DeleteWithStorage
 			}
-			if err := refuse(a, v, hv.Access()); err != nil {
+			if err := refuse(a, v, hv.Access(), g.securityPhase()); err != nil {
 				return err
 			}
 			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
@@ -98,7 +100,7 @@ func newAutostartCmd(g *globals) *cobra.Command {
 				if on {
 					a = ops.AutostartOn
 				}
-				if err := refuse(a, v, hv.Access()); err != nil {
+				if err := refuse(a, v, hv.Access(), g.securityPhase()); err != nil {
 					return err
 				}
 				if err := a.Run(ctx, hv, v); err != nil {

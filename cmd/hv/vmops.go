@@ -64,6 +64,11 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 			if err != nil {
 				return err
 			}
+			if p := g.securityPhase(); len(vms) > 0 {
+				if err := a.Policy(p, len(vms)).Check(use+" "+names(vms), p); err != nil {
+					return err
+				}
+			}
 			if a.Prompted() {
 				c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
 				if err := c.ask(strings.ToLower(a.Label), names(vms), a.Impact); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
@@ -188,5 +189,37 @@ func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	h.Press("y")
 	if got := stateOf(t, hv, "dns-01"); got != vm.StateShutOff {
 		t.Errorf("dns-01 should be forced off: %v", got)
+	}
+}
+
+// TestHardenedPhaseRefusesWithTheReason: in the hardened phase, deleting a
+// VM with its disks is shown disabled with the reason and the way around
+// it, and a high-risk action on marked VMs is refused before anything
+// runs; a medium-risk one still runs on all of them.
+func TestHardenedPhaseRefusesWithTheReason(t *testing.T) {
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, 120, 37)
+	c.Phase = phase.Hardened
+	m := New(c, "")
+	h := uitest.NewHarness(t, m)
+	selectVM(t, h, m, "backup")
+	h.Press("x")
+	// The reason wraps in the dialog: compare words, not lines.
+	words := func() string { return strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " ") }
+	for i := 0; i < 12 && !strings.Contains(words(), "in one step"); i++ {
+		h.Press("down")
+	}
+	if view := words(); !strings.Contains(view, "Unavailable: the hardened phase does not delete a VM together with its disks in one step") {
+		t.Errorf("the menu should say why delete with disks is refused:\n%s", view)
+	}
+	h.Press("esc")
+	h.Send(uitest.Key("/"))
+	h.Send(uitest.Type("k8s")...)
+	h.Press("enter", "*", "F")
+	if h.Dialog != nil || !strings.Contains(h.LastStatus(), "one VM at a time") {
+		t.Errorf("force off of 3 VMs: dialog %v, status %q", h.Dialog != nil, h.LastStatus())
+	}
+	if got := stateOf(t, hv, "k8s-node-1"); got != vm.StateRunning {
+		t.Errorf("nothing should have run: k8s-node-1 is %v", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/nix"
+	secphase "github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -43,7 +44,8 @@ type Options struct {
 	StartApply func(ctx context.Context) error
 	// Record writes a host change to the audit trail; nil records nothing.
 	Record func(action, target string, err error) error
-	// Phase is the security phase of the applied host file, for the status bar.
+	// Phase is the security phase of the applied host file ("" when there
+	// is none): the status bar shows it and the screens obey it.
 	Phase string
 }
 
@@ -108,6 +110,7 @@ func New(opts Options) *Model {
 	m.c.Level = opts.Settings.Level
 	m.c.Tutorials = help.NewTracker(m.c.Help.Tutorials, opts.Progress)
 	m.c.Available = m.available
+	m.c.Phase = secphase.Of(opts.Phase)
 	return m
 }
 

@@ -29,7 +29,7 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 		}
 		var can []string
 		for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
-			if Keys[a] != "" && a.Unavailable(v, access) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
+			if Keys[a] != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
 				can = append(can, st.Key.Render(Keys[a])+" "+strings.ToLower(a.Label))
 			}
 		}

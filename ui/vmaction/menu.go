@@ -56,6 +56,9 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 		} else if !AnyCan(a, targets, access) {
 			item.Disabled = "none of the marked VMs can " + strings.ToLower(a.Label)
 		}
+		if item.Disabled == "" {
+			item.Disabled = a.RefusedIn(r.c.Phase, max(len(targets), 1))
+		}
 		items = append(items, item)
 	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: ui.NewMenu(r.c, title, items)} }

@@ -88,9 +88,15 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 		if why := a.Unavailable(v, access); why != "" {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), ui.Safe(why)), refusalTopic(access))
 		}
+		if why := a.RefusedIn(r.c.Phase, 1); why != "" {
+			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), why), help.TopicPhases)
+		}
 		return r.confirm(a, ui.Safe(v.Name), v.Name, r.run(a, v))
 	case !AnyCan(a, targets, access):
 		return ui.Refuse("None of the marked VMs can "+strings.ToLower(a.Label), refusalTopic(access))
+	}
+	if why := a.RefusedIn(r.c.Phase, len(targets)); why != "" {
+		return ui.Refuse(fmt.Sprintf("Cannot %s %d VMs: %s", strings.ToLower(a.Label), len(targets), why), help.TopicPhases)
 	}
 	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), r.runBulk(a, targets))
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/hyper-nixos/hv/security"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -196,4 +197,24 @@ func ByID(id string) (*Action, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Policy is what the security phase says of a on n VMs at once (the
+// permission matrix of security/phase): allowed, asked, or refused with
+// the reason and the way around it.
+func (a *Action) Policy(p phase.Phase, n int) phase.Rule {
+	kind := phase.VMAction
+	if n > 1 {
+		kind = phase.VMBulk
+	}
+	return phase.Decide(p, phase.Op{Kind: kind, Risk: a.Risk}, phase.Operator)
+}
+
+// RefusedIn says why phase p refuses a on n VMs, or "": the reason shown
+// instead of running it, as for Unavailable.
+func (a *Action) RefusedIn(p phase.Phase, n int) string {
+	if r := a.Policy(p, n); r.Refused() {
+		return r.Reason()
+	}
+	return ""
 }

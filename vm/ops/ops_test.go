@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/demo"
 )
@@ -100,6 +101,29 @@ func TestTransientVMsCannotBeDeletedOrAutostarted(t *testing.T) {
 	for _, a := range []*Action{Delete, AutostartOn} {
 		if why := a.Unavailable(v, vm.ReadWrite); !strings.Contains(why, "transient") {
 			t.Errorf("%s of a transient VM: %q", a.ID, why)
+		}
+	}
+}
+
+// TestThePhaseDecidesPerAction: the hardened phase refuses deleting a VM
+// with its disks, and high-risk actions on several VMs at once.
+func TestThePhaseDecidesPerAction(t *testing.T) {
+	for _, tt := range []struct {
+		a            *Action
+		n            int
+		setup, hard  bool // refused?
+		hardWhyMatch string
+	}{
+		{Start, 5, false, false, ""},
+		{Shutdown, 5, false, false, ""},
+		{ForceOff, 1, false, false, ""},
+		{ForceOff, 3, false, true, "one VM at a time"},
+		{Delete, 1, false, false, ""},
+		{DeleteWithStorage, 1, false, true, "delete the VM (its disks stay)"},
+	} {
+		s, h := tt.a.RefusedIn(phase.Setup, tt.n), tt.a.RefusedIn(phase.Hardened, tt.n)
+		if (s != "") != tt.setup || (h != "") != tt.hard || !strings.Contains(h, tt.hardWhyMatch) {
+			t.Errorf("%s on %d VMs: setup %q, hardened %q", tt.a.ID, tt.n, s, h)
 		}
 	}
 }
