@@ -207,7 +207,7 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	}
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
-		Host: paths, StartApply: startApply, Phase: phase, Record: record}
+		Host: paths, StartApply: startApply, Phase: phase, Record: record, Who: actor()}
 	loadPrefs(&opts)
 	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))

@@ -18,6 +18,7 @@ import (
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security"
 	feat "github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 )
 
@@ -28,6 +29,8 @@ type Options struct {
 	StartApply func(ctx context.Context) error
 	// Record writes a change to the audit trail; nil records nothing.
 	Record func(action, target string, err error) error
+	// Who is running hv: root may make changes operators may not.
+	Who phase.Who
 }
 
 // PollInterval is how often the screen looks for the apply's result.
@@ -288,6 +291,15 @@ func (m *Model) setDraft(h *nix.Host) {
 	}
 }
 
+// running is the host file the system runs, or what a host without one
+// runs as.
+func (m *Model) running() *nix.Host {
+	if m.state != nil && m.state.Applied != nil {
+		return m.state.Applied
+	}
+	return nix.NewHost(string(phase.Setup), []string{})
+}
+
 // dirty reports unsaved changes: the draft differs from what was loaded.
 func (m *Model) dirty() bool {
 	return m.draft != nil && (m.draft.Phase != m.base.Phase || !slices.Equal(sortedCopy(m.draft.Features), sortedCopy(m.base.Features)))
@@ -310,7 +322,13 @@ func (m *Model) accept(ch *feat.Change) {
 // feature, confirmed first when it changes others or is risky.
 func (m *Model) plan(ch *feat.Change, title string, asked ...string) tea.Cmd {
 	next, check := m.cat.Stage(m.draft, ch)
-	if added := newProblems(m.check, check); len(added) > 0 {
+	if added := newProblems(m.check.Problems, check.Problems); len(added) > 0 {
+		return ui.Fail(&refusal{problems: added})
+	}
+	// What the apply service would refuse (the phase, what only root
+	// may) is refused now, with the reason.
+	before, after := m.cat.CheckChange(m.running(), m.draft, m.opts.Who), m.cat.CheckChange(m.running(), next, m.opts.Who)
+	if added := newProblems(before, after); len(added) > 0 {
 		return ui.Fail(&refusal{problems: added})
 	}
 	if ch.Empty() {
@@ -339,11 +357,11 @@ func (m *Model) criticalWarning(id string) string {
 	return "CRITICAL: " + f.Impact
 }
 
-// newProblems are the problems of after that before did not have.
-func newProblems(before, after *feat.Resolution) []feat.Problem {
+// newProblems are the problems in after that before did not have.
+func newProblems(before, after []feat.Problem) []feat.Problem {
 	var out []feat.Problem
-	for _, p := range after.Problems {
-		if !slices.ContainsFunc(before.Problems, func(q feat.Problem) bool { return q.Message == p.Message }) {
+	for _, p := range after {
+		if !slices.ContainsFunc(before, func(q feat.Problem) bool { return q.Message == p.Message }) {
 			out = append(out, p)
 		}
 	}
@@ -365,8 +383,10 @@ func (r *refusal) Fix() string {
 	switch r.problems[0].Kind {
 	case feat.Conflicting:
 		return "turn the other one off first"
-	case feat.PhaseRefused:
+	case feat.PhaseRefused, feat.PhaseForbidden:
 		return "not in this phase"
+	case feat.RootOnly:
+		return "ask root (hv doctor lists what needs root and why)"
 	case feat.MissingSetting, feat.InvalidSetting:
 		return "set it in the host file first"
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 )
@@ -367,5 +369,40 @@ func TestKeysHaveHelp(t *testing.T) {
 	}
 	if !strings.Contains(m.Help(), "risk score") {
 		t.Error("the help paragraph should explain the score")
+	}
+}
+
+// TestHardenedHostRefusesWhatOnlyRootMay: on a hardened host an operator
+// cannot turn hardening off nor leave the phase; the screen says so at the
+// key press, as the apply service would, and root may.
+func TestHardenedHostRefusesWhatOnlyRootMay(t *testing.T) {
+	h := open(t, 100, 30, "", false)
+	applied, raw, err := nix.ReadHost(h.paths.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied.Phase = "hardened"
+	applied.Features = slices.DeleteFunc(applied.Features, func(id string) bool { return id == "nested-virt" || id == "shared-folders" })
+	if _, err := nix.WriteHost(h.paths.Host, applied, raw); err != nil {
+		t.Fatal(err)
+	}
+	h.press("r")
+	h.to("sysctl-hardening")
+	h.press("space")
+	if h.err == nil || !strings.Contains(h.err.Error(), `turning off "sysctl-hardening" in the hardened phase needs root`) {
+		t.Errorf("hardening off: %v", h.err)
+	}
+	h.press("h")
+	if h.err == nil || !strings.Contains(h.err.Error(), "leaving the hardened phase for setup needs root: run 'hv phase setup' as root") {
+		t.Errorf("leaving the phase: %v", h.err)
+	}
+	if !h.m.current.IsOn("sysctl-hardening") || h.m.draft.Phase != "hardened" {
+		t.Error("a refused change was made")
+	}
+	h.m.opts.Who = phase.Root
+	h.to("sysctl-hardening")
+	h.press("space")
+	if h.err != nil || h.m.current.IsOn("sysctl-hardening") {
+		t.Errorf("root may turn hardening off: %v", h.err)
 	}
 }

@@ -44,6 +44,8 @@ type Options struct {
 	StartApply func(ctx context.Context) error
 	// Record writes a host change to the audit trail; nil records nothing.
 	Record func(action, target string, err error) error
+	// Who is running hv: root may make host changes operators may not.
+	Who secphase.Who
 	// Phase is the security phase of the applied host file ("" when there
 	// is none): the status bar shows it and the screens obey it.
 	Phase string

@@ -64,7 +64,7 @@ func (m *Model) build(id, arg string) ui.Screen {
 	case "storage":
 		s = storage.New(m.c, arg)
 	case "features":
-		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record})
+		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record, Who: m.opts.Who})
 	case "threats":
 		s = threats.New(m.c)
 	default:
