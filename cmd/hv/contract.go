@@ -47,3 +47,7 @@ func actor() phase.Who {
 	}
 	return phase.Operator
 }
+
+// startApply starts the apply service (nix.StartApply); tests replace it,
+// so that no test ever starts a real one.
+var startApply = nix.StartApply

@@ -322,7 +322,7 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
 			defer cancel()
-			if err := nix.StartApply(ctx, wait); err != nil {
+			if err := startApply(ctx, wait); err != nil {
 				return err
 			}
 			if !wait {

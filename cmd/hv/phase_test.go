@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
 )
 
 // demoInPhase prepares the demo's private host contract with the given
@@ -88,4 +91,91 @@ func TestHostChangesTheOperatorMayNotMake(t *testing.T) {
 			t.Fatalf("hv %v staged a file", tt.args)
 		}
 	}
+}
+
+func TestPhaseStatusJSON(t *testing.T) {
+	hostEnv(t, "ssh", "console-network")
+	code, out, errOut := cli(t, "phase", "status", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r phaseStatusJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Phase != "setup" || r.ReadyToHarden == nil || *r.ReadyToHarden || len(r.Rules) < 20 {
+		t.Fatalf("%+v", r)
+	}
+	if c := r.HardenChecks[0]; c.OK || !strings.Contains(c.Detail, "console-network") || !strings.Contains(c.Fix, "hv features disable console-network") {
+		t.Errorf("the critical feature check: %+v", c)
+	}
+}
+
+// TestHardenRunsThePreChecks: a critical feature on stops hardening with
+// the fix; once off, hardening stages the phase and is audited.
+func TestHardenRunsThePreChecks(t *testing.T) {
+	paths := hostEnv(t, "ssh", "console-network")
+	h, raw, _ := nix.ReadHost(paths.Host)
+	h.Operators.Users = []string{"alice"}
+	nix.WriteHost(paths.Host, h, raw)
+	asOperator(t)
+	code, out, errOut := cli(t, "phase", "harden", "--yes")
+	if code != exitFailure || !strings.Contains(out, "[no] No critical feature is on: critical features are on: console-network") ||
+		!strings.Contains(errOut, "not hardened: critical features are on: console-network") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := cli(t, "features", "disable", "console-network"); code != exitOK {
+		t.Fatalf("disable: %s", errOut)
+	}
+	if code, out, _ := cli(t, "phase", "harden"); code != exitUsage || !strings.Contains(out, "From then on") {
+		t.Errorf("without a terminal or --yes, harden must refuse (exit 2): %d\n%s", code, out)
+	}
+	started := stubApply(t)
+	code, out, errOut = cli(t, "phase", "harden", "--yes")
+	staged, _, err := nix.ReadHost(paths.Staged)
+	if err != nil || staged.Phase != "hardened" || code != exitOK || *started != 1 {
+		t.Fatalf("harden staged %v (%v), started the apply service %d times; exit %d\n%s%s", staged, err, *started, code, out, errOut)
+	}
+	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()
+	if last := entries[len(entries)-1]; last.Action != "phase.harden" || last.Result != audit.OK {
+		t.Errorf("last audit entry %+v", last)
+	}
+}
+
+// TestLeavingTheHardenedPhaseNeedsRoot: an operator is refused with the
+// exact command, and the attempt is audited; root stages the change.
+func TestLeavingTheHardenedPhaseNeedsRoot(t *testing.T) {
+	paths := hostEnv(t, "ssh")
+	h, raw, _ := nix.ReadHost(paths.Host)
+	h.Phase, h.Operators.Users = "hardened", []string{"alice"}
+	nix.WriteHost(paths.Host, h, raw)
+	asOperator(t)
+	code, _, errOut := cli(t, "phase", "setup", "--yes")
+	if code != exitFailure || !strings.Contains(errOut, "leaving the hardened phase needs root") || !strings.Contains(errOut, "fix: run 'hv phase setup' as root") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()
+	if len(entries) != 1 || entries[0].Action != "phase.leave" || entries[0].Result != audit.Refused {
+		t.Fatalf("the refused attempt should be audited: %+v", entries)
+	}
+	geteuid = func() int { return 0 }
+	stubApply(t)
+	cli(t, "phase", "setup", "--yes")
+	staged, _, err := nix.ReadHost(paths.Staged)
+	if err != nil || staged.Phase != "setup" {
+		t.Fatalf("root's change was not staged: %v %v", staged, err)
+	}
+	entries, _ = audit.Open(os.Getenv(audit.PathEnv)).Read()
+	if last := entries[len(entries)-1]; last.Action != "phase.leave" || last.Result != audit.OK {
+		t.Errorf("root leaving the phase: %+v", last)
+	}
+}
+
+// stubApply stands in for starting the apply service and counts the starts.
+func stubApply(t *testing.T) *int {
+	t.Helper()
+	saved, n := startApply, new(int)
+	startApply = func(context.Context, bool) error { *n++; return nil }
+	t.Cleanup(func() { startApply = saved })
+	return n
 }

@@ -5,7 +5,15 @@ import (
 
 	"github.com/hyper-nixos/hv/nix/apply"
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/phase"
 )
+
+// refusal is a change hv refused to make (a rule, not a failure), with
+// the way around it.
+type refusal struct{ msg, fix string }
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Fix() string   { return r.fix }
 
 // record writes a host change to the audit trail, as the hypervisor
 // wrapper does for VM changes; a refusal is told apart from a failure.
@@ -14,7 +22,9 @@ func record(action, target string, err error) error {
 	if err != nil {
 		e.Result, e.Error = audit.Failed, err.Error()
 		var f *apply.Failure
-		if errors.As(err, &f) && f.Result.Status != "failed" {
+		var pe *phase.Error
+		var r *refusal
+		if (errors.As(err, &f) && f.Result.Status != "failed") || errors.As(err, &pe) || errors.As(err, &r) {
 			e.Result = audit.Refused
 		}
 	}

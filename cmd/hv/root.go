@@ -117,7 +117,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
+	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
 		newTutorialCmd(), newLevelCmd(), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
@@ -197,9 +197,9 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	startApply := func(ctx context.Context) error { return nix.StartApply(ctx, false) }
+	start := func(ctx context.Context) error { return startApply(ctx, false) }
 	if g.demo {
-		startApply = nil
+		start = nil
 	}
 	phase := ""
 	if h, _, err := nix.ReadHost(paths.Host); err == nil {
@@ -207,7 +207,7 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	}
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
-		Host: paths, StartApply: startApply, Phase: phase, Record: record, Who: actor()}
+		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor()}
 	loadPrefs(&opts)
 	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))

@@ -169,9 +169,7 @@ func apply(ctx context.Context, o Options, r *nix.ApplyResult) {
 // hardenChecks are the pre-checks of hardening, made again here: the
 // service must not harden a host hv itself would not.
 func hardenChecks(o Options, staged *nix.Host) []phase.Check {
-	f := phase.HardenFacts{Group: staged.Operators.Group, Operators: staged.Operators.Users}
-	r := o.Catalog.Resolve(staged.Features, staged.Phase)
-	f.Critical, f.Refused = o.Catalog.RefusedIn(r.Enabled, string(phase.Hardened))
+	f := o.Catalog.HardenFacts(staged)
 	if o.Audit == nil {
 		f.AuditErr = errors.New("the apply service was given no audit trail to verify")
 	} else {
