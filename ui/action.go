@@ -128,11 +128,16 @@ func (c *Common) Confirm(a Action, title, body, name string, run tea.Cmd) tea.Cm
 	case a.Risk < ops.Medium:
 		return run
 	case a.Risk >= ops.Critical:
-		d = NewTypeName(c, title, body, name, run)
+		d = NewTypeName(c, title, body, name, run).Audited(actionID(a), name)
 	default:
-		d = NewConfirm(c, title, body, a.Risk >= ops.High, run)
+		d = NewConfirm(c, title, body, a.Risk >= ops.High, run).Audited(actionID(a), name)
 	}
 	return func() tea.Msg { return OpenDialogMsg{Dialog: d} }
+}
+
+// actionID names a in the audit trail: its key's words, "vol-delete".
+func actionID(a Action) string {
+	return strings.ReplaceAll(strings.ToLower(a.Key.Help().Desc), " ", "-")
 }
 
 // Pressed finds the action msg presses. When it is unavailable on target,

@@ -46,6 +46,10 @@ type Common struct {
 	// Tutorials is the operator's tutorial progress. Screens read it; they
 	// change it by sending a TutorialMsg to the root app, which saves it.
 	Tutorials *help.Tracker
+	// RecordAnswer writes the answer to a dangerous question (confirmed,
+	// declined, wrong name) to the audit trail; nil records nothing.
+	RecordAnswer func(action, target, answer string) error
+
 	// Phase is the security phase of the host file the system runs
 	// (setup when there is none): actions the phase refuses are shown
 	// disabled with the reason (security/phase).

@@ -36,6 +36,7 @@ type Confirm struct {
 	why    string
 	// showWhy: the explanation is on screen (beginners see it at once).
 	showWhy bool
+	answer  answerLog
 }
 
 var confirmKeys = struct{ Yes, No, Toggle, Choose key.Binding }{
@@ -45,9 +46,24 @@ var confirmKeys = struct{ Yes, No, Toggle, Choose key.Binding }{
 	Choose: key.NewBinding(key.WithKeys("enter")),
 }
 
-// NewConfirm builds a confirmation. A dangerous one starts on "No".
+// NewConfirm builds a confirmation. A dangerous one starts on "No", and
+// its answer goes to the audit trail (see Audited).
 func NewConfirm(c *Common, title, body string, danger bool, onYes tea.Cmd) *Confirm {
-	return &Confirm{c: c, title: title, body: body, danger: danger, onYes: onYes, yes: !danger}
+	d := &Confirm{c: c, title: title, body: body, danger: danger, onYes: onYes, yes: !danger}
+	if danger {
+		d.answer = answerLog{c: c, action: "confirm", target: title}
+	}
+	return d
+}
+
+// Audited names the action and its target in the audit trail, as
+// "confirm.ACTION TARGET". Only a dangerous question (high risk and up) is
+// recorded, whatever the answer, under its title when not named.
+func (d *Confirm) Audited(action, target string) *Confirm {
+	if d.danger {
+		d.answer = answerLog{c: d.c, action: "confirm." + action, target: target}
+	}
+	return d
 }
 
 // WithWhy adds the longer explanation '?' shows; beginners see it at once.
@@ -63,18 +79,18 @@ func (d *Confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(k, confirmKeys.Yes):
-		return true, d.onYes
+		return true, d.answer.then(AnswerConfirmed, d.onYes)
 	case key.Matches(k, confirmKeys.No):
-		return true, nil
+		return true, d.answer.then(AnswerDeclined, nil)
 	case key.Matches(k, confirmKeys.Toggle):
 		d.yes = !d.yes
 	case key.Matches(k, whyKey) && d.why != "":
 		d.showWhy = !d.showWhy
 	case key.Matches(k, confirmKeys.Choose):
 		if d.yes {
-			return true, d.onYes
+			return true, d.answer.then(AnswerConfirmed, d.onYes)
 		}
-		return true, nil
+		return true, d.answer.then(AnswerDeclined, nil)
 	}
 	return false, nil
 }

@@ -11,21 +11,30 @@ import (
 // TypeName asks the operator to type a name to confirm a critical action:
 // a y/n question is too easy to answer by reflex.
 type TypeName struct {
-	c     *Common
-	title string
-	body  string
-	want  string
-	in    textinput.Model
-	onYes tea.Cmd
-	wrong bool
-	why   string // shown under the body; beginners get it
+	c      *Common
+	title  string
+	body   string
+	want   string
+	in     textinput.Model
+	onYes  tea.Cmd
+	wrong  bool
+	why    string // shown under the body; beginners get it
+	answer answerLog
 }
 
 // NewTypeName confirms by typing want, or the sanitised form it is shown in.
 func NewTypeName(c *Common, title, body, want string, onYes tea.Cmd) *TypeName {
 	in := c.NewInput("> ", "")
 	in.Focus()
-	return &TypeName{c: c, title: title, body: body, want: want, in: in, onYes: onYes}
+	return &TypeName{c: c, title: title, body: body, want: want, in: in, onYes: onYes,
+		answer: answerLog{c: c, action: "confirm", target: title}}
+}
+
+// Audited names the action and its target in the audit trail, where every
+// answer goes: the name typed, a wrong name, or esc.
+func (d *TypeName) Audited(action, target string) *TypeName {
+	d.answer = answerLog{c: d.c, action: "confirm." + action, target: target}
+	return d
 }
 
 // WithWhy adds an explanation shown to beginners (a name is being typed,
@@ -41,15 +50,15 @@ func (d *TypeName) Update(msg tea.Msg) (bool, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "esc":
-			return true, nil
+			return true, d.answer.then(AnswerDeclined, nil)
 		case "enter":
 			// A name with control characters cannot be typed: its shown,
 			// escaped form counts too.
 			if v := d.in.Value(); v == d.want || v == Safe(d.want) {
-				return true, d.onYes
+				return true, d.answer.then(AnswerConfirmed, d.onYes)
 			}
 			d.wrong = true
-			return false, nil
+			return false, d.answer.then(AnswerWrongName, nil)
 		}
 	}
 	var cmd tea.Cmd

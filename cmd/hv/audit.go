@@ -55,6 +55,9 @@ func newAuditCmd() *cobra.Command {
 				if e.Error != "" {
 					result += ": " + e.Error
 				}
+				if e.Note != "" {
+					result += " (" + e.Note + ")"
+				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.When().Local().Format("2006-01-02 15:04:05"),
 					termsafe.String(e.User), e.Action, termsafe.String(e.Target), termsafe.String(result))
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 )
 
@@ -20,15 +21,19 @@ type confirmer struct {
 	yes bool
 }
 
-func (c confirmer) interactive() bool {
-	f, ok := c.in.(term.File)
+func (c confirmer) interactive() bool { return isTerminal(c.in) }
+
+// isTerminal reports whether a person types on r; tests stand in for one.
+var isTerminal = func(r io.Reader) bool {
+	f, ok := r.(term.File)
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// ask shows what will happen and asks y/N.
+// ask shows what will happen and asks y/N. Every answer goes to the audit
+// trail, --yes included, as the TUI's do.
 func (c confirmer) ask(action, target, impact string) error {
 	if c.yes {
-		return nil
+		return c.answered(action, target, audit.Confirmed, "--yes")
 	}
 	if !c.interactive() {
 		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(target))}
@@ -36,15 +41,16 @@ func (c confirmer) ask(action, target, impact string) error {
 	fmt.Fprintf(c.out, "%s\n%s %s? [y/N] ", impact, capitalise(action), termsafe.String(target))
 	line, _ := bufio.NewReader(c.in).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		c.answered(action, target, audit.Declined, "")
 		return errors.New("cancelled: nothing was done")
 	}
-	return nil
+	return c.answered(action, target, audit.Confirmed, "")
 }
 
 // askName makes the person type want before a critical action.
 func (c confirmer) askName(action, want, impact string) error {
 	if c.yes {
-		return nil
+		return c.answered(action, want, audit.Confirmed, "--yes")
 	}
 	if !c.interactive() {
 		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(want))}
@@ -52,7 +58,17 @@ func (c confirmer) askName(action, want, impact string) error {
 	fmt.Fprintf(c.out, "%s\nType %s to %s it: ", impact, termsafe.String(want), action)
 	line, _ := bufio.NewReader(c.in).ReadString('\n')
 	if strings.TrimRight(line, "\r\n") != want {
+		c.answered(action, want, audit.WrongName, "")
 		return errors.New("that is not the name: nothing was done")
+	}
+	return c.answered(action, want, audit.Confirmed, "")
+}
+
+// answered records an answer; a trail that cannot be written is said on
+// stderr and stops nothing, as for the changes themselves.
+func (c confirmer) answered(action, target, answer, note string) error {
+	if err := recordAnswer("cli", "confirm."+strings.ReplaceAll(action, " ", "-"), target, answer, note); err != nil {
+		fmt.Fprintln(c.out, "hv: the answer was not written to the audit trail: "+err.Error())
 	}
 	return nil
 }

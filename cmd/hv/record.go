@@ -31,3 +31,12 @@ func record(action, target string, err error) error {
 	_, werr := audit.Open(audit.DefaultPath(stateDir())).Append(e)
 	return werr
 }
+
+// recordAnswer writes the answer to a dangerous question (TUI or CLI) to
+// the audit trail: who confirmed, declined or typed a wrong name, and how
+// (note: "--yes" for a script).
+func recordAnswer(where, action, target, answer, note string) error {
+	e := audit.Entry{User: currentUser(), Where: where, Action: action, Target: target, Result: answer, Note: note}
+	_, err := audit.Open(audit.DefaultPath(stateDir())).Append(e)
+	return err
+}

@@ -207,7 +207,8 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	}
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
-		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor()}
+		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor(),
+		RecordAnswer: func(action, target, answer string) error { return recordAnswer(where, action, target, answer, "") }}
 	loadPrefs(&opts)
 	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))

@@ -31,7 +31,7 @@ func (m *Model) confirmApply() tea.Cmd {
 		b.WriteString("\n\nThis demo has no apply service: the changes are only staged.")
 	}
 	danger := riskiestTurnedOn(m.cat, ch) >= security.High || m.phaseRank(m.draft.Phase) < m.phaseRank(m.applied.Phase)
-	return dialog(ui.NewConfirm(m.c, "Stage and apply?", b.String(), danger, m.stage()))
+	return dialog(ui.NewConfirm(m.c, "Stage and apply?", b.String(), danger, m.stage()).Audited("features.apply", ch.Summary()))
 }
 
 func (m *Model) phaseRank(id string) int {

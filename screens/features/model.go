@@ -343,9 +343,9 @@ func (m *Model) plan(ch *feat.Change, title string, asked ...string) tea.Cmd {
 	}
 	body := m.changeBody(ch, asked...)
 	if worst == security.Critical && len(asked) == 1 {
-		return dialog(ui.NewTypeName(m.c, title, body+"\n\n"+m.criticalWarning(asked[0]), asked[0], confirmed))
+		return dialog(ui.NewTypeName(m.c, title, body+"\n\n"+m.criticalWarning(asked[0]), asked[0], confirmed).Audited("feature.change", ch.Summary()))
 	}
-	return dialog(ui.NewConfirm(m.c, title, body, worst >= security.High, confirmed))
+	return dialog(ui.NewConfirm(m.c, title, body, worst >= security.High, confirmed).Audited("feature.change", ch.Summary()))
 }
 
 func dialog(d ui.Dialog) tea.Cmd {

@@ -225,7 +225,7 @@ func (m *Model) revert() tea.Cmd {
 		ui.Safe(m.v.Name), ui.Safe(s.Name), s.Created.Format("2006-01-02 15:04"), after, m.c.RiskBadge(revertRisk))
 	name := s.Name
 	run := m.run("reverted to "+name, "snapshot-reverted", nil, func(ctx context.Context) error { return m.c.HV.RevertSnapshot(ctx, m.v.UUID, name) })
-	return dialog(ui.NewConfirm(m.c, "Revert to "+ui.Safe(name)+"?", body, true, run))
+	return dialog(ui.NewConfirm(m.c, "Revert to "+ui.Safe(name)+"?", body, true, run).Audited("snapshot.revert", m.v.Name+" to "+name))
 }
 
 func (m *Model) delete() tea.Cmd {
@@ -240,7 +240,7 @@ func (m *Model) delete() tea.Cmd {
 		"attach to its parent. The VM itself does not change.\n\nRisk: %s", ui.Safe(s.Name), m.c.RiskBadge(deleteRisk))
 	name := s.Name
 	run := m.run("deleted "+name, "snapshot-deleted", nil, func(ctx context.Context) error { return m.c.HV.DeleteSnapshot(ctx, m.v.UUID, name) })
-	return dialog(ui.NewConfirm(m.c, "Delete the snapshot "+ui.Safe(name)+"?", body, true, run))
+	return dialog(ui.NewConfirm(m.c, "Delete the snapshot "+ui.Safe(name)+"?", body, true, run).Audited("snapshot.delete", m.v.Name+" "+name))
 }
 
 func dialog(d ui.Dialog) tea.Cmd { return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} } }

@@ -29,10 +29,11 @@ type Entry struct {
 	Where  string `json:"where"`  // the connection: a URI or the demo host
 	Action string `json:"action"` // e.g. vm.start, vm.snapshot.revert
 	Target string `json:"target"` // what it acted on, e.g. a VM's name
-	Result string `json:"result"` // ok, failed, refused
+	Result string `json:"result"` // ok, failed, refused; for an answer: confirmed, declined, wrong name
 	Error  string `json:"error,omitempty"`
-	Prev   string `json:"prev"` // hash of the previous entry ("" for the first)
-	Hash   string `json:"hash"` // hash of this entry without this field
+	Note   string `json:"note,omitempty"` // e.g. how an answer was given: "--yes"
+	Prev   string `json:"prev"`           // hash of the previous entry ("" for the first)
+	Hash   string `json:"hash"`           // hash of this entry without this field
 }
 
 // Results.
@@ -40,6 +41,10 @@ const (
 	OK      = "ok"
 	Failed  = "failed"
 	Refused = "refused"
+	// The answers to a dangerous question (TUI and CLI alike).
+	Confirmed = "confirmed"
+	Declined  = "declined"
+	WrongName = "wrong name"
 )
 
 // Time is when e happened.

@@ -44,6 +44,9 @@ type Options struct {
 	StartApply func(ctx context.Context) error
 	// Record writes a host change to the audit trail; nil records nothing.
 	Record func(action, target string, err error) error
+	// RecordAnswer writes the answer to a dangerous question to the
+	// audit trail; nil records nothing.
+	RecordAnswer func(action, target, answer string) error
 	// Who is running hv: root may make host changes operators may not.
 	Who secphase.Who
 	// Phase is the security phase of the applied host file ("" when there
@@ -113,6 +116,7 @@ func New(opts Options) *Model {
 	m.c.Tutorials = help.NewTracker(m.c.Help.Tutorials, opts.Progress)
 	m.c.Available = m.available
 	m.c.Phase = secphase.Of(opts.Phase)
+	m.c.RecordAnswer = opts.RecordAnswer
 	return m
 }
 

@@ -91,14 +91,14 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 		if why := a.RefusedIn(r.c.Phase, 1); why != "" {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), why), help.TopicPhases)
 		}
-		return r.confirm(a, ui.Safe(v.Name), v.Name, r.run(a, v))
+		return r.confirm(a, ui.Safe(v.Name), v.Name, v.Name, r.run(a, v))
 	case !AnyCan(a, targets, access):
 		return ui.Refuse("None of the marked VMs can "+strings.ToLower(a.Label), refusalTopic(access))
 	}
 	if why := a.RefusedIn(r.c.Phase, len(targets)); why != "" {
 		return ui.Refuse(fmt.Sprintf("Cannot %s %d VMs: %s", strings.ToLower(a.Label), len(targets), why), help.TopicPhases)
 	}
-	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), r.runBulk(a, targets))
+	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), names(targets), r.runBulk(a, targets))
 }
 
 // AnyCan reports whether a can run on at least one of vms.
@@ -122,8 +122,9 @@ func refusalTopic(access vm.Access) string {
 
 // confirm asks what a's risk requires before run, in as many words as the
 // operator's level wants: experts get the impact and the risk, others what
-// the risk means, and beginners why (on '?' for the others).
-func (r *Runner) confirm(a *ops.Action, what, typed string, run tea.Cmd) tea.Cmd {
+// the risk means, and beginners why (on '?' for the others). The answer to
+// a high-risk question goes to the audit trail, naming target.
+func (r *Runner) confirm(a *ops.Action, what, typed, target string, run tea.Cmd) tea.Cmd {
 	title := a.Label + " " + what + "?"
 	body := a.Impact + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
 	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
@@ -137,9 +138,9 @@ func (r *Runner) confirm(a *ops.Action, what, typed string, run tea.Cmd) tea.Cmd
 	var d ui.Dialog
 	switch a.Confirmation() {
 	case ops.AskYesNo:
-		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run).WithWhy(why)
+		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run).WithWhy(why).Audited("vm."+a.ID, target)
 	case ops.TypeName:
-		d = ui.NewTypeName(r.c, title, body, typed, run).WithWhy(why)
+		d = ui.NewTypeName(r.c, title, body, typed, run).WithWhy(why).Audited("vm."+a.ID, target)
 	default:
 		return run
 	}
@@ -255,8 +256,17 @@ func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
 	delete(r.pending, v.UUID)
 	body := fmt.Sprintf("%s still runs %v after the shutdown request. The guest may ignore the ACPI power button "+
 		"(no ACPI daemon, or too busy).\n\n%s", ui.Safe(v.Name), ShutdownTimeout, ops.ForceOff.Impact)
-	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v))
+	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v)).Audited("vm."+ops.ForceOff.ID, v.Name)
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
+}
+
+// names lists the VMs for the audit trail.
+func names(vms []vm.VM) string {
+	out := make([]string, len(vms))
+	for i, v := range vms {
+		out[i] = v.Name
+	}
+	return strings.Join(out, " ")
 }
 
 // summary shows what happened to each VM of a bulk action.
