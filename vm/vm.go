@@ -91,7 +91,17 @@ type Host struct {
 	CPUModel       string `json:"cpu_model"`
 	CPUs           int    `json:"cpus"`
 	MemoryKiB      uint64 `json:"memory_kib"`
+	// Accel is how new VMs run: "kvm" (hardware virtualisation), "qemu"
+	// (software emulation, many times slower) or the driver's own ("test").
+	Accel string `json:"accel"`
+	// NoKVM says why a host that lists KVM does not use it, or "".
+	NoKVM string `json:"no_kvm,omitempty"`
 }
+
+// NoHardwareVirt is why a host whose libvirt lists KVM (because /dev/kvm
+// exists) still gets software emulation: Host.NoKVM says it, and the setup
+// wizard's host check in the same words.
+const NoHardwareVirt = "/dev/kvm exists but the CPU has no vmx or svm flag (a VM without nested virtualisation): KVM would fail at the first guest instruction, so VMs run with software emulation (TCG)"
 
 // Tally counts VMs by what an operator cares about at a glance.
 type Tally struct {

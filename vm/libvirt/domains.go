@@ -296,6 +296,11 @@ func (b *Backend) Host(ctx context.Context) (vm.Host, error) {
 			return h, err
 		}
 		h.CPUModel, h.CPUs, h.MemoryKiB = ni.Model, int(ni.Cpus), ni.Memory
+		if caps, err := c.GetCapabilities(); err == nil {
+			if g, err := pickGuest(caps); err == nil {
+				h.Accel, h.NoKVM = g.domainType, g.noKVM
+			}
+		}
 		return h, nil
 	})
 }

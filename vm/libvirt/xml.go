@@ -16,6 +16,9 @@ type guest struct {
 	domainType string // kvm when available, else qemu (TCG), else the driver's own
 	arch       string
 	emulator   string
+	// noKVM says why a host that lists kvm does not get it: the CPU, or
+	// $HV_ACCEL. "" when kvm is used or never offered.
+	noKVM string
 }
 
 var hostArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686"}[runtime.GOARCH]
@@ -32,13 +35,14 @@ func pickGuest(capsXML string) (guest, error) {
 		return guest{}, fmt.Errorf("reading host capabilities: %w", err)
 	}
 	rank := map[string]int{"kvm": 2, "qemu": 1}
+	noKVM := ""
 	switch os.Getenv("HV_ACCEL") {
 	case "tcg", "qemu":
-		rank["kvm"] = -1
+		rank["kvm"], noKVM = -1, "$HV_ACCEL asks for software emulation"
 	case "kvm":
 	default:
 		if !hardwareVirt(caps) {
-			rank["kvm"] = -1
+			rank["kvm"], noKVM = -1, vm.NoHardwareVirt
 		}
 	}
 	score := func(g guest) int {
@@ -49,6 +53,7 @@ func pickGuest(capsXML string) (guest, error) {
 		return s
 	}
 	var best guest
+	offersKVM := false
 	for _, cg := range caps.Guests {
 		if cg.OSType != "hvm" {
 			continue
@@ -58,6 +63,7 @@ func pickGuest(capsXML string) (guest, error) {
 			if d.Emulator != "" {
 				g.emulator = d.Emulator
 			}
+			offersKVM = offersKVM || d.Type == "kvm"
 			if best.domainType == "" || score(g) > score(best) {
 				best = g
 			}
@@ -65,6 +71,9 @@ func pickGuest(capsXML string) (guest, error) {
 	}
 	if best.domainType == "" {
 		return guest{}, &vm.Error{Op: "define", Kind: vm.ErrUnsupported, Detail: "the host offers no hvm guest type"}
+	}
+	if offersKVM && best.domainType != "kvm" {
+		best.noKVM = noKVM
 	}
 	return best, nil
 }

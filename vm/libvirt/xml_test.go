@@ -25,5 +25,8 @@ func TestPickGuestUsesKVMOnlyWithHardwareSupport(t *testing.T) {
 		if err != nil || g.domainType != tt.want || g.arch != "x86_64" || g.emulator == "" {
 			t.Errorf("%s: picked %+v, %v; want %s", tt.name, g, err, tt.want)
 		}
+		if (g.domainType == "qemu") != (g.noKVM != "") {
+			t.Errorf("%s: why not KVM: %q", tt.name, g.noKVM)
+		}
 	}
 }
