@@ -117,7 +117,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
+	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
 		newTutorialCmd(), newLevelCmd(), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
@@ -207,7 +207,7 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	}
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
-		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor(),
+		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor(), Diagnose: g.diagnose,
 		RecordAnswer: func(action, target, answer string) error { return recordAnswer(where, action, target, answer, "") }}
 	loadPrefs(&opts)
 	m := app.New(opts)

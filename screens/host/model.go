@@ -1,47 +1,72 @@
 // Package host shows the machine behind the connection and what this user
-// may do with it.
+// may do with it: the capability map of security/access (each thing you
+// may not do with its fix, and why it needs root) and the host's checks.
 package host
 
 import (
-	"fmt"
-	"strings"
+	"context"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
+	"github.com/hyper-nixos/hv/security/access"
 	"github.com/hyper-nixos/hv/ui"
-	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
 
-type keyMap struct{ Reload key.Binding }
-
-func (k keyMap) ShortHelp() []key.Binding  { return []key.Binding{k.Reload} }
-func (k keyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Reload}} }
-
-var keys = keyMap{Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload"))}
-
-type hostMsg struct {
-	host vm.Host
-	err  error
+type keyMap struct {
+	ui.ListKeys
+	Reload key.Binding
 }
+
+func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Reload} }
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload}}
+}
+
+var keys = keyMap{ListKeys: ui.DefaultListKeys, Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again"))}
+
+// Diagnose finds what this user may do and checks the host; it probes
+// libvirt, so the caller (cmd) provides it.
+type Diagnose func(ctx context.Context) (*access.Report, error)
+
+type (
+	hostMsg struct {
+		host vm.Host
+		err  error
+	}
+	reportMsg struct {
+		report *access.Report
+		err    error
+	}
+)
 
 // Model is the Host screen.
 type Model struct {
-	c      *ui.Common
-	where  string
-	host   vm.Host
-	err    error
-	loaded bool
+	c        *ui.Common
+	where    string
+	diagnose Diagnose
+
+	host      vm.Host
+	hostErr   error
+	loaded    bool
+	report    *access.Report
+	reportErr error
+	checking  bool
+
+	cursor int // index into items()
+	offset int // first line on screen
 }
 
-// New shows the host; where is how the connection is named to people.
-func New(c *ui.Common, where string) *Model { return &Model{c: c, where: where} }
+// New shows the host; where is how the connection is named to people,
+// diagnose nil where hv cannot probe (tests of other screens).
+func New(c *ui.Common, where string, diagnose Diagnose) *Model {
+	return &Model{c: c, where: where, diagnose: diagnose}
+}
 
 func (m *Model) Title() string   { return "Host" }
 func (m *Model) Keys() ui.KeyMap { return keys }
-func (m *Model) Init() tea.Cmd   { return m.load() }
+func (m *Model) Init() tea.Cmd   { return tea.Batch(m.load(), m.check()) }
 
 func (m *Model) load() tea.Cmd {
 	hv := m.c.HV
@@ -53,13 +78,34 @@ func (m *Model) load() tea.Cmd {
 	}
 }
 
+func (m *Model) check() tea.Cmd {
+	if m.diagnose == nil {
+		return nil
+	}
+	m.checking = true
+	diagnose := m.diagnose
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		r, err := diagnose(ctx)
+		return reportMsg{r, err}
+	}
+}
+
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case hostMsg:
-		m.host, m.err, m.loaded = msg.host, msg.err, true
+		m.host, m.hostErr, m.loaded = msg.host, msg.err, true
+	case reportMsg:
+		m.report, m.reportErr, m.checking = msg.report, msg.err, false
+		m.cursor = min(m.cursor, max(len(m.items())-1, 0))
 	case tea.KeyPressMsg:
+		if c, ok := keys.Move(msg, m.cursor, len(m.items()), max(m.c.Height/3, 1)); ok {
+			m.cursor = c
+			return nil
+		}
 		if key.Matches(msg, keys.Reload) {
-			return m.load()
+			return tea.Batch(m.load(), m.check())
 		}
 	case ui.VMEventMsg:
 		if msg.Event.Kind == vm.EventReconnected {
@@ -69,39 +115,34 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) View() string {
-	st := m.c.Styles
-	lines := []string{st.Title.Render("Host")}
-	switch {
-	case !m.loaded:
-		return lines[0] + "\n\nReading host information" + m.c.Glyphs.Ellipsis
-	case m.err != nil:
-		lines = append(lines, "", st.Danger.Render("Could not read host information: ")+m.err.Error())
-	default:
-		h := m.host
-		row := func(k, v string) string { return st.Muted.Render(fmt.Sprintf("%-18s", k)) + v }
-		lines = append(lines, "",
-			row("Hostname", termsafe.String(h.Hostname)),
-			row("Hypervisor", fmt.Sprintf("%s %s", h.Hypervisor, h.HypervisorVer)),
-			row("libvirt", h.LibvirtVersion),
-			row("CPU", fmt.Sprintf("%d × %s", h.CPUs, termsafe.String(h.CPUModel))),
-			row("Memory", vm.FormatKiB(h.MemoryKiB)),
-		)
+// item is one line of the lists: a capability or a host check.
+type item struct {
+	capability *access.Capability
+	check      int // index into report.Host when capability is nil
+}
+
+func (m *Model) items() []item {
+	if m.report == nil {
+		return nil
 	}
-	access := m.c.HV.Access()
-	lines = append(lines, "", st.Header.Render("Your access"),
-		st.Muted.Render(fmt.Sprintf("%-18s", "Connection"))+m.where,
-		st.Muted.Render(fmt.Sprintf("%-18s", "User"))+termsafe.String(m.c.User),
-		st.Muted.Render(fmt.Sprintf("%-18s", "Access"))+access.String(), "")
-	para := lipgloss.NewStyle().Width(min(m.c.Width, 76))
-	if access == vm.ReadOnly {
-		lines = append(lines, para.Render(st.Warning.Render("Read-only: ")+
-			"you can watch VMs but not change them. libvirt (through polkit) refused read-write access. "+
-			"Ask an administrator to add your user to the operators group (services.hyper-nixos.operators), then log in again."))
-	} else {
-		lines = append(lines, para.Render(st.Success.Render("Read-write: ")+
-			"you can manage VMs on this host without sudo."))
+	var out []item
+	for i := range m.report.Capabilities {
+		out = append(out, item{capability: &m.report.Capabilities[i]})
 	}
-	lines = append(lines, st.Muted.Render("The full privilege map (what needs root and why) comes with the setup wizard."))
-	return strings.Join(lines, "\n")
+	for i := range m.report.Host {
+		out = append(out, item{check: i})
+	}
+	return out
+}
+
+// Focused describes the item under the cursor, for tests.
+func (m *Model) Focused() string {
+	items := m.items()
+	if len(items) == 0 {
+		return ""
+	}
+	if c := items[m.cursor].capability; c != nil {
+		return c.ID
+	}
+	return m.report.Host[items[m.cursor].check].ID
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/access"
 	secphase "github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
@@ -47,6 +48,9 @@ type Options struct {
 	// RecordAnswer writes the answer to a dangerous question to the
 	// audit trail; nil records nothing.
 	RecordAnswer func(action, target, answer string) error
+	// Diagnose finds what this user may do, and checks the host, for the
+	// Host screen; nil where hv cannot probe.
+	Diagnose func(ctx context.Context) (*access.Report, error)
 	// Who is running hv: root may make host changes operators may not.
 	Who secphase.Who
 	// Phase is the security phase of the applied host file ("" when there

@@ -146,7 +146,7 @@ func TestNavigationAndBack(t *testing.T) {
 	}
 	press(t, m, "esc")
 	press(t, m, "6")
-	if s := screen(m); !strings.Contains(s, "Read-write") || !strings.Contains(s, "libvirt") {
+	if s := screen(m); !strings.Contains(s, "read-write") || !strings.Contains(s, "libvirt") {
 		t.Errorf("the Host screen should show the host and the access:\n%s", s)
 	}
 	press(t, m, "esc", "esc")

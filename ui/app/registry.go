@@ -48,7 +48,7 @@ func (m *Model) build(id, arg string) ui.Screen {
 	case "vms":
 		s = vms.New(m.c, arg)
 	case "host":
-		s = host.New(m.c, m.opts.Where)
+		s = host.New(m.c, m.opts.Where, m.opts.Diagnose)
 	case "vm":
 		s = vmdetail.New(m.c, arg)
 	case "snapshots":

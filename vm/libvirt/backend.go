@@ -316,3 +316,28 @@ func (b *Backend) reconnect() {
 		wait = min(wait*2, reconnectMax)
 	}
 }
+
+// Probe tries uri read-write and read-only, each on a connection of its
+// own closed at once, and returns what each answered (nil: allowed): the
+// facts behind 'hv doctor', where Open would quietly fall back.
+func Probe(ctx context.Context, uri string) (readWrite, readOnly error) {
+	try := func(connect func(string) (*lv.Connect, error)) error {
+		ch := make(chan error, 1)
+		go func() {
+			c, err := connect(uri)
+			if err == nil {
+				c.Close()
+				ch <- nil
+				return
+			}
+			ch <- connectError(uri, err)
+		}()
+		select {
+		case err := <-ch:
+			return err
+		case <-ctx.Done():
+			return &vm.ConnectError{URI: uri, Detail: "libvirt did not answer in time"}
+		}
+	}
+	return try(lv.NewConnect), try(lv.NewConnectReadOnly)
+}
