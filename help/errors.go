@@ -27,7 +27,7 @@ const (
 	TopicUnavailable   = "action-unavailable"
 	TopicReadOnly      = "access"
 	TopicPhases        = "hardening"
-	TopicWizard        = "wizard"
+	TopicWizard        = "setup-wizard"
 	TopicLevels        = "levels"
 	TopicTutorials     = "tutorials"
 )

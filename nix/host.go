@@ -18,7 +18,7 @@ const HostVersion = 1
 type Host struct {
 	Version     int         `toml:"version"`
 	Phase       string      `toml:"phase"`
-	Features    []string    `toml:"features"`
+	Features    []string    `toml:"features,multiline"` // one a line: diffs read well
 	Meta        Meta        `toml:"meta"`
 	Libvirt     Libvirt     `toml:"libvirt"`
 	Operators   Operators   `toml:"operators"`

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/ui/app"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
@@ -101,7 +102,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTUI(g, stdin, stdout)
+			return runTUI(g, stdin, stdout, tuiStart{})
 		},
 	}
 	root.SetIn(stdin)
@@ -118,7 +119,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
-		newTutorialCmd(), newLevelCmd(), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
+		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }
@@ -185,7 +186,14 @@ func (g *globals) open() (vm.Hypervisor, error) {
 	return connect(ctx)
 }
 
-func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
+// tuiStart is where the TUI opens: the home screen, or one screen only
+// (the first-boot wizard).
+type tuiStart struct {
+	screen string
+	only   bool
+}
+
+func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 	if f, ok := stdout.(term.File); !ok || !term.IsTerminal(f.Fd()) {
 		return usageError{errors.New("the terminal UI needs a terminal; in scripts use a command such as 'hv vm list --json'")}
 	}
@@ -208,7 +216,12 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer) error {
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
 		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor(), Diagnose: g.diagnose,
-		RecordAnswer: func(action, target, answer string) error { return recordAnswer(where, action, target, answer, "") }}
+		RecordAnswer:   func(action, target, answer string) error { return recordAnswer(where, action, target, answer, "") },
+		WizardProgress: wizardProgress(g), AuditLog: audit.DefaultPath(stateDir()), HostFiles: hostcheck.DefaultPaths(),
+		Start: at.screen}
+	if at.only {
+		opts.Only = at.screen
+	}
 	loadPrefs(&opts)
 	m := app.New(opts)
 	p := tea.NewProgram(m, tea.WithInput(stdin), tea.WithOutput(stdout))
@@ -244,4 +257,34 @@ func currentUser() string {
 		return u.Username
 	}
 	return strings.TrimSpace(os.Getenv("USER"))
+}
+
+// wizardProgress is where the setup wizard keeps its answers between
+// steps: the user's state directory, apart for the demo host.
+func wizardProgress(g *globals) string {
+	if g.demo {
+		return filepath.Join(stateDir(), "demo", "wizard.json")
+	}
+	return filepath.Join(stateDir(), "wizard.json")
+}
+
+func newWizardCmd(g *globals, stdin io.Reader, stdout io.Writer) *cobra.Command {
+	var firstBoot bool
+	cmd := &cobra.Command{
+		Use:   "wizard",
+		Short: "Open the setup wizard: host checks, operators, network, storage, preset, phase",
+		Long: "Opens the terminal UI on the setup wizard. It checks the host (CPU virtualisation, IOMMU,\n" +
+			"KVM, libvirt, free disk), asks for the operators, the network, the storage location, a\n" +
+			"feature preset (reviewed with its risk) and the security phase, shows the host file it will\n" +
+			"write as a diff, then stages it and starts the apply service. Answers are saved after each\n" +
+			"step in ~/.local/state/hv/wizard.json: an interrupted wizard resumes where it stopped.\n\n" +
+			"--first-boot is how the NixOS module's first-boot service runs it on tty1: the wizard only\n" +
+			"(no other screen, no way to the rest of hv without logging in), and it quits when done.",
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTUI(g, stdin, stdout, tuiStart{screen: "wizard", only: firstBoot})
+		},
+	}
+	cmd.Flags().BoolVar(&firstBoot, "first-boot", false, "the wizard only, quitting when done (the first-boot service)")
+	return cmd
 }

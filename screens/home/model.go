@@ -28,7 +28,7 @@ var Items = []Item{
 	{"1", "Virtual machines", "list, watch and filter the VMs of this host", "vms", true},
 	{"2", "Features", "choose host features by their security risk", "features", true},
 	{"3", "Threats", "live threat detection and response", "threats", true},
-	{"4", "Setup wizard", "first-boot setup of this host", "wizard", false},
+	{"4", "Setup wizard", "set this host up: checks, operators, network, phase", "wizard", true},
 	{"5", "Help & tutorials", "learn hv step by step", "help", true},
 	{"6", "Host", "this machine, its libvirt and your access", "host", true},
 	{"7", "Networks", "virtual networks: NAT, isolated, who uses them", "networks", true},

@@ -20,13 +20,7 @@ type Section struct {
 }
 
 // Sections by registry id.
-var Sections = map[string]Section{
-	"wizard": {
-		Title:     "Setup wizard",
-		WillDo:    "Check this host (CPU virtualisation, IOMMU, /dev/kvm, libvirt, disk), then walk through operators, network, storage, a feature preset and the security phase.",
-		Meanwhile: "Set the host up through your NixOS configuration.",
-	},
-}
+var Sections = map[string]Section{}
 
 type keyMap struct{ Back key.Binding }
 

@@ -91,3 +91,21 @@ func checkSetting(st nix.SettingSpec, v any) []string {
 	}
 	return slices.Compact(out)
 }
+
+// CheckSetting checks one value of a host-file setting ("network.uplink")
+// by the schema's rule, as the module will: a string, or a list of them
+// for list settings. It returns what is wrong, or nothing.
+func (c *Catalog) CheckSetting(path string, value any) []string {
+	st, ok := c.schema.Setting(path)
+	if !ok {
+		return []string{"no setting " + path + " in the host-file schema"}
+	}
+	if list, ok := value.([]string); ok {
+		items := make([]any, len(list))
+		for i, v := range list {
+			items[i] = v
+		}
+		value = items
+	}
+	return checkSetting(st, value)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/access"
+	"github.com/hyper-nixos/hv/security/hostcheck"
 	secphase "github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
@@ -29,6 +30,10 @@ type Options struct {
 	Term  string // $TERM, to pick glyphs the console can draw
 	// Start is the first screen's registry id ("home" when empty) and Arg its argument.
 	Start, Arg string
+	// Only, when set, is the one screen this app shows (with help topics):
+	// the first-boot wizard runs as root on a console nobody logged in to,
+	// so it must not lead to the rest of hv.
+	Only string
 
 	// Settings and Progress are the operator's level and tutorial
 	// progress as loaded; changes are saved to SettingsPath and
@@ -51,6 +56,13 @@ type Options struct {
 	// Diagnose finds what this user may do, and checks the host, for the
 	// Host screen; nil where hv cannot probe.
 	Diagnose func(ctx context.Context) (*access.Report, error)
+	// WizardProgress is where the setup wizard saves its answers between
+	// steps ("" saves nothing); AuditLog the trail it verifies before
+	// hardening; HostFiles what it reads for its choices (interfaces,
+	// users) and disk check.
+	WizardProgress string
+	AuditLog       string
+	HostFiles      hostcheck.Paths
 	// Who is running hv: root may make host changes operators may not.
 	Who secphase.Who
 	// Phase is the security phase of the applied host file ("" when there
@@ -207,6 +219,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.observe(help.VMEvent(msg.Event)))
 
 	case ui.NavigateMsg:
+		if m.opts.Only != "" && msg.To != m.opts.Only && msg.To != "help" {
+			if msg.To == "home" {
+				return m, tea.Quit // done: the only screen asked to leave
+			}
+			m.setStatus(ui.StatusMsg{Text: "only the " + m.opts.Only + " is offered here: log in to use the rest of hv", Level: ui.LevelWarning})
+			return m, m.expireStatus()
+		}
 		return m, m.push(msg.To, msg.Arg)
 
 	case ui.SignalMsg:

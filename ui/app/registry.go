@@ -19,6 +19,7 @@ import (
 	"github.com/hyper-nixos/hv/screens/tutorials"
 	"github.com/hyper-nixos/hv/screens/vmdetail"
 	"github.com/hyper-nixos/hv/screens/vms"
+	"github.com/hyper-nixos/hv/screens/wizard"
 	"github.com/hyper-nixos/hv/ui"
 )
 
@@ -67,6 +68,9 @@ func (m *Model) build(id, arg string) ui.Screen {
 		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record, Who: m.opts.Who})
 	case "threats":
 		s = threats.New(m.c)
+	case "wizard":
+		s = wizard.New(m.c, wizard.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record, Who: m.opts.Who,
+			Diagnose: m.opts.Diagnose, Host: m.opts.HostFiles, Progress: m.opts.WizardProgress, AuditLog: m.opts.AuditLog})
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {
@@ -91,7 +95,7 @@ var commands = []struct{ name, desc string }{
 	{"host", "this machine and your access"},
 	{"features", "host features by risk: turn on, off, stage and apply"},
 	{"threats", "threat dashboard: findings, anomalies, playbooks"},
-	{"wizard", "setup wizard (not built yet)"},
+	{"wizard", "setup wizard: host checks, operators, network, storage, preset, phase"},
 	{"help", "help topics; help WORDS searches, help TOPIC opens one"},
 	{"tutorials", "step-by-step lessons on this host"},
 	{"level", "your experience level: level beginner|intermediate|expert"},
