@@ -307,6 +307,7 @@ func (m *Model) loadedFrom(msg loadedMsg) tea.Cmd {
 		m.answers = msg.progress.Answers
 		if i := stepIndex(msg.progress.Step); i > 0 {
 			m.step, m.resumed = i, msg.progress.Step
+			m.note = "Resumed where you left off, with your answers (ctrl+r starts over)."
 		}
 	}
 	m.buildFields()
@@ -400,7 +401,7 @@ func (m *Model) setFocus(i int) {
 // goTo moves to step i, keeping the answers.
 func (m *Model) goTo(i int) {
 	m.readFields()
-	m.step, m.scroll, m.stepErr = i, 0, ""
+	m.step, m.scroll, m.stepErr, m.note = i, 0, "", ""
 	m.enterStep()
 }
 

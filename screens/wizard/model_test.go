@@ -178,8 +178,8 @@ func TestInterruptedWizardResumes(t *testing.T) {
 	typeInto(h, "bob")
 	h.Press("enter") // saved at the network step
 	h2, m2 := f.open(t, 80, 21, phase.Root)
-	if steps[m2.step].id != stepNetwork || m2.answers.Users != "bob" {
-		t.Fatalf("resumed at %s with users %q", steps[m2.step].id, m2.answers.Users)
+	if steps[m2.step].id != stepNetwork || m2.answers.Users != "bob" || !strings.Contains(h2.View(), "Resumed where you left off") {
+		t.Fatalf("resumed at %s with users %q:\n%s", steps[m2.step].id, m2.answers.Users, h2.View())
 	}
 	// The app hands esc to the screen's Esc first: back a step at a time.
 	if !m2.Esc() || !m2.Esc() || steps[m2.step].id != stepChecks {

@@ -75,7 +75,7 @@ func (m *Model) noteLines() []string {
 	case m.stepErr != "":
 		text = st.Danger.Render("Not yet: ") + ui.Safe(m.stepErr)
 	case m.note != "":
-		text = st.Warning.Render(m.note)
+		text = st.Info.Render(m.note)
 	default:
 		return nil
 	}
@@ -223,9 +223,6 @@ func (m *Model) welcome() []string {
 		}
 		lines = append(lines, m.wrap(fmt.Sprintf("Starting from the %s host file: phase %s, %d features. Your answers replace its choices; its other settings stay.",
 			from, m.base.Phase, len(m.base.Features)))...)
-	}
-	if m.resumed != "" {
-		lines = append(lines, "", st.Info.Render("Resumed where you left off."))
 	}
 	lines = append(lines, "")
 	lines = append(lines, m.wrap(st.Muted.Render("enter goes on, esc goes back; answers are saved after each step (ctrl+r starts over)."))...)
@@ -545,9 +542,8 @@ func (m *Model) howApplied() []string {
 		lines = append(lines, m.wrap(fmt.Sprintf("%d. %s", i+1, step))...)
 	}
 	lines = append(lines, "")
-	lines = append(lines, m.wrap(m.c.Styles.Muted.Render("Without the service (NixOS without services.hyper-nixos yet), root applies it the same way: "+
-		m.rootCommand()))...)
-	return lines
+	lines = append(lines, m.wrap(m.c.Styles.Muted.Render("Without the service (NixOS without services.hyper-nixos yet), root applies it the same way:"))...)
+	return append(lines, m.words("", strings.Fields(m.rootCommand()))...)
 }
 
 // rootCommand is what the apply service runs, for root to run by hand.
@@ -581,7 +577,8 @@ func (m *Model) resultLines() []string {
 			}
 		case m.writeErr != nil:
 			lines = append(lines, m.wrap(st.Warning.Render("The apply service did not start: ")+ui.Safe(m.writeErr.Error()))...)
-			lines = append(lines, m.wrap("As root, apply it with: "+m.rootCommand())...)
+			lines = append(lines, "As root, apply it with:")
+			lines = append(lines, m.words("", strings.Fields(m.rootCommand()))...)
 		case m.opts.StartApply == nil:
 			lines = append(lines, m.wrap("This demo has no apply service: the file stays staged. The wizard is done.")...)
 		}

@@ -50,16 +50,21 @@ func run(t *testing.T, term string, w, h int, args ...string) *terminal {
 // that a second run sees what the first one saved.
 func runWithState(t *testing.T, state, term string, w, h int, args ...string) *terminal {
 	t.Helper()
+	return runWithEnv(t, state, nil, term, w, h, args...)
+}
+
+// runWithEnv is runWithState with more environment, "NAME=value" each.
+func runWithEnv(t *testing.T, state string, env []string, term string, w, h int, args ...string) *terminal {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed (apt-get install tmux); ./tests/run installs it")
 	}
 	tm := &terminal{t: t, socket: fmt.Sprintf("hv-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	cmdline := fmt.Sprintf("env TERM=%s XDG_STATE_HOME=%s XDG_CONFIG_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
-		term, state, state, hvBin, strings.Join(args, " "))
+	vars := strings.Join(append([]string{"XDG_STATE_HOME=" + state, "XDG_CONFIG_HOME=" + state}, env...), " ")
+	cmdline := fmt.Sprintf("env TERM=%s %s %s %s; echo hv-exited-$?; sleep 30", term, vars, hvBin, strings.Join(args, " "))
 	if strings.HasPrefix(term, "NO_COLOR=") { // "NO_COLOR=1 xterm-256color"
 		nc, t, _ := strings.Cut(term, " ")
-		cmdline = fmt.Sprintf("env %s TERM=%s XDG_STATE_HOME=%s XDG_CONFIG_HOME=%s %s %s; echo hv-exited-$?; sleep 30",
-			nc, t, state, state, hvBin, strings.Join(args, " "))
+		cmdline = fmt.Sprintf("env %s TERM=%s %s %s %s; echo hv-exited-$?; sleep 30", nc, t, vars, hvBin, strings.Join(args, " "))
 	}
 	tm.tmux("new-session", "-d", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmdline)
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
@@ -80,7 +85,7 @@ func (tm *terminal) keys(keys ...string) {
 	tm.t.Helper()
 	for _, k := range keys {
 		switch k {
-		case "Enter", "Escape", "Down", "Up", "Tab", "BSpace":
+		case "Enter", "Escape", "Down", "Up", "Left", "Right", "Tab", "BSpace", "C-c":
 			tm.tmux("send-keys", k)
 		default:
 			tm.tmux("send-keys", "-l", k)
