@@ -28,6 +28,11 @@ type PhaseSpec struct {
 	ID          string `toml:"id"`
 	Name        string `toml:"name"`
 	Description string `toml:"description"`
+	// Effects say in plain words what the phase itself sets on the host,
+	// whatever the features; Settings are the NixOS options it sets
+	// (nix/phases.nix; a test checks both agree).
+	Effects  []string `toml:"effects"`
+	Settings []string `toml:"settings"`
 }
 
 // CategorySpec is one [[category]].

@@ -22,14 +22,22 @@ let
   hostLib = import ./lib/host.nix { inherit catalog schema; };
   catalogErrors = (import ./lib/catalog.nix { inherit catalog; }).errors;
 
+  # First boot: no host file yet, and the wizard asked for. The module then
+  # runs the bootstrap host (setup phase, no features) and the wizard on
+  # tty1 until the wizard's file is applied. Asked for, never assumed: a
+  # missing host file without firstBoot.enable stops the evaluation.
+  firstBoot = cfg.firstBoot.enable && !builtins.pathExists cfg.hostFile;
+  bootstrap = hostLib.withDefaults { version = hostLib.hostVersion; phase = "setup"; features = [ ]; };
+
   # Read lazily: only an enabled module, or an option default, reads it.
-  host = hostLib.read cfg.hostFile;
+  host = if firstBoot then bootstrap else hostLib.read cfg.hostFile;
   checked = hostLib.check host;
   # With any problem nothing is implemented: the assertions explain, and
   # conflicting features never meet in the option merge.
   enabled = id: checked.problems == [ ] && builtins.elem id checked.enabled;
 
   implementations = import ./features { inherit config lib pkgs host cfg; };
+  phaseSettings = import ./phases.nix { inherit config lib pkgs; };
   featureIds = map (f: f.id) catalog.feature;
   phaseIds = map (p: p.id) catalog.phase;
 
@@ -119,6 +127,28 @@ in
       description = "The libvirt connection hv and virsh use on this host.";
     };
 
+    firstBoot.enable = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Set a new host up with the wizard: while hostFile does not exist, the module runs
+        without features (setup phase) and hyper-nixos-wizard.service shows the setup wizard
+        on tty1, as root, at every boot, until the file it stages is applied. The wizard
+        offers nothing else of hv: log in for that. Without this option a missing host
+        file stops the evaluation. In a flake, git add the file once written.
+      '';
+    };
+
+    consoleMenu.sshUsers = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "alice" ];
+      description = ''
+        Operators who get hv when they log in over SSH too (the console-menu feature opens
+        it on tty1). Each operator may also opt in alone with ~/.config/hv/menu-on-ssh.
+      '';
+    };
+
     apply = {
       installPath = mkOption {
         type = types.nullOr types.str;
@@ -165,6 +195,10 @@ in
         })
         checked.problems;
 
+      warnings = lib.optional firstBoot ''
+        hyper-nixos: no host file at ${toString cfg.hostFile} yet: first-boot mode (no features, setup phase);
+        the setup wizard runs on tty1 until its host file is applied. In a flake, git add the file once written.'';
+
       virtualisation.libvirtd.enable = true;
       security.polkit.enable = true;
       security.polkit.extraConfig = polkitRule ./polkit/50-hyper-nixos.rules + polkitRule ./polkit/51-hyper-nixos-apply.rules;
@@ -174,7 +208,11 @@ in
       environment.systemPackages = [ cfg.package ];
       # hv reads the host file the running system was built from here: a
       # copy in the store, not a link to a file the apply service rewrites.
-      environment.etc."hyper-nixos/host.toml".source = pkgs.writeText "hyper-nixos-host.toml" (builtins.readFile cfg.hostFile);
+      environment.etc."hyper-nixos/host.toml" = mkIf (!firstBoot) {
+        # Read only when there is one (this is evaluated lazily, but tests
+        # force every branch).
+        source = pkgs.writeText "hyper-nixos-host.toml" (if firstBoot then "" else builtins.readFile cfg.hostFile);
+      };
       environment.sessionVariables.LIBVIRT_DEFAULT_URI = cfg.libvirtUri;
 
       # Operators stage in a directory of their group; the service alone,
@@ -215,8 +253,45 @@ in
           TimeoutStartSec = "2h";
         };
       };
+
+      # The first-boot wizard: on tty1, in place of its login prompt, until
+      # the host file exists. It runs as root (nobody else exists yet) and
+      # shows the wizard only; quitting hands tty1 back to getty.
+      systemd.services.hyper-nixos-wizard = mkIf cfg.firstBoot.enable {
+        description = "Hyper-NixOS setup wizard on tty1, until a host file exists";
+        documentation = [ "https://github.com/hyper-nixos/hv/blob/main/nix/README.md" ];
+        wantedBy = [ "multi-user.target" ];
+        after = [ "systemd-user-sessions.service" "libvirtd.service" "systemd-vconsole-setup.service" ];
+        wants = [ "libvirtd.service" ];
+        before = [ "getty@tty1.service" ];
+        conflicts = [ "getty@tty1.service" ];
+        unitConfig.ConditionPathExists = "!${if installPath == null then toString cfg.hostFile else installPath}";
+        # The apply it starts rebuilds the system: never restart it then.
+        restartIfChanged = false;
+        stopIfChanged = false;
+        environment = {
+          TERM = "linux";
+          HOME = "/root";
+          LIBVIRT_DEFAULT_URI = cfg.libvirtUri;
+        };
+        serviceConfig = {
+          Type = "idle";
+          ExecStart = "${cfg.package}/bin/hv wizard --first-boot";
+          ExecStopPost = "${config.systemd.package}/bin/systemctl --no-block start getty@tty1.service";
+          StandardInput = "tty";
+          StandardOutput = "tty";
+          StandardError = "journal";
+          TTYPath = "/dev/tty1";
+          TTYReset = true;
+          TTYVHangup = true;
+          TTYVTDisallocate = true;
+        };
+      };
     }
   ] ++ map
+    (id: mkIf (cfg.phase == id) (phaseSettings.${id} or (throw "hyper-nixos: phase ${id} has no settings in nix/phases.nix")))
+    phaseIds
+  ++ map
     (id: mkIf (enabled id) (implementations.${id} or (throw "hyper-nixos: feature ${id} has no implementation in nix/features")))
     featureIds));
 }

@@ -229,6 +229,12 @@ func newPhaseHardenCmd(g *globals) *cobra.Command {
 			fmt.Fprintln(out, "\nFrom then on, operators will find these refused or asked first:")
 			writeRules(out, phase.Hardened, func(row phase.Row) phase.Rule { return row.Hardened }, true)
 			fmt.Fprintln(out, "Only root can move the host back to setup.")
+			if p, ok := features.Builtin().Phase(string(phase.Hardened)); ok && len(p.Effects) > 0 {
+				fmt.Fprintln(out, "\nOn NixOS, the hardened phase also sets:")
+				for _, e := range p.Effects {
+					fmt.Fprintln(out, "  - "+e)
+				}
+			}
 			if dryRun {
 				fmt.Fprintln(out, "\ndry run: nothing staged")
 				return nil

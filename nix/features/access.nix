@@ -22,17 +22,28 @@ in
     KbdInteractiveAuthentication = lib.mkForce true;
   };
 
-  # Operators logging in on a text console land in hv; quitting it leaves
-  # the shell. HV_NO_MENU=1 skips it.
+  # Operators logging in on tty1 land in hv (no autologin: they log in as
+  # usual); quitting it leaves the shell. Over SSH only those who opt in:
+  # consoleMenu.sshUsers, or their own ~/.config/hv/menu-on-ssh. Never for
+  # root, never twice (HV_MENU_ACTIVE), never without a terminal (scp, a
+  # command given to ssh); HV_NO_MENU=1 skips it.
   "console-menu".environment.loginShellInit = ''
-    if [ -z "''${HV_NO_MENU-}" ] && [ "$(id -u)" != 0 ]; then
+    if [ -z "''${HV_NO_MENU-}" ] && [ -z "''${HV_MENU_ACTIVE-}" ] && [ -t 0 ] && [ -t 1 ] && [ "$(id -u)" != 0 ] \
+       && id -nG | tr ' ' '\n' | grep -qx ${lib.escapeShellArg group}; then
+      hv_menu=
       case "$(tty)" in
-        /dev/tty[0-9]*)
-          if id -nG | tr ' ' '\n' | grep -qx ${lib.escapeShellArg group}; then
-            hv
+        /dev/tty1) hv_menu=1 ;;
+        *)
+          if [ -n "''${SSH_TTY-}" ]; then
+            if [ -e "$HOME/.config/hv/menu-on-ssh" ]; then hv_menu=1; fi
+            for hv_user in ${lib.escapeShellArgs cfg.consoleMenu.sshUsers}; do
+              if [ "$hv_user" = "$(id -un)" ]; then hv_menu=1; fi
+            done
           fi
           ;;
       esac
+      if [ -n "$hv_menu" ]; then HV_MENU_ACTIVE=1 hv; fi
+      unset hv_menu hv_user
     fi
   '';
 

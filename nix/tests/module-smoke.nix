@@ -15,6 +15,7 @@ let
     literalExpression = text: text;
     types = {
       path = "path";
+      bool = "bool";
       str = "str";
       package = "package";
       enum = values: { enum = values; };
@@ -31,6 +32,7 @@ let
     hasPrefix = p: s: substring 0 (stringLength p) s == p;
     hasInfix = infix: s: length (split (replaceStrings [ "." ] [ "[.]" ] infix) s) > 1;
     optionalAttrs = c: attrs: if c then attrs else { };
+    optional = c: x: if c then [ x ] else [ ];
     concatStringsSep = builtins.concatStringsSep;
     concatMapStringsSep = sep: f: l: concatStringsSep sep (map f l);
     splitString = sep: s: filter isString (split "[${sep}]" s);
@@ -62,24 +64,37 @@ let
     python3Packages.websockify = store "websockify";
   };
 
-  host = ./vm-host.toml;
-  cfg = {
-    enable = true;
-    package = store "hv";
-    hostFile = host;
-    phase = "setup";
-    operators = { group = "hvoperators"; users = [ "alice" ]; };
-    libvirtUri = "qemu:///system";
-    apply = { installPath = "/etc/nixos/hyper-nixos/host.toml"; rebuildCommand = [ "nixos-rebuild" "switch" ]; };
-  };
-  config = {
-    services.hyper-nixos = cfg;
-    virtualisation.libvirtd = { package = store "libvirt"; qemu.package = store "qemu"; };
-    system.build.nixos-rebuild = store "nixos-rebuild";
-    nix = { package = store "nix"; envVars = { }; };
-    environment.sessionVariables = { };
-  };
+  # The module evaluated for a host file, and in first-boot mode (no host
+  # file yet, the wizard on tty1). The options' defaults are filled in by
+  # hand, as the module system would.
+  evaluate = { hostFile, phase, users, firstBoot }:
+    let
+      cfg = {
+        enable = true;
+        package = store "hv";
+        inherit hostFile phase;
+        operators = { group = "hvoperators"; inherit users; };
+        libvirtUri = "qemu:///system";
+        firstBoot.enable = firstBoot;
+        consoleMenu.sshUsers = [ "alice" ];
+        apply = { installPath = "/etc/nixos/hyper-nixos/host.toml"; rebuildCommand = [ "nixos-rebuild" "switch" ]; };
+      };
+      config = {
+        services.hyper-nixos = cfg;
+        virtualisation.libvirtd = { package = store "libvirt"; qemu.package = store "qemu"; };
+        system.build.nixos-rebuild = store "nixos-rebuild";
+        systemd.package = store "systemd";
+        nix = { package = store "nix"; envVars = { }; };
+        environment.sessionVariables = { };
+      };
+    in
+    import ../module.nix { inherit config lib pkgs; };
 
-  module = import ../module.nix { inherit config lib pkgs; };
+  withHostFile = evaluate { hostFile = ./vm-host.toml; phase = "setup"; users = [ "alice" ]; firstBoot = true; };
+  newHost = evaluate { hostFile = ./no-host-file-here.toml; phase = "setup"; users = [ ]; firstBoot = true; };
+  # The wizard unit exists in both; the host file is in /etc only once there is one.
+  etcHost = m: (builtins.elemAt m.config.content.contents 0).environment.etc."hyper-nixos/host.toml".condition;
 in
-builtins.deepSeq module "ok"
+assert etcHost withHostFile;
+assert !(etcHost newHost);
+builtins.deepSeq [ withHostFile newHost ] "ok"

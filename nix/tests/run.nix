@@ -127,7 +127,41 @@ let
       case "implementation: nothing implemented outside the catalog" (extra == [ ]) (toJSON extra))
   ];
 
-  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases;
+  # Every phase of the catalog has its settings in nix/phases.nix, exactly
+  # the options its entry lists, as for features.
+  phaseImpls = import ../phases.nix {
+    config = throw "the phase check reads no config";
+    lib = throw "the phase check uses no lib";
+    pkgs = throw "the phase check builds no packages";
+  };
+  phaseCases = map
+    (p:
+      let
+        impl = phaseImpls.${p.id} or null;
+        settings = p.settings or [ ];
+        missing = filter (st: !hasPath impl (split st)) settings;
+        roots = map (st: builtins.head (split st)) settings;
+        undeclared = if impl == null then [ ] else filter (name: !builtins.elem name roots) (attrNames impl);
+      in
+      case "phase settings: ${p.id}"
+        (impl != null && missing == [ ] && undeclared == [ ])
+        (if impl == null then "no attribute \"${p.id}\" in nix/phases.nix"
+         else "catalog settings not set: ${toJSON missing}; options set but not in the catalog: ${toJSON undeclared}"))
+    realCatalog.phase;
+
+  # Hardening must keep VM networking working: nothing a phase or a
+  # hardening feature sets may touch IP forwarding (libvirt and nat-network
+  # turn it on for NAT networks) or bridge filtering (vm-firewall's).
+  breaksVMNetworks = name: builtins.match ".*(ip_forward|[.]forwarding|bridge-nf-call).*" name != null;
+  sysctlOf = impl: if hasPath impl [ "boot" "kernel" "sysctl" ] then attrNames impl.boot.kernel.sysctl else [ ];
+  networkCases = map
+    (name:
+      let impl = if builtins.hasAttr name phaseImpls then phaseImpls.${name} else impls.${name};
+          bad = filter breaksVMNetworks (sysctlOf impl); in
+      case "keeps VM networks working: ${name}" (bad == [ ]) "sets ${toJSON bad}")
+    (attrNames phaseImpls ++ map (f: f.id) (filter (f: f.category == "hardening") realCatalog.feature));
+
+  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases ++ phaseCases ++ networkCases;
   failed = filter (c: !c.ok) cases;
 in
 concatStringsSep "\n" (

@@ -5,8 +5,10 @@
 # manage VMs and start the apply service, eve may not), hv on the system
 # reading the host file, features in effect, and the apply service
 # installing a staged file, refusing a phase downgrade, and leaving a
-# result hv shows. The rebuild itself is replaced by `true`: a test VM has
-# no configuration checkout to rebuild from.
+# result hv shows; hv doctor as an operator and an outsider; and, on a
+# second host with no host file yet, the first-boot wizard on tty1. The
+# rebuild itself is replaced by `true`: a test VM has no configuration
+# checkout to rebuild from.
 { pkgs, module }:
 pkgs.testers.runNixOSTest {
   name = "hyper-nixos";
@@ -22,6 +24,19 @@ pkgs.testers.runNixOSTest {
     };
     users.users.alice.isNormalUser = true;
     users.users.eve.isNormalUser = true;
+  };
+
+  # A new host: firstBoot asked for, and no host file (the path is in the
+  # repository, and does not exist).
+  nodes.fresh = { ... }: {
+    imports = [ module ];
+    services.hyper-nixos = {
+      enable = true;
+      hostFile = ./no-host-file-yet.toml;
+      firstBoot.enable = true;
+      apply.installPath = "/etc/nixos/hyper-nixos/host.toml";
+      apply.rebuildCommand = [ "true" ];
+    };
   };
 
   testScript = ''
@@ -67,5 +82,15 @@ pkgs.testers.runNixOSTest {
         host.fail(as_user("alice", "systemctl start hyper-nixos-apply.service"))
         host.succeed("grep -q '\"status\": \"refused\"' /var/lib/hyper-nixos/last-apply.json")
         host.succeed("grep -q '^phase = .hardened.' /etc/nixos/hyper-nixos/host.toml")
+
+    with subtest("hv doctor says what each user may do, and the fix"):
+        host.succeed(as_user("alice", "hv doctor --json | grep -q '\"read_write\": true'"))
+        host.succeed(as_user("eve", "hv doctor | grep -q 'usermod -aG hvoperators eve'"))
+
+    with subtest("the first-boot wizard runs on tty1 until a host file exists"):
+        fresh.wait_for_unit("hyper-nixos-wizard.service")
+        fresh.fail("systemctl is-active getty@tty1.service")
+        fresh.wait_until_tty_matches("1", "Setup wizard")
+        fresh.succeed("test ! -e /etc/hyper-nixos/host.toml")
   '';
 }

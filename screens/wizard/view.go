@@ -446,6 +446,12 @@ func (m *Model) phaseStep() []string {
 			lines = append(lines, " "+m.c.Glyphs.Arrow+" "+r.What)
 		}
 	}
+	if p, ok := m.cat.Phase(string(phase.Hardened)); ok && len(p.Effects) > 0 {
+		lines = append(lines, "", st.Header.Render("THE PHASE ALSO SETS, ON NIXOS"))
+		for _, e := range p.Effects {
+			lines = append(lines, m.hangingFirst(" "+m.c.Glyphs.Arrow+" "+e, 3)...)
+		}
+	}
 	if phase.Of(m.running().Phase) == phase.Hardened {
 		return lines
 	}

@@ -35,9 +35,11 @@ func (f *Feature) AllowedIn(phase string) bool { return contains(f.Phases, phase
 type Category struct{ ID, Name, Description string }
 
 // Phase is a security phase; Rank orders them from permissive (0) up.
+// Effects and Settings are what the phase itself sets on NixOS.
 type Phase struct {
 	ID, Name, Description string
 	Rank                  int
+	Effects, Settings     []string
 }
 
 // Preset is a starting selection for a risk tolerance.

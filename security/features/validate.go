@@ -89,7 +89,11 @@ func (c *Catalog) checkPhases(k *checker, phases []nix.PhaseSpec) {
 		if p.Name == "" || p.Description == "" {
 			k.add(subject, "needs a name and a description")
 		}
-		c.phases = append(c.phases, Phase{ID: p.ID, Name: p.Name, Description: p.Description, Rank: i})
+		if (len(p.Effects) == 0) != (len(p.Settings) == 0) {
+			k.add(subject, "says what it sets in effects and lists the NixOS options in settings, both or neither")
+		}
+		c.phases = append(c.phases, Phase{ID: p.ID, Name: p.Name, Description: p.Description, Rank: i,
+			Effects: p.Effects, Settings: p.Settings})
 	}
 }
 

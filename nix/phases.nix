@@ -1,0 +1,44 @@
+# What each security phase sets on the host by itself, whatever the
+# features: one attribute per phase id of the catalog, holding plain NixOS
+# settings (no mkIf at the top), as nix/features does. The module wraps
+# each in mkIf on the phase; nix/tests/run.nix checks that each sets the
+# options its catalog entry lists, and nothing that would break VM
+# networking.
+{ config, lib, pkgs, ... }:
+{
+  setup = { };
+
+  # Production. The same values as the qemu-non-root, apparmor-qemu,
+  # kernel-lockdown and sysctl-hardening features where they overlap, so
+  # that both may be on. Left alone on purpose: net.ipv4.ip_forward and the
+  # interfaces' forwarding (libvirt turns them on for NAT networks), and
+  # net.bridge.bridge-nf-call-* (bridged VMs must not meet the host's
+  # firewall rules).
+  hardened = {
+    virtualisation.libvirtd.qemu.runAsRoot = false;
+    # libvirt confines QEMU with AppArmor only once its profiles are
+    # loaded; NixOS does not ship them yet (the catalog says so).
+    security.apparmor.enable = true;
+    security.protectKernelImage = true;
+    boot.kernel.sysctl = {
+      "kernel.kptr_restrict" = 2;
+      "kernel.dmesg_restrict" = 1;
+      "kernel.unprivileged_bpf_disabled" = 1;
+      "net.core.bpf_jit_harden" = 2;
+      "kernel.yama.ptrace_scope" = 1;
+      "kernel.kexec_load_disabled" = 1;
+      "fs.protected_hardlinks" = 1;
+      "fs.protected_symlinks" = 1;
+      "fs.protected_fifos" = 2;
+      "fs.protected_regular" = 2;
+      "fs.suid_dumpable" = 0;
+      "net.ipv4.conf.all.accept_redirects" = 0;
+      "net.ipv4.conf.default.accept_redirects" = 0;
+      "net.ipv6.conf.all.accept_redirects" = 0;
+      "net.ipv6.conf.default.accept_redirects" = 0;
+      "net.ipv4.conf.all.send_redirects" = 0;
+      "net.ipv4.conf.all.accept_source_route" = 0;
+      "net.ipv4.tcp_syncookies" = 1;
+    };
+  };
+}
