@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -68,49 +67,17 @@ func (m *Model) staged(msg stagedMsg) tea.Cmd {
 	if msg.auditErr != nil {
 		return tea.Batch(m.load(), ui.Fail(fmt.Errorf("staged, but the audit trail could not be written: %w", msg.auditErr)))
 	}
-	if m.opts.StartApply == nil {
+	if !m.watch.Available() {
 		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))
 	}
-	m.applyAfter = m.c.Now().UTC().Format(time.RFC3339)
-	start, id := m.opts.StartApply, m.id
-	return tea.Batch(m.load(), func() tea.Msg {
-		ctx, cancel := m.c.Context()
-		defer cancel()
-		return applyStartedMsg{id: id, err: start(ctx)}
-	})
+	return tea.Batch(m.load(), m.watch.Start())
 }
 
-func (m *Model) applyStarted(err error) tea.Cmd {
-	if err != nil {
-		return ui.Fail(err)
+// applyDone ends the wait: the result, or why the service did not start;
+// the screen reloads what the host now runs.
+func (m *Model) applyDone(o *ui.ApplyOutcome) tea.Cmd {
+	if o.StartErr != nil {
+		return ui.OutcomeStatus(o)
 	}
-	m.applying = true
-	return tea.Batch(ui.Status(ui.LevelInfo, "staged; "+nix.ApplyUnit+" started"), m.poll())
-}
-
-func (m *Model) poll() tea.Cmd {
-	id := m.id
-	return m.c.Tick(PollInterval, func(time.Time) tea.Msg { return pollMsg{id: id} })
-}
-
-func (m *Model) readResult() tea.Cmd {
-	path, id := m.opts.Paths.Result, m.id
-	return func() tea.Msg {
-		r, _ := nix.ReadApplyResult(path)
-		return resultMsg{id: id, result: r}
-	}
-}
-
-// result ends the wait once the service has written a result newer than
-// the start, and reloads what the host now runs.
-func (m *Model) result(r *nix.ApplyResult) tea.Cmd {
-	if r == nil || r.Finished < m.applyAfter {
-		return m.poll()
-	}
-	m.applying = false
-	level := ui.LevelSuccess
-	if !r.OK() {
-		level = ui.LevelError
-	}
-	return tea.Batch(m.load(), ui.Status(level, "apply "+r.Status+": "+r.Message))
+	return tea.Batch(m.load(), ui.OutcomeStatus(o))
 }

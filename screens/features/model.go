@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -33,9 +32,6 @@ type Options struct {
 	Who phase.Who
 }
 
-// PollInterval is how often the screen looks for the apply's result.
-const PollInterval = 2 * time.Second
-
 type (
 	loadedMsg struct {
 		id      int
@@ -54,18 +50,9 @@ type (
 		err      error
 		auditErr error
 	}
-	applyStartedMsg struct {
-		id  int
-		err error
-	}
 	presetChosenMsg struct {
 		id     int
 		preset string
-	}
-	pollMsg   struct{ id int }
-	resultMsg struct {
-		id     int
-		result *nix.ApplyResult
 	}
 )
 
@@ -97,13 +84,12 @@ type Model struct {
 	cursor int // index into rows, always on a feature
 	offset int // first list row on screen
 
-	applying   bool // the apply service was started; waiting for its result
-	applyAfter string
+	watch *ui.ApplyWatch // the apply service, once started
 }
 
 // New returns the Features screen.
 func New(c *ui.Common, opts Options) *Model {
-	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1))}
+	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.StartApply, opts.Paths.Result)}
 	for _, category := range m.cat.Categories() {
 		m.rows = append(m.rows, row{category: category.ID})
 		for _, f := range m.cat.InCategory(category.ID) {
@@ -146,6 +132,11 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, done := m.watch.Update(msg); done != nil {
+		return m.applyDone(done)
+	} else if cmd != nil {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.id == m.id {
@@ -166,18 +157,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case stagedMsg:
 		if msg.id == m.id {
 			return m.staged(msg)
-		}
-	case applyStartedMsg:
-		if msg.id == m.id {
-			return m.applyStarted(msg.err)
-		}
-	case pollMsg:
-		if msg.id == m.id && m.applying {
-			return m.readResult()
-		}
-	case resultMsg:
-		if msg.id == m.id {
-			return m.result(msg.result)
 		}
 	case tea.KeyPressMsg:
 		if m.loaded && m.loadErr == nil {

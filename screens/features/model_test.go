@@ -265,15 +265,15 @@ func TestApplyStagesAndFollowsTheService(t *testing.T) {
 	if err != nil || !strings.Contains(strings.Join(staged.Features, ","), "hugepages") || staged.Meta.UpdatedBy != "operator" {
 		t.Fatalf("staged %+v, %v", staged, err)
 	}
-	if h.starts != 1 || !h.m.applying {
-		t.Fatalf("the apply service was started %d times, applying=%v", h.starts, h.m.applying)
+	if h.starts != 1 || !h.m.watch.Running {
+		t.Fatalf("the apply service was started %d times, applying=%v", h.starts, h.m.watch.Running)
 	}
 	if len(h.recorded) != 1 || h.recorded[0] != "features.stage +hugepages" {
 		t.Errorf("audit trail got %q", h.recorded)
 	}
 	// No result yet: keep waiting.
-	h.run(func() tea.Msg { return pollMsg{id: h.m.id} })
-	if !h.m.applying {
+	h.run(h.m.watch.Poll)
+	if !h.m.watch.Running {
 		t.Fatal("stopped waiting without a result")
 	}
 	if !strings.Contains(h.view(), "applying") {
@@ -281,9 +281,9 @@ func TestApplyStagesAndFollowsTheService(t *testing.T) {
 	}
 	nix.WriteApplyResult(h.paths.Result, &nix.ApplyResult{Status: nix.ApplyRefused, Message: "the staged host file makes changes only root may make",
 		Started: "2026-11-26T12:00:00Z", Finished: "2026-11-26T12:00:05Z"})
-	h.run(func() tea.Msg { return pollMsg{id: h.m.id} })
-	if h.m.applying || !strings.Contains(h.status, "apply refused") {
-		t.Errorf("applying=%v status %q", h.m.applying, h.status)
+	h.run(h.m.watch.Poll)
+	if h.m.watch.Running || !strings.Contains(h.status, "apply refused") {
+		t.Errorf("applying=%v status %q", h.m.watch.Running, h.status)
 	}
 	if !strings.Contains(h.view(), "last apply refused") {
 		t.Errorf("the result should show:\n%s", h.view())

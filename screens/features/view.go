@@ -237,17 +237,7 @@ func (m *Model) pendingLine() string {
 	if ch.Empty() {
 		return st.Muted.Render("No changes: the host runs this selection.")
 	}
-	var parts []string
-	if ch.Before.Phase != ch.After.Phase {
-		parts = append(parts, "phase "+ch.Before.Phase+m.c.RightArrow()+ch.After.Phase)
-	}
-	for _, id := range ch.TurnedOn {
-		parts = append(parts, st.Success.Render("+"+id))
-	}
-	for _, id := range ch.TurnedOff {
-		parts = append(parts, st.Danger.Render("-"+id))
-	}
-	line := st.Header.Render("Changes") + " " + m.scoreLine(ch) + ": " + strings.Join(parts, " ")
+	line := st.Header.Render("Changes") + " " + m.scoreLine(ch) + ": " + strings.Join(m.c.ChangeParts(ch), " ")
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
 
@@ -271,7 +261,7 @@ func (m *Model) statusLine() string {
 		parts = append(parts, st.Warning.Render("unsaved")+" (a stages, u undoes)")
 	}
 	switch {
-	case m.applying:
+	case m.watch.Running:
 		parts = append(parts, st.Info.Render("applying"+m.c.Glyphs.Ellipsis))
 	case m.state.StagedErr != nil:
 		parts = append(parts, st.Danger.Render("staged file unreadable"))

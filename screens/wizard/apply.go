@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -50,50 +49,22 @@ func (m *Model) stagedDone(msg stagedMsg) tea.Cmd {
 	if msg.auditErr != nil {
 		cmds = append(cmds, ui.Fail(fmt.Errorf("staged, but the audit trail could not be written: %w", msg.auditErr)))
 	}
-	if m.opts.StartApply == nil {
+	if !m.watch.Available() {
 		return tea.Batch(append(cmds, ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))...)
 	}
-	m.applyAfter = m.c.Now().UTC().Format(time.RFC3339)
-	start, id := m.opts.StartApply, m.id
-	return tea.Batch(append(cmds, func() tea.Msg {
-		ctx, cancel := m.c.Context()
-		defer cancel()
-		return applyStartedMsg{id: id, err: start(ctx)}
-	})...)
+	return tea.Batch(append(cmds, m.watch.Start())...)
 }
 
-func (m *Model) applyStarted(err error) tea.Cmd {
-	if err != nil {
-		m.writeErr = err
+// applyDone ends the wait: a service that did not start is said with the
+// command root can run instead, a result with its problems.
+func (m *Model) applyDone(o *ui.ApplyOutcome) tea.Cmd {
+	if o.StartErr != nil {
+		m.writeErr = o.StartErr
 		return nil // the summary says it, with the command root can run
 	}
-	m.applying = true
-	return tea.Batch(ui.Status(ui.LevelInfo, "staged; "+nix.ApplyUnit+" started"), m.poll())
-}
-
-func (m *Model) poll() tea.Cmd {
-	id := m.id
-	return m.c.Tick(PollInterval, func(time.Time) tea.Msg { return pollMsg{id: id} })
-}
-
-func (m *Model) readResult() tea.Cmd {
-	path, id := m.opts.Paths.Result, m.id
-	return func() tea.Msg {
-		r, _ := nix.ReadApplyResult(path)
-		return resultMsg{id: id, result: r}
+	m.result = o.Result
+	if !o.Result.OK() {
+		m.writeErr = errors.New("apply " + o.Result.Status + ": " + o.Result.Message)
 	}
-}
-
-// resultRead ends the wait once the service has written a result newer
-// than the start.
-func (m *Model) resultRead(r *nix.ApplyResult) tea.Cmd {
-	if r == nil || r.Finished < m.applyAfter {
-		return m.poll()
-	}
-	m.applying, m.result = false, r
-	if !r.OK() {
-		m.writeErr = errors.New("apply " + r.Status + ": " + r.Message)
-		return ui.Status(ui.LevelError, "apply "+r.Status+": "+r.Message)
-	}
-	return ui.Status(ui.LevelSuccess, "applied: the host runs the new host file")
+	return ui.OutcomeStatus(o)
 }

@@ -79,9 +79,6 @@ func stepIndex(id string) int {
 	return slices.IndexFunc(steps, func(s struct{ id, title string }) bool { return s.id == id })
 }
 
-// PollInterval is how often the wizard looks for the apply's result.
-const PollInterval = 2 * time.Second
-
 type (
 	loadedMsg struct {
 		id       int
@@ -114,15 +111,6 @@ type (
 		id       int
 		err      error
 		auditErr error
-	}
-	applyStartedMsg struct {
-		id  int
-		err error
-	}
-	pollMsg   struct{ id int }
-	resultMsg struct {
-		id     int
-		result *nix.ApplyResult
 	}
 )
 
@@ -161,17 +149,16 @@ type Model struct {
 	auditErr  error
 
 	// After the summary: staging, then the apply service and its result.
-	writing    bool
-	staged     bool
-	writeErr   error
-	applying   bool
-	applyAfter string
-	result     *nix.ApplyResult
+	writing  bool
+	staged   bool
+	writeErr error
+	watch    *ui.ApplyWatch
+	result   *nix.ApplyResult
 }
 
 // New returns the wizard.
 func New(c *ui.Common, opts Options) *Model {
-	return &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1))}
+	return &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.StartApply, opts.Paths.Result)}
 }
 
 func (m *Model) Title() string   { return "Setup wizard" }
@@ -191,7 +178,7 @@ func (m *Model) Capturing() bool {
 
 // Esc goes back a step; on the first step esc leaves the wizard.
 func (m *Model) Esc() bool {
-	if m.step == 0 || m.writing || m.applying {
+	if m.step == 0 || m.writing || m.watch.Running {
 		return false
 	}
 	m.goTo(m.step - 1)
@@ -250,6 +237,11 @@ func (m *Model) measureDisk(dir string) tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, done := m.watch.Update(msg); done != nil {
+		return m.applyDone(done)
+	} else if cmd != nil {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.id == m.id {
@@ -270,18 +262,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case stagedMsg:
 		if msg.id == m.id {
 			return m.stagedDone(msg)
-		}
-	case applyStartedMsg:
-		if msg.id == m.id {
-			return m.applyStarted(msg.err)
-		}
-	case pollMsg:
-		if msg.id == m.id && m.applying {
-			return m.readResult()
-		}
-	case resultMsg:
-		if msg.id == m.id {
-			return m.resultRead(msg.result)
 		}
 	case tea.KeyPressMsg:
 		if m.loaded {
@@ -335,7 +315,7 @@ func (m *Model) visibleFields() []*field {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	if m.applying || m.writing {
+	if m.watch.Running || m.writing {
 		return nil
 	}
 	if key.Matches(msg, keys.StartOver) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/hyper-nixos/hv/content"
@@ -291,4 +292,33 @@ func walkTo(t *testing.T, h *uitest.Harness, m *Model, step string) {
 		}
 	}
 	t.Fatalf("never reached %s", step)
+}
+
+// signals records what the wizard tells the tutorials.
+type signals struct {
+	*Model
+	got []string
+}
+
+func (s *signals) Update(msg tea.Msg) tea.Cmd {
+	if sig, ok := msg.(ui.SignalMsg); ok {
+		s.got = append(s.got, sig.Name+" "+sig.Arg)
+	}
+	return s.Model.Update(msg)
+}
+
+// TestSignalsForTheTutorials: each step completed, then the phase once the
+// host file is staged (the hardening tutorial waits for it).
+func TestSignalsForTheTutorials(t *testing.T) {
+	f := newFixture(t, content.DemoHostTOML)
+	_, m := f.open(t, 100, 30, phase.Root)
+	s := &signals{Model: m}
+	h := uitest.NewHarness(t, s)
+	walkTo(t, h, m, stepPhase)
+	h.Press("right", "enter", "enter") // hardened, then write
+	want := []string{"wizard-step welcome", "wizard-step checks", "wizard-step operators", "wizard-step network", "wizard-step storage",
+		"wizard-step preset", "wizard-step review", "wizard-step phase", "wizard-step summary", "phase-set hardened"}
+	if strings.Join(s.got, ",") != strings.Join(want, ",") {
+		t.Errorf("signals\n%q\nwant\n%q", s.got, want)
+	}
 }

@@ -411,20 +411,9 @@ func (m *Model) review() []string {
 // riskBar draws points as a bar, one mark a point, that reads without colour.
 func riskBar(points int) string { return strings.Repeat("#", min(points, 30)) }
 
-// changes are the parts of a change: the risk, the phase, each feature.
+// changes are the parts of a change: the risk, then what changes.
 func (m *Model) changes(ch *feat.Change) []string {
-	st := m.c.Styles
-	parts := []string{fmt.Sprintf("risk %d %s %d:", ch.ScoreBefore.Total, m.c.RightArrow(), ch.ScoreAfter.Total)}
-	if ch.Before.Phase != ch.After.Phase {
-		parts = append(parts, "phase "+ch.Before.Phase+m.c.RightArrow()+ch.After.Phase)
-	}
-	for _, id := range ch.TurnedOn {
-		parts = append(parts, st.Success.Render("+"+id))
-	}
-	for _, id := range ch.TurnedOff {
-		parts = append(parts, st.Danger.Render("-"+id))
-	}
-	return parts
+	return append([]string{fmt.Sprintf("risk %d %s %d:", ch.ScoreBefore.Total, m.c.RightArrow(), ch.ScoreAfter.Total)}, m.c.ChangeParts(ch)...)
 }
 
 func (m *Model) phaseStep() []string {
@@ -540,7 +529,7 @@ func (m *Model) diffView(before, after string) []string {
 func (m *Model) howApplied() []string {
 	p := m.opts.Paths
 	var lines []string
-	if m.opts.StartApply == nil {
+	if !m.watch.Available() {
 		lines = append(lines, m.wrap("This demo has no apply service: the file is only staged, in "+p.Staged+".")...)
 		return lines
 	}
@@ -572,7 +561,7 @@ func (m *Model) resultLines() []string {
 	default:
 		lines = append(lines, m.wrap(st.Success.Render("Staged")+" in "+m.opts.Paths.Staged+".")...)
 		switch {
-		case m.applying:
+		case m.watch.Running:
 			lines = append(lines, st.Info.Render(nix.ApplyUnit+" is applying it"+m.c.Glyphs.Ellipsis))
 		case m.result != nil && m.result.OK():
 			lines = append(lines, m.wrap(st.Success.Render("Applied: ")+m.result.Message+". The wizard is done.")...)
@@ -585,7 +574,7 @@ func (m *Model) resultLines() []string {
 			lines = append(lines, m.wrap(st.Warning.Render("The apply service did not start: ")+ui.Safe(m.writeErr.Error()))...)
 			lines = append(lines, "As root, apply it with:")
 			lines = append(lines, m.words("", strings.Fields(m.rootCommand()))...)
-		case m.opts.StartApply == nil:
+		case !m.watch.Available():
 			lines = append(lines, m.wrap("This demo has no apply service: the file stays staged. The wizard is done.")...)
 		}
 	}

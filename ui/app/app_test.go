@@ -21,17 +21,21 @@ import (
 // start runs the app on a fresh demo host in a w×h terminal.
 func start(t *testing.T, w, h int) *Model {
 	t.Helper()
-	m := New(Options{
-		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
-			hv, err := demo.Open(ctx)
-			if err == nil {
-				t.Cleanup(func() { hv.Close() })
-			}
-			return hv, err
-		},
-		Where: demo.Label, User: "operator", Term: "xterm-256color",
-		Host: demoHostFiles(t),
-	})
+	return startWith(t, w, h, Options{User: "operator", Term: "xterm-256color", Host: demoHostFiles(t)})
+}
+
+// startWith runs the app with opts on a fresh demo host in a w×h terminal.
+func startWith(t *testing.T, w, h int, opts Options) *Model {
+	t.Helper()
+	opts.Connect = func(ctx context.Context) (vm.Hypervisor, error) {
+		hv, err := demo.Open(ctx)
+		if err == nil {
+			t.Cleanup(func() { hv.Close() })
+		}
+		return hv, err
+	}
+	opts.Where = demo.Label
+	m := New(opts)
 	m.Common().Tick = uitest.NoTick
 	m.noEvents = true
 	send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
@@ -255,5 +259,27 @@ func TestLinuxConsoleUsesOnlyASCIIChrome(t *testing.T) {
 		if r > 0x7e {
 			t.Fatalf("TERM=linux frame holds %q, which the console font may lack:\n%s", r, screen(m))
 		}
+	}
+}
+
+// TestFirstBootShowsTheWizardOnly: run on a console nobody logged in to,
+// the first-boot wizard leads nowhere else, and quits when it is done.
+func TestFirstBootShowsTheWizardOnly(t *testing.T) {
+	m := startWith(t, 80, 24, Options{User: "root", Term: "linux", Host: demoHostFiles(t), Start: "wizard", Only: "wizard"})
+	if m.top().Title() != "Setup wizard" {
+		t.Fatalf("the first screen is %q", m.top().Title())
+	}
+	for _, to := range []string{"vms", "features", "host"} {
+		send(t, m, ui.NavigateMsg{To: to})
+		if len(m.stack) != 1 || !strings.Contains(m.status.Text, "only the wizard is offered here") {
+			t.Errorf("navigating to %s: stack %d deep, status %q", to, len(m.stack), m.status.Text)
+		}
+	}
+	send(t, m, ui.NavigateMsg{To: "help", Arg: "setup-wizard"})
+	if m.top().Title() == "Setup wizard" {
+		t.Error("its help stays readable")
+	}
+	if _, cmd := m.Update(ui.NavigateMsg{To: "home"}); cmd == nil || cmd() != tea.Quit() {
+		t.Error("leaving the wizard quits hv")
 	}
 }

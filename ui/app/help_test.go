@@ -14,7 +14,6 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
-	"github.com/hyper-nixos/hv/vm/demo"
 )
 
 // startAt runs the app at a level, with its settings and progress saved
@@ -22,24 +21,11 @@ import (
 func startAt(t *testing.T, l help.Level, w, h int) *Model {
 	t.Helper()
 	dir := t.TempDir()
-	m := New(Options{
-		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
-			hv, err := demo.Open(ctx)
-			if err == nil {
-				t.Cleanup(func() { hv.Close() })
-			}
-			return hv, err
-		},
-		Where: demo.Label, User: "operator", Term: "xterm-256color",
+	return startWith(t, w, h, Options{User: "operator", Term: "xterm-256color",
 		Settings:     help.Settings{Level: l},
 		SettingsPath: filepath.Join(dir, "settings.toml"),
 		ProgressPath: filepath.Join(dir, "tutorials.toml"),
 	})
-	m.Common().Tick = uitest.NoTick
-	m.noEvents = true
-	send(t, m, tea.WindowSizeMsg{Width: w, Height: h})
-	uitest.Drain(t, update(m), m.Init())
-	return m
 }
 
 // The '?' help of the VM list at each level: beginners get the topic in
