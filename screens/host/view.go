@@ -70,7 +70,7 @@ func (m *Model) lines(width int) []line {
 			vm.FormatKiB(h.MemoryKiB) + " memory" + sep + "new VMs: " + accel(h))
 	}
 	access := m.c.HV.Access()
-	you := st.Muted.Render("You   ") + termsafe.String(m.c.User) + " via " + m.where + ": " + access.String() + sep + "phase " + m.c.Phase.String()
+	you := st.Muted.Render("You   ") + termsafe.String(m.c.User) + " via " + m.where + ": " + access.String()
 	if m.report != nil {
 		you += sep + "groups " + termsafe.String(strings.Join(m.report.Facts.Groups, ", "))
 	}

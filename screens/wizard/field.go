@@ -133,6 +133,8 @@ func (f *field) view(c *ui.Common, labelWidth, width int, focused bool) []string
 			}
 		}
 		value = strings.Join(parts, " ")
+	case f.locked != "" && f.input.Value() == "":
+		value = st.Muted.Render("(none)")
 	case f.locked != "":
 		value = st.Bold.Render(ui.Safe(f.input.Value()))
 	default:

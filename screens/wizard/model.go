@@ -321,6 +321,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, keys.StartOver) {
 		return m.startOver()
 	}
+	// While a field has the keys, the app hands esc here too: still back.
+	if key.Matches(msg, keys.Back) && m.Capturing() {
+		if !m.Esc() {
+			return func() tea.Msg { return ui.BackMsg{} }
+		}
+		return nil
+	}
 	if m.staged {
 		if key.Matches(msg, keys.Next) {
 			return ui.Navigate("home", "")

@@ -20,8 +20,8 @@ func (m *Model) buildFields() {
 	users := newText(c, "Users", a.Users, "login names, separated by commas", m.checkUsers)
 	if m.opts.Who != phase.Root {
 		why := phase.Decide(phase.Of(m.running().Phase), phase.Op{Kind: phase.OperatorsChange}, m.opts.Who)
-		group.locked = "only root chooses operators: " + why.Fix
-		users.locked = group.locked
+		group.locked = "only root chooses operators"
+		users.locked = why.Fix
 	}
 	m.fields[stepOperators] = []*field{group, users}
 
@@ -151,7 +151,7 @@ func (m *Model) blocked() string {
 	case stepPhase:
 		if m.answers.Phase == string(phase.Hardened) && phase.Of(m.running().Phase) != phase.Hardened {
 			if cs := m.hardenChecks(); !phase.Passed(cs) {
-				return "not yet hardened: " + phase.Failed(cs)
+				return "the hardened phase's pre-checks fail: " + phase.Failed(cs)
 			}
 		}
 		if ps := m.cat.CheckChange(m.running(), m.draft(), m.opts.Who); len(ps) > 0 {

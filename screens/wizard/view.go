@@ -15,6 +15,7 @@ import (
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 func (m *Model) width() int { return max(min(m.c.Width, 100), 30) }
@@ -556,6 +557,9 @@ func (m *Model) resultLines() []string {
 		lines = append(lines, "Staging the host file"+m.c.Glyphs.Ellipsis)
 	case !m.staged && m.writeErr != nil:
 		lines = append(lines, m.wrap(st.Danger.Render("Not staged: ")+ui.Safe(m.writeErr.Error()))...)
+		if fix := vm.Fix(m.writeErr); fix != "" {
+			lines = append(lines, m.wrap(st.Key.Render("fix: ")+ui.Safe(fix))...)
+		}
 	case !m.staged:
 		return append(m.wrap(st.Bold.Render("Press enter to write this host file and apply it.")+st.Muted.Render(" Nothing has changed yet.")), "")
 	default:
