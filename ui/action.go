@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm/ops"
 )
 
@@ -149,4 +150,16 @@ func (as Actions) Pressed(msg tea.KeyPressMsg, target string) (a Action, refusal
 		refusal = a.Refuse(target)
 	}
 	return a, refusal, ok
+}
+
+// InPhase makes unavailable, with the reason, the actions the security
+// phase p refuses for operations of kind at their risk (the permission
+// matrix of security/phase, as VM actions have it through vm/ops).
+func (as Actions) InPhase(p phase.Phase, kind phase.Kind) Actions {
+	for i, a := range as {
+		if r := phase.Decide(p, phase.Op{Kind: kind, Risk: a.Risk}, phase.Operator); r.Refused() {
+			as[i] = a.Unless(r.Reason())
+		}
+	}
+	return as
 }

@@ -1,12 +1,14 @@
 package ui_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
@@ -137,6 +139,21 @@ func TestBar(t *testing.T) {
 	for frac, want := range map[float64]string{0: "[....]", 0.5: "[##..]", 1: "[####]", 2: "[####]", -1: "[....]"} {
 		if got := ascii.Bar(frac, 6); got != want {
 			t.Errorf("Bar(%v) = %q, want %q", frac, got, want)
+		}
+	}
+}
+
+// TestActionsObeyThePhase: an action the matrix refuses in the phase is
+// unavailable with the matrix's reason; the others are left as they are.
+func TestActionsObeyThePhase(t *testing.T) {
+	as := ui.Actions{{Key: del, Risk: ops.Critical}, {Key: start, Risk: ops.Low}}
+	got := slices.Clone(as).InPhase(phase.Hardened, phase.VMAction)
+	if got[0].Available() || !strings.Contains(got[0].Why, "in one step") || !got[1].Available() {
+		t.Errorf("hardened: %+v", got)
+	}
+	for _, p := range []phase.Phase{phase.Setup, phase.Hardened} {
+		if got := slices.Clone(as).InPhase(p, phase.StorageChange); !got[0].Available() {
+			t.Errorf("deleting a volume by name is allowed in %s: %s", p, got[0].Why)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -39,7 +40,7 @@ func (m *Model) actions() ui.Actions {
 		for _, i := range []int{actStart, actStop, actAutostart, actUndefine} {
 			as[i] = as[i].Unless("no network is selected")
 		}
-		return as
+		return as.InPhase(m.c.Phase, phase.NetworkChange)
 	}
 	if n.Active {
 		as[actStart] = as[actStart].Unless("it is active")
@@ -54,7 +55,7 @@ func (m *Model) actions() ui.Actions {
 	if running, _ := m.users(n); len(running) > 0 {
 		as[actStop].Risk = ops.High
 	}
-	return as
+	return as.InPhase(m.c.Phase, phase.NetworkChange)
 }
 
 // Indexes into actions().

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -50,7 +51,7 @@ func (m *Model) actions() ui.Actions {
 		}
 	}
 	if !havePool {
-		return as
+		return as.InPhase(m.c.Phase, phase.StorageChange)
 	}
 	if p.Active {
 		as[actStart] = as[actStart].Unless("the pool is active")
@@ -85,7 +86,7 @@ func (m *Model) actions() ui.Actions {
 			as[actDelete] = as[actDelete].Unless("volume " + ui.Safe(over) + " is built on it")
 		}
 	}
-	return as
+	return as.InPhase(m.c.Phase, phase.StorageChange)
 }
 
 // overlayOf names a volume of the pool that has v as its backing file.
