@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/features"
 	"github.com/hyper-nixos/hv/security/phase"
 )
@@ -165,7 +167,7 @@ func phasePlan(c *features.Catalog, r *features.Resolution, args []string) (*fea
 // change, check the whole resulting host file as the apply service will,
 // show what changes and the risk before and after, then stage it.
 func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command {
-	var asJSON, dryRun bool
+	var asJSON, dryRun, yes bool
 	args := cobra.ExactArgs(1)
 	if use == "enable ID..." || use == "disable ID..." {
 		args = cobra.MinimumNArgs(1)
@@ -175,7 +177,8 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 		Short: short,
 		Long: short + ".\n\nShows everything else that changes and why, and the risk score before and after; then\n" +
 			"stages the host file (--dry-run stops before). Nothing is staged when the result would break\n" +
-			"a rule: each problem is listed. Apply staged changes with 'hv features apply'.",
+			"a rule: each problem is listed. Turning on a high risk feature asks y/N first, a critical one\n" +
+			"its id typed (scripts pass --yes). Apply staged changes with 'hv features apply'.",
 		Args: usageArgs(args),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, h, err := g.working()
@@ -192,7 +195,16 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 			// only root may) is refused here, before anything is staged.
 			check.Problems = append(check.Problems, c.CheckChange(runningHost(st), next, actor())...)
 			report := changeReport(c, ch, check, st.Paths.Staged)
+			shown := false // the change, printed before a question
 			if check.OK() && !ch.Empty() && !dryRun {
+				if err := askFeatures(cmd, c, ch, phase.Of(next.Phase), yes, func() {
+					if !asJSON {
+						writeChange(cmd.OutOrStdout(), report, "not staged yet")
+						shown = true
+					}
+				}); err != nil {
+					return err
+				}
 				if _, err := st.Stage(next, currentUser(), time.Now()); err != nil {
 					return err
 				}
@@ -207,10 +219,15 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 				}
 			} else {
 				footer := "staged in " + report.Path + "; apply with 'hv features apply'"
-				if dryRun {
+				switch {
+				case dryRun:
 					footer = "dry run: nothing staged"
+				case shown:
+					fmt.Fprintln(cmd.OutOrStdout(), footer)
 				}
-				writeChange(cmd.OutOrStdout(), report, footer)
+				if !shown {
+					writeChange(cmd.OutOrStdout(), report, footer)
+				}
 			}
 			if !check.OK() {
 				return &cliError{msg: fmt.Sprintf("nothing staged: the change leaves %d problem(s)", len(check.Problems)),
@@ -221,7 +238,39 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change, stage nothing")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before turning on a high or critical risk feature")
 	return cmd
+}
+
+// askFeatures asks what the phase matrix asks before a change turns on a
+// feature of high risk (y/N) or critical risk (type its id), as the
+// Features screen does; a script says --yes. show prints the change
+// before the question.
+func askFeatures(cmd *cobra.Command, c *features.Catalog, ch *features.Change, p phase.Phase, yes bool, show func()) error {
+	var worst *features.Feature
+	var ids []string
+	for _, id := range ch.TurnedOn {
+		f, ok := c.Feature(id)
+		if !ok || phase.Decide(p, phase.Op{Kind: phase.FeatureEnable, Risk: f.Risk}, actor()).Verdict != phase.Confirm {
+			continue
+		}
+		ids = append(ids, id)
+		if worst == nil || f.Risk > worst.Risk {
+			worst = f
+		}
+	}
+	if worst == nil {
+		return nil
+	}
+	q := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+	if !yes && q.interactive() {
+		show()
+	}
+	impact := strings.ToUpper(worst.Risk.String()) + " risk: " + worst.Impact
+	if worst.Risk >= security.Critical {
+		return q.askName("enable", worst.ID, impact)
+	}
+	return q.ask("enable", strings.Join(ids, " "), impact)
 }
 
 func newFeaturesScoreCmd(g *globals) *cobra.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,42 @@ func TestFeaturesWithoutAHostFile(t *testing.T) {
 	code, _, errOut := cli(t, "features", "enable", "ssh")
 	if code != exitFailure || !strings.Contains(errOut, "services.hyper-nixos") {
 		t.Errorf("enable without a host file: %d %s", code, errOut)
+	}
+}
+
+// TestRiskyFeaturesAsk: turning on a high-risk feature asks y/N, a
+// critical one its id typed, as the Features screen does; a script says
+// --yes; every answer is audited.
+func TestRiskyFeaturesAsk(t *testing.T) {
+	p := hostEnv(t)
+	if code, _, errOut := cli(t, "features", "enable", "ssh-passwords"); code != exitUsage || !strings.Contains(errOut, "add --yes") {
+		t.Fatalf("a script turning on a high-risk feature: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(p.Staged); err == nil {
+		t.Fatal("staged without the answer")
+	}
+	saved := isTerminal
+	isTerminal = func(io.Reader) bool { return true }
+	t.Cleanup(func() { isTerminal = saved })
+	var out, errb bytes.Buffer
+	if code := runWith([]string{"features", "enable", "console-network"}, strings.NewReader("console\n"), &out, &errb); code != exitFailure ||
+		!strings.Contains(errb.String(), "Type console-network to enable it") {
+		t.Errorf("a critical feature asks for its id: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := runWith([]string{"features", "enable", "ssh-passwords"}, strings.NewReader("y\n"), &out, &errb); code != exitOK ||
+		!strings.Contains(out.String(), "not staged yet") || !strings.Contains(errb.String(), "HIGH risk") {
+		t.Errorf("a high-risk feature asks y/N: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()
+	var answers []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Action, "confirm.") {
+			answers = append(answers, e.Action+" "+e.Target+": "+e.Result)
+		}
+	}
+	if want := "confirm.enable console-network: wrong name,confirm.enable ssh-passwords: confirmed"; strings.Join(answers, ",") != want {
+		t.Errorf("answers %q, want %q", answers, want)
 	}
 }

@@ -73,9 +73,12 @@ func (w Who) String() string {
 type Verdict int
 
 const (
-	Allow   Verdict = iota // go ahead
-	Confirm                // ask first: yes/no, or the object's name from critical risk up
-	Refuse                 // not in this phase (or not by this user); Rule.Fix says how
+	Allow Verdict = iota // go ahead
+	// Confirm: ask first, yes/no, or the object's name from critical risk
+	// up. The CLI asks from high risk up: below, a command typed on
+	// purpose is the confirmation.
+	Confirm
+	Refuse // not in this phase (or not by this user); Rule.Fix says how
 )
 
 func (v Verdict) String() string {
