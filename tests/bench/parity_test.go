@@ -23,15 +23,7 @@ func TestParityWithFail2ban(t *testing.T) {
 		t.Skip("builds three programs")
 	}
 	dir := t.TempDir()
-	bin := func(name, pkg string) string {
-		out := filepath.Join(dir, name)
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = "../.."
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("building %s: %v\n%s", pkg, err, b)
-		}
-		return out
-	}
+	bin := func(name, pkg string) string { return build(t, dir, name, pkg) }
 	hv, gen, parity := bin("hv", "./cmd/hv"), bin("authlog", "./tests/bench/authlog"), bin("parity", "./tests/bench/parity")
 	log, expect := filepath.Join(dir, "auth.log"), filepath.Join(dir, "expect.tsv")
 	mustRun(t, "", gen, "-n", "6000", "-seed", "7", "-o", log, "-expect", expect)
@@ -39,6 +31,19 @@ func TestParityWithFail2ban(t *testing.T) {
 	mustRun(t, filepath.Join(dir, "f2b.txt"), f2b, "-o", "ip", log, "sshd")
 	out := mustRun(t, "", parity, "-expect", expect, "-hv", filepath.Join(dir, "hv.jsonl"), "-f2b", filepath.Join(dir, "f2b.txt"))
 	t.Log("\n" + out)
+}
+
+// build builds the package pkg (a path from the repository's root) into
+// dir/name.
+func build(t *testing.T, dir, name, pkg string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = "../.."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, b)
+	}
+	return out
 }
 
 // mustRun runs a program, writing its standard output to stdout (a file)

@@ -36,6 +36,8 @@ type Engine struct {
 	thr    *thresholds
 	memo   *memo
 
+	m []int // submatch indexes of the last matcher run
+
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
 
@@ -130,14 +132,11 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 		if !r.Prefilter(msg) {
 			continue
 		}
-		if h == 0 {
-			h = maphash.Bytes(e.memo.seed, msg) | 1
-		}
 		if r.TrackOnly {
-			e.track(r, h, t, host, prog, pid, msg)
+			e.track(r, &h, t, host, prog, pid, msg)
 			continue
 		}
-		m := e.memo.match(r, uint64(r.Index+1), h, msg)
+		m := e.pattern(r, &h, msg)
 		if m == nil {
 			continue
 		}
@@ -148,9 +147,26 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 	e.conns.tick(t, e.deliver)
 }
 
+// pattern runs r's pattern on msg, which passed r's pre-filter: its
+// matcher when it has one, else the regular expression through the memo.
+// *h is msg's hash for the memo, computed on first use.
+func (e *Engine) pattern(r *rules.Compiled, h *uint64, msg []byte) []int {
+	if r.Matcher != "" {
+		m := r.Run(e.m, msg)
+		if m != nil {
+			e.m = m
+		}
+		return m
+	}
+	if *h == 0 {
+		*h = maphash.Bytes(e.memo.seed, msg) | 1
+	}
+	return e.memo.match(r, uint64(r.Index+1), *h, msg)
+}
+
 // track runs a track-only rule: it matches only when its connection has
 // something to learn.
-func (e *Engine) track(r *rules.Compiled, h uint64, t time.Time, host, prog []byte, pid int, msg []byte) {
+func (e *Engine) track(r *rules.Compiled, h *uint64, t time.Time, host, prog []byte, pid int, msg []byte) {
 	if pid <= 0 {
 		return
 	}
@@ -158,7 +174,7 @@ func (e *Engine) track(r *rules.Compiled, h uint64, t time.Time, host, prog []by
 	if e.conns.settled(k, r.Conn) {
 		return
 	}
-	m := e.memo.match(r, uint64(r.Index+1), h, msg)
+	m := e.pattern(r, h, msg)
 	if m == nil {
 		return
 	}

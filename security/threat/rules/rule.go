@@ -39,6 +39,10 @@ type Rule struct {
 	// Named groups are the fields it extracts: ip, user, vm, service, and
 	// any other name.
 	Pattern string `toml:"pattern"`
+	// Matcher names a hand-written equivalent of the pattern (see
+	// matchers.go) that runs instead of it, for the busiest sshd lines.
+	// It must be the pattern the matcher was written for, word for word.
+	Matcher string `toml:"matcher"`
 	// Conn makes the rule take part in connection tracking by host,
 	// program and pid: a line without an address gets the connection's.
 	// "open" records the address as authoritative (a line with no
@@ -88,7 +92,10 @@ type Compiled struct {
 	TrackOnly                 bool
 
 	Re       *regexp.Regexp
-	first    byteSet // bytes a matching message can start with, when anchored
+	Matcher  string                          // name of the matcher standing in for Re, if any
+	fast     func(b []byte, m []int) verdict // the matcher
+	groups   int                             // submatch indexes a match has: 2 per group and 2 for the whole
+	first    byteSet                         // bytes a matching message can start with, when anchored
 	anchored bool
 	Prefix   []byte // the message starts with this: checked first
 	Literal  []byte // the message contains this
@@ -145,6 +152,17 @@ func compile(r Rule) (*Compiled, error) {
 		ID: r.ID, Title: r.Title, Description: r.Description, MITRE: r.MITRE, Service: r.Service,
 		Severity: sev, Tags: r.Tags, Programs: r.Programs, Re: re,
 		IPGroup: -1, UserGroup: -1, VMGroup: -1, ServiceGroup: -1,
+		groups: 2 * (re.NumSubexp() + 1),
+	}
+	if r.Matcher != "" {
+		mt, ok := matchers[r.Matcher]
+		if !ok {
+			return nil, bad("matcher %q: no such matcher", r.Matcher)
+		}
+		if mt.pattern != r.Pattern {
+			return nil, bad("matcher %q stands for the pattern %s and no other: drop the matcher or restore that pattern", r.Matcher, mt.pattern)
+		}
+		c.Matcher, c.fast = r.Matcher, mt.match
 	}
 	c.AuthFailure = c.HasTag(threat.TagAuthFailure)
 	neg, pos := 0, 0
@@ -244,6 +262,11 @@ func compile(r Rule) (*Compiled, error) {
 			return nil, bad("not_example %q matches", ex)
 		}
 	}
+	for _, ex := range slices.Concat(r.Examples, r.NotExamples) {
+		if c.fast != nil && !slices.Equal(c.Match([]byte(ex)), c.MatchPattern([]byte(ex))) {
+			return nil, bad("matcher %q and the pattern disagree on %q", c.Matcher, ex)
+		}
+	}
 	return c, nil
 }
 
@@ -266,11 +289,39 @@ func (c *Compiled) checkExample(ex string) error {
 	return nil
 }
 
-// Match runs the pre-filters and the pattern on a message and returns the
-// submatch indexes, or nil.
+// Match runs the pre-filters and the pattern (its matcher when it has
+// one) on a message and returns the submatch indexes, or nil.
 func (c *Compiled) Match(msg []byte) []int {
 	if !c.Prefilter(msg) {
 		return nil
+	}
+	return c.Run(nil, msg)
+}
+
+// MatchPattern is Match with the regular expression alone, never the
+// matcher: the reference the matcher is held to.
+func (c *Compiled) MatchPattern(msg []byte) []int {
+	if !c.Prefilter(msg) {
+		return nil
+	}
+	return c.Re.FindSubmatchIndex(msg)
+}
+
+// Run runs the pattern on a message that passed Prefilter and returns the
+// submatch indexes, or nil. A matcher, when the rule has one, writes them
+// in dst if it is large enough.
+func (c *Compiled) Run(dst []int, msg []byte) []int {
+	if c.fast != nil {
+		if cap(dst) < c.groups {
+			dst = make([]int, c.groups)
+		}
+		dst = dst[:c.groups]
+		switch decide(c.fast, msg, dst) {
+		case matched:
+			return dst
+		case noMatch:
+			return nil
+		}
 	}
 	return c.Re.FindSubmatchIndex(msg)
 }
