@@ -36,7 +36,8 @@ type Engine struct {
 	thr    *thresholds
 	memo   *memo
 
-	m []int // submatch indexes of the last matcher run
+	m     []int // submatch indexes of the last matcher run
+	addrs addrText
 
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
@@ -66,7 +67,7 @@ func New(set *rules.Set, opt Options) *Engine {
 		thr:    newThresholds(),
 		memo:   newMemo(),
 	}
-	e.deliver = func(f threat.Finding) { e.finish(f, e.sink) }
+	e.deliver = func(f threat.Finding) { e.finish(nil, f, e.sink) }
 	return e
 }
 
@@ -200,7 +201,7 @@ func (e *Engine) found(r *rules.Compiled, m []int, t time.Time, host, prog []byt
 		addr, cn = e.conns.use(e.conns.key(host, prog, pid), addr, r.Conn, t, e.deliver)
 	}
 	if addr.IsValid() {
-		f.IP = addr.String()
+		f.IP = e.addrs.text(addr)
 	}
 	if u := group(msg, m, r.UserGroup); u != nil {
 		f.User = string(u)
@@ -224,25 +225,24 @@ func (e *Engine) found(r *rules.Compiled, m []int, t time.Time, host, prog []byt
 		e.conns.hold(cn, f, e.deliver)
 		return
 	}
-	e.finish(f, emit)
+	e.finish(r, f, emit)
 }
 
 // finish looks the finding up in the blocklists, emits it, and counts it
-// towards its rule's threshold.
-func (e *Engine) finish(f threat.Finding, emit Emit) {
-	var addr netip.Addr
-	if f.IP != "" {
-		addr, _ = netip.ParseAddr(f.IP)
-	}
-	e.checkIntel(&f, addr)
+// towards its rule's threshold. r is the finding's rule, looked up when
+// nil.
+func (e *Engine) finish(r *rules.Compiled, f threat.Finding, emit Emit) {
+	e.checkIntel(&f)
 	emit(f)
-	r, _ := e.rules.Rule(f.Rule)
+	if r == nil {
+		r, _ = e.rules.Rule(f.Rule)
+	}
 	if r == nil || r.Threshold == nil {
 		return
 	}
 	th := r.Threshold
 	if key := fieldOf(&f, th.By); key != "" {
-		if count, fire := e.thr.hit(r.ID, key, f.Time, th.Count, th.Within); fire {
+		if count, fire := e.thr.hit(r.Index, key, f.Time, th.Count, th.Within); fire {
 			c := f
 			c.Kind, c.Severity, c.Title, c.Count = threat.KindThreshold, max(th.Severity, f.Severity), th.Title, count
 			emit(c)
@@ -257,11 +257,11 @@ func (e *Engine) Flush(emit Emit) {
 	e.conns.flush(e.deliver)
 }
 
-func (e *Engine) checkIntel(f *threat.Finding, addr netip.Addr) {
+func (e *Engine) checkIntel(f *threat.Finding) {
 	if e.intel == nil {
 		return
 	}
-	if addr.IsValid() {
+	if addr, err := netip.ParseAddr(f.IP); err == nil {
 		if list, ok := e.intel.IP(addr); ok {
 			f.Intel = list
 		}
@@ -324,6 +324,23 @@ func parseAddr(b []byte) netip.Addr {
 	}
 	ip[3] = byte(n)
 	return netip.AddrFrom4(ip)
+}
+
+// addrText remembers the text of recent addresses: attackers repeat
+// themselves, and reusing one string per address saves formatting and an
+// allocation for most findings. Direct-mapped by the address's last bytes.
+type addrText [256]struct {
+	a netip.Addr
+	s string
+}
+
+func (c *addrText) text(a netip.Addr) string {
+	b := a.As16()
+	e := &c[b[15]^b[14]^b[13]]
+	if e.a != a {
+		e.a, e.s = a, a.String()
+	}
+	return e.s
 }
 
 func slowAddr(b []byte) netip.Addr {

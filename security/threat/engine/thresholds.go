@@ -8,7 +8,10 @@ type thresholds struct {
 	hits int
 }
 
-type thrKey struct{ rule, key string }
+type thrKey struct {
+	rule int // the rule's index in its set
+	key  string
+}
 
 // window holds the times of the last Count matches, oldest first in a ring.
 type window struct {
@@ -26,7 +29,7 @@ func newThresholds() *thresholds { return &thresholds{m: map[thrKey]*window{}} }
 
 // hit records a match at t and reports whether the threshold fires now,
 // with how many matches the window holds.
-func (th *thresholds) hit(rule, key string, t time.Time, count int, within time.Duration) (int, bool) {
+func (th *thresholds) hit(rule int, key string, t time.Time, count int, within time.Duration) (int, bool) {
 	k := thrKey{rule, key}
 	w := th.m[k]
 	if w == nil {

@@ -116,13 +116,32 @@ func (p *Parser) timestamp(b []byte, l *Line) ([]byte, bool) {
 	return nil, false
 }
 
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
 func month(b []byte) time.Month {
-	for i, m := range months {
-		if string(b) == m {
-			return time.Month(i + 1)
-		}
+	switch string(b) {
+	case "Jan":
+		return time.January
+	case "Feb":
+		return time.February
+	case "Mar":
+		return time.March
+	case "Apr":
+		return time.April
+	case "May":
+		return time.May
+	case "Jun":
+		return time.June
+	case "Jul":
+		return time.July
+	case "Aug":
+		return time.August
+	case "Sep":
+		return time.September
+	case "Oct":
+		return time.October
+	case "Nov":
+		return time.November
+	case "Dec":
+		return time.December
 	}
 	return 0
 }
