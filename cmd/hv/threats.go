@@ -119,9 +119,10 @@ func newThreatsScanCmd() *cobra.Command {
 			var buf []byte
 			start := time.Now()
 			emit := func(f threat.Finding) {
-				sum.add(&f)
 				switch {
 				case summary:
+					sum.add(&f)
+					return
 				case asJSON:
 					buf = f.AppendJSON(buf[:0])
 					buf = append(buf, '\n')
@@ -129,6 +130,7 @@ func newThreatsScanCmd() *cobra.Command {
 				default:
 					writeFindingLine(out, &f)
 				}
+				sum.total++
 			}
 			if err := e.Scan(in, name, emit); err != nil {
 				return fmt.Errorf("reading %s: %w", name, err)
@@ -194,20 +196,27 @@ func writeFindingLine(w io.Writer, f *threat.Finding) {
 	fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", f.Line, f.Severity, f.Rule, termsafe.String(what), termsafe.String(who))
 }
 
+// scanSummary counts findings for --summary; other modes count only the
+// total.
 type scanSummary struct {
 	total  int
 	bySev  [threat.Critical + 1]int
-	byRule map[string]int
+	byRule map[ruleKind]int
 	byIP   map[string]int
+}
+
+type ruleKind struct {
+	rule string
+	kind threat.Kind
 }
 
 func (s *scanSummary) add(f *threat.Finding) {
 	if s.byRule == nil {
-		s.byRule, s.byIP = map[string]int{}, map[string]int{}
+		s.byRule, s.byIP = map[ruleKind]int{}, map[string]int{}
 	}
 	s.total++
 	s.bySev[f.Severity]++
-	s.byRule[f.Rule+" "+string(f.Kind)]++
+	s.byRule[ruleKind{f.Rule, f.Kind}]++
 	if f.Kind == threat.KindMatch && f.IP != "" && f.HasTag(threat.TagAuthFailure) {
 		s.byIP[f.IP]++
 	}
@@ -220,7 +229,11 @@ func (s *scanSummary) write(w io.Writer, e *engine.Engine) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "\nBY RULE")
-	for _, kv := range sortedCounts(s.byRule) {
+	byRule := make(map[string]int, len(s.byRule))
+	for k, n := range s.byRule {
+		byRule[k.rule+" "+string(k.kind)] = n
+	}
+	for _, kv := range sortedCounts(byRule) {
 		fmt.Fprintf(w, "%8d  %s\n", kv.n, kv.k)
 	}
 	fmt.Fprintln(w, "\nAUTHENTICATION FAILURES BY ADDRESS")

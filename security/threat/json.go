@@ -54,6 +54,15 @@ func appendField(b []byte, k, v string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain holds the bytes a JSON string carries as they are: printable
+// ASCII but for the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // AppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
 // U+FFFD; controls, DEL and C1 are written as \u escapes.
 func AppendJSONString(b []byte, s string) []byte {
@@ -61,7 +70,7 @@ func AppendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7f {
+		if plain[c] {
 			i++
 			continue
 		}
