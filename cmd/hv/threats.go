@@ -116,7 +116,6 @@ func newThreatsScanCmd() *cobra.Command {
 			e := engine.New(set, opt)
 			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
 			var sum scanSummary
-			var buf []byte
 			start := time.Now()
 			emit := func(f threat.Finding) {
 				switch {
@@ -124,9 +123,8 @@ func newThreatsScanCmd() *cobra.Command {
 					sum.add(&f)
 					return
 				case asJSON:
-					buf = f.AppendJSON(buf[:0])
-					buf = append(buf, '\n')
-					out.Write(buf)
+					// straight into the writer's buffer: no copy
+					out.Write(append(f.AppendJSON(out.AvailableBuffer()), '\n'))
 				default:
 					writeFindingLine(out, &f)
 				}
