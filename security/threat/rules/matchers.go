@@ -183,13 +183,14 @@ func sshPAMDetail(b []byte, m []int) verdict {
 	}
 	set(m, 0, 0, len(b))
 	set(m, 1, ip, e)
-	if u := lit(b, spaces(b, e), "user="); u >= 0 && spaces(b, e) > e {
+	w := spaces(b, e)
+	if u := lit(b, w, "user="); u >= 0 && w > e {
 		if ue := nonSpaces0(b, u); spaces(b, ue) == len(b) {
 			set(m, 2, u, ue)
 			return matched
 		}
 	}
-	if spaces(b, e) == len(b) {
+	if w == len(b) {
 		return matched
 	}
 	return noMatch
