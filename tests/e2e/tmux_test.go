@@ -102,7 +102,7 @@ func (tm *terminal) styled() string { return tm.tmux("capture-pane", "-p", "-e")
 // waitFor waits until the screen shows text, and returns the screen.
 func (tm *terminal) waitFor(text string) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second) // generous: CI machines are loaded
 	for {
 		s := tm.screen()
 		if strings.Contains(s, text) {
