@@ -60,6 +60,12 @@ one fail2ban-regex -o ip "$log" sshd >"$out/f2b.txt"
 one "$out/hv" threats scan "$log" --json >"$out/hv.jsonl"
 "$out/parity" -expect "$out/expect.tsv" -hv "$out/hv.jsonl" -f2b "$out/f2b.txt"
 
+echo "== parity on a classic log (no sshd-session, no crafted user names): identical per address"
+"$out/authlog" -classic -n "$lines" -o "$out/classic.log" -expect "$out/classic.tsv"
+one fail2ban-regex -o ip "$out/classic.log" sshd >"$out/f2b-classic.txt"
+one "$out/hv" threats scan "$out/classic.log" --json >"$out/hv-classic.jsonl"
+"$out/parity" -identical -expect "$out/classic.tsv" -hv "$out/hv-classic.jsonl" -f2b "$out/f2b-classic.txt"
+
 echo "== speed on one core (best of 3)"
 read -r f2b_t f2b_m < <(best_of3 fail2ban-regex -o ip "$log" sshd)
 read -r ssh_t ssh_m < <(best_of3 "$out/hv" threats scan "$log" --json --select ssh)

@@ -31,6 +31,14 @@ func TestParityWithFail2ban(t *testing.T) {
 	mustRun(t, filepath.Join(dir, "f2b.txt"), f2b, "-o", "ip", log, "sshd")
 	out := mustRun(t, "", parity, "-expect", expect, "-hv", filepath.Join(dir, "hv.jsonl"), "-f2b", filepath.Join(dir, "f2b.txt"))
 	t.Log("\n" + out)
+
+	// A classic log (no sshd-session, no crafted user names): fail2ban reads
+	// it right, so the counts must be identical for every address.
+	mustRun(t, "", gen, "-classic", "-n", "6000", "-seed", "7", "-o", log, "-expect", expect)
+	mustRun(t, filepath.Join(dir, "hv.jsonl"), hv, "threats", "scan", log, "--json", "--rules", filepath.Join(dir, "none"))
+	mustRun(t, filepath.Join(dir, "f2b.txt"), f2b, "-o", "ip", log, "sshd")
+	out = mustRun(t, "", parity, "-identical", "-expect", expect, "-hv", filepath.Join(dir, "hv.jsonl"), "-f2b", filepath.Join(dir, "f2b.txt"))
+	t.Log("\n" + out)
 }
 
 // build builds the package pkg (a path from the repository's root) into

@@ -11,7 +11,7 @@ func (g *gen) newConn() *conn {
 	g.conns++
 	c := &conn{prog: "sshd", pid: g.nextPID, ip: g.attackers[g.r.IntN(len(g.attackers))]}
 	g.nextPID += 1 + g.r.IntN(3) // pids are never reused within the file
-	if g.r.IntN(100) < 15 {
+	if g.r.IntN(100) < 15 && !g.classic {
 		c.prog, c.session = "sshd-session", true
 		g.sessionConns++
 	}
@@ -56,7 +56,7 @@ func (g *gen) newConn() *conn {
 	switch w := g.r.IntN(1000); {
 	case w < 330, w >= 960 && w < 1000: // invalid user, password attempts
 		user := g.users[g.r.IntN(len(g.users))]
-		if w >= 960 { // a user name crafted to inject an address
+		if w >= 960 && !g.classic { // a user name crafted to inject an address
 			user = injected[g.r.IntN(len(injected))]
 			g.injectedConns++
 		}

@@ -33,6 +33,7 @@ func main() {
 	expPath := flag.String("expect", "expect.tsv", "expected counts from authlog")
 	hvPath := flag.String("hv", "hv.jsonl", "hv threats scan --json output")
 	f2bPath := flag.String("f2b", "", "fail2ban-regex -o ip output (optional)")
+	identical := flag.Bool("identical", false, "the log is classic (authlog -classic): hv and fail2ban must agree for every address")
 	flag.Parse()
 
 	exp := readExpect(*expPath)
@@ -96,6 +97,23 @@ func main() {
 	}
 	say(len(diffs) == 0, "fail2ban: %d failures from %d addresses; identical to the model of its sshd filter: %v", f2bTotal, len(f2b), len(diffs) == 0)
 	show(diffs)
+
+	if *identical {
+		diffs = nil
+		for ip, n := range hv {
+			if f2b[ip] != n {
+				diffs = append(diffs, fmt.Sprintf("%s hv=%d fail2ban=%d", ip, n, f2b[ip]))
+			}
+		}
+		for ip, n := range f2b {
+			if _, seen := hv[ip]; !seen {
+				diffs = append(diffs, fmt.Sprintf("%s hv=0 fail2ban=%d", ip, n))
+			}
+		}
+		say(len(diffs) == 0 && len(hv) == len(f2b), "classic log: per-address failure counts of hv and fail2ban-regex -o ip identical for all %d addresses (%d failures)", len(f2b), f2bTotal)
+		show(diffs)
+		exitWith(ok)
+	}
 
 	// On sshd[pid] lines: hv, plus what fail2ban miscounts, less what it
 	// misses, must be fail2ban, per address.
