@@ -116,7 +116,8 @@ func OutcomeStatus(o *ApplyOutcome) tea.Cmd {
 	case o.StartErr != nil:
 		return Fail(o.StartErr)
 	case o.Result.OK():
-		return Status(LevelSuccess, "apply "+o.Result.Status+": "+o.Result.Message)
+		return tea.Batch(Status(LevelSuccess, "apply "+o.Result.Status+": "+o.Result.Message),
+			func() tea.Msg { return HostAppliedMsg{} })
 	}
 	return Status(LevelError, "apply "+o.Result.Status+": "+o.Result.Message)
 }

@@ -78,6 +78,9 @@ type (
 	}
 	// ErrorMsg shows an error in the footer until the next key press.
 	ErrorMsg struct{ Err error }
+	// HostAppliedMsg says a new host file was applied: the root re-reads
+	// what it shows of it (the security phase).
+	HostAppliedMsg struct{}
 	// OpenDialogMsg puts a dialog over the screen.
 	OpenDialogMsg struct{ Dialog Dialog }
 	// SignalMsg tells the root something the operator did on a screen

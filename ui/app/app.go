@@ -155,6 +155,21 @@ func (m *Model) connect() tea.Cmd {
 	}
 }
 
+// phaseReadMsg carries the security phase of the applied host file.
+type phaseReadMsg struct{ phase string }
+
+// readPhase re-reads the applied host file's phase, after an apply.
+func (m *Model) readPhase() tea.Cmd {
+	path := m.opts.Host.Host
+	return func() tea.Msg {
+		h, _, err := nix.ReadHost(path)
+		if err != nil {
+			return phaseReadMsg{}
+		}
+		return phaseReadMsg{h.Phase}
+	}
+}
+
 // readStats reads every VM's counters in one bulk call. The app owns this
 // tick so that screens share one reading (and one history) per interval.
 func (m *Model) readStats() tea.Cmd {
@@ -245,6 +260,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case ui.BackMsg:
 		m.back()
+		return m, nil
+
+	case ui.HostAppliedMsg:
+		return m, m.readPhase()
+
+	case phaseReadMsg:
+		if msg.phase != "" {
+			m.opts.Phase, m.c.Phase = msg.phase, secphase.Of(msg.phase)
+		}
 		return m, nil
 
 	case ui.StatusMsg:

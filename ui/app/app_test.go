@@ -283,3 +283,25 @@ func TestFirstBootShowsTheWizardOnly(t *testing.T) {
 		t.Error("leaving the wizard quits hv")
 	}
 }
+
+// TestStatusBarFollowsAnAppliedPhase: after an apply the status bar shows
+// the phase of the host file now applied, not the one read at start.
+func TestStatusBarFollowsAnAppliedPhase(t *testing.T) {
+	paths := demoHostFiles(t)
+	m := startWith(t, 120, 30, Options{User: "operator", Term: "xterm-256color", Host: paths, Phase: "setup"})
+	if !strings.Contains(screen(m), "phase: setup") {
+		t.Fatalf("status bar:\n%s", screen(m))
+	}
+	h, data, err := nix.ReadHost(paths.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Phase = "hardened"
+	if _, err := nix.WriteHost(paths.Host, h, data); err != nil {
+		t.Fatal(err)
+	}
+	send(t, m, ui.HostAppliedMsg{})
+	if !strings.Contains(screen(m), "phase: hardened") || m.Common().Phase.String() != "hardened" {
+		t.Errorf("after the apply the status bar should say hardened:\n%s", screen(m))
+	}
+}
