@@ -12,11 +12,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // nixInstantiate runs nix-instantiate (Nix 2.8 or later, no daemon, no
 // nixpkgs needed). Without it the test is skipped with the reason, except
-// in CI and under tests/run ($HV_REQUIRE_NIX), which install nix-bin.
+// under tests/run, which installs nix-bin (tests/need).
 func nixInstantiate(t *testing.T, args ...string) string {
 	t.Helper()
 	return runNix(t, "nix-instantiate", args...)
@@ -30,14 +32,7 @@ func nixHash(t *testing.T, dir string) string {
 
 func runNix(t *testing.T, tool string, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath(tool)
-	if err != nil {
-		msg := tool + " is not on PATH: install Nix (Debian: apt-get install nix-bin) to check the Nix side of the contract"
-		if os.Getenv("CI") != "" || os.Getenv("HV_REQUIRE_NIX") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := need.Tool(t, tool, "Debian: apt-get install nix-bin; without it the Nix side of the contract is not checked")
 	cmd := exec.Command(bin, args...)
 	// Debian's nix-bin names a build-users group that does not exist;
 	// evaluation needs no builders.

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"regexp"
 	"testing"
+
+	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // The NixOS fragment for the monitor service parses, and every flag it
@@ -23,10 +25,8 @@ func TestThreatMonitorModule(t *testing.T) {
 			t.Errorf("nix/threat-monitor.nix passes --%s, which hv monitor does not have", m[1])
 		}
 	}
-	if _, err := exec.LookPath("nix-instantiate"); err != nil {
-		t.Skip("nix-instantiate not installed: the module's syntax is not checked")
-	}
-	if out, err := exec.Command("nix-instantiate", "--parse", "../../nix/threat-monitor.nix").CombinedOutput(); err != nil {
+	nix := need.Tool(t, "nix-instantiate", "Debian: apt-get install nix-bin; without it the module's syntax is not checked")
+	if out, err := exec.Command(nix, "--parse", "../../nix/threat-monitor.nix").CombinedOutput(); err != nil {
 		t.Errorf("nix-instantiate --parse: %v\n%s", err, out)
 	}
 }

@@ -9,16 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // TestParityWithFail2ban runs the parity check on a few thousand generated
-// lines. It needs Debian's fail2ban (fail2ban-regex) and skips without it;
-// the test installs nothing.
+// lines. It needs Debian's fail2ban (fail2ban-regex), which tests/run
+// installs; the test itself installs nothing.
 func TestParityWithFail2ban(t *testing.T) {
-	f2b, err := exec.LookPath("fail2ban-regex")
-	if err != nil {
-		t.Skip("fail2ban-regex not installed (apt-get install fail2ban); parity not checked")
-	}
+	f2b := need.Tool(t, "fail2ban-regex", "apt-get install fail2ban; without it parity is not checked")
 	if testing.Short() {
 		t.Skip("builds three programs")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // TestWizardOnANewHost is a newcomer setting up a host that has no host
@@ -106,14 +107,7 @@ func TestWizardOnANewHost(t *testing.T) {
 // module does.
 func nixReads(t *testing.T, path string) map[string]any {
 	t.Helper()
-	bin, err := exec.LookPath("nix-instantiate")
-	if err != nil {
-		msg := "nix-instantiate is not on PATH (Debian: apt-get install nix-bin): the wizard's file was not read by Nix"
-		if os.Getenv("CI") != "" || os.Getenv("HV_REQUIRE_NIX") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := need.Tool(t, "nix-instantiate", "Debian: apt-get install nix-bin; without it Nix does not read the wizard's file")
 	cmd := exec.Command(bin, "--eval", "--strict", "--json", "-E", "builtins.fromTOML (builtins.readFile "+path+")")
 	cmd.Env = append(os.Environ(), "NIX_CONFIG=build-users-group =")
 	out, err := cmd.Output()

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // doctorReport is the part of 'hv doctor --json' the test reads.
@@ -40,9 +42,7 @@ type doctorReport struct {
 // a staging directory and an audit trail for the operators group.
 func TestDoctorAsRootOperatorAndOutsider(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to switch users")
-	}
+	need.Root(t, "to switch users")
 	bin := buildHV(t)
 	env := moduleLayout(t)
 	type want struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
 )
@@ -59,9 +60,7 @@ func flowPool(t *testing.T, e env) (pool, iso string) {
 // through the same code the TUI and the CLI call.
 func TestVMOperationsFlowAsOperator(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to prepare the pool and switch to the operator")
-	}
+	need.Root(t, "to prepare the pool and switch to the operator")
 	pool, iso := flowPool(t, e)
 	out, err := runAs(t, e.operator, "^TestVMOperationsFlow$", []string{"HV_REAL_FLOW_POOL=" + pool, "HV_REAL_FLOW_ISO=" + iso})
 	t.Logf("as %s:\n%s", e.operator, out)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -18,10 +19,7 @@ func guestISO(t *testing.T) string {
 	t.Helper()
 	iso := os.Getenv("HV_REAL_GUEST_ISO")
 	if iso == "" {
-		if os.Getenv("HV_REQUIRE_REAL") != "" {
-			t.Fatal("HV_REAL_GUEST_ISO is not set: ./tests/run builds the tiny guest with tests/real/guest/build.sh")
-		}
-		t.Skip("no tiny guest: run ./tests/run")
+		need.Missing(t, "no tiny guest (HV_REAL_GUEST_ISO): ./tests/run builds it with tests/real/guest/build.sh")
 	}
 	return iso
 }
@@ -106,9 +104,7 @@ func TestTinyGuest(t *testing.T) {
 func TestTinyGuestAsOperator(t *testing.T) {
 	e := realEnv(t)
 	guestISO(t)
-	if os.Getuid() != 0 {
-		t.Skip("already running unprivileged: TestTinyGuest covers it")
-	}
+	need.Root(t, "to switch to the operator")
 	out, err := runAs(t, e.operator, "^TestTinyGuest$", []string{"HV_REAL_GUEST_ISO=" + os.Getenv("HV_REAL_GUEST_ISO")})
 	t.Logf("as %s:\n%s", e.operator, out)
 	if err != nil {

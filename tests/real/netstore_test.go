@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -23,9 +24,7 @@ import (
 // refused, by the backend and by the hv command, with the fix.
 func TestOutsiderCannotChangeNetworksOrStorage(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to switch to the outsider")
-	}
+	need.Root(t, "to switch to the outsider")
 	root := open(t, e.uri)
 	defer root.Close()
 	ctx := context.Background()
@@ -144,9 +143,7 @@ func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 // must give with --yes.
 func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to switch to the operator")
-	}
+	need.Root(t, "to switch to the operator")
 	bin := buildHV(t)
 	cred := credential(t, e.operator)
 	id := fmt.Sprintf("%08x", rand.Uint32())

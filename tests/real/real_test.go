@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 	"github.com/hyper-nixos/hv/vm/vmtest"
@@ -33,10 +34,7 @@ func realEnv(t *testing.T) env {
 	t.Helper()
 	e := env{os.Getenv("HV_REAL_URI"), os.Getenv("HV_REAL_OPERATOR"), os.Getenv("HV_REAL_OUTSIDER"), os.Getenv("HV_REAL_DAEMON")}
 	if e.uri == "" {
-		if os.Getenv("HV_REQUIRE_REAL") != "" {
-			t.Fatal("HV_REQUIRE_REAL is set but HV_REAL_URI is not: run the tests with ./tests/run, which starts libvirtd")
-		}
-		t.Skip("no real libvirtd: run ./tests/run (it starts one) to include this tier")
+		need.Missing(t, "no real libvirtd (HV_REAL_URI): run ./tests/run, which starts one, to include this tier")
 	}
 	return e
 }
@@ -73,9 +71,7 @@ func TestContract(t *testing.T) {
 // sudo, access granted only by the polkit rule for the operators group.
 func TestContractAsOperator(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("already running unprivileged: TestContract covers it")
-	}
+	need.Root(t, "to switch to the operator")
 	out, err := runAs(t, e.operator, "^TestContract$", nil)
 	t.Logf("as %s:\n%s", e.operator, out)
 	if err != nil {
@@ -87,9 +83,7 @@ func TestContractAsOperator(t *testing.T) {
 // not touch, and every refusal says permission denied.
 func TestOutsiderGetsReadOnly(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to switch to the outsider")
-	}
+	need.Root(t, "to switch to the outsider")
 	root := open(t, e.uri)
 	defer root.Close()
 	ctx := context.Background()
@@ -168,7 +162,7 @@ func runAs(t *testing.T, username, pattern string, extraEnv []string) (string, e
 	cmd.Dir = dir
 	cmd.Env = append([]string{
 		"HOME=" + u.HomeDir, "USER=" + username, "LOGNAME=" + username, "PATH=/usr/bin:/bin",
-		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REQUIRE_REAL=1",
+		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REQUIRE_ALL=1",
 	}, extraEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gids}}
 	out, err := cmd.CombinedOutput()

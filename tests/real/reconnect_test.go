@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -18,8 +18,9 @@ import (
 // cleanly meanwhile, reconnect by itself and deliver events again.
 func TestReconnectAfterLibvirtdRestart(t *testing.T) {
 	e := realEnv(t)
-	if os.Getuid() != 0 || e.daemon == "" {
-		t.Skip("needs root and HV_REAL_DAEMON to restart libvirtd")
+	need.Root(t, "to restart libvirtd")
+	if e.daemon == "" {
+		need.Missing(t, "HV_REAL_DAEMON is not set: tests/real/daemon.sh env names the daemon to restart")
 	}
 	b := open(t, e.uri)
 	defer b.Close()
