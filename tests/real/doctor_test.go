@@ -1,15 +1,12 @@
 package real
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hyper-nixos/hv/tests/need"
@@ -111,12 +108,7 @@ func moduleLayout(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	gid, _ := strconv.Atoi(g.Gid)
-	dir, err := os.MkdirTemp("", "hv-doctor-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
+	dir := sharedDir(t, "hv-doctor-", 0o755)
 	mk := func(path string, mode os.FileMode) {
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			t.Fatal(err)
@@ -135,26 +127,4 @@ func moduleLayout(t *testing.T) []string {
 	host := filepath.Join(dir, "host.toml")
 	os.WriteFile(host, []byte("version = 1\nphase = \"setup\"\nfeatures = []\n[operators]\ngroup = \"hvoperators\"\nusers = [\"hvop\"]\n"), 0o644)
 	return []string{"HV_STATE_DIR=" + state, "HV_AUDIT_LOG=" + audit, "HV_HOST_FILE=" + host}
-}
-
-// runHVAs runs hv as username with env, and returns its stdout.
-func runHVAs(t *testing.T, bin, username string, env []string, args ...string) string {
-	t.Helper()
-	home, err := os.MkdirTemp("", "hv-home-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(home)
-	os.Chmod(home, 0o777)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"HOME=" + home, "XDG_STATE_HOME=" + home, "PATH=/usr/bin:/bin", "USER=" + username}, env...)
-	if username != "root" {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: credential(t, username)}
-	}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("hv %v as %s: %v\n%s%s", args, username, err, out.String(), errOut.String())
-	}
-	return out.String()
 }

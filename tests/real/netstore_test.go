@@ -1,18 +1,12 @@
 package real
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hyper-nixos/hv/tests/need"
@@ -56,23 +50,6 @@ func TestOutsiderCannotChangeNetworksOrStorage(t *testing.T) {
 	}
 }
 
-// buildHV builds the hv command where every user can run it.
-func buildHV(t *testing.T) string {
-	t.Helper()
-	// Not t.TempDir: its parent is private to root.
-	dir, err := os.MkdirTemp("", "hv-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "hv")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/hyper-nixos/hv/cmd/hv").CombinedOutput(); err != nil {
-		t.Fatalf("building hv: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestReadOnlyNetworkAndStorageRefusals is run by the test above as the outsider.
 func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 	e := realEnv(t)
@@ -107,22 +84,10 @@ func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 		}
 	}
 
-	hv := func(args ...string) (int, string, string) {
-		cmd := exec.Command(bin, append(args, "--connect", e.uri)...)
-		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		var ee *exec.ExitError
-		switch {
-		case errors.As(err, &ee):
-			return ee.ExitCode(), out.String(), errOut.String()
-		case err != nil:
-			t.Fatalf("running %s: %v", bin, err)
-		}
-		return 0, out.String(), errOut.String()
+	hv := func(args ...string) (stdout, stderr string, code int) {
+		return runHV(t, bin, "", nil, append(args, "--connect", e.uri)...)
 	}
-	if code, out, errOut := hv("pool", "volumes", pool); code != 0 || !strings.Contains(out, "disk.qcow2") {
+	if out, errOut, code := hv("pool", "volumes", pool); code != 0 || !strings.Contains(out, "disk.qcow2") {
 		t.Errorf("hv pool volumes as the outsider: exit %d\n%s%s", code, out, errOut)
 	}
 	for _, args := range [][]string{
@@ -130,7 +95,7 @@ func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 		{"pool", "vol-delete", pool, "disk.qcow2", "--yes"},
 		{"net", "start", network},
 	} {
-		code, _, errOut := hv(args...)
+		_, errOut, code := hv(args...)
 		if code != 1 || !strings.Contains(errOut, "permission denied") || !strings.Contains(errOut, "fix: ask an administrator") {
 			t.Errorf("hv %v as the outsider: exit %d, stderr %q; want 1, permission denied and the fix", args, code, errOut)
 		}
@@ -145,7 +110,6 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	e := realEnv(t)
 	need.Root(t, "to switch to the operator")
 	bin := buildHV(t)
-	cred := credential(t, e.operator)
 	id := fmt.Sprintf("%08x", rand.Uint32())
 	pool, network := "hvtest-cli-pool-"+id, "hvtest-cli-net-"+id
 	root := open(t, e.uri)
@@ -161,31 +125,13 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 		root.UndefineNetwork(ctx, network)
 	}()
 
-	state, err := os.MkdirTemp("", "hv-state-") // the operator's audit trail and logs
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(state)
-	os.Chmod(state, 0o777)
+	state := sharedDir(t, "hv-state-", 0o777) // the operator's audit trail and logs
 	hv := func(wantCode int, want string, args ...string) {
 		t.Helper()
-		cmd := exec.Command(bin, append(args, "--connect", e.uri)...)
-		cmd.Env = []string{"HOME=" + state, "PATH=/usr/bin:/bin", "XDG_STATE_HOME=" + state}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		switch {
-		case errors.As(err, &ee):
-			code = ee.ExitCode()
-		case err != nil:
-			t.Fatalf("running hv: %v", err)
-		}
-		if code != wantCode || !strings.Contains(out.String()+errOut.String(), want) {
+		out, errOut, code := runHV(t, bin, e.operator, []string{"HOME=" + state, "XDG_STATE_HOME=" + state}, append(args, "--connect", e.uri)...)
+		if code != wantCode || !strings.Contains(out+errOut, want) {
 			t.Fatalf("hv %v as %s: exit %d, stdout %q, stderr %q; want exit %d and %q",
-				args, e.operator, code, out.String(), errOut.String(), wantCode, want)
+				args, e.operator, code, out, errOut, wantCode, want)
 		}
 	}
 	hv(0, "defined and started pool "+pool, "pool", "define", pool, "--path", "/var/lib/hv-test/pools/"+pool)
@@ -205,22 +151,4 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	hv(2, "add --yes", "net", "undefine", network)
 	hv(0, "undefined network "+network, "net", "undefine", network, "--yes")
 	hv(1, "not found", "net", "show", network)
-}
-
-// credential is how to run a process as username, with its groups.
-func credential(t *testing.T, username string) *syscall.Credential {
-	t.Helper()
-	u, err := user.Lookup(username)
-	if err != nil {
-		t.Fatalf("user %s: %v (tests/real/daemon.sh up creates it)", username, err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	groups, _ := u.GroupIds()
-	var gids []uint32
-	for _, g := range groups {
-		n, _ := strconv.Atoi(g)
-		gids = append(gids, uint32(n))
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gids}
 }

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -134,26 +133,11 @@ func second[T any](_ T, err error) error { return err }
 // runAs re-runs this test binary as another user with -test.run pattern.
 func runAs(t *testing.T, username, pattern string, extraEnv []string) (string, error) {
 	t.Helper()
-	u, err := user.Lookup(username)
-	if err != nil {
-		t.Fatalf("user %s: %v (tests/real/daemon.sh up creates it)", username, err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	groups, _ := u.GroupIds()
-	var gids []uint32
-	for _, g := range groups {
-		n, _ := strconv.Atoi(g)
-		gids = append(gids, uint32(n))
-	}
+	cred := credential(t, username)
+	u, _ := user.Lookup(username)
 	// The test binary sits in a private build directory: copy it where the
 	// user can run it.
-	dir, err := os.MkdirTemp("", "hv-real-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
+	dir := sharedDir(t, "hv-real-", 0o755)
 	bin := filepath.Join(dir, "real.test")
 	if err := copyFile(os.Args[0], bin); err != nil {
 		t.Fatal(err)
@@ -164,7 +148,7 @@ func runAs(t *testing.T, username, pattern string, extraEnv []string) (string, e
 		"HOME=" + u.HomeDir, "USER=" + username, "LOGNAME=" + username, "PATH=/usr/bin:/bin",
 		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REQUIRE_ALL=1",
 	}, extraEnv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: gids}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
