@@ -1,10 +1,14 @@
 #!/bin/sh
-# Runs every fuzz target briefly, for CI: the host-file decoder and the
-# catalog loader. Seeds live in testdata/fuzz/<Target> next to each test;
-# a failure leaves its input there, to commit with the fix.
+# Runs every fuzz target of the module briefly, for CI. Seeds live in
+# testdata/fuzz/<Target> next to each test; a failure leaves its input
+# there, to commit with the fix.
 #   tests/fuzz.sh [seconds per target, default 5]
 set -eu
 cd "$(dirname "$0")/.."
 t=${1:-5}
-go test -run '^$' -fuzz '^FuzzDecodeHost$' -fuzztime "${t}s" ./nix/
-go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${t}s" ./security/features/
+# file:line:func FuzzName(... -> ./dir FuzzName
+git grep -n '^func Fuzz' -- '*_test.go' | sed -E 's#^(.*)/[^/]+_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]+).*#./\1 \2#' |
+  while read -r pkg target; do
+    echo "fuzz: $pkg $target (${t}s)"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${t}s" "$pkg" >/dev/null
+  done
