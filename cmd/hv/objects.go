@@ -25,8 +25,15 @@ func (g *globals) withHV(timeout time.Duration, fn func(context.Context, vm.Hype
 	return fn(ctx, hv)
 }
 
-// callTimeout bounds one-shot commands; copies get their own.
-const callTimeout = 30 * time.Second
+// Timeouts of one command: callTimeout for one-shot calls, opTimeout for
+// VM operations (a shutdown with --wait, a save, a delete with disks),
+// diskTimeout for creating or cloning a VM's disks. Volume copies get
+// their own (copyTimeout).
+const (
+	callTimeout = 30 * time.Second
+	opTimeout   = 10 * time.Minute
+	diskTimeout = 30 * time.Minute
+)
 
 // onOff reads the on|off argument of an autostart command.
 func onOff(arg string) (bool, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +38,26 @@ type vmJSON struct {
 	Persistent bool   `json:"persistent"`
 }
 
+func vmJSONOf(v vm.VM) vmJSON {
+	return vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent}
+}
+
+// matching lists the VMs f matches, sorted.
+func matching(ctx context.Context, hv vm.Hypervisor, f vm.Filter) ([]vm.VM, error) {
+	all, err := hv.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vms []vm.VM
+	for _, v := range all {
+		if f.Match(v) {
+			vms = append(vms, v)
+		}
+	}
+	sortVMs(vms)
+	return vms, nil
+}
+
 func newVMListCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	var query string
@@ -54,32 +73,20 @@ func newVMListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("--filter: %w", err)}
 			}
-			hv, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer hv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			all, err := hv.List(ctx)
-			if err != nil {
-				return err
-			}
-			var vms []vm.VM
-			for _, v := range all {
-				if filter.Match(v) {
-					vms = append(vms, v)
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				vms, err := matching(ctx, hv, filter)
+				if err != nil {
+					return err
 				}
-			}
-			sortVMs(vms)
-			if asJSON {
-				out := make([]vmJSON, 0, len(vms))
-				for _, v := range vms {
-					out = append(out, vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent})
+				if asJSON {
+					out := make([]vmJSON, 0, len(vms))
+					for _, v := range vms {
+						out = append(out, vmJSONOf(v))
+					}
+					return writeJSON(cmd.OutOrStdout(), out)
 				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return writeVMTable(cmd.OutOrStdout(), vms)
+				return writeVMTable(cmd.OutOrStdout(), vms)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (fields in the README)")

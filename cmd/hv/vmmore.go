@@ -18,21 +18,21 @@ import (
 	"github.com/hyper-nixos/hv/vm/ops"
 )
 
-// oneVM runs fn on the VM named by the single argument.
+// oneVM runs fn on the VM named by the first argument, within opTimeout.
 func oneVM(g *globals, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error) func(*cobra.Command, []string) error {
+	return oneVMWithin(g, opTimeout, fn)
+}
+
+// oneVMWithin is oneVM for work that may take longer, such as copying disks.
+func oneVMWithin(g *globals, timeout time.Duration, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		hv, err := g.open()
-		if err != nil {
-			return err
-		}
-		defer hv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		v, err := hv.Lookup(ctx, args[0])
-		if err != nil {
-			return err
-		}
-		return vm.Named(fn(ctx, cmd, hv, v), v)
+		return g.withHV(timeout, func(ctx context.Context, hv vm.Hypervisor) error {
+			v, err := hv.Lookup(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return vm.Named(fn(ctx, cmd, hv, v), v)
+		})
 	}
 }
 
