@@ -91,9 +91,9 @@ func newAutostartCmd(g *globals) *cobra.Command {
 		Args:      usageArgs(cobra.ExactArgs(2)),
 		ValidArgs: []string{"on", "off"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			on, ok := map[string]bool{"on": true, "yes": true, "off": false, "no": false}[args[1]]
-			if !ok {
-				return usageError{fmt.Errorf("autostart takes on or off, not %q", args[1])}
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
 			}
 			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
 				a := ops.AutostartOff
