@@ -28,6 +28,11 @@ func (g *globals) securityPhase() phase.Phase {
 		return phase.Hardened
 	}
 	h, _, err := nix.ReadHost(paths.Host)
+	return runningPhase(h, err)
+}
+
+// runningPhase is securityPhase for an applied host file already read.
+func runningPhase(h *nix.Host, err error) phase.Phase {
 	switch {
 	case errors.Is(err, nix.ErrNoHostFile):
 		return phase.Setup

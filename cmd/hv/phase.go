@@ -47,7 +47,7 @@ func (g *globals) phaseFacts() (*phaseFacts, error) {
 		return nil, err
 	}
 	st := nix.ReadState(paths)
-	f := &phaseFacts{paths: paths, state: st, running: g.securityPhase()}
+	f := &phaseFacts{paths: paths, state: st, running: runningPhase(st.Applied, st.AppliedErr)}
 	f.working, err = st.Working()
 	if errors.Is(err, nix.ErrNoHostFile) {
 		f.working, err = runningHost(st), nil

@@ -147,19 +147,30 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		}
 		return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
 	}
-	hostURI := ""
-	if g.connect == "" && os.Getenv("LIBVIRT_DEFAULT_URI") == "" {
-		var err error
-		if hostURI, err = nix.LibvirtURI(nix.HostFilePath()); err != nil {
-			return nil, "", err
-		}
+	uri, err := g.libvirtURI()
+	if err != nil {
+		return nil, "", err
 	}
-	uri, _ := vm.ResolveURI(g.connect, os.Getenv("LIBVIRT_DEFAULT_URI"), hostURI)
 	open := libvirt.Open
 	if g.readOnly {
 		open = libvirt.OpenReadOnly
 	}
 	return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
+}
+
+// libvirtURI is the URI to connect to, in the documented order; it reads
+// the host file only when neither --connect nor $LIBVIRT_DEFAULT_URI says.
+// When the host file cannot be read, the error comes with the URI the
+// order gives without it.
+func (g *globals) libvirtURI() (string, error) {
+	env := os.Getenv("LIBVIRT_DEFAULT_URI")
+	var hostURI string
+	var err error
+	if g.connect == "" && env == "" {
+		hostURI, err = nix.LibvirtURI(nix.HostFilePath())
+	}
+	uri, _ := vm.ResolveURI(g.connect, env, hostURI)
+	return uri, err
 }
 
 // audited wraps what connect returns so every change goes to the audit
