@@ -21,8 +21,8 @@ func newNetCmd(g *globals) *cobra.Command {
 		Args:    usageArgs(cobra.NoArgs),
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newNetStartCmd(g),
-		newNetStopCmd(g), newNetAutostartCmd(g), newNetUndefineCmd(g))
+	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newObjStartCmd(g, "network", "NAME", vm.Hypervisor.StartNetwork),
+		newNetStopCmd(g), newObjAutostartCmd(g, "network", "NAME", vm.Hypervisor.SetNetworkAutostart), newNetUndefineCmd(g))
 	return cmd
 }
 
@@ -177,23 +177,6 @@ func newNetDefineCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newNetStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start NAME",
-		Short: "Start a network",
-		Args:  exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.StartNetwork(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "started network "+termsafe.String(args[0]))
-				return nil
-			})
-		},
-	}
-}
-
 func newNetStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
@@ -229,27 +212,6 @@ func newNetStopCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs are on it")
 	return cmd
-}
-
-func newNetAutostartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "autostart NAME on|off",
-		Short: "Start a network with the host, or not",
-		Args:  exactArgs("NAME", "on|off"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			on, err := onOff(args[1])
-			if err != nil {
-				return err
-			}
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.SetNetworkAutostart(ctx, args[0], on); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("network", args[0], on))
-				return nil
-			})
-		},
-	}
 }
 
 func newNetUndefineCmd(g *globals) *cobra.Command {

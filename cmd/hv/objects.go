@@ -134,6 +134,47 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	})
 }
 
+// newObjStartCmd is 'hv net start' and 'hv pool start': noun is the kind of
+// object, arg its name in the usage.
+func newObjStartCmd(g *globals, noun, arg string, start func(vm.Hypervisor, context.Context, string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start " + arg,
+		Short: "Start a " + noun,
+		Args:  exactArgs(arg),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := start(hv, ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "started "+noun+" "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+}
+
+// newObjAutostartCmd is 'hv net autostart' and 'hv pool autostart'.
+func newObjAutostartCmd(g *globals, noun, arg string, set func(vm.Hypervisor, context.Context, string, bool) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "autostart " + arg + " on|off",
+		Short: "Start a " + noun + " with the host, or not",
+		Args:  exactArgs(arg, "on|off"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := set(hv, ctx, args[0], on); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), autostartLine(noun, args[0], on))
+				return nil
+			})
+		},
+	}
+}
+
 func autostartLine(what, name string, on bool) string {
 	if on {
 		return what + " " + termsafe.String(name) + " starts with the host"

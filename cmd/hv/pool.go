@@ -22,8 +22,8 @@ func newPoolCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newPoolStartCmd(g), newPoolStopCmd(g),
-		newPoolAutostartCmd(g), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
+	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newObjStartCmd(g, "pool", "POOL", vm.Hypervisor.StartPool), newPoolStopCmd(g),
+		newObjAutostartCmd(g, "pool", "POOL", vm.Hypervisor.SetPoolAutostart), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
 	return cmd
 }
 
@@ -132,23 +132,6 @@ func newPoolDefineCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newPoolStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start POOL",
-		Short: "Start a pool",
-		Args:  exactArgs("POOL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.StartPool(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "started pool "+termsafe.String(args[0]))
-				return nil
-			})
-		},
-	}
-}
-
 func newPoolStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
@@ -184,27 +167,6 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs have disks in it")
 	return cmd
-}
-
-func newPoolAutostartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "autostart POOL on|off",
-		Short: "Start a pool with the host, or not",
-		Args:  exactArgs("POOL", "on|off"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			on, err := onOff(args[1])
-			if err != nil {
-				return err
-			}
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.SetPoolAutostart(ctx, args[0], on); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("pool", args[0], on))
-				return nil
-			})
-		},
-	}
 }
 
 func newPoolUndefineCmd(g *globals) *cobra.Command {
