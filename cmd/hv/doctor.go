@@ -53,19 +53,18 @@ func newDoctorCmd(g *globals) *cobra.Command {
 // diagnose probes libvirt (read-write and read-only apart), reads the
 // host's files and makes the capability map and the host checks.
 func (g *globals) diagnose(ctx context.Context) (*access.Report, error) {
-	paths, err := g.contract()
+	st, err := g.state()
 	if err != nil {
 		return nil, err
 	}
 	// The schema's defaults, for a host without a host file.
 	group, pool := "hvoperators", nix.NewHost("setup", nil).Storage.ImagesDir
-	st := nix.ReadState(paths)
 	if h, err := st.Working(); err == nil {
 		group, pool = h.Operators.Group, h.Storage.ImagesDir
 	}
 	lv, host := g.probe(ctx)
 	auditPath := audit.DefaultPath(stateDir())
-	f := access.Gather(access.Where{Group: group, RuleFiles: nix.PolkitRuleFiles, StagedDir: filepath.Dir(paths.Staged),
+	f := access.Gather(access.Where{Group: group, RuleFiles: nix.PolkitRuleFiles, StagedDir: filepath.Dir(st.Paths.Staged),
 		AuditLog: auditPath, UserState: stateDir(), ApplyUnit: nix.ApplyUnit, Phase: runningPhase(st.Applied, st.AppliedErr),
 		UnitLoaded: g.unitLoaded()}, lv)
 	hl := hostcheck.Libvirt{URI: lv.URI, Access: vm.ReadWrite, Err: lv.ReadWrite, Accel: host.Accel, NoKVM: host.NoKVM}
