@@ -125,11 +125,19 @@ func unknownFeature(id string) error {
 	return &cliError{msg: fmt.Sprintf("unknown feature %q", id), fix: "'hv features list' shows the ids"}
 }
 
-// cliError is an error with its fix, for errorLine.
-type cliError struct{ msg, fix string }
+// cliError is an error with its fix, for errorLine; err is the error it
+// wraps, if any.
+type cliError struct {
+	msg, fix string
+	err      error
+}
 
 func (e *cliError) Error() string { return e.msg }
 func (e *cliError) Fix() string   { return e.fix }
+func (e *cliError) Unwrap() error { return e.err }
+
+// withFix gives err the fix errorLine prints after it.
+func withFix(err error, fix string) error { return &cliError{msg: err.Error(), fix: fix, err: err} }
 
 // A plan turns the arguments into a change of the working selection.
 type plan func(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error)

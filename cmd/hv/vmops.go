@@ -137,7 +137,7 @@ func (s *selection) resolve(ctx context.Context, hv vm.Hypervisor, args []string
 	f, _ := vm.ParseFilter(s.filter)
 	vms, err := matching(ctx, hv, f)
 	if err == nil && len(vms) == 0 {
-		err = errors.New("no VM matches " + termsafe.String(s.filter))
+		err = &cliError{msg: "no VM matches " + termsafe.String(s.filter), fix: "'hv vm list' shows the VMs and their states"}
 	}
 	return vms, err
 }
