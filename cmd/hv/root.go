@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -191,8 +190,13 @@ func (g *globals) open() (vm.Hypervisor, error) {
 	if err != nil {
 		return nil, err
 	}
+	return dial(connect)
+}
+
+// dial connects with what opener returned, within callTimeout.
+func dial(connect func(context.Context) (vm.Hypervisor, error)) (vm.Hypervisor, error) {
 	routeLibvirtLogs()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	return connect(ctx)
 }
