@@ -64,23 +64,6 @@ func confirm(cmd *cobra.Command, yes bool, action, target, name, impact string) 
 	return err
 }
 
-// nameList prints up to six names, harmless to a terminal.
-func nameList(names []string) string {
-	shown := names
-	if len(shown) > 6 {
-		shown = shown[:6]
-	}
-	safe := make([]string, len(shown))
-	for i, n := range shown {
-		safe[i] = termsafe.String(n)
-	}
-	s := strings.Join(safe, ", ")
-	if len(names) > len(shown) {
-		s += fmt.Sprintf(" and %d more", len(names)-len(shown))
-	}
-	return s
-}
-
 // running keeps the names of VMs that run (or are paused) now.
 func running(ctx context.Context, hv vm.Hypervisor, names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -103,25 +86,11 @@ func running(ctx context.Context, hv vm.Hypervisor, names []string) ([]string, e
 	return out, nil
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 func activeWord(b bool) string {
 	if b {
 		return "active"
 	}
 	return "inactive"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // exactArgs is cobra.ExactArgs with usage names in the error.

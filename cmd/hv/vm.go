@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -98,11 +99,7 @@ func writeVMTable(w io.Writer, vms []vm.VM) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tVCPUS\tMEMORY\tAUTOSTART")
 	for _, v := range vms {
-		auto := "no"
-		if v.Autostart {
-			auto = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termsafe.String(v.Name), v.State, v.VCPUs, vm.FormatKiB(v.MemoryKiB), auto)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termsafe.String(v.Name), v.State, v.VCPUs, vm.FormatKiB(v.MemoryKiB), ui.YesNo(v.Autostart))
 	}
 	return tw.Flush()
 }

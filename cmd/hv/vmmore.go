@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -255,13 +256,12 @@ func newShowCmd(g *globals) *cobra.Command {
 func writeDetails(w io.Writer, d vm.Details, addrs []vm.Address) error {
 	s := termsafe.String
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	yes := map[bool]string{true: "yes", false: "no"}
 	fmt.Fprintf(tw, "Name:\t%s\n", s(d.Name))
 	fmt.Fprintf(tw, "UUID:\t%s\n", d.UUID)
 	fmt.Fprintf(tw, "State:\t%s\n", d.State)
-	fmt.Fprintf(tw, "Autostart:\t%s\n", yes[d.Autostart])
-	fmt.Fprintf(tw, "Persistent:\t%s\n", yes[d.Persistent])
-	fmt.Fprintf(tw, "Saved state:\t%s\n", yes[d.Saved])
+	fmt.Fprintf(tw, "Autostart:\t%s\n", ui.YesNo(d.Autostart))
+	fmt.Fprintf(tw, "Persistent:\t%s\n", ui.YesNo(d.Persistent))
+	fmt.Fprintf(tw, "Saved state:\t%s\n", ui.YesNo(d.Saved))
 	fmt.Fprintf(tw, "vCPUs:\t%d (max %d)\n", d.VCPUs, d.MaxVCPUs)
 	fmt.Fprintf(tw, "Memory:\t%s (max %s)\n", vm.FormatKiB(d.MemoryKiB), vm.FormatKiB(d.MaxMemoryKiB))
 	fw := strings.ToUpper(d.Firmware)
