@@ -20,6 +20,15 @@ func (g *globals) contract() (nix.Paths, error) {
 	return nix.PrepareDir(filepath.Join(stateDir(), "demo"), content.DemoHostTOML)
 }
 
+// state reads the files of the host contract.
+func (g *globals) state() (*nix.State, error) {
+	paths, err := g.contract()
+	if err != nil {
+		return nil, err
+	}
+	return nix.ReadState(paths), nil
+}
+
 // securityPhase is the phase of the host file the system runs: setup when
 // there is none; a file hv cannot read counts as hardened, the safe side.
 func (g *globals) securityPhase() phase.Phase {
@@ -28,6 +37,11 @@ func (g *globals) securityPhase() phase.Phase {
 		return phase.Hardened
 	}
 	h, _, err := nix.ReadHost(paths.Host)
+	return runningPhase(h, err)
+}
+
+// runningPhase is securityPhase for an applied host file already read.
+func runningPhase(h *nix.Host, err error) phase.Phase {
 	switch {
 	case errors.Is(err, nix.ErrNoHostFile):
 		return phase.Setup

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -67,24 +66,19 @@ func newCreateCmd(g *globals) *cobra.Command {
 					return usageError{fmt.Errorf("--disk: %w", err)}
 				}
 			}
-			hv, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer hv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-			defer cancel()
-			progress, clear := progressTo(cmd.ErrOrStderr())
-			v, err := ops.Create(ctx, hv, spec, progress)
-			clear()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: created (%s)\n", termsafe.String(v.Name), v.State)
-			return nil
+			return g.withHV(diskTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				progress, clear := progressTo(cmd.ErrOrStderr())
+				v, err := ops.Create(ctx, hv, spec, progress)
+				clear()
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), vmJSONOf(v))
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: created (%s)\n", termsafe.String(v.Name), v.State)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -112,9 +106,7 @@ func newCloneCmd(g *globals) *cobra.Command {
 			if err := vm.ValidName("VM", args[1]); err != nil {
 				return usageError{err}
 			}
-			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, src vm.VM) error {
-				ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
-				defer cancel()
+			return oneVMWithin(g, diskTimeout, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, src vm.VM) error {
 				progress, clear := progressTo(cmd.ErrOrStderr())
 				v, err := ops.Clone(ctx, hv, src, args[1], progress)
 				clear()
@@ -122,7 +114,7 @@ func newCloneCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return writeJSON(cmd.OutOrStdout(), vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent})
+					return writeJSON(cmd.OutOrStdout(), vmJSONOf(v))
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: cloned to %s\n", termsafe.String(src.Name), termsafe.String(v.Name))
 				return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -54,24 +53,20 @@ func newDoctorCmd(g *globals) *cobra.Command {
 // diagnose probes libvirt (read-write and read-only apart), reads the
 // host's files and makes the capability map and the host checks.
 func (g *globals) diagnose(ctx context.Context) (*access.Report, error) {
-	paths, err := g.contract()
+	st, err := g.state()
 	if err != nil {
 		return nil, err
 	}
-	group := "hvoperators" // the schema's default, for a host without a host file
-	st := nix.ReadState(paths)
+	// The schema's defaults, for a host without a host file.
+	group, pool := "hvoperators", nix.NewHost("setup", nil).Storage.ImagesDir
 	if h, err := st.Working(); err == nil {
-		group = h.Operators.Group
+		group, pool = h.Operators.Group, h.Storage.ImagesDir
 	}
 	lv, host := g.probe(ctx)
 	auditPath := audit.DefaultPath(stateDir())
-	f := access.Gather(access.Where{Group: group, RuleFiles: nix.PolkitRuleFiles, StagedDir: filepath.Dir(paths.Staged),
-		AuditLog: auditPath, UserState: stateDir(), ApplyUnit: nix.ApplyUnit, Phase: g.securityPhase(),
+	f := access.Gather(access.Where{Group: group, RuleFiles: nix.PolkitRuleFiles, StagedDir: filepath.Dir(st.Paths.Staged),
+		AuditLog: auditPath, UserState: stateDir(), ApplyUnit: nix.ApplyUnit, Phase: runningPhase(st.Applied, st.AppliedErr),
 		UnitLoaded: g.unitLoaded()}, lv)
-	pool := nix.NewHost("setup", nil).Storage.ImagesDir
-	if h, err := st.Working(); err == nil {
-		pool = h.Storage.ImagesDir
-	}
 	hl := hostcheck.Libvirt{URI: lv.URI, Access: vm.ReadWrite, Err: lv.ReadWrite, Accel: host.Accel, NoKVM: host.NoKVM}
 	if lv.ReadWrite != nil && lv.ReadOnly == nil {
 		hl.Access, hl.Err = vm.ReadOnly, nil
@@ -105,8 +100,7 @@ func (g *globals) probe(ctx context.Context) (access.Libvirt, vm.Host) {
 			h = rw
 		}
 	} else {
-		hostURI, _ := nix.LibvirtURI(nix.HostFilePath())
-		lv.URI, _ = vm.ResolveURI(g.connect, os.Getenv("LIBVIRT_DEFAULT_URI"), hostURI)
+		lv.URI, _ = g.libvirtURI() // an unreadable host file is the doctor's to report, not to stop at
 		routeLibvirtLogs()
 		lv.ReadWrite, lv.ReadOnly = libvirt.Probe(ctx, lv.URI)
 		if lv.ReadOnly == nil || lv.ReadWrite == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -42,11 +43,10 @@ func newFeaturesCmd(g *globals) *cobra.Command {
 
 // working reads the contract and the host file changes start from.
 func (g *globals) working() (*nix.State, *nix.Host, error) {
-	paths, err := g.contract()
+	st, err := g.state()
 	if err != nil {
 		return nil, nil, err
 	}
-	st := nix.ReadState(paths)
 	h, err := st.Working()
 	return st, h, err
 }
@@ -125,11 +125,19 @@ func unknownFeature(id string) error {
 	return &cliError{msg: fmt.Sprintf("unknown feature %q", id), fix: "'hv features list' shows the ids"}
 }
 
-// cliError is an error with its fix, for errorLine.
-type cliError struct{ msg, fix string }
+// cliError is an error with its fix, for errorLine; err is the error it
+// wraps, if any.
+type cliError struct {
+	msg, fix string
+	err      error
+}
 
 func (e *cliError) Error() string { return e.msg }
 func (e *cliError) Fix() string   { return e.fix }
+func (e *cliError) Unwrap() error { return e.err }
+
+// withFix gives err the fix errorLine prints after it.
+func withFix(err error, fix string) error { return &cliError{msg: err.Error(), fix: fix, err: err} }
 
 // A plan turns the arguments into a change of the working selection.
 type plan func(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error)
@@ -322,11 +330,10 @@ func newFeaturesStatusCmd(g *globals) *cobra.Command {
 		Short: "What is applied, what is staged, and how the last apply went",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			paths, err := g.contract()
+			st, err := g.state()
 			if err != nil {
 				return err
 			}
-			st := nix.ReadState(paths)
 			report := statusOf(features.Builtin(), st)
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), report)
@@ -349,11 +356,10 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 			"Without --wait it returns at once; 'hv features status' shows the result.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			paths, err := g.contract()
+			st, err := g.state()
 			if err != nil {
 				return err
 			}
-			st := nix.ReadState(paths)
 			if st.StagedErr != nil {
 				return st.StagedErr
 			}
@@ -361,29 +367,37 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 				return &cliError{msg: "nothing is staged", fix: "stage changes first, e.g. 'hv features enable ID'"}
 			}
 			if g.demo {
-				return &cliError{msg: "the demo host has no apply service: your changes stay staged in " + paths.Staged,
+				return &cliError{msg: "the demo host has no apply service: your changes stay staged in " + st.Paths.Staged,
 					fix: "on a Hyper-NixOS host, 'hv features apply' starts " + nix.ApplyUnit}
 			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintln(out, "How it is applied:")
-			for i, step := range nix.ApplySteps(paths) {
-				fmt.Fprintf(out, "  %d. %s\n", i+1, step)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
-			defer cancel()
-			if err := startApply(ctx, wait); err != nil {
-				return err
-			}
-			if !wait {
-				fmt.Fprintln(out, "Started. 'hv features status' shows the result when it is done.")
-				return nil
-			}
-			writeStatus(out, statusOf(features.Builtin(), nix.ReadState(paths)))
-			return nil
+			fmt.Fprintln(cmd.OutOrStdout(), "How it is applied:")
+			return runApply(cmd.OutOrStdout(), st.Paths, wait, "Started. 'hv features status' shows the result when it is done.")
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
 	return cmd
+}
+
+// applyTimeout bounds waiting for the apply service: a rebuild can be long.
+const applyTimeout = 3 * time.Hour
+
+// runApply lists the apply service's steps and starts it; with wait it
+// prints the result, else started.
+func runApply(out io.Writer, paths nix.Paths, wait bool, started string) error {
+	for i, step := range nix.ApplySteps(paths) {
+		fmt.Fprintf(out, "  %d. %s\n", i+1, step)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+	defer cancel()
+	if err := startApply(ctx, wait); err != nil {
+		return err
+	}
+	if wait {
+		writeStatus(out, statusOf(features.Builtin(), nix.ReadState(paths)))
+	} else {
+		fmt.Fprintln(out, started)
+	}
+	return nil
 }
 
 func newFeaturesCheckCmd(g *globals) *cobra.Command {

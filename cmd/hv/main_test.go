@@ -157,6 +157,7 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		{[]string{"vm", "snapshot", "create", "--demo", "web-01", "s1"}, 0, "web-01: took s1 (disks and memory)\n", ""},
 		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "baseline"}, 0, "db-primary: reverted baseline\n", ""},
 		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "nope"}, 1, "", "no snapshot named \"nope\""},
+		{[]string{"vm", "snapshot", "delete", "--demo", "--yes", "db-primary", "baseline"}, 0, "db-primary: deleted baseline\n", ""},
 		{[]string{"vm", "console", "--demo", "web-01"}, 1, "", "not supported"},
 	}
 	for _, tt := range tests {

@@ -37,10 +37,13 @@ func newMonitorCmd(g *globals) *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			cfg.Journal = !noJournal
-			_, cfg.Where, _ = g.opener()
-			cfg.Log = cmd.ErrOrStderr()
+			connect, where, err := g.opener()
+			cfg.Where, cfg.Log = where, cmd.ErrOrStderr()
 			if !noLibvirt {
-				hv, err := g.open()
+				if err != nil {
+					return err
+				}
+				hv, err := dial(connect)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -21,8 +22,8 @@ func newNetCmd(g *globals) *cobra.Command {
 		Args:    usageArgs(cobra.NoArgs),
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newNetStartCmd(g),
-		newNetStopCmd(g), newNetAutostartCmd(g), newNetUndefineCmd(g))
+	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newObjStartCmd(g, "network", "NAME", vm.Hypervisor.StartNetwork),
+		newNetStopCmd(g), newObjAutostartCmd(g, "network", "NAME", vm.Hypervisor.SetNetworkAutostart), newNetUndefineCmd(g))
 	return cmd
 }
 
@@ -57,8 +58,8 @@ func writeNetTable(w io.Writer, nets []vm.Network) error {
 		if n.DHCP() {
 			dhcp = n.DHCPStart + "-" + n.DHCPEnd
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", termsafe.String(n.Name), activeWord(n.Active), yesNo(n.Autostart),
-			termsafe.String(n.Mode), orDash(n.IPv4), dhcp, len(n.UsedBy))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", termsafe.String(n.Name), activeWord(n.Active), ui.YesNo(n.Autostart),
+			termsafe.String(n.Mode), ui.OrDash(n.IPv4), dhcp, len(n.UsedBy))
 	}
 	return tw.Flush()
 }
@@ -112,10 +113,10 @@ func writeNetShow(w io.Writer, s netShow) {
 		dhcp = s.DHCPStart + " - " + s.DHCPEnd
 	}
 	fmt.Fprintf(w, "Name:       %s\nUUID:       %s\nState:      %s\nAutostart:  %s\nPersistent: %s\n",
-		termsafe.String(s.Name), s.UUID, activeWord(s.Active), yesNo(s.Autostart), yesNo(s.Persistent))
+		termsafe.String(s.Name), s.UUID, activeWord(s.Active), ui.YesNo(s.Autostart), ui.YesNo(s.Persistent))
 	fmt.Fprintf(w, "Mode:       %s\nBridge:     %s\nIPv4:       %s\nDHCP:       %s\n",
-		termsafe.String(s.Mode), orDash(termsafe.String(s.Bridge)), orDash(s.IPv4), dhcp)
-	fmt.Fprintf(w, "VMs:        %s\n", orDash(nameList(s.UsedBy)))
+		termsafe.String(s.Mode), ui.OrDash(termsafe.String(s.Bridge)), ui.OrDash(s.IPv4), dhcp)
+	fmt.Fprintf(w, "VMs:        %s\n", ui.OrDash(ui.NameList(s.UsedBy, 6)))
 	switch {
 	case s.LeasesNote != "":
 		fmt.Fprintf(w, "Leases:     none (%s)\n", s.LeasesNote)
@@ -177,23 +178,6 @@ func newNetDefineCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newNetStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start NAME",
-		Short: "Start a network",
-		Args:  exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.StartNetwork(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "started network "+termsafe.String(args[0]))
-				return nil
-			})
-		},
-	}
-}
-
 func newNetStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
@@ -214,7 +198,7 @@ func newNetStopCmd(g *globals) *cobra.Command {
 				}
 				if len(on) > 0 {
 					impact := fmt.Sprintf("%d running VMs on network %s lose their link: %s; they get it back only when restarted.",
-						len(on), termsafe.String(n.Name), nameList(on))
+						len(on), termsafe.String(n.Name), ui.NameList(on, 6))
 					if err := confirm(cmd, yes, "stop network", n.Name, "", impact); err != nil {
 						return err
 					}
@@ -229,27 +213,6 @@ func newNetStopCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs are on it")
 	return cmd
-}
-
-func newNetAutostartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "autostart NAME on|off",
-		Short: "Start a network with the host, or not",
-		Args:  exactArgs("NAME", "on|off"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			on, err := onOff(args[1])
-			if err != nil {
-				return err
-			}
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.SetNetworkAutostart(ctx, args[0], on); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("network", args[0], on))
-				return nil
-			})
-		},
-	}
 }
 
 func newNetUndefineCmd(g *globals) *cobra.Command {
@@ -269,7 +232,7 @@ func newNetUndefineCmd(g *globals) *cobra.Command {
 				}
 				impact := "The definition of network " + termsafe.String(n.Name) + " is removed."
 				if len(n.UsedBy) > 0 {
-					impact += " VMs with an interface on it will not start: " + nameList(n.UsedBy) + "."
+					impact += " VMs with an interface on it will not start: " + ui.NameList(n.UsedBy, 6) + "."
 				}
 				if err := confirm(cmd, yes, "undefine network", n.Name, "", impact); err != nil {
 					return err

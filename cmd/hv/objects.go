@@ -25,8 +25,15 @@ func (g *globals) withHV(timeout time.Duration, fn func(context.Context, vm.Hype
 	return fn(ctx, hv)
 }
 
-// callTimeout bounds one-shot commands; copies get their own.
-const callTimeout = 30 * time.Second
+// Timeouts of one command: callTimeout for one-shot calls, opTimeout for
+// VM operations (a shutdown with --wait, a save, a delete with disks),
+// diskTimeout for creating or cloning a VM's disks. Volume copies get
+// their own (copyTimeout).
+const (
+	callTimeout = 30 * time.Second
+	opTimeout   = 10 * time.Minute
+	diskTimeout = 30 * time.Minute
+)
 
 // onOff reads the on|off argument of an autostart command.
 func onOff(arg string) (bool, error) {
@@ -57,23 +64,6 @@ func confirm(cmd *cobra.Command, yes bool, action, target, name, impact string) 
 	return err
 }
 
-// nameList prints up to six names, harmless to a terminal.
-func nameList(names []string) string {
-	shown := names
-	if len(shown) > 6 {
-		shown = shown[:6]
-	}
-	safe := make([]string, len(shown))
-	for i, n := range shown {
-		safe[i] = termsafe.String(n)
-	}
-	s := strings.Join(safe, ", ")
-	if len(names) > len(shown) {
-		s += fmt.Sprintf(" and %d more", len(names)-len(shown))
-	}
-	return s
-}
-
 // running keeps the names of VMs that run (or are paused) now.
 func running(ctx context.Context, hv vm.Hypervisor, names []string) ([]string, error) {
 	if len(names) == 0 {
@@ -96,25 +86,11 @@ func running(ctx context.Context, hv vm.Hypervisor, names []string) ([]string, e
 	return out, nil
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 func activeWord(b bool) string {
 	if b {
 		return "active"
 	}
 	return "inactive"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // exactArgs is cobra.ExactArgs with usage names in the error.
@@ -125,6 +101,47 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 		}
 		return nil
 	})
+}
+
+// newObjStartCmd is 'hv net start' and 'hv pool start': noun is the kind of
+// object, arg its name in the usage.
+func newObjStartCmd(g *globals, noun, arg string, start func(vm.Hypervisor, context.Context, string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start " + arg,
+		Short: "Start a " + noun,
+		Args:  exactArgs(arg),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := start(hv, ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "started "+noun+" "+termsafe.String(args[0]))
+				return nil
+			})
+		},
+	}
+}
+
+// newObjAutostartCmd is 'hv net autostart' and 'hv pool autostart'.
+func newObjAutostartCmd(g *globals, noun, arg string, set func(vm.Hypervisor, context.Context, string, bool) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "autostart " + arg + " on|off",
+		Short: "Start a " + noun + " with the host, or not",
+		Args:  exactArgs(arg, "on|off"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
+			}
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				if err := set(hv, ctx, args[0], on); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), autostartLine(noun, args[0], on))
+				return nil
+			})
+		},
+	}
 }
 
 func autostartLine(what, name string, on bool) string {

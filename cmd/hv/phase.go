@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +33,6 @@ func newPhaseCmd(g *globals) *cobra.Command {
 // phaseFacts reads what the phase commands show: the host contract, the
 // host file changes start from, and the pre-checks of hardening it.
 type phaseFacts struct {
-	paths   nix.Paths
 	state   *nix.State
 	working *nix.Host // staged, else applied, else the bootstrap of a new host
 	running phase.Phase
@@ -42,12 +40,11 @@ type phaseFacts struct {
 }
 
 func (g *globals) phaseFacts() (*phaseFacts, error) {
-	paths, err := g.contract()
+	st, err := g.state()
 	if err != nil {
 		return nil, err
 	}
-	st := nix.ReadState(paths)
-	f := &phaseFacts{paths: paths, state: st, running: g.securityPhase()}
+	f := &phaseFacts{state: st, running: runningPhase(st.Applied, st.AppliedErr)}
 	f.working, err = st.Working()
 	if errors.Is(err, nix.ErrNoHostFile) {
 		f.working, err = runningHost(st), nil
@@ -108,7 +105,7 @@ func newPhaseStatusCmd(g *globals) *cobra.Command {
 }
 
 func statusReport(f *phaseFacts) phaseStatusJSON {
-	r := phaseStatusJSON{Phase: string(f.running), HostFile: f.paths.Host}
+	r := phaseStatusJSON{Phase: string(f.running), HostFile: f.state.Paths.Host}
 	if errors.Is(f.state.AppliedErr, nix.ErrNoHostFile) {
 		r.HostFileNote = "no host file yet: the setup phase applies ('hv wizard' writes one)"
 	} else if f.state.AppliedErr != nil {
@@ -310,23 +307,10 @@ func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, ac
 		fmt.Fprintln(cmd.ErrOrStderr(), "hv: staged, but the audit trail could not be written: "+err.Error())
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Staged the %s phase in %s.\n", p, f.paths.Staged)
+	fmt.Fprintf(out, "Staged the %s phase in %s.\n", p, f.state.Paths.Staged)
 	if g.demo {
 		fmt.Fprintln(out, "The demo host has no apply service: the change stays staged.")
 		return nil
 	}
-	for i, step := range nix.ApplySteps(f.paths) {
-		fmt.Fprintf(out, "  %d. %s\n", i+1, step)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
-	defer cancel()
-	if err := startApply(ctx, wait); err != nil {
-		return err
-	}
-	if wait {
-		writeStatus(out, statusOf(c, nix.ReadState(f.paths)))
-	} else {
-		fmt.Fprintln(out, "Started. 'hv phase status' shows the phase once applied.")
-	}
-	return nil
+	return runApply(out, f.state.Paths, wait, "Started. 'hv phase status' shows the phase once applied.")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -22,8 +23,8 @@ func newPoolCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newPoolStartCmd(g), newPoolStopCmd(g),
-		newPoolAutostartCmd(g), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
+	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newObjStartCmd(g, "pool", "POOL", vm.Hypervisor.StartPool), newPoolStopCmd(g),
+		newObjAutostartCmd(g, "pool", "POOL", vm.Hypervisor.SetPoolAutostart), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
 	return cmd
 }
 
@@ -60,7 +61,7 @@ func writePoolTable(w io.Writer, pools []vm.Pool) error {
 		if p.Active {
 			sz, used, free = size(p.CapacityBytes), size(p.AllocationBytes), size(p.AvailableBytes)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(p.Name), activeWord(p.Active), yesNo(p.Autostart),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(p.Name), activeWord(p.Active), ui.YesNo(p.Autostart),
 			termsafe.String(p.Type), sz, used, free, len(p.UsedBy), termsafe.String(p.Path))
 	}
 	return tw.Flush()
@@ -83,12 +84,12 @@ func newPoolShowCmd(g *globals) *cobra.Command {
 				}
 				w := cmd.OutOrStdout()
 				fmt.Fprintf(w, "Name:       %s\nUUID:       %s\nType:       %s\nPath:       %s\nState:      %s\nAutostart:  %s\nPersistent: %s\n",
-					termsafe.String(p.Name), p.UUID, termsafe.String(p.Type), termsafe.String(p.Path), activeWord(p.Active), yesNo(p.Autostart), yesNo(p.Persistent))
+					termsafe.String(p.Name), p.UUID, termsafe.String(p.Type), termsafe.String(p.Path), activeWord(p.Active), ui.YesNo(p.Autostart), ui.YesNo(p.Persistent))
 				if p.Active {
 					fmt.Fprintf(w, "Size:       %s (%d bytes)\nUsed:       %s\nFree:       %s (%d bytes)\n",
 						size(p.CapacityBytes), p.CapacityBytes, size(p.AllocationBytes), size(p.AvailableBytes), p.AvailableBytes)
 				}
-				fmt.Fprintf(w, "VMs:        %s\n", orDash(nameList(p.UsedBy)))
+				fmt.Fprintf(w, "VMs:        %s\n", ui.OrDash(ui.NameList(p.UsedBy, 6)))
 				return nil
 			})
 		},
@@ -132,23 +133,6 @@ func newPoolDefineCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newPoolStartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start POOL",
-		Short: "Start a pool",
-		Args:  exactArgs("POOL"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.StartPool(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "started pool "+termsafe.String(args[0]))
-				return nil
-			})
-		},
-	}
-}
-
 func newPoolStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
@@ -169,7 +153,7 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 				}
 				if len(on) > 0 {
 					impact := fmt.Sprintf("%d running VMs have disks in pool %s: %s; they keep running, but no VM with a disk in it can start until it starts again.",
-						len(on), termsafe.String(p.Name), nameList(on))
+						len(on), termsafe.String(p.Name), ui.NameList(on, 6))
 					if err := confirm(cmd, yes, "stop pool", p.Name, "", impact); err != nil {
 						return err
 					}
@@ -184,27 +168,6 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs have disks in it")
 	return cmd
-}
-
-func newPoolAutostartCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "autostart POOL on|off",
-		Short: "Start a pool with the host, or not",
-		Args:  exactArgs("POOL", "on|off"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			on, err := onOff(args[1])
-			if err != nil {
-				return err
-			}
-			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
-				if err := hv.SetPoolAutostart(ctx, args[0], on); err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), autostartLine("pool", args[0], on))
-				return nil
-			})
-		},
-	}
 }
 
 func newPoolUndefineCmd(g *globals) *cobra.Command {
@@ -262,8 +225,8 @@ func newPoolVolumesCmd(g *globals) *cobra.Command {
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tFORMAT\tSIZE\tON DISK\tUSED BY")
 				for _, v := range vols {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termsafe.String(v.Name), orDash(termsafe.String(v.Format)),
-						size(v.CapacityBytes), size(v.AllocationBytes), orDash(nameList(v.UsedBy)))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", termsafe.String(v.Name), ui.OrDash(termsafe.String(v.Format)),
+						size(v.CapacityBytes), size(v.AllocationBytes), ui.OrDash(ui.NameList(v.UsedBy, 6)))
 				}
 				return tw.Flush()
 			})

@@ -57,7 +57,7 @@ func newThreatsReportCmd() *cobra.Command {
 			defer cancel()
 			st, err := store.Open(ctx, db, true)
 			if err != nil {
-				return fmt.Errorf("%w (is the monitor service running? 'hv threats scan FILE' works without it)", err)
+				return withFix(err, "is the monitor service running? 'hv threats scan FILE' works without it")
 			}
 			defer st.Close()
 			r, err := buildReport(ctx, st, time.Now().Add(-since), sev)

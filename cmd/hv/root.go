@@ -9,7 +9,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -147,19 +146,30 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		}
 		return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
 	}
-	hostURI := ""
-	if g.connect == "" && os.Getenv("LIBVIRT_DEFAULT_URI") == "" {
-		var err error
-		if hostURI, err = nix.LibvirtURI(nix.HostFilePath()); err != nil {
-			return nil, "", err
-		}
+	uri, err := g.libvirtURI()
+	if err != nil {
+		return nil, "", err
 	}
-	uri, _ := vm.ResolveURI(g.connect, os.Getenv("LIBVIRT_DEFAULT_URI"), hostURI)
 	open := libvirt.Open
 	if g.readOnly {
 		open = libvirt.OpenReadOnly
 	}
 	return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
+}
+
+// libvirtURI is the URI to connect to, in the documented order; it reads
+// the host file only when neither --connect nor $LIBVIRT_DEFAULT_URI says.
+// When the host file cannot be read, the error comes with the URI the
+// order gives without it.
+func (g *globals) libvirtURI() (string, error) {
+	env := os.Getenv("LIBVIRT_DEFAULT_URI")
+	var hostURI string
+	var err error
+	if g.connect == "" && env == "" {
+		hostURI, err = nix.LibvirtURI(nix.HostFilePath())
+	}
+	uri, _ := vm.ResolveURI(g.connect, env, hostURI)
+	return uri, err
 }
 
 // audited wraps what connect returns so every change goes to the audit
@@ -180,8 +190,13 @@ func (g *globals) open() (vm.Hypervisor, error) {
 	if err != nil {
 		return nil, err
 	}
+	return dial(connect)
+}
+
+// dial connects with what opener returned, within callTimeout.
+func dial(connect func(context.Context) (vm.Hypervisor, error)) (vm.Hypervisor, error) {
 	routeLibvirtLogs()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	return connect(ctx)
 }

@@ -91,7 +91,7 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 	create.Flags().BoolVar(&spec.DiskOnly, "disk-only", false, "an external, disk-only snapshot (the kind UEFI VMs can take on this libvirt)")
 
 	var yes bool
-	snapOp := func(use, short, verb, impact string, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
+	snapOp := func(use, short, verb, done, impact string, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
 		c := &cobra.Command{
 			Use:   use + " NAME SNAPSHOT",
 			Short: short,
@@ -106,7 +106,7 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 					if err := run(ctx, hv, v.UUID, args[1]); err != nil {
 						return err
 					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s\n", termsafe.String(v.Name), verb+"ed", termsafe.String(args[1]))
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s\n", termsafe.String(v.Name), done, termsafe.String(args[1]))
 					return nil
 				})(cmd, args)
 			},
@@ -114,12 +114,12 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 		c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 		return c
 	}
-	revert := snapOp("revert", "Revert a VM to a snapshot", "revert",
+	revert := snapOp("revert", "Revert a VM to a snapshot", "revert", "reverted",
 		"The VM's disks (and memory, if saved) go back to the snapshot; everything since is lost.",
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.RevertSnapshot(ctx, ref, name)
 		})
-	del := snapOp("delete", "Delete a snapshot", "delete",
+	del := snapOp("delete", "Delete a snapshot", "delete", "deleted",
 		"You can no longer return to that point; the VM itself does not change.",
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.DeleteSnapshot(ctx, ref, name)

@@ -174,7 +174,7 @@ func startCPUProfile(path string) (func(), error) {
 // openError explains the usual reasons a log cannot be read.
 func openError(err error) error {
 	if errors.Is(err, fs.ErrPermission) {
-		return fmt.Errorf("%w (logs are often readable only by root or the adm group: add yourself to adm, or run the monitor service)", err)
+		return withFix(err, "logs are often readable only by root or the adm group: add yourself to adm, or run the monitor service")
 	}
 	return err
 }

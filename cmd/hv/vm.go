@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -39,6 +39,26 @@ type vmJSON struct {
 	Persistent bool   `json:"persistent"`
 }
 
+func vmJSONOf(v vm.VM) vmJSON {
+	return vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent}
+}
+
+// matching lists the VMs f matches, sorted.
+func matching(ctx context.Context, hv vm.Hypervisor, f vm.Filter) ([]vm.VM, error) {
+	all, err := hv.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vms []vm.VM
+	for _, v := range all {
+		if f.Match(v) {
+			vms = append(vms, v)
+		}
+	}
+	sortVMs(vms)
+	return vms, nil
+}
+
 func newVMListCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	var query string
@@ -54,32 +74,20 @@ func newVMListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("--filter: %w", err)}
 			}
-			hv, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer hv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			all, err := hv.List(ctx)
-			if err != nil {
-				return err
-			}
-			var vms []vm.VM
-			for _, v := range all {
-				if filter.Match(v) {
-					vms = append(vms, v)
+			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				vms, err := matching(ctx, hv, filter)
+				if err != nil {
+					return err
 				}
-			}
-			sortVMs(vms)
-			if asJSON {
-				out := make([]vmJSON, 0, len(vms))
-				for _, v := range vms {
-					out = append(out, vmJSON{v.Name, v.UUID, v.State.String(), v.VCPUs, v.MemoryKiB, v.Autostart, v.Persistent})
+				if asJSON {
+					out := make([]vmJSON, 0, len(vms))
+					for _, v := range vms {
+						out = append(out, vmJSONOf(v))
+					}
+					return writeJSON(cmd.OutOrStdout(), out)
 				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return writeVMTable(cmd.OutOrStdout(), vms)
+				return writeVMTable(cmd.OutOrStdout(), vms)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (fields in the README)")
@@ -91,11 +99,7 @@ func writeVMTable(w io.Writer, vms []vm.VM) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tVCPUS\tMEMORY\tAUTOSTART")
 	for _, v := range vms {
-		auto := "no"
-		if v.Autostart {
-			auto = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termsafe.String(v.Name), v.State, v.VCPUs, vm.FormatKiB(v.MemoryKiB), auto)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", termsafe.String(v.Name), v.State, v.VCPUs, vm.FormatKiB(v.MemoryKiB), ui.YesNo(v.Autostart))
 	}
 	return tw.Flush()
 }

@@ -13,26 +13,27 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
 )
 
-// oneVM runs fn on the VM named by the single argument.
+// oneVM runs fn on the VM named by the first argument, within opTimeout.
 func oneVM(g *globals, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error) func(*cobra.Command, []string) error {
+	return oneVMWithin(g, opTimeout, fn)
+}
+
+// oneVMWithin is oneVM for work that may take longer, such as copying disks.
+func oneVMWithin(g *globals, timeout time.Duration, fn func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		hv, err := g.open()
-		if err != nil {
-			return err
-		}
-		defer hv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		v, err := hv.Lookup(ctx, args[0])
-		if err != nil {
-			return err
-		}
-		return vm.Named(fn(ctx, cmd, hv, v), v)
+		return g.withHV(timeout, func(ctx context.Context, hv vm.Hypervisor) error {
+			v, err := hv.Lookup(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return vm.Named(fn(ctx, cmd, hv, v), v)
+		})
 	}
 }
 
@@ -91,9 +92,9 @@ func newAutostartCmd(g *globals) *cobra.Command {
 		Args:      usageArgs(cobra.ExactArgs(2)),
 		ValidArgs: []string{"on", "off"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			on, ok := map[string]bool{"on": true, "yes": true, "off": false, "no": false}[args[1]]
-			if !ok {
-				return usageError{fmt.Errorf("autostart takes on or off, not %q", args[1])}
+			on, err := onOff(args[1])
+			if err != nil {
+				return err
 			}
 			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
 				a := ops.AutostartOff
@@ -255,13 +256,12 @@ func newShowCmd(g *globals) *cobra.Command {
 func writeDetails(w io.Writer, d vm.Details, addrs []vm.Address) error {
 	s := termsafe.String
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	yes := map[bool]string{true: "yes", false: "no"}
 	fmt.Fprintf(tw, "Name:\t%s\n", s(d.Name))
 	fmt.Fprintf(tw, "UUID:\t%s\n", d.UUID)
 	fmt.Fprintf(tw, "State:\t%s\n", d.State)
-	fmt.Fprintf(tw, "Autostart:\t%s\n", yes[d.Autostart])
-	fmt.Fprintf(tw, "Persistent:\t%s\n", yes[d.Persistent])
-	fmt.Fprintf(tw, "Saved state:\t%s\n", yes[d.Saved])
+	fmt.Fprintf(tw, "Autostart:\t%s\n", ui.YesNo(d.Autostart))
+	fmt.Fprintf(tw, "Persistent:\t%s\n", ui.YesNo(d.Persistent))
+	fmt.Fprintf(tw, "Saved state:\t%s\n", ui.YesNo(d.Saved))
 	fmt.Fprintf(tw, "vCPUs:\t%d (max %d)\n", d.VCPUs, d.MaxVCPUs)
 	fmt.Fprintf(tw, "Memory:\t%s (max %s)\n", vm.FormatKiB(d.MemoryKiB), vm.FormatKiB(d.MaxMemoryKiB))
 	fw := strings.ToUpper(d.Firmware)

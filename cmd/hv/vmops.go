@@ -53,33 +53,28 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 			if err := sel.check(args); err != nil {
 				return err
 			}
-			hv, err := g.open()
-			if err != nil {
-				return err
-			}
-			defer hv.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			vms, err := sel.resolve(ctx, hv, args)
-			if err != nil {
-				return err
-			}
-			if p := g.securityPhase(); len(vms) > 0 {
-				if err := a.Policy(p, len(vms)).Check(use+" "+names(vms), p); err != nil {
+			return g.withHV(opTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				vms, err := sel.resolve(ctx, hv, args)
+				if err != nil {
 					return err
 				}
-			}
-			if a.Prompted() {
-				c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-				if err := c.ask(strings.ToLower(a.Label), names(vms), a.Impact); err != nil {
-					return err
+				if p := g.securityPhase(); len(vms) > 0 {
+					if err := a.Policy(p, len(vms)).Check(use+" "+names(vms), p); err != nil {
+						return err
+					}
 				}
-			}
-			results := ops.Bulk(ctx, hv, a, vms, nil)
-			if a == ops.Shutdown && wait {
-				results = waitShutdown(ctx, hv, results, timeout, force, cmd.ErrOrStderr())
-			}
-			return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, results, asJSON)
+				if a.Prompted() {
+					c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+					if err := c.ask(strings.ToLower(a.Label), names(vms), a.Impact); err != nil {
+						return err
+					}
+				}
+				results := ops.Bulk(ctx, hv, a, vms, nil)
+				if a == ops.Shutdown && wait {
+					results = waitShutdown(ctx, hv, results, timeout, force, cmd.ErrOrStderr())
+				}
+				return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, results, asJSON)
+			})
 		},
 	}
 	sel.flags(cmd)
@@ -139,22 +134,12 @@ func (s *selection) resolve(ctx context.Context, hv vm.Hypervisor, args []string
 		}
 		return vms, nil
 	}
-	all, err := hv.List(ctx)
-	if err != nil {
-		return nil, err
-	}
 	f, _ := vm.ParseFilter(s.filter)
-	var vms []vm.VM
-	for _, v := range all {
-		if f.Match(v) {
-			vms = append(vms, v)
-		}
+	vms, err := matching(ctx, hv, f)
+	if err == nil && len(vms) == 0 {
+		err = &cliError{msg: "no VM matches " + termsafe.String(s.filter), fix: "'hv vm list' shows the VMs and their states"}
 	}
-	if len(vms) == 0 {
-		return nil, errors.New("no VM matches " + termsafe.String(s.filter))
-	}
-	sortVMs(vms)
-	return vms, nil
+	return vms, err
 }
 
 func names(vms []vm.VM) string {
