@@ -163,7 +163,7 @@ func imageFormat(path string) string {
 // SetLinks updates each NIC of the running VM with its link state.
 func (b *Backend) SetLinks(ctx context.Context, ref string, up bool) error {
 	state := map[bool]string{true: "up", false: "down"}[up]
-	return b.change(ctx, "set the links "+state+" of", ref, active, func(d *lv.Domain) error {
+	return b.change(ctx, "set the links "+state+" of", ref, vm.FromActive, func(d *lv.Domain) error {
 		xml, err := d.GetXMLDesc(0)
 		if err != nil {
 			return err

@@ -172,36 +172,30 @@ func (b *Backend) change(ctx context.Context, op, ref string, from []vm.State, f
 	})
 }
 
-var (
-	stopped = []vm.State{vm.StateShutOff, vm.StateCrashed}
-	running = []vm.State{vm.StateRunning, vm.StateBlocked}
-	active  = []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused, vm.StateShuttingDown, vm.StateSuspended, vm.StateCrashed}
-)
-
 func (b *Backend) Start(ctx context.Context, ref string) error {
-	return b.change(ctx, "start", ref, stopped, func(d *lv.Domain) error { return d.Create() })
+	return b.change(ctx, "start", ref, vm.FromStopped, func(d *lv.Domain) error { return d.Create() })
 }
 
 // Shutdown asks the guest to power off (ACPI); the guest may ignore it.
 func (b *Backend) Shutdown(ctx context.Context, ref string) error {
-	return b.change(ctx, "shut down", ref, running, func(d *lv.Domain) error { return d.Shutdown() })
+	return b.change(ctx, "shut down", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Shutdown() })
 }
 
 func (b *Backend) Reboot(ctx context.Context, ref string) error {
-	return b.change(ctx, "reboot", ref, running, func(d *lv.Domain) error { return d.Reboot(0) })
+	return b.change(ctx, "reboot", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Reboot(0) })
 }
 
 // Destroy powers the VM off at once, like pulling the plug.
 func (b *Backend) Destroy(ctx context.Context, ref string) error {
-	return b.change(ctx, "force off", ref, active, func(d *lv.Domain) error { return d.Destroy() })
+	return b.change(ctx, "force off", ref, vm.FromActive, func(d *lv.Domain) error { return d.Destroy() })
 }
 
 func (b *Backend) Pause(ctx context.Context, ref string) error {
-	return b.change(ctx, "pause", ref, running, func(d *lv.Domain) error { return d.Suspend() })
+	return b.change(ctx, "pause", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Suspend() })
 }
 
 func (b *Backend) Resume(ctx context.Context, ref string) error {
-	return b.change(ctx, "resume", ref, []vm.State{vm.StatePaused}, func(d *lv.Domain) error { return d.Resume() })
+	return b.change(ctx, "resume", ref, vm.FromPaused, func(d *lv.Domain) error { return d.Resume() })
 }
 
 func (b *Backend) SetAutostart(ctx context.Context, ref string, on bool) error {
