@@ -42,7 +42,7 @@ func (b *Backend) List(ctx context.Context) ([]vm.VM, error) {
 		out := make([]vm.VM, 0, len(doms))
 		for i := range doms {
 			v, err := describe(&doms[i])
-			if isGone(err) { // undefined between the list and now
+			if hasCode(err, lv.ERR_NO_DOMAIN) { // undefined between the list and now
 				continue
 			}
 			if err != nil {
@@ -68,17 +68,6 @@ func uuidSet(c *lv.Connect, flags lv.ConnectListAllDomainsFlags) (map[string]boo
 		}
 	}
 	return set, nil
-}
-
-func freeAll(doms []lv.Domain) {
-	for i := range doms {
-		doms[i].Free()
-	}
-}
-
-func isGone(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_DOMAIN
 }
 
 // describe reads a VM's identity and GetInfo; not autostart or persistence.
@@ -115,7 +104,7 @@ func lookup(c *lv.Connect, ref string) (*lv.Domain, error) {
 	}
 	d, err := c.LookupDomainByName(ref)
 	if err != nil {
-		if isGone(err) {
+		if hasCode(err, lv.ERR_NO_DOMAIN) {
 			return nil, vm.ErrNotFound
 		}
 		return nil, err
@@ -208,7 +197,7 @@ func (b *Backend) Undefine(ctx context.Context, ref string) error {
 	return b.onDomain(ctx, "undefine", ref, func(d *lv.Domain) error {
 		err := d.UndefineFlags(lv.DOMAIN_UNDEFINE_MANAGED_SAVE | lv.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 			lv.DOMAIN_UNDEFINE_NVRAM)
-		if le, ok := err.(lv.Error); ok && (le.Code == lv.ERR_NO_SUPPORT || le.Code == lv.ERR_INVALID_ARG) {
+		if hasCode(err, lv.ERR_NO_SUPPORT, lv.ERR_INVALID_ARG) {
 			return d.Undefine() // drivers without those flags
 		}
 		return err

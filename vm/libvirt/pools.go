@@ -24,7 +24,7 @@ func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer freePools(pools)
+		defer freeAll(pools)
 		u, err := readUsage(c)
 		if err != nil {
 			return nil, err
@@ -32,7 +32,7 @@ func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 		out := make([]vm.Pool, 0, len(pools))
 		for i := range pools {
 			p, err := describePool(&pools[i])
-			if isNoPool(err) { // undefined since the list
+			if hasCode(err, lv.ERR_NO_STORAGE_POOL) { // undefined since the list
 				continue
 			}
 			if err != nil {
@@ -66,17 +66,6 @@ func (b *Backend) Pool(ctx context.Context, name string) (vm.Pool, error) {
 		return p, nil
 	})
 	return p, hinted(err, poolNotFound)
-}
-
-func freePools(pools []lv.StoragePool) {
-	for i := range pools {
-		pools[i].Free()
-	}
-}
-
-func isNoPool(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_STORAGE_POOL
 }
 
 // describePool reads what hv shows of a pool, without its users.
@@ -210,7 +199,7 @@ func poolFree(c *lv.Connect, spec vm.PoolSpec) error {
 	if err != nil {
 		return err
 	}
-	defer freePools(pools)
+	defer freeAll(pools)
 	for i := range pools {
 		p, err := describePool(&pools[i])
 		if err != nil {
