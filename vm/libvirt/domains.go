@@ -120,16 +120,22 @@ func (b *Backend) Lookup(ctx context.Context, ref string) (vm.VM, error) {
 			return vm.VM{}, err
 		}
 		defer d.Free()
-		v, err := describe(d)
-		if err != nil {
-			return v, err
-		}
-		if v.Autostart, err = d.GetAutostart(); err != nil {
-			return v, err
-		}
-		v.Persistent, err = d.IsPersistent()
-		return v, err
+		return describeFully(d)
 	})
+}
+
+// describeFully is describe with autostart and persistence, which List
+// reads for all VMs at once instead.
+func describeFully(d *lv.Domain) (vm.VM, error) {
+	v, err := describe(d)
+	if err != nil {
+		return v, err
+	}
+	if v.Autostart, err = d.GetAutostart(); err != nil {
+		return v, err
+	}
+	v.Persistent, err = d.IsPersistent()
+	return v, err
 }
 
 // onDomain runs one operation on the domain ref names.
@@ -222,20 +228,25 @@ func (b *Backend) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 		if err != nil {
 			return vm.VM{}, err
 		}
-		if d, err := c.LookupDomainByName(spec.Name); err == nil {
-			d.Free()
-			return vm.VM{}, &vm.Error{Op: "define", Target: spec.Name, Kind: vm.ErrExists,
-				Detail: "a VM with this name exists"}
-		}
-		d, err := c.DomainDefineXML(xml)
-		if err != nil {
-			return vm.VM{}, err
-		}
-		defer d.Free()
-		v, err := describe(d)
-		v.Persistent = true
-		return v, err
+		return defineNew(c, "define", spec.Name, spec.Name, xml)
 	})
+}
+
+// defineNew defines xml as a new VM called name, refusing a name another
+// VM has: libvirt would replace that VM's definition.
+func defineNew(c *lv.Connect, op, target, name, xml string) (vm.VM, error) {
+	if d, err := c.LookupDomainByName(name); err == nil {
+		d.Free()
+		return vm.VM{}, &vm.Error{Op: op, Target: target, Kind: vm.ErrExists, Detail: "a VM named " + name + " exists"}
+	}
+	d, err := c.DomainDefineXML(xml)
+	if err != nil {
+		return vm.VM{}, err
+	}
+	defer d.Free()
+	v, err := describe(d)
+	v.Persistent = true
+	return v, err
 }
 
 func validSpec(s vm.Spec) error {
