@@ -20,30 +20,41 @@ const poolNotFound = "check the pool's name with 'hv pool list'"
 // have disks in each.
 func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 	return call(ctx, b, "list pools", "", func(c *lv.Connect) ([]vm.Pool, error) {
-		pools, err := c.ListAllStoragePools(0)
+		all, err := listPools(c)
 		if err != nil {
 			return nil, err
 		}
-		defer freeAll(pools)
 		u, err := readUsage(c)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]vm.Pool, 0, len(pools))
-		for i := range pools {
-			p, err := describePool(&pools[i])
-			if hasCode(err, lv.ERR_NO_STORAGE_POOL) { // undefined since the list
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			p.UsedBy = u.poolUsers(p.Name, p.Path)
-			out = append(out, p)
+		for i := range all {
+			all[i].UsedBy = u.poolUsers(all[i].Name, all[i].Path)
 		}
-		slices.SortFunc(out, func(a, b vm.Pool) int { return byName(a.Name, b.Name) })
-		return out, nil
+		return all, nil
 	})
+}
+
+// listPools describes every pool, without users, sorted by name.
+func listPools(c *lv.Connect) ([]vm.Pool, error) {
+	pools, err := c.ListAllStoragePools(0)
+	if err != nil {
+		return nil, err
+	}
+	defer freeAll(pools)
+	out := make([]vm.Pool, 0, len(pools))
+	for i := range pools {
+		p, err := describePool(&pools[i])
+		if hasCode(err, lv.ERR_NO_STORAGE_POOL) { // undefined since the list
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b vm.Pool) int { return byName(a.Name, b.Name) })
+	return out, nil
 }
 
 // Pool returns one pool by name.
@@ -195,16 +206,11 @@ func (b *Backend) DefinePool(ctx context.Context, spec vm.PoolSpec) (vm.Pool, er
 
 // poolFree refuses a pool name or directory another pool has.
 func poolFree(c *lv.Connect, spec vm.PoolSpec) error {
-	pools, err := c.ListAllStoragePools(0)
+	all, err := listPools(c)
 	if err != nil {
 		return err
 	}
-	defer freeAll(pools)
-	for i := range pools {
-		p, err := describePool(&pools[i])
-		if err != nil {
-			continue
-		}
+	for _, p := range all {
 		switch {
 		case p.Name == spec.Name:
 			return refuse("define pool", spec.Name, vm.ErrExists, "a pool with this name exists", "pick another name")
