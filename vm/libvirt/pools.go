@@ -89,13 +89,8 @@ func describePool(sp *lv.StoragePool) (vm.Pool, error) {
 	if p.UUID, err = sp.GetUUIDString(); err != nil {
 		return p, err
 	}
-	info, err := sp.GetInfo()
-	if err != nil {
+	if err = readSizes(sp, &p); err != nil {
 		return p, err
-	}
-	p.Active = info.State == lv.STORAGE_POOL_RUNNING || info.State == lv.STORAGE_POOL_DEGRADED
-	if p.Active {
-		p.CapacityBytes, p.AllocationBytes, p.AvailableBytes = info.Capacity, info.Allocation, info.Available
 	}
 	if p.Autostart, err = sp.GetAutostart(); err != nil {
 		return p, err
@@ -116,6 +111,19 @@ func describePool(sp *lv.StoragePool) (vm.Pool, error) {
 		p.Path = x.Target.Path
 	}
 	return p, nil
+}
+
+// readSizes fills in whether the pool is active and, when it is, its sizes.
+func readSizes(sp *lv.StoragePool, p *vm.Pool) error {
+	info, err := sp.GetInfo()
+	if err != nil {
+		return err
+	}
+	p.Active = info.State == lv.STORAGE_POOL_RUNNING || info.State == lv.STORAGE_POOL_DEGRADED
+	if p.Active {
+		p.CapacityBytes, p.AllocationBytes, p.AvailableBytes = info.Capacity, info.Allocation, info.Available
+	}
+	return nil
 }
 
 // onPool runs fn on the pool called name when it is in the state op needs.

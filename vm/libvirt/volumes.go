@@ -133,8 +133,8 @@ func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	// Figures go stale when files change behind libvirt's back. Refreshing
 	// fails while another copy runs in the pool; the old figures do then.
 	_ = sp.Refresh(0)
-	p, err := describePool(sp)
-	if err != nil {
+	p := vm.Pool{Name: pool}
+	if err := readSizes(sp, &p); err != nil {
 		return err
 	}
 	return vm.CheckSpace(op, pool+"/"+name, p, need)
