@@ -10,7 +10,7 @@
 
   # Production. The same values as the qemu-non-root, apparmor-qemu,
   # kernel-lockdown and sysctl-hardening features where they overlap, so
-  # that both may be on. Left alone on purpose: net.ipv4.ip_forward and the
+  # that both may be on (the sysctl-hardening ones from the same file). Left alone on purpose: net.ipv4.ip_forward and the
   # interfaces' forwarding (libvirt turns them on for NAT networks), and
   # net.bridge.bridge-nf-call-* (bridged VMs must not meet the host's
   # firewall rules).
@@ -20,24 +20,13 @@
     # loaded; NixOS does not ship them yet (the catalog says so).
     security.apparmor.enable = true;
     security.protectKernelImage = true;
-    boot.kernel.sysctl = {
-      "kernel.kptr_restrict" = 2;
-      "kernel.dmesg_restrict" = 1;
-      "kernel.unprivileged_bpf_disabled" = 1;
-      "net.core.bpf_jit_harden" = 2;
-      "kernel.yama.ptrace_scope" = 1;
+    boot.kernel.sysctl = import ./lib/sysctl-hardening.nix // {
       "kernel.kexec_load_disabled" = 1;
       "fs.protected_hardlinks" = 1;
       "fs.protected_symlinks" = 1;
       "fs.protected_fifos" = 2;
       "fs.protected_regular" = 2;
       "fs.suid_dumpable" = 0;
-      "net.ipv4.conf.all.accept_redirects" = 0;
-      "net.ipv4.conf.default.accept_redirects" = 0;
-      "net.ipv6.conf.all.accept_redirects" = 0;
-      "net.ipv6.conf.default.accept_redirects" = 0;
-      "net.ipv4.conf.all.send_redirects" = 0;
-      "net.ipv4.conf.all.accept_source_route" = 0;
       "net.ipv4.tcp_syncookies" = 1;
     };
   };

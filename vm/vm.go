@@ -47,6 +47,17 @@ func (s State) Active() bool {
 	return false
 }
 
+// The states lifecycle operations start from. Backends refuse the others
+// alike, naming the state, and ops offers each action only from these.
+var (
+	FromStopped = []State{StateShutOff, StateCrashed}              // start, delete
+	FromRunning = []State{StateRunning, StateBlocked}              // shut down, reboot, pause
+	FromSavable = []State{StateRunning, StateBlocked, StatePaused} // managed save
+	FromPaused  = []State{StatePaused}                             // resume
+	FromActive  = []State{StateRunning, StateBlocked, StatePaused, // force off, link state
+		StateShuttingDown, StateSuspended, StateCrashed}
+)
+
 // ParseState accepts the names printed by String and common short forms
 // ("off", "shutoff", "stopped", "on").
 func ParseState(s string) (State, bool) {

@@ -15,19 +15,7 @@
 
   "cpu-mitigations-full".boot.kernelParams = [ "mitigations=auto,nosmt" ];
 
-  "sysctl-hardening".boot.kernel.sysctl = {
-    "kernel.kptr_restrict" = 2;
-    "kernel.dmesg_restrict" = 1;
-    "kernel.unprivileged_bpf_disabled" = 1;
-    "net.core.bpf_jit_harden" = 2;
-    "kernel.yama.ptrace_scope" = 1;
-    "net.ipv4.conf.all.accept_redirects" = 0;
-    "net.ipv4.conf.default.accept_redirects" = 0;
-    "net.ipv6.conf.all.accept_redirects" = 0;
-    "net.ipv6.conf.default.accept_redirects" = 0;
-    "net.ipv4.conf.all.send_redirects" = 0;
-    "net.ipv4.conf.all.accept_source_route" = 0;
-  };
+  "sysctl-hardening".boot.kernel.sysctl = import ../lib/sysctl-hardening.nix;
 
   # Devices present when USBGuard starts (the keyboard) stay usable.
   usbguard.services.usbguard = {

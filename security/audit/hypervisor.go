@@ -36,9 +36,9 @@ func (a *Hypervisor) name(ctx context.Context, ref string) string {
 	return ref
 }
 
-// record writes one entry; a refusal (no right, wrong state) is told apart
-// from a failure.
-func (a *Hypervisor) record(action, target, detail string, err error) {
+// record writes one entry and returns err; a refusal (no right, wrong
+// state) is told apart from a failure.
+func (a *Hypervisor) record(action, target, detail string, err error) error {
 	e := Entry{User: a.user, Where: a.where, Action: action, Target: target, Result: OK}
 	if detail != "" {
 		e.Target += " " + detail
@@ -54,6 +54,7 @@ func (a *Hypervisor) record(action, target, detail string, err error) {
 	} else {
 		a.failure.Store(nil)
 	}
+	return err
 }
 
 // AuditFailure is why the last entry could not be written, or nil.
@@ -64,18 +65,23 @@ func (a *Hypervisor) AuditFailure() error {
 	return nil
 }
 
-// on runs a call on the VM ref names and records it.
-func (a *Hypervisor) on(ctx context.Context, action, ref, detail string, call func() error) error {
+// onVM runs a call on the VM ref names and records it under the VM's
+// name, looked up first: a deleted VM has none afterwards.
+func onVM[T any](ctx context.Context, a *Hypervisor, action, ref, detail string, call func() (T, error)) (T, error) {
 	name := a.name(ctx, ref)
-	err := call()
-	a.record(action, name, detail, err)
+	v, err := call()
+	return v, a.record(action, name, detail, err)
+}
+
+// on is onVM for a call with no result.
+func (a *Hypervisor) on(ctx context.Context, action, ref, detail string, call func() error) error {
+	_, err := onVM(ctx, a, action, ref, detail, func() (struct{}, error) { return struct{}{}, call() })
 	return err
 }
 
 func (a *Hypervisor) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 	v, err := a.Hypervisor.Define(ctx, spec)
-	a.record("vm.define", spec.Name, "", err)
-	return v, err
+	return v, a.record("vm.define", spec.Name, "", err)
 }
 
 func (a *Hypervisor) Undefine(ctx context.Context, ref string) error {
@@ -111,17 +117,13 @@ func (a *Hypervisor) Save(ctx context.Context, ref string) error {
 }
 
 func (a *Hypervisor) SetAutostart(ctx context.Context, ref string, on bool) error {
-	return a.on(ctx, "vm.autostart", ref, map[bool]string{true: "on", false: "off"}[on],
-		func() error { return a.Hypervisor.SetAutostart(ctx, ref, on) })
+	return a.on(ctx, "vm.autostart", ref, onOff(on), func() error { return a.Hypervisor.SetAutostart(ctx, ref, on) })
 }
 
 func (a *Hypervisor) CreateSnapshot(ctx context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error) {
-	var s vm.Snapshot
-	err := a.on(ctx, "vm.snapshot.create", ref, spec.Name, func() (err error) {
-		s, err = a.Hypervisor.CreateSnapshot(ctx, ref, spec)
-		return err
+	return onVM(ctx, a, "vm.snapshot.create", ref, spec.Name, func() (vm.Snapshot, error) {
+		return a.Hypervisor.CreateSnapshot(ctx, ref, spec)
 	})
-	return s, err
 }
 
 func (a *Hypervisor) RevertSnapshot(ctx context.Context, ref, name string) error {
@@ -133,76 +135,52 @@ func (a *Hypervisor) DeleteSnapshot(ctx context.Context, ref, name string) error
 }
 
 func (a *Hypervisor) SetVCPUs(ctx context.Context, ref string, n int) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.set.vcpus", ref, strconv.Itoa(n), func() (err error) {
-		when, err = a.Hypervisor.SetVCPUs(ctx, ref, n)
-		return err
+	return onVM(ctx, a, "vm.set.vcpus", ref, strconv.Itoa(n), func() (vm.Applied, error) {
+		return a.Hypervisor.SetVCPUs(ctx, ref, n)
 	})
-	return when, err
 }
 
 func (a *Hypervisor) SetMemory(ctx context.Context, ref string, mib uint64) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.set.memory", ref, strconv.FormatUint(mib, 10)+"MiB", func() (err error) {
-		when, err = a.Hypervisor.SetMemory(ctx, ref, mib)
-		return err
+	return onVM(ctx, a, "vm.set.memory", ref, strconv.FormatUint(mib, 10)+"MiB", func() (vm.Applied, error) {
+		return a.Hypervisor.SetMemory(ctx, ref, mib)
 	})
-	return when, err
 }
 
 func (a *Hypervisor) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.disk.attach", ref, spec.Path, func() (err error) {
-		when, err = a.Hypervisor.AttachDisk(ctx, ref, spec)
-		return err
+	return onVM(ctx, a, "vm.disk.attach", ref, spec.Path, func() (vm.Applied, error) {
+		return a.Hypervisor.AttachDisk(ctx, ref, spec)
 	})
-	return when, err
 }
 
 func (a *Hypervisor) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.disk.detach", ref, target, func() (err error) {
-		when, err = a.Hypervisor.DetachDisk(ctx, ref, target)
-		return err
+	return onVM(ctx, a, "vm.disk.detach", ref, target, func() (vm.Applied, error) {
+		return a.Hypervisor.DetachDisk(ctx, ref, target)
 	})
-	return when, err
 }
 
 func (a *Hypervisor) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.nic.attach", ref, spec.Network, func() (err error) {
-		when, err = a.Hypervisor.AttachNIC(ctx, ref, spec)
-		return err
+	return onVM(ctx, a, "vm.nic.attach", ref, spec.Network, func() (vm.Applied, error) {
+		return a.Hypervisor.AttachNIC(ctx, ref, spec)
 	})
-	return when, err
 }
 
 func (a *Hypervisor) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
-	var when vm.Applied
-	err := a.on(ctx, "vm.nic.detach", ref, mac, func() (err error) {
-		when, err = a.Hypervisor.DetachNIC(ctx, ref, mac)
-		return err
+	return onVM(ctx, a, "vm.nic.detach", ref, mac, func() (vm.Applied, error) {
+		return a.Hypervisor.DetachNIC(ctx, ref, mac)
 	})
-	return when, err
 }
 
 // OpenConsole is recorded too: a console is a way into the guest.
 func (a *Hypervisor) OpenConsole(ctx context.Context, ref string) (vm.Console, error) {
-	var c vm.Console
-	err := a.on(ctx, "vm.console", ref, "", func() (err error) {
-		c, err = a.Hypervisor.OpenConsole(ctx, ref)
-		return err
+	return onVM(ctx, a, "vm.console", ref, "", func() (vm.Console, error) {
+		return a.Hypervisor.OpenConsole(ctx, ref)
 	})
-	return c, err
 }
 
 func (a *Hypervisor) DefineClone(ctx context.Context, ref, name string, disks map[string]string) (vm.VM, error) {
-	var v vm.VM
-	err := a.on(ctx, "vm.clone", ref, "to "+name, func() (err error) {
-		v, err = a.Hypervisor.DefineClone(ctx, ref, name, disks)
-		return err
+	return onVM(ctx, a, "vm.clone", ref, "to "+name, func() (vm.VM, error) {
+		return a.Hypervisor.DefineClone(ctx, ref, name, disks)
 	})
-	return v, err
 }
 
 func (a *Hypervisor) SetLinks(ctx context.Context, ref string, up bool) error {

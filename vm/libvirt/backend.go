@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -128,8 +129,12 @@ func dial(uri string, readOnly bool) (*lv.Connect, vm.Access, error) {
 	return nil, 0, connectError(uri, err)
 }
 
+// errClosed is attach's refusal of a connection for a closed backend.
+var errClosed = errors.New("the backend is closed")
+
 // attach makes c the live connection: registers event and close callbacks
-// and turns on keepalive so a hung daemon is noticed.
+// and turns on keepalive so a hung daemon is noticed. It refuses c once the
+// backend is closed, which may happen while a reconnect attaches.
 func (b *Backend) attach(c *lv.Connect, access vm.Access) error {
 	lifecycle, err := c.DomainEventLifecycleRegister(nil, b.onLifecycle)
 	if err != nil {
@@ -150,8 +155,15 @@ func (b *Backend) attach(c *lv.Connect, access vm.Access) error {
 	_ = c.SetKeepAlive(5, 3) // unsupported by local drivers such as test://; harmless
 
 	b.mu.Lock()
-	b.conn, b.access, b.callbacks = c, access, undo
+	closed := b.closed
+	if !closed {
+		b.conn, b.access, b.callbacks = c, access, undo
+	}
 	b.mu.Unlock()
+	if closed {
+		detach(c, undo)
+		return errClosed
+	}
 	return nil
 }
 
@@ -300,18 +312,14 @@ func (b *Backend) reconnect() {
 		}
 		c, access, err := dial(b.uri, b.readOnly)
 		if err == nil {
-			b.mu.Lock()
-			closed := b.closed
-			b.mu.Unlock()
-			if closed {
-				c.Close()
-				return
-			}
 			if err = b.attach(c, access); err == nil {
 				b.events.push(vm.Event{Kind: vm.EventReconnected, Detail: access.String(), At: time.Now()})
 				return
 			}
 			c.Close()
+			if err == errClosed {
+				return
+			}
 		}
 		wait = min(wait*2, reconnectMax)
 	}

@@ -18,10 +18,6 @@ func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[s
 		return vm.VM{}, &vm.Error{Op: "clone", Target: ref, Kind: vm.ErrInvalidArg, Detail: err.Error()}
 	}
 	return call(ctx, b, "clone", ref, func(c *lv.Connect) (vm.VM, error) {
-		if d, err := c.LookupDomainByName(name); err == nil {
-			d.Free()
-			return vm.VM{}, &vm.Error{Op: "clone", Target: ref, Kind: vm.ErrExists, Detail: "a VM named " + name + " exists"}
-		}
 		src, err := lookup(c, ref)
 		if err != nil {
 			return vm.VM{}, err
@@ -40,14 +36,7 @@ func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[s
 		if err != nil {
 			return vm.VM{}, err
 		}
-		d, err := c.DomainDefineXML(out)
-		if err != nil {
-			return vm.VM{}, err
-		}
-		defer d.Free()
-		v, err := describe(d)
-		v.Persistent = true
-		return v, err
+		return defineNew(c, "clone", ref, name, out)
 	})
 }
 

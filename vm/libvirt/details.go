@@ -19,14 +19,8 @@ func (b *Backend) Details(ctx context.Context, ref string) (vm.Details, error) {
 			return vm.Details{}, err
 		}
 		defer d.Free()
-		base, err := describe(d)
+		base, err := describeFully(d)
 		if err != nil {
-			return vm.Details{}, err
-		}
-		if base.Autostart, err = d.GetAutostart(); err != nil {
-			return vm.Details{}, err
-		}
-		if base.Persistent, err = d.IsPersistent(); err != nil {
 			return vm.Details{}, err
 		}
 		xml, err := d.GetXMLDesc(0)

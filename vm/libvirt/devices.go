@@ -23,7 +23,7 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 	if spec.Bus == "" {
 		spec.Bus = map[string]string{"disk": "virtio", "cdrom": "sata"}[spec.Device]
 	}
-	return b.changeDevices(ctx, "attach a disk to", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "attach a disk to", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
 		target := freeTarget(dom, spec.Bus)
 		disk := libvirtxml.DomainDisk{
 			Device: spec.Device,
@@ -41,7 +41,7 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 
 // DetachDisk removes the disk on target (vdb, sda...).
 func (b *Backend) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a disk from", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "detach a disk from", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, disk := range dom.Devices.Disks {
 				if disk.Target != nil && disk.Target.Dev == target {
@@ -62,7 +62,7 @@ func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (v
 	if spec.Model == "" {
 		spec.Model = "virtio"
 	}
-	return b.changeDevices(ctx, "attach a NIC to", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "attach a NIC to", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
 		nic := libvirtxml.DomainInterface{
 			Source: &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: spec.Network}},
 			Model:  &libvirtxml.DomainInterfaceModel{Type: spec.Model},
@@ -77,7 +77,7 @@ func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (v
 
 // DetachNIC removes the interface with this MAC address.
 func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a NIC from", ref, func(d *lv.Domain, dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "detach a NIC from", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, n := range dom.Devices.Interfaces {
 				if n.MAC != nil && strings.EqualFold(n.MAC.Address, mac) {
@@ -94,7 +94,7 @@ func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, e
 // attaches or detaches it: on the running VM and its definition, or on the
 // definition alone when the VM is off or cannot take it live.
 func (b *Backend) changeDevices(ctx context.Context, op, ref string,
-	device func(*lv.Domain, *libvirtxml.Domain) (xml string, attach bool, err error)) (vm.Applied, error) {
+	device func(*libvirtxml.Domain) (xml string, attach bool, err error)) (vm.Applied, error) {
 	return call(ctx, b, op, ref, func(c *lv.Connect) (vm.Applied, error) {
 		d, err := lookup(c, ref)
 		if err != nil {
@@ -109,7 +109,7 @@ func (b *Backend) changeDevices(ctx context.Context, op, ref string,
 		if err := dom.Unmarshal(conf); err != nil {
 			return 0, err
 		}
-		xml, attach, err := device(d, &dom)
+		xml, attach, err := device(&dom)
 		if err != nil {
 			return 0, err
 		}
@@ -163,7 +163,7 @@ func imageFormat(path string) string {
 // SetLinks updates each NIC of the running VM with its link state.
 func (b *Backend) SetLinks(ctx context.Context, ref string, up bool) error {
 	state := map[bool]string{true: "up", false: "down"}[up]
-	return b.change(ctx, "set the links "+state+" of", ref, active, func(d *lv.Domain) error {
+	return b.change(ctx, "set the links "+state+" of", ref, vm.FromActive, func(d *lv.Domain) error {
 		xml, err := d.GetXMLDesc(0)
 		if err != nil {
 			return err

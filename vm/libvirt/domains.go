@@ -42,7 +42,7 @@ func (b *Backend) List(ctx context.Context) ([]vm.VM, error) {
 		out := make([]vm.VM, 0, len(doms))
 		for i := range doms {
 			v, err := describe(&doms[i])
-			if isGone(err) { // undefined between the list and now
+			if hasCode(err, lv.ERR_NO_DOMAIN) { // undefined between the list and now
 				continue
 			}
 			if err != nil {
@@ -68,17 +68,6 @@ func uuidSet(c *lv.Connect, flags lv.ConnectListAllDomainsFlags) (map[string]boo
 		}
 	}
 	return set, nil
-}
-
-func freeAll(doms []lv.Domain) {
-	for i := range doms {
-		doms[i].Free()
-	}
-}
-
-func isGone(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_DOMAIN
 }
 
 // describe reads a VM's identity and GetInfo; not autostart or persistence.
@@ -115,7 +104,7 @@ func lookup(c *lv.Connect, ref string) (*lv.Domain, error) {
 	}
 	d, err := c.LookupDomainByName(ref)
 	if err != nil {
-		if isGone(err) {
+		if hasCode(err, lv.ERR_NO_DOMAIN) {
 			return nil, vm.ErrNotFound
 		}
 		return nil, err
@@ -131,16 +120,22 @@ func (b *Backend) Lookup(ctx context.Context, ref string) (vm.VM, error) {
 			return vm.VM{}, err
 		}
 		defer d.Free()
-		v, err := describe(d)
-		if err != nil {
-			return v, err
-		}
-		if v.Autostart, err = d.GetAutostart(); err != nil {
-			return v, err
-		}
-		v.Persistent, err = d.IsPersistent()
-		return v, err
+		return describeFully(d)
 	})
+}
+
+// describeFully is describe with autostart and persistence, which List
+// reads for all VMs at once instead.
+func describeFully(d *lv.Domain) (vm.VM, error) {
+	v, err := describe(d)
+	if err != nil {
+		return v, err
+	}
+	if v.Autostart, err = d.GetAutostart(); err != nil {
+		return v, err
+	}
+	v.Persistent, err = d.IsPersistent()
+	return v, err
 }
 
 // onDomain runs one operation on the domain ref names.
@@ -172,36 +167,30 @@ func (b *Backend) change(ctx context.Context, op, ref string, from []vm.State, f
 	})
 }
 
-var (
-	stopped = []vm.State{vm.StateShutOff, vm.StateCrashed}
-	running = []vm.State{vm.StateRunning, vm.StateBlocked}
-	active  = []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused, vm.StateShuttingDown, vm.StateSuspended, vm.StateCrashed}
-)
-
 func (b *Backend) Start(ctx context.Context, ref string) error {
-	return b.change(ctx, "start", ref, stopped, func(d *lv.Domain) error { return d.Create() })
+	return b.change(ctx, "start", ref, vm.FromStopped, func(d *lv.Domain) error { return d.Create() })
 }
 
 // Shutdown asks the guest to power off (ACPI); the guest may ignore it.
 func (b *Backend) Shutdown(ctx context.Context, ref string) error {
-	return b.change(ctx, "shut down", ref, running, func(d *lv.Domain) error { return d.Shutdown() })
+	return b.change(ctx, "shut down", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Shutdown() })
 }
 
 func (b *Backend) Reboot(ctx context.Context, ref string) error {
-	return b.change(ctx, "reboot", ref, running, func(d *lv.Domain) error { return d.Reboot(0) })
+	return b.change(ctx, "reboot", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Reboot(0) })
 }
 
 // Destroy powers the VM off at once, like pulling the plug.
 func (b *Backend) Destroy(ctx context.Context, ref string) error {
-	return b.change(ctx, "force off", ref, active, func(d *lv.Domain) error { return d.Destroy() })
+	return b.change(ctx, "force off", ref, vm.FromActive, func(d *lv.Domain) error { return d.Destroy() })
 }
 
 func (b *Backend) Pause(ctx context.Context, ref string) error {
-	return b.change(ctx, "pause", ref, running, func(d *lv.Domain) error { return d.Suspend() })
+	return b.change(ctx, "pause", ref, vm.FromRunning, func(d *lv.Domain) error { return d.Suspend() })
 }
 
 func (b *Backend) Resume(ctx context.Context, ref string) error {
-	return b.change(ctx, "resume", ref, []vm.State{vm.StatePaused}, func(d *lv.Domain) error { return d.Resume() })
+	return b.change(ctx, "resume", ref, vm.FromPaused, func(d *lv.Domain) error { return d.Resume() })
 }
 
 func (b *Backend) SetAutostart(ctx context.Context, ref string, on bool) error {
@@ -214,7 +203,7 @@ func (b *Backend) Undefine(ctx context.Context, ref string) error {
 	return b.onDomain(ctx, "undefine", ref, func(d *lv.Domain) error {
 		err := d.UndefineFlags(lv.DOMAIN_UNDEFINE_MANAGED_SAVE | lv.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
 			lv.DOMAIN_UNDEFINE_NVRAM)
-		if le, ok := err.(lv.Error); ok && (le.Code == lv.ERR_NO_SUPPORT || le.Code == lv.ERR_INVALID_ARG) {
+		if hasCode(err, lv.ERR_NO_SUPPORT, lv.ERR_INVALID_ARG) {
 			return d.Undefine() // drivers without those flags
 		}
 		return err
@@ -239,20 +228,25 @@ func (b *Backend) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 		if err != nil {
 			return vm.VM{}, err
 		}
-		if d, err := c.LookupDomainByName(spec.Name); err == nil {
-			d.Free()
-			return vm.VM{}, &vm.Error{Op: "define", Target: spec.Name, Kind: vm.ErrExists,
-				Detail: "a VM with this name exists"}
-		}
-		d, err := c.DomainDefineXML(xml)
-		if err != nil {
-			return vm.VM{}, err
-		}
-		defer d.Free()
-		v, err := describe(d)
-		v.Persistent = true
-		return v, err
+		return defineNew(c, "define", spec.Name, spec.Name, xml)
 	})
+}
+
+// defineNew defines xml as a new VM called name, refusing a name another
+// VM has: libvirt would replace that VM's definition.
+func defineNew(c *lv.Connect, op, target, name, xml string) (vm.VM, error) {
+	if d, err := c.LookupDomainByName(name); err == nil {
+		d.Free()
+		return vm.VM{}, &vm.Error{Op: op, Target: target, Kind: vm.ErrExists, Detail: "a VM named " + name + " exists"}
+	}
+	d, err := c.DomainDefineXML(xml)
+	if err != nil {
+		return vm.VM{}, err
+	}
+	defer d.Free()
+	v, err := describe(d)
+	v.Persistent = true
+	return v, err
 }
 
 func validSpec(s vm.Spec) error {

@@ -12,7 +12,7 @@ import (
 
 // Save is libvirt's managed save: memory to disk, VM stopped; Start restores.
 func (b *Backend) Save(ctx context.Context, ref string) error {
-	return b.change(ctx, "save", ref, []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused},
+	return b.change(ctx, "save", ref, vm.FromSavable,
 		func(d *lv.Domain) error { return d.ManagedSave(0) })
 }
 

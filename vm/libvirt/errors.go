@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	lv "libvirt.org/go/libvirt"
@@ -41,6 +42,12 @@ func kindOf(e lv.Error) error {
 	return nil
 }
 
+// hasCode reports whether err is a libvirt error with one of codes.
+func hasCode(err error, codes ...lv.ErrorNumber) bool {
+	var le lv.Error
+	return errors.As(err, &le) && slices.Contains(codes, le.Code)
+}
+
 // wrap turns err into a *vm.Error naming the operation and its target.
 // Errors that already are vm errors pass through.
 func wrap(op, target string, err error) error {
@@ -73,7 +80,7 @@ func connectError(uri string, err error) *vm.ConnectError {
 	ce.Detail = le.Message
 	msg := strings.ToLower(le.Message)
 	switch {
-	case kindOf(le) == vm.ErrDenied || strings.Contains(msg, "permission denied"):
+	case denied(err):
 		ce.Cause = vm.CauseDenied
 	case strings.Contains(msg, "no such file or directory") || strings.Contains(msg, "connection refused"):
 		ce.Cause = vm.CauseNoDaemon

@@ -23,10 +23,18 @@ func (b *Backend) onReboot(_ *lv.Connect, d *lv.Domain) {
 	b.push(d, vm.EventRebooted, "")
 }
 
-func (b *Backend) push(d *lv.Domain, kind vm.EventKind, detail string) {
+// named is what a domain, network and pool have for an event to name them.
+type named interface {
+	GetName() (string, error)
+	GetUUIDString() (string, error)
+}
+
+// push sends an event about o. Called on libvirt's event loop, where o is
+// libvirt's: read it, never Free it.
+func (b *Backend) push(o named, kind vm.EventKind, detail string) {
 	e := vm.Event{Kind: kind, Detail: detail, At: time.Now()}
-	e.Name, _ = d.GetName()
-	e.UUID, _ = d.GetUUIDString()
+	e.Name, _ = o.GetName()
+	e.UUID, _ = o.GetUUIDString()
 	b.events.push(e)
 }
 

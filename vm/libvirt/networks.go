@@ -42,15 +42,11 @@ func listNetworks(c *lv.Connect) ([]vm.Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		for i := range nets {
-			nets[i].Free()
-		}
-	}()
+	defer freeAll(nets)
 	out := make([]vm.Network, 0, len(nets))
 	for i := range nets {
 		n, err := describeNetwork(&nets[i])
-		if isNoNetwork(err) { // undefined since the list
+		if hasCode(err, lv.ERR_NO_NETWORK) { // undefined since the list
 			continue
 		}
 		if err != nil {
@@ -82,11 +78,6 @@ func (b *Backend) Network(ctx context.Context, name string) (vm.Network, error) 
 		return n, nil
 	})
 	return n, hinted(err, networkNotFound)
-}
-
-func isNoNetwork(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_NETWORK
 }
 
 // describeNetwork reads what hv shows of a network, without its users.

@@ -26,6 +26,16 @@ func refuse(op, target string, kind error, why, hint string) *vm.Error {
 	return &vm.Error{Op: op, Target: target, Kind: kind, Detail: why, Hint: hint}
 }
 
+// freeAll frees every object of a list libvirt returned.
+func freeAll[T any, P interface {
+	*T
+	Free() error
+}](list []T) {
+	for i := range list {
+		P(&list[i]).Free()
+	}
+}
+
 // run adapts a function with no result to call.
 func run(fn func() error) (struct{}, error) { return struct{}{}, fn() }
 

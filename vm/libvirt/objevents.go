@@ -1,8 +1,6 @@
 package libvirt
 
 import (
-	"time"
-
 	lv "libvirt.org/go/libvirt"
 
 	"github.com/hyper-nixos/hv/vm"
@@ -33,26 +31,15 @@ var poolEvents = map[lv.StoragePoolEventLifecycleType]string{
 	lv.STORAGE_POOL_EVENT_CREATED: "built", lv.STORAGE_POOL_EVENT_DELETED: "deleted",
 }
 
-// onNetworkEvent and onPoolEvent run on libvirt's event loop; the object is
-// libvirt's for the call: read it, never Free it.
+// onNetworkEvent and onPoolEvent run on libvirt's event loop.
 func (b *Backend) onNetworkEvent(_ *lv.Connect, n *lv.Network, ev *lv.NetworkEventLifecycle) {
-	what, ok := networkEvents[ev.Event]
-	if !ok {
-		return
+	if what, ok := networkEvents[ev.Event]; ok {
+		b.push(n, vm.EventNetwork, what)
 	}
-	e := vm.Event{Kind: vm.EventNetwork, Detail: what, At: time.Now()}
-	e.Name, _ = n.GetName()
-	e.UUID, _ = n.GetUUIDString()
-	b.events.push(e)
 }
 
 func (b *Backend) onPoolEvent(_ *lv.Connect, p *lv.StoragePool, ev *lv.StoragePoolEventLifecycle) {
-	what, ok := poolEvents[ev.Event]
-	if !ok {
-		return
+	if what, ok := poolEvents[ev.Event]; ok {
+		b.push(p, vm.EventPool, what)
 	}
-	e := vm.Event{Kind: vm.EventPool, Detail: what, At: time.Now()}
-	e.Name, _ = p.GetName()
-	e.UUID, _ = p.GetUUIDString()
-	b.events.push(e)
 }

@@ -20,30 +20,41 @@ const poolNotFound = "check the pool's name with 'hv pool list'"
 // have disks in each.
 func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 	return call(ctx, b, "list pools", "", func(c *lv.Connect) ([]vm.Pool, error) {
-		pools, err := c.ListAllStoragePools(0)
+		all, err := listPools(c)
 		if err != nil {
 			return nil, err
 		}
-		defer freePools(pools)
 		u, err := readUsage(c)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]vm.Pool, 0, len(pools))
-		for i := range pools {
-			p, err := describePool(&pools[i])
-			if isNoPool(err) { // undefined since the list
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			p.UsedBy = u.poolUsers(p.Name, p.Path)
-			out = append(out, p)
+		for i := range all {
+			all[i].UsedBy = u.poolUsers(all[i].Name, all[i].Path)
 		}
-		slices.SortFunc(out, func(a, b vm.Pool) int { return byName(a.Name, b.Name) })
-		return out, nil
+		return all, nil
 	})
+}
+
+// listPools describes every pool, without users, sorted by name.
+func listPools(c *lv.Connect) ([]vm.Pool, error) {
+	pools, err := c.ListAllStoragePools(0)
+	if err != nil {
+		return nil, err
+	}
+	defer freeAll(pools)
+	out := make([]vm.Pool, 0, len(pools))
+	for i := range pools {
+		p, err := describePool(&pools[i])
+		if hasCode(err, lv.ERR_NO_STORAGE_POOL) { // undefined since the list
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b vm.Pool) int { return byName(a.Name, b.Name) })
+	return out, nil
 }
 
 // Pool returns one pool by name.
@@ -68,17 +79,6 @@ func (b *Backend) Pool(ctx context.Context, name string) (vm.Pool, error) {
 	return p, hinted(err, poolNotFound)
 }
 
-func freePools(pools []lv.StoragePool) {
-	for i := range pools {
-		pools[i].Free()
-	}
-}
-
-func isNoPool(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_STORAGE_POOL
-}
-
 // describePool reads what hv shows of a pool, without its users.
 func describePool(sp *lv.StoragePool) (vm.Pool, error) {
 	var p vm.Pool
@@ -89,13 +89,8 @@ func describePool(sp *lv.StoragePool) (vm.Pool, error) {
 	if p.UUID, err = sp.GetUUIDString(); err != nil {
 		return p, err
 	}
-	info, err := sp.GetInfo()
-	if err != nil {
+	if err = readSizes(sp, &p); err != nil {
 		return p, err
-	}
-	p.Active = info.State == lv.STORAGE_POOL_RUNNING || info.State == lv.STORAGE_POOL_DEGRADED
-	if p.Active {
-		p.CapacityBytes, p.AllocationBytes, p.AvailableBytes = info.Capacity, info.Allocation, info.Available
 	}
 	if p.Autostart, err = sp.GetAutostart(); err != nil {
 		return p, err
@@ -116,6 +111,19 @@ func describePool(sp *lv.StoragePool) (vm.Pool, error) {
 		p.Path = x.Target.Path
 	}
 	return p, nil
+}
+
+// readSizes fills in whether the pool is active and, when it is, its sizes.
+func readSizes(sp *lv.StoragePool, p *vm.Pool) error {
+	info, err := sp.GetInfo()
+	if err != nil {
+		return err
+	}
+	p.Active = info.State == lv.STORAGE_POOL_RUNNING || info.State == lv.STORAGE_POOL_DEGRADED
+	if p.Active {
+		p.CapacityBytes, p.AllocationBytes, p.AvailableBytes = info.Capacity, info.Allocation, info.Available
+	}
+	return nil
 }
 
 // onPool runs fn on the pool called name when it is in the state op needs.
@@ -206,16 +214,11 @@ func (b *Backend) DefinePool(ctx context.Context, spec vm.PoolSpec) (vm.Pool, er
 
 // poolFree refuses a pool name or directory another pool has.
 func poolFree(c *lv.Connect, spec vm.PoolSpec) error {
-	pools, err := c.ListAllStoragePools(0)
+	all, err := listPools(c)
 	if err != nil {
 		return err
 	}
-	defer freePools(pools)
-	for i := range pools {
-		p, err := describePool(&pools[i])
-		if err != nil {
-			continue
-		}
+	for _, p := range all {
 		switch {
 		case p.Name == spec.Name:
 			return refuse("define pool", spec.Name, vm.ErrExists, "a pool with this name exists", "pick another name")

@@ -30,11 +30,7 @@ func (b *Backend) Snapshots(ctx context.Context, ref string) ([]vm.Snapshot, err
 		if err != nil {
 			return nil, err
 		}
-		defer func() {
-			for i := range snaps {
-				snaps[i].Free()
-			}
-		}()
+		defer freeAll(snaps)
 		out := make([]vm.Snapshot, 0, len(snaps))
 		for i := range snaps {
 			s, err := readSnapshot(&snaps[i])
@@ -155,7 +151,7 @@ func (b *Backend) onSnapshot(ctx context.Context, op, ref, name string, fn func(
 	return b.onDomain(ctx, op, ref, func(d *lv.Domain) error {
 		s, err := d.SnapshotLookupByName(name, 0)
 		if err != nil {
-			if le, ok := err.(lv.Error); ok && le.Code == lv.ERR_NO_DOMAIN_SNAPSHOT {
+			if hasCode(err, lv.ERR_NO_DOMAIN_SNAPSHOT) {
 				return &vm.Error{Op: op, Target: ref, Kind: vm.ErrNotFound, Detail: "no snapshot named " + strconv.Quote(name)}
 			}
 			return err

@@ -17,7 +17,7 @@ const statsGroups = lv.DOMAIN_STATS_STATE | lv.DOMAIN_STATS_CPU_TOTAL | lv.DOMAI
 func (b *Backend) Stats(ctx context.Context) ([]vm.Sample, error) {
 	return call(ctx, b, "read statistics", "", func(c *lv.Connect) ([]vm.Sample, error) {
 		recs, err := c.GetAllDomainStats(nil, statsGroups, lv.CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT)
-		if le, ok := err.(lv.Error); ok && (le.Code == lv.ERR_INVALID_ARG || le.Code == lv.ERR_NO_SUPPORT) {
+		if hasCode(err, lv.ERR_INVALID_ARG, lv.ERR_NO_SUPPORT) {
 			recs, err = c.GetAllDomainStats(nil, statsGroups, 0)
 		}
 		if err != nil {

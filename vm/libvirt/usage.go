@@ -31,7 +31,7 @@ func readUsage(c *lv.Connect) (*usage, error) {
 		byNetwork: map[string][]string{}, byBridge: map[string][]string{}}
 	for i := range doms {
 		doc, err := doms[i].GetXMLDesc(0)
-		if isGone(err) {
+		if hasCode(err, lv.ERR_NO_DOMAIN) {
 			continue
 		}
 		if err != nil {

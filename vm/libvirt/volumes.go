@@ -20,7 +20,7 @@ func volumeNotFound(pool string) string {
 func activePool(c *lv.Connect, op, target, name string) (*lv.StoragePool, error) {
 	sp, err := c.LookupStoragePoolByName(name)
 	if err != nil {
-		if isNoPool(err) {
+		if hasCode(err, lv.ERR_NO_STORAGE_POOL) {
 			return nil, refuse(op, target, vm.ErrNotFound, "no pool is called "+name, poolNotFound)
 		}
 		return nil, err
@@ -39,7 +39,7 @@ func activePool(c *lv.Connect, op, target, name string) (*lv.StoragePool, error)
 // lookupVolume finds a volume of an active pool; the caller frees it.
 func lookupVolume(sp *lv.StoragePool, op, pool, name string) (*lv.StorageVol, error) {
 	v, err := sp.LookupStorageVolByName(name)
-	if le, ok := err.(lv.Error); ok && le.Code == lv.ERR_NO_STORAGE_VOL {
+	if hasCode(err, lv.ERR_NO_STORAGE_VOL) {
 		return nil, refuse(op, pool+"/"+name, vm.ErrNotFound, "pool "+pool+" has no volume "+name, volumeNotFound(pool))
 	}
 	return v, err
@@ -59,7 +59,7 @@ func (b *Backend) Volumes(ctx context.Context, pool string) ([]vm.Volume, error)
 		if err != nil {
 			return nil, err
 		}
-		defer freeVolumes(vols)
+		defer freeAll(vols)
 		u, err := readUsage(c)
 		if err != nil {
 			return nil, err
@@ -67,7 +67,7 @@ func (b *Backend) Volumes(ctx context.Context, pool string) ([]vm.Volume, error)
 		out := make([]vm.Volume, 0, len(vols))
 		for i := range vols {
 			v, err := describeVolume(&vols[i], pool)
-			if isNoVolume(err) { // deleted since the list
+			if hasCode(err, lv.ERR_NO_STORAGE_VOL) { // deleted since the list
 				continue
 			}
 			if err != nil {
@@ -79,17 +79,6 @@ func (b *Backend) Volumes(ctx context.Context, pool string) ([]vm.Volume, error)
 		slices.SortFunc(out, func(a, b vm.Volume) int { return byName(a.Name, b.Name) })
 		return out, nil
 	})
-}
-
-func freeVolumes(vols []lv.StorageVol) {
-	for i := range vols {
-		vols[i].Free()
-	}
-}
-
-func isNoVolume(err error) bool {
-	le, ok := err.(lv.Error)
-	return ok && le.Code == lv.ERR_NO_STORAGE_VOL
 }
 
 // describeVolume reads a volume of pool, without its users.
@@ -144,8 +133,8 @@ func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	// Figures go stale when files change behind libvirt's back. Refreshing
 	// fails while another copy runs in the pool; the old figures do then.
 	_ = sp.Refresh(0)
-	p, err := describePool(sp)
-	if err != nil {
+	p := vm.Pool{Name: pool}
+	if err := readSizes(sp, &p); err != nil {
 		return err
 	}
 	return vm.CheckSpace(op, pool+"/"+name, p, need)
@@ -225,7 +214,7 @@ func inUse(c *lv.Connect, sp *lv.StoragePool, op string, v vm.Volume) error {
 	if err != nil {
 		return err
 	}
-	defer freeVolumes(vols)
+	defer freeAll(vols)
 	for i := range vols {
 		if other, err := describeVolume(&vols[i], v.Pool); err == nil && other.BackingPath == v.Path {
 			return refuse(op, target, vm.ErrInvalidState, "volume "+other.Name+" is built on it (backing file)",

@@ -20,10 +20,11 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 		return fail(vm.ErrDenied, "read-only access", "")
 	}
 	// The state the caller saw may be old: the disks must not change now.
-	src, err := h.Lookup(ctx, src.UUID)
+	d, err := h.Details(ctx, src.UUID)
 	if err != nil {
 		return vm.VM{}, err
 	}
+	src = d.VM
 	if src.State.Active() {
 		return fail(vm.ErrInvalidState, src.Name+" is "+src.State.String(), "shut it down first: a running VM's disks change while they are copied")
 	}
@@ -32,10 +33,6 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	}
 	if _, err := h.Lookup(ctx, dst); err == nil {
 		return fail(vm.ErrExists, "a VM named "+dst+" exists", "pick another name")
-	}
-	d, err := h.Details(ctx, src.UUID)
-	if err != nil {
-		return vm.VM{}, err
 	}
 	type copyJob struct {
 		vol     vm.Volume

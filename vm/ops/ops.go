@@ -91,43 +91,38 @@ func (a *Action) Run(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
 	return vm.Named(a.run(ctx, h, v), v)
 }
 
-var (
-	stopped = []vm.State{vm.StateShutOff, vm.StateCrashed}
-	running = []vm.State{vm.StateRunning, vm.StateBlocked}
-	active  = []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused, vm.StateShuttingDown, vm.StateSuspended, vm.StateCrashed}
-)
-
-func byRef(f func(vm.Hypervisor) func(context.Context, string) error) func(context.Context, vm.Hypervisor, vm.VM) error {
-	return func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return f(h)(ctx, v.UUID) }
+// byRef runs a Hypervisor method (vm.Hypervisor.Start...) on v by UUID.
+func byRef(f func(vm.Hypervisor, context.Context, string) error) func(context.Context, vm.Hypervisor, vm.VM) error {
+	return func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return f(h, ctx, v.UUID) }
 }
 
 // The lifecycle actions.
 var (
 	Start = &Action{ID: "start", Label: "Start", Doing: "starting", Done: "started", Risk: Low,
-		Impact: "Boots the VM, or restores it if it was saved.", From: stopped,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Start })}
+		Impact: "Boots the VM, or restores it if it was saved.", From: vm.FromStopped,
+		run: byRef(vm.Hypervisor.Start)}
 	Shutdown = &Action{ID: "shutdown", Label: "Shut down", Doing: "shutting down", Done: "asked to shut down", Risk: Medium,
-		Impact: "Presses the VM's power button (ACPI): the guest shuts down cleanly, if it listens.", From: running,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Shutdown })}
+		Impact: "Presses the VM's power button (ACPI): the guest shuts down cleanly, if it listens.", From: vm.FromRunning,
+		run: byRef(vm.Hypervisor.Shutdown)}
 	Reboot = &Action{ID: "reboot", Label: "Reboot", Doing: "rebooting", Done: "asked to reboot", Risk: Medium,
-		Impact: "Asks the guest to restart: its services are down for a while.", From: running,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Reboot })}
+		Impact: "Asks the guest to restart: its services are down for a while.", From: vm.FromRunning,
+		run: byRef(vm.Hypervisor.Reboot)}
 	ForceOff = &Action{ID: "destroy", Label: "Force off", Doing: "forcing off", Done: "forced off", Risk: High,
-		Impact: "Cuts the power at once, like pulling the plug: unsaved data in the guest is lost and its disks may need repair.", From: active,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Destroy })}
+		Impact: "Cuts the power at once, like pulling the plug: unsaved data in the guest is lost and its disks may need repair.", From: vm.FromActive,
+		run: byRef(vm.Hypervisor.Destroy)}
 	Pause = &Action{ID: "pause", Label: "Pause", Doing: "pausing", Done: "paused", Risk: Low,
-		Impact: "Freezes the VM in memory; its network connections may time out.", From: running,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Pause })}
+		Impact: "Freezes the VM in memory; its network connections may time out.", From: vm.FromRunning,
+		run: byRef(vm.Hypervisor.Pause)}
 	Resume = &Action{ID: "resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
-		Impact: "Lets a paused VM run again.", From: []vm.State{vm.StatePaused},
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Resume })}
+		Impact: "Lets a paused VM run again.", From: vm.FromPaused,
+		run: byRef(vm.Hypervisor.Resume)}
 	Save = &Action{ID: "save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
 		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
-		From:   []vm.State{vm.StateRunning, vm.StateBlocked, vm.StatePaused},
-		run:    byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Save })}
+		From:   vm.FromSavable,
+		run:    byRef(vm.Hypervisor.Save)}
 	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Ask: TypeName, Persistent: true,
-		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: stopped,
-		run: byRef(func(h vm.Hypervisor) func(context.Context, string) error { return h.Undefine })}
+		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: vm.FromStopped,
+		run: byRef(vm.Hypervisor.Undefine)}
 )
 
 // Autostart switches.
@@ -143,7 +138,7 @@ var (
 // DeleteWithStorage deletes a VM and the volumes of its disks (never its
 // CD-ROMs, which are shared media, nor a volume another VM also uses).
 var DeleteWithStorage = &Action{ID: "delete-storage", Label: "Delete with its disks", Doing: "deleting", Done: "deleted with its disks",
-	Risk: Critical, Persistent: true, From: stopped,
+	Risk: Critical, Persistent: true, From: vm.FromStopped,
 	Impact: "Removes the VM's definition, snapshots and saved state, and deletes its disk volumes: the data on them is gone for good.",
 	run:    deleteWithStorage}
 
