@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -8,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
 )
 
@@ -18,6 +20,9 @@ import (
 type Action struct {
 	Key  key.Binding
 	Risk ops.Risk
+	// Kind is the action's kind of operation for the permission matrix
+	// (set by InPhase): with Risk, it decides what Confirm asks.
+	Kind phase.Kind
 	// Why is the reason the action cannot run now ("it is inactive",
 	// "read-only access: ..."), or "" when it can.
 	Why string
@@ -119,21 +124,31 @@ func (c *Common) ReadOnlyWhy() string {
 	return ""
 }
 
-// Confirm wraps run in the question a's risk asks for, as VM actions do:
-// none below medium, yes or no from medium (no focused from high), the
-// object's name typed when critical. body says what happens.
-func (c *Common) Confirm(a Action, title, body, name string, run tea.Cmd) tea.Cmd {
+// Confirm wraps run in the question the permission matrix asks for a, as
+// VM actions do: none, yes or no (no focused from high risk), or the
+// object's name typed. body says what happens. run gets the answer, to
+// send with the change (the hv daemon checks it).
+func (c *Common) Confirm(a Action, title, body, name string, run func(vm.Confirmation) tea.Cmd) tea.Cmd {
+	rule := phase.Decide(c.Phase, phase.Op{Kind: a.Kind, Risk: a.Risk}, phase.Operator)
+	if rule.Ask == phase.NoQuestion {
+		return run(vm.Confirmation{})
+	}
 	body += "\n\nRisk: " + c.RiskBadge(a.Risk)
-	var d Dialog
-	switch {
-	case a.Risk < ops.Medium:
-		return run
-	case a.Risk >= ops.Critical:
-		d = NewTypeName(c, title, body, name, run).Audited(actionID(a), name)
-	default:
-		d = NewConfirm(c, title, body, a.Risk >= ops.High, run).Audited(actionID(a), name)
+	answered := run(vm.Confirmation{How: "dialog", Name: name})
+	var d Dialog = NewConfirm(c, title, body, a.Risk >= ops.High, answered).Audited(actionID(a), name)
+	if rule.Ask == phase.TypeName {
+		d = NewTypeName(c, title, body, name, answered).Audited(actionID(a), name)
 	}
 	return func() tea.Msg { return OpenDialogMsg{Dialog: d} }
+}
+
+// Answered makes fn's calls carry the operator's answer c, if one was
+// asked for.
+func Answered(c vm.Confirmation, fn func(context.Context) error) func(context.Context) error {
+	if c.How == "" {
+		return fn
+	}
+	return func(ctx context.Context) error { return fn(vm.WithConfirmation(ctx, c)) }
 }
 
 // actionID names a in the audit trail: its key's words, "vol-delete".
@@ -157,6 +172,8 @@ func (as Actions) Pressed(msg tea.KeyPressMsg, target string) (a Action, refusal
 // matrix of security/phase, as VM actions have it through vm/ops).
 func (as Actions) InPhase(p phase.Phase, kind phase.Kind) Actions {
 	for i, a := range as {
+		a.Kind = kind
+		as[i] = a
 		if r := phase.Decide(p, phase.Op{Kind: kind, Risk: a.Risk}, phase.Operator); r.Refused() {
 			as[i] = a.Unless(r.Reason())
 		}

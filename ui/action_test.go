@@ -23,6 +23,9 @@ var (
 
 func ran() tea.Msg { return "ran" }
 
+// answered is ran, for Confirm, which hands on the operator's answer.
+func answered(vm.Confirmation) tea.Cmd { return ran }
+
 // readOnly is a connection that only reads.
 type readOnly struct{ vm.Hypervisor }
 
@@ -30,11 +33,11 @@ func (readOnly) Access() vm.Access { return vm.ReadOnly }
 
 func TestConfirmAsksAccordingToRisk(t *testing.T) {
 	c := uitest.Common(nil, 80, 24)
-	if cmd := c.Confirm(ui.Action{Key: start, Risk: ops.Low}, "t", "b", "x", ran); cmd() != "ran" {
+	if cmd := c.Confirm(ui.Action{Key: start, Risk: ops.Low, Kind: phase.StorageChange}, "t", "b", "x", answered); cmd() != "ran" {
 		t.Error("a low-risk action should run without asking")
 	}
 	dialog := func(r ops.Risk) ui.Dialog {
-		return c.Confirm(ui.Action{Key: stop, Risk: r}, "Stop x?", "body", "x", ran)().(ui.OpenDialogMsg).Dialog
+		return c.Confirm(ui.Action{Key: stop, Risk: r, Kind: phase.StorageChange}, "Stop x?", "body", "x", answered)().(ui.OpenDialogMsg).Dialog
 	}
 	for risk, enterRuns := range map[ops.Risk]bool{ops.Medium: true, ops.High: false} {
 		_, cmd := dialog(risk).Update(uitest.Key("enter"))

@@ -60,7 +60,7 @@ type Snapshot struct {
 	Name        string    `json:"name"`
 	Parent      string    `json:"parent,omitempty"`
 	Description string    `json:"description,omitempty"`
-	State       State     `json:"-"` // the VM's state when taken
+	State       State     `json:"state"` // the VM's state when taken
 	Created     time.Time `json:"created"`
 	Current     bool      `json:"current"`
 	Memory      bool      `json:"memory"`   // includes the running VM's memory
@@ -69,14 +69,15 @@ type Snapshot struct {
 
 // SnapshotSpec is what CreateSnapshot takes.
 type SnapshotSpec struct {
-	Name        string
-	Description string
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 	// Memory saves the running VM's memory too, so a revert resumes it
 	// exactly; without it a revert boots from the disks' state.
-	Memory bool
+	Memory bool `json:"memory,omitempty"`
 	// DiskOnly takes an external snapshot of the disks alone: the kind
-	// that works for UEFI VMs on libvirt before 10.9.
-	DiskOnly bool
+	// that works for UEFI VMs on libvirt before 10.9. libvirt keeps the
+	// overlays beside the disks, in their pools.
+	DiskOnly bool `json:"disk_only,omitempty"`
 }
 
 // Applied says when a change to a VM takes effect.
@@ -94,6 +95,23 @@ func (a Applied) String() string {
 	return "at the next boot"
 }
 
+// MarshalText writes "now" or "next-boot".
+func (a Applied) MarshalText() ([]byte, error) {
+	if a == AppliedNow {
+		return []byte("now"), nil
+	}
+	return []byte("next-boot"), nil
+}
+
+// UnmarshalText reads what MarshalText writes.
+func (a *Applied) UnmarshalText(b []byte) error {
+	*a = AppliedNow
+	if string(b) == "next-boot" {
+		*a = AppliedNextBoot
+	}
+	return nil
+}
+
 // Console is an open serial console. Output delivers what the guest writes;
 // Done closes when the console ends (the VM stopped, QEMU restarted, or
 // Close was called) and Err then says why.
@@ -105,17 +123,18 @@ type Console interface {
 	Close() error
 }
 
-// DiskSpec is a disk or CD-ROM to attach.
+// DiskSpec is a disk or CD-ROM to attach: a volume of a storage pool,
+// never a host path (see VolumeRef).
 type DiskSpec struct {
-	Path     string // an existing image file or block device
-	Device   string // "disk" (default) or "cdrom"
-	Bus      string // virtio (default for disks), sata (default for CD-ROMs)
-	ReadOnly bool
+	Volume   VolumeRef `json:"volume"`
+	Device   string    `json:"device,omitempty"` // "disk" (default) or "cdrom"
+	Bus      string    `json:"bus,omitempty"`    // virtio (default for disks), sata (default for CD-ROMs)
+	ReadOnly bool      `json:"read_only,omitempty"`
 }
 
 // NICSpec is a network interface to attach.
 type NICSpec struct {
-	Network string // a libvirt network name
-	Model   string // virtio (default), e1000e...
-	MAC     string // empty: libvirt picks one
+	Network string `json:"network"`         // a libvirt network name
+	Model   string `json:"model,omitempty"` // virtio (default), e1000e...
+	MAC     string `json:"mac,omitempty"`   // empty: libvirt picks one
 }

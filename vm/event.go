@@ -1,6 +1,9 @@
 package vm
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // EventKind is what happened.
 type EventKind int
@@ -55,16 +58,30 @@ func (k EventKind) String() string {
 	return eventNames[k]
 }
 
+// MarshalText writes the kind's name, as JSON shows it.
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for i, n := range eventNames {
+		if n == string(b) {
+			*k = EventKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown event kind %q", b)
+}
+
 // AboutVM reports whether events of this kind concern one VM.
 func (k EventKind) AboutVM() bool { return k <= EventRebooted }
 
 // Event is a change reported by the hypervisor, as it happens.
 type Event struct {
-	Kind   EventKind
-	UUID   string
-	Name   string
-	Detail string // libvirt's reason, e.g. "destroyed", "booted", "from snapshot"
-	At     time.Time
+	Kind   EventKind `json:"kind"`
+	UUID   string    `json:"uuid,omitempty"`
+	Name   string    `json:"name,omitempty"`
+	Detail string    `json:"detail,omitempty"` // libvirt's reason, e.g. "destroyed", "booted", "from snapshot"
+	At     time.Time `json:"at"`
 }
 
 // State returns the VM state an event implies, if it implies one.

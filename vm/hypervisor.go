@@ -20,17 +20,17 @@ func (a Access) String() string {
 // Spec is what Define needs to create a VM definition. The backend picks the
 // domain type (kvm, qemu or test) the host supports.
 type Spec struct {
-	Name      string
-	VCPUs     int
-	MemoryMiB uint64
+	Name      string `json:"name"`
+	VCPUs     int    `json:"vcpus"`
+	MemoryMiB uint64 `json:"memory_mib"`
 
-	Disks    []DiskSpec // existing images, attached in order (vda, vdb...)
-	ISO      string     // an install image, attached as a CD-ROM and booted first
-	Network  string     // a NIC on this libvirt network; "" for none
-	Firmware string     // "bios" (default) or "uefi"
+	Disks    []DiskSpec `json:"disks,omitempty"`    // existing volumes, attached in order (vda, vdb...)
+	ISO      VolumeRef  `json:"iso,omitzero"`       // an install image, attached as a CD-ROM and booted first
+	Network  string     `json:"network,omitempty"`  // a NIC on this libvirt network; "" for none
+	Firmware string     `json:"firmware,omitempty"` // "bios" (default) or "uefi"
 	// VNC adds a graphical console on 127.0.0.1 only, for installers that
 	// have no serial console; it is never exposed on the network.
-	VNC bool
+	VNC bool `json:"vnc,omitempty"`
 }
 
 // Hypervisor is a connection to one libvirt host, spoken in hv's own types.
@@ -48,10 +48,17 @@ type Hypervisor interface {
 
 	Define(ctx context.Context, spec Spec) (VM, error)
 	// DefineClone defines a copy of ref's definition named name, with new
-	// UUID, MAC addresses and NVRAM, and each disk path in disks replaced
-	// by its new path (the copies are made beforehand).
-	DefineClone(ctx context.Context, ref, name string, disks map[string]string) (VM, error)
+	// UUID, MAC addresses and NVRAM, and the disk on each target in disks
+	// (vda...) replaced by that volume (the copies are made beforehand).
+	DefineClone(ctx context.Context, ref, name string, disks map[string]VolumeRef) (VM, error)
+	// Undefine deletes the definition, snapshots and saved state; the
+	// disks stay.
 	Undefine(ctx context.Context, ref string) error
+	// DeleteWithStorage is Undefine, then deleting the volumes of the
+	// VM's disks (never its CD-ROMs, which are shared media, nor a volume
+	// another VM uses). One operation, so that the security phase can
+	// refuse it as one.
+	DeleteWithStorage(ctx context.Context, ref string) error
 	Start(ctx context.Context, ref string) error
 	Shutdown(ctx context.Context, ref string) error
 	Reboot(ctx context.Context, ref string) error

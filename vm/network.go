@@ -32,13 +32,13 @@ func (n Network) DHCP() bool { return n.DHCPStart != "" }
 
 // NetworkSpec is what DefineNetwork needs.
 type NetworkSpec struct {
-	Name string
-	Mode string // "nat" or "isolated"
+	Name string `json:"name"`
+	Mode string `json:"mode"` // "nat" or "isolated"
 	// IPv4 is the subnet in CIDR form, e.g. 192.168.150.0/24 (the host
 	// takes the first address), or the host's own address in it, e.g.
 	// 192.168.150.254/24. "" gives the host no address (isolated only).
-	IPv4 string
-	DHCP bool // hand out the rest of the subnet to guests
+	IPv4 string `json:"ipv4,omitempty"`
+	DHCP bool   `json:"dhcp,omitempty"` // hand out the rest of the subnet to guests
 }
 
 // Lease is an address the network's DHCP server handed out.

@@ -16,24 +16,24 @@ const (
 // Sample is one reading of a VM's cumulative counters, taken by one bulk
 // stats call for all VMs.
 type Sample struct {
-	UUID  string
-	State State
-	At    time.Time
-	Has   Fields
+	UUID  string    `json:"uuid"`
+	State State     `json:"state"`
+	At    time.Time `json:"at"`
+	Has   Fields    `json:"has"` // bits: 1 CPU, 2 memory, 4 disk, 8 network
 
-	VCPUs     int
-	CPUTimeNs uint64 // all vCPUs and emulator threads, cumulative
+	VCPUs     int    `json:"vcpus"`
+	CPUTimeNs uint64 `json:"cpu_time_ns"` // all vCPUs and emulator threads, cumulative
 
-	MemoryKiB    uint64 // current balloon size
-	MemoryMaxKiB uint64
+	MemoryKiB    uint64 `json:"memory_kib"` // current balloon size
+	MemoryMaxKiB uint64 `json:"memory_max_kib"`
 
-	DiskReadBytes  uint64 // summed over all disks
-	DiskWriteBytes uint64
+	DiskReadBytes  uint64 `json:"disk_read_bytes"` // summed over all disks
+	DiskWriteBytes uint64 `json:"disk_write_bytes"`
 
-	NetRxBytes   uint64 // summed over all NICs
-	NetTxBytes   uint64
-	NetRxPackets uint64
-	NetTxPackets uint64
+	NetRxBytes   uint64 `json:"net_rx_bytes"` // summed over all NICs
+	NetTxBytes   uint64 `json:"net_tx_bytes"`
+	NetRxPackets uint64 `json:"net_rx_packets"`
+	NetTxPackets uint64 `json:"net_tx_packets"`
 }
 
 // Rates are per-second figures derived from two samples of the same VM.

@@ -39,16 +39,16 @@ type Volume struct {
 
 // VolumeSpec is what CreateVolume needs.
 type VolumeSpec struct {
-	Name          string
-	CapacityBytes uint64
-	Format        string // "qcow2" (the default when empty) or "raw"
+	Name          string `json:"name"`
+	CapacityBytes uint64 `json:"capacity_bytes"`
+	Format        string `json:"format,omitempty"` // "qcow2" (the default when empty) or "raw"
 }
 
 // PoolSpec is what DefinePool needs: for now a directory pool, the kind
 // every host has.
 type PoolSpec struct {
-	Name string
-	Path string // absolute; created by libvirt if missing
+	Name string `json:"name"`
+	Path string `json:"path"` // absolute; created by libvirt if missing
 }
 
 // Volume size bounds for new volumes.

@@ -37,6 +37,15 @@ func (s State) String() string {
 	return stateNames[s]
 }
 
+// MarshalText writes the state's name, as JSON shows it.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText writes; an unknown name is unknown.
+func (s *State) UnmarshalText(b []byte) error {
+	*s, _ = ParseState(string(b))
+	return nil
+}
+
 // Active reports whether the VM has a running QEMU process (it uses host
 // resources), as opposed to being only a definition.
 func (s State) Active() bool {
@@ -86,7 +95,7 @@ func ParseState(s string) (State, bool) {
 type VM struct {
 	UUID       string `json:"uuid"`
 	Name       string `json:"name"`
-	State      State  `json:"-"`
+	State      State  `json:"state"`
 	VCPUs      int    `json:"vcpus"`
 	MemoryKiB  uint64 `json:"memory_kib"`
 	Autostart  bool   `json:"autostart"`

@@ -10,7 +10,9 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // confirmer asks the person at the terminal, or refuses when there is none:
@@ -62,6 +64,33 @@ func (c confirmer) askName(action, want, impact string) error {
 		return errors.New("that is not the name: nothing was done")
 	}
 	return c.answered(action, want, audit.Confirmed, "")
+}
+
+// confirm asks what rule asks of a command typed on purpose (rule.Typed):
+// nothing, y/N, or want typed. The confirmation it returns goes with the
+// change (the hv daemon checks and records it); How is "" when the phase
+// asks nothing at all.
+func (c confirmer) confirm(rule phase.Rule, action, want, impact string) (vm.Confirmation, error) {
+	var err error
+	switch rule.Typed {
+	case phase.NoQuestion:
+		if rule.Ask == phase.NoQuestion {
+			return vm.Confirmation{}, nil
+		}
+		return vm.Confirmation{How: "command"}, nil
+	case phase.YesNo:
+		err = c.ask(action, want, impact)
+	case phase.TypeName:
+		err = c.askName(action, want, impact)
+	}
+	if err != nil {
+		return vm.Confirmation{}, err
+	}
+	how := "prompt"
+	if c.yes {
+		how = "--yes"
+	}
+	return vm.Confirmation{How: how, Name: want}, nil
 }
 
 // answered records an answer; a trail that cannot be written is said on

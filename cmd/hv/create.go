@@ -35,18 +35,18 @@ func progressTo(w io.Writer) (ops.Progress, func()) {
 
 func newCreateCmd(g *globals) *cobra.Command {
 	var spec ops.CreateSpec
-	var memory, disk string
+	var memory, disk, iso, image string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "create NAME --memory SIZE --vcpus N [--disk SIZE] [--pool P] [--iso PATH | --image PATH] [--network NET] [--firmware bios|uefi] [--autostart] [--start]",
+		Use:   "create NAME --memory SIZE --vcpus N [--disk SIZE] [--pool P] [--iso VOLUME | --image VOLUME] [--network NET] [--firmware bios|uefi] [--autostart] [--start]",
 		Short: "Create a VM: a new disk (blank or a copy of an image) and its definition",
 		Long: "Create a VM. Everything is checked before anything is made (the name is free, the sizes fit the host,\n" +
 			"the pool has the space, the ISO, image and network exist); a failure after the disk was made removes it.\n\n" +
-			"--iso attaches an install image (a volume of a storage pool) booted first, with a VNC console on\n" +
-			"127.0.0.1 for installers without a serial console. --image copies an existing disk or cloud image\n" +
-			"(a volume) as the VM's disk.",
-		Example: "  hv vm create web-03 --memory 2G --vcpus 2 --disk 20G --iso /var/lib/libvirt/images/debian-12.iso --network default --start\n" +
-			"  hv vm create app-02 --memory 4G --vcpus 2 --image /var/lib/libvirt/images/debian-12-cloud.qcow2 --network default",
+			"--iso attaches an install image booted first, with a VNC console on 127.0.0.1 for installers without\n" +
+			"a serial console. --image copies an existing disk or cloud image as the VM's disk. Both are volumes of\n" +
+			"storage pools, named POOL/VOLUME as 'hv pool volumes' lists them (or by the volume's path).",
+		Example: "  hv vm create web-03 --memory 2G --vcpus 2 --disk 20G --iso default/debian-12.iso --network default --start\n" +
+			"  hv vm create app-02 --memory 4G --vcpus 2 --image default/debian-12-cloud.qcow2 --network default",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec.Name = args[0]
@@ -67,6 +67,17 @@ func newCreateCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withHV(diskTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				for _, m := range []struct {
+					arg string
+					ref *vm.VolumeRef
+				}{{iso, &spec.ISO}, {image, &spec.Image}} {
+					if m.arg == "" {
+						continue
+					}
+					if *m.ref, err = vm.VolumeArg(ctx, hv, m.arg); err != nil {
+						return err
+					}
+				}
 				progress, clear := progressTo(cmd.ErrOrStderr())
 				v, err := ops.Create(ctx, hv, spec, progress)
 				clear()
@@ -86,8 +97,8 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f.IntVar(&spec.VCPUs, "vcpus", 0, "number of vCPUs")
 	f.StringVar(&disk, "disk", "", "size of a new blank disk, e.g. 20G (a bare number is GiB)")
 	f.StringVar(&spec.Pool, "pool", "default", "storage pool of the new disk")
-	f.StringVar(&spec.ISO, "iso", "", "install image to boot first (a volume's path)")
-	f.StringVar(&spec.Image, "image", "", "disk or cloud image to copy as the VM's disk (a volume's path)")
+	f.StringVar(&iso, "iso", "", "install image to boot first: POOL/VOLUME (or its path)")
+	f.StringVar(&image, "image", "", "disk or cloud image to copy as the VM's disk: POOL/VOLUME (or its path)")
 	f.StringVar(&spec.Network, "network", "", "libvirt network for a NIC")
 	f.StringVar(&spec.Firmware, "firmware", "bios", "bios or uefi")
 	f.BoolVar(&spec.Autostart, "autostart", false, "start the VM with the host")

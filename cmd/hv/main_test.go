@@ -192,7 +192,7 @@ func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
 		{[]string{"vm", "create", "--demo", "web-01", "--memory", "2G", "--vcpus", "2"}, 1, "", "a VM named web-01 exists); fix: pick another name"},
 		{[]string{"vm", "create", "--demo", "big", "--memory", "2G", "--vcpus", "2", "--disk", "500G"}, 1, "", "not enough space in pool default: needs 500G, has 19G"},
 		{[]string{"vm", "create", "--demo", "x", "--memory", "2G"}, 2, "", "--memory and --vcpus are required"},
-		{[]string{"vm", "create", "--demo", "x", "--memory", "2G", "--vcpus", "1", "--iso", "/no.iso"}, 1, "", "no ISO at /no.iso"},
+		{[]string{"vm", "create", "--demo", "x", "--memory", "2G", "--vcpus", "1", "--iso", "/no.iso"}, 1, "", "find volume /no.iso: not found"},
 		{[]string{"vm", "clone", "--demo", "web-01", "web-09"}, 1, "", "web-01 is running"},
 		{[]string{"vm", "clone", "--demo", "backup", "web-01"}, 1, "", "a VM named web-01 exists"},
 		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete backup without confirmation: add --yes"},

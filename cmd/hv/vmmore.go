@@ -136,7 +136,11 @@ func (d deviceChanges) apply(ctx context.Context, out io.Writer, hv vm.Hyperviso
 		{d.detachDisk, func() (vm.Applied, error) { return hv.DetachDisk(ctx, v.UUID, d.detachDisk) }, "detached disk " + d.detachDisk},
 		{d.detachNIC, func() (vm.Applied, error) { return hv.DetachNIC(ctx, v.UUID, d.detachNIC) }, "detached NIC " + d.detachNIC},
 		{d.attachDisk, func() (vm.Applied, error) {
-			spec := vm.DiskSpec{Path: d.attachDisk}
+			ref, err := vm.VolumeArg(ctx, hv, d.attachDisk)
+			if err != nil {
+				return 0, err
+			}
+			spec := vm.DiskSpec{Volume: ref}
 			if d.cdrom {
 				spec.Device = "cdrom"
 			}
@@ -163,20 +167,20 @@ func newSetCmd(g *globals) *cobra.Command {
 	var memory string
 	var dev deviceChanges
 	cmd := &cobra.Command{
-		Use:   "set NAME [--vcpus N] [--memory SIZE] [--attach-disk PATH [--cdrom]] [--detach-disk TARGET] [--attach-nic NETWORK] [--detach-nic MAC]",
+		Use:   "set NAME [--vcpus N] [--memory SIZE] [--attach-disk VOLUME [--cdrom]] [--detach-disk TARGET] [--attach-nic NETWORK] [--detach-nic MAC]",
 		Short: "Change a VM's vCPUs, memory, disks or NICs",
 		Long: "Change a VM's vCPUs, memory, disks or NICs. A running VM takes a change at once when libvirt can\n" +
 			"(vCPUs and memory up to their maximum, hot-pluggable devices); otherwise it applies at the next\n" +
 			"boot, and hv says which.",
-		Example: "  hv vm set web-01 --vcpus 4 --memory 8G\n  hv vm set web-01 --attach-disk /var/lib/libvirt/images/data.qcow2\n" +
-			"  hv vm set web-01 --attach-disk /srv/iso/debian.iso --cdrom\n  hv vm set web-01 --detach-nic 52:54:00:12:34:56",
+		Example: "  hv vm set web-01 --vcpus 4 --memory 8G\n  hv vm set web-01 --attach-disk default/data.qcow2\n" +
+			"  hv vm set web-01 --attach-disk default/debian.iso --cdrom\n  hv vm set web-01 --detach-nic 52:54:00:12:34:56",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vcpus == 0 && memory == "" && !dev.any() {
 				return usageError{errors.New("say what to change: --vcpus, --memory, --attach-disk, --detach-disk, --attach-nic or --detach-nic")}
 			}
 			if dev.cdrom && dev.attachDisk == "" {
-				return usageError{errors.New("--cdrom goes with --attach-disk PATH")}
+				return usageError{errors.New("--cdrom goes with --attach-disk VOLUME")}
 			}
 			var mib uint64
 			if memory != "" {
@@ -208,7 +212,7 @@ func newSetCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&vcpus, "vcpus", 0, "number of vCPUs")
 	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 2048M or 4G")
-	cmd.Flags().StringVar(&dev.attachDisk, "attach-disk", "", "attach this disk image (or ISO with --cdrom)")
+	cmd.Flags().StringVar(&dev.attachDisk, "attach-disk", "", "attach this volume, POOL/VOLUME or its path (an ISO with --cdrom)")
 	cmd.Flags().BoolVar(&dev.cdrom, "cdrom", false, "attach the image as a read-only CD-ROM")
 	cmd.Flags().StringVar(&dev.detachDisk, "detach-disk", "", "detach the disk on this target, e.g. vdb")
 	cmd.Flags().StringVar(&dev.attachNIC, "attach-nic", "", "attach a NIC on this libvirt network")

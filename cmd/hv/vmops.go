@@ -58,16 +58,22 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 				if err != nil {
 					return err
 				}
-				if p := g.securityPhase(); len(vms) > 0 {
-					if err := a.Policy(p, len(vms)).Check(use+" "+names(vms), p); err != nil {
-						return err
-					}
+				if len(vms) == 0 {
+					return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, nil, asJSON)
 				}
-				if a.Prompted() {
-					c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-					if err := c.ask(strings.ToLower(a.Label), names(vms), a.Impact); err != nil {
-						return err
-					}
+				p := g.securityPhase()
+				rule := a.Policy(p, len(vms))
+				if err := rule.Check(use+" "+names(vms), p); err != nil {
+					return err
+				}
+				q := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+				answer, err := q.confirm(rule, strings.ToLower(a.Label), names(vms), a.Impact)
+				if err != nil {
+					return err
+				}
+				if answer.How != "" {
+					answer.Name, answer.Bulk = "", len(vms) // each VM's own name (ops.Action.Run)
+					ctx = vm.WithConfirmation(ctx, answer)
 				}
 				results := ops.Bulk(ctx, hv, a, vms, nil)
 				if a == ops.Shutdown && wait {
@@ -79,9 +85,7 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 	}
 	sel.flags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome per VM as JSON")
-	if a.Prompted() {
-		cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (scripts)")
 	if a == ops.Shutdown {
 		cmd.Flags().BoolVar(&wait, "wait", false, "wait until the VMs are off")
 		cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "with --wait: how long to wait")

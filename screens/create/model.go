@@ -427,9 +427,9 @@ func (m *Model) submit(v []string) tea.Cmd {
 	}
 	if media, ok := m.h.media[v[fMedia]]; ok {
 		if media.Format == "iso" {
-			spec.ISO = media.Path
+			spec.ISO = media.Ref()
 		} else {
-			spec.Image = media.Path
+			spec.Image = media.Ref()
 		}
 	}
 	if v[fNetwork] != "none" {

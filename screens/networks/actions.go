@@ -92,14 +92,18 @@ func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keys.Start):
 		return job("starting "+name, "started network "+name, func(ctx context.Context) error { return hv.StartNetwork(ctx, name) }), true
 	case key.Matches(msg, keys.Stop):
-		run := job("stopping "+name, "stopped network "+name, func(ctx context.Context) error { return hv.StopNetwork(ctx, name) })
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("stopping "+name, "stopped network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.StopNetwork(ctx, name) }))
+		}
 		return m.c.Confirm(a, "Stop network "+ui.Safe(name)+"?", m.stopBody(n), name, run), true
 	case key.Matches(msg, keys.Autostart):
 		on := !n.Autostart
 		done := map[bool]string{true: "network " + name + " now starts with the host", false: "network " + name + " no longer starts with the host"}[on]
 		return job("setting autostart of "+name, done, func(ctx context.Context) error { return hv.SetNetworkAutostart(ctx, name, on) }), true
 	case key.Matches(msg, keys.Undefine):
-		run := job("undefining "+name, "undefined network "+name, func(ctx context.Context) error { return hv.UndefineNetwork(ctx, name) })
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("undefining "+name, "undefined network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.UndefineNetwork(ctx, name) }))
+		}
 		return m.c.Confirm(a, "Undefine network "+ui.Safe(name)+"?", m.undefineBody(n), name, run), true
 	}
 	return nil, false

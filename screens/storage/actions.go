@@ -125,7 +125,9 @@ func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keys.Start):
 		return job("starting "+pool, "started pool "+pool, func(ctx context.Context) error { return hv.StartPool(ctx, pool) }), true
 	case key.Matches(msg, keys.Stop):
-		run := job("stopping "+pool, "stopped pool "+pool, func(ctx context.Context) error { return hv.StopPool(ctx, pool) })
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("stopping "+pool, "stopped pool "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.StopPool(ctx, pool) }))
+		}
 		return m.c.Confirm(a, "Stop pool "+ui.Safe(pool)+"?", m.stopBody(p), pool, run), true
 	case key.Matches(msg, keys.Autostart):
 		on := !p.Autostart
@@ -137,7 +139,9 @@ func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.copyForm(p, v), true
 	case key.Matches(msg, keys.Delete):
 		name := v.Name
-		run := job("deleting "+name, "deleted volume "+name+" from "+pool, func(ctx context.Context) error { return hv.DeleteVolume(ctx, pool, name) })
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("deleting "+name, "deleted volume "+name+" from "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.DeleteVolume(ctx, pool, name) }))
+		}
 		body := fmt.Sprintf("%s (%s on disk, %s for the guest) is deleted from pool %s. Its data cannot be recovered.",
 			ui.Safe(name), vm.FormatBytes(float64(v.AllocationBytes)), vm.FormatBytes(float64(v.CapacityBytes)), ui.Safe(pool))
 		return m.c.Confirm(a, "Delete volume "+ui.Safe(name)+"?", body, name, run), true

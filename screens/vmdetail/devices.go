@@ -74,7 +74,12 @@ func (m *Model) form(title string, fields []ui.Field, submit func([]string) tea.
 func (m *Model) attachDisk() tea.Cmd {
 	hv, uuid := m.c.HV, m.d.UUID
 	return m.form("Attach a disk to "+ui.Safe(m.d.Name), []ui.Field{
-		{Label: "Path", Hint: "an image file on the host, e.g. /var/lib/libvirt/images/data.qcow2", Validate: notEmpty("a path")},
+		{Label: "Volume", Hint: "POOL/VOLUME as the Storage screen lists it, e.g. default/data.qcow2", Validate: func(s string) error {
+			if _, err := vm.ParseVolumeRef(s); err != nil {
+				return errors.New("a volume is required, as POOL/VOLUME")
+			}
+			return nil
+		}},
 		{Label: "CD-ROM", Value: "no", Hint: "yes for an ISO: attached read-only", Validate: func(s string) error {
 			if s != "yes" && s != "no" {
 				return errors.New("yes or no")
@@ -82,7 +87,8 @@ func (m *Model) attachDisk() tea.Cmd {
 			return nil
 		}},
 	}, func(v []string) tea.Cmd {
-		spec := vm.DiskSpec{Path: v[0]}
+		ref, _ := vm.ParseVolumeRef(v[0])
+		spec := vm.DiskSpec{Volume: ref}
 		if v[1] == "yes" {
 			spec.Device = "cdrom"
 		}

@@ -128,10 +128,10 @@ func TestAttachOnADriverWithoutHotplugSaysSo(t *testing.T) {
 	h, m := show(t, uitest.Demo(t), "backup", 100, 30)
 	h.Run(m.attachDisk())
 	h.Press("enter")
-	if !strings.Contains(h.View(), "a path is required") {
-		t.Fatalf("an empty path must be refused in the form:\n%s", h.View())
+	if !strings.Contains(h.View(), "a volume is required, as POOL/VOLUME") {
+		t.Fatalf("an empty volume must be refused in the form:\n%s", h.View())
 	}
-	h.Send(uitest.Type("/var/lib/libvirt/images/extra.qcow2")...)
+	h.Send(uitest.Type("default/web-01.qcow2")...)
 	h.Press("enter")
 	if len(h.Errors) != 1 || !strings.Contains(h.Errors[0].Error(), "attach a disk to backup: not supported") {
 		t.Errorf("errors %v", h.Errors)

@@ -88,6 +88,10 @@ func (a *Hypervisor) Undefine(ctx context.Context, ref string) error {
 	return a.on(ctx, "vm.delete", ref, "", func() error { return a.Hypervisor.Undefine(ctx, ref) })
 }
 
+func (a *Hypervisor) DeleteWithStorage(ctx context.Context, ref string) error {
+	return a.on(ctx, "vm.delete-storage", ref, "", func() error { return a.Hypervisor.DeleteWithStorage(ctx, ref) })
+}
+
 func (a *Hypervisor) Start(ctx context.Context, ref string) error {
 	return a.on(ctx, "vm.start", ref, "", func() error { return a.Hypervisor.Start(ctx, ref) })
 }
@@ -147,7 +151,7 @@ func (a *Hypervisor) SetMemory(ctx context.Context, ref string, mib uint64) (vm.
 }
 
 func (a *Hypervisor) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) (vm.Applied, error) {
-	return onVM(ctx, a, "vm.disk.attach", ref, spec.Path, func() (vm.Applied, error) {
+	return onVM(ctx, a, "vm.disk.attach", ref, spec.Volume.String(), func() (vm.Applied, error) {
 		return a.Hypervisor.AttachDisk(ctx, ref, spec)
 	})
 }
@@ -177,7 +181,7 @@ func (a *Hypervisor) OpenConsole(ctx context.Context, ref string) (vm.Console, e
 	})
 }
 
-func (a *Hypervisor) DefineClone(ctx context.Context, ref, name string, disks map[string]string) (vm.VM, error) {
+func (a *Hypervisor) DefineClone(ctx context.Context, ref, name string, disks map[string]vm.VolumeRef) (vm.VM, error) {
 	return onVM(ctx, a, "vm.clone", ref, "to "+name, func() (vm.VM, error) {
 		return a.Hypervisor.DefineClone(ctx, ref, name, disks)
 	})

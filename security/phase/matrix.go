@@ -31,6 +31,9 @@ type Op struct {
 	Risk security.Risk
 	// Hardening: a FeatureDisable of a feature that hardens the host.
 	Hardening bool
+	// Irreversible: confirmed by typing the object's name whatever the
+	// risk (deleting a VM loses its snapshots and saved state for good).
+	Irreversible bool
 }
 
 // The reasons, shared by the decisions and the documentation.
@@ -59,70 +62,96 @@ const (
 // only root may (leave the hardened phase, change operators, turn
 // hardening off); the phase exists to stop everyone else.
 func Decide(p Phase, op Op, who Who) Rule {
+	r := decide(p, op, who)
+	if r.Verdict != Confirm {
+		return r
+	}
+	r.Ask = YesNo
+	if op.Risk >= security.Critical || op.Irreversible {
+		r.Ask = TypeName
+	}
+	r.Typed = r.Ask
+	if r.Ask == YesNo && gradedByRisk(op.Kind) && op.Risk < security.High {
+		r.Typed = NoQuestion // "hv vm shutdown web" is its own yes
+	}
+	return r
+}
+
+// gradedByRisk: the kinds whose every operation is judged by its risk
+// alone (byRisk), where a command typed on purpose confirms medium risk.
+func gradedByRisk(k Kind) bool {
+	switch k {
+	case VMAction, VMBulk, VMEdit, NetworkChange, StorageChange:
+		return true
+	}
+	return false
+}
+
+func decide(p Phase, op Op, who Who) Rule {
 	hardened := p == Hardened
 	switch op.Kind {
 	case VMAction, VMEdit:
 		if op.Risk >= security.Critical && hardened {
-			return Rule{Refuse, whyCriticalVM, fixCriticalVM}
+			return Rule{Verdict: Refuse, Why: whyCriticalVM, Fix: fixCriticalVM}
 		}
 		return byRisk(op.Risk)
 	case VMBulk:
 		if op.Risk >= security.High && hardened {
-			return Rule{Refuse, whyBulk, fixBulk}
+			return Rule{Verdict: Refuse, Why: whyBulk, Fix: fixBulk}
 		}
 		return byRisk(op.Risk)
 	case VMCreate, VMConsole, SnapshotCreate:
 		return Rule{Verdict: Allow}
 	case SnapshotRevert:
-		return Rule{Confirm, "the VM's current disks (and memory) are lost", ""}
+		return Rule{Verdict: Confirm, Why: "the VM's current disks (and memory) are lost"}
 	case SnapshotDelete:
-		return Rule{Confirm, "that point can no longer be returned to", ""}
+		return Rule{Verdict: Confirm, Why: "that point can no longer be returned to"}
 	case NetworkChange, StorageChange:
 		return byRisk(op.Risk)
 	case FeatureEnable:
 		if op.Risk >= security.Critical && hardened {
-			return Rule{Refuse, whyCriticalFeature, fixCriticalFeature}
+			return Rule{Verdict: Refuse, Why: whyCriticalFeature, Fix: fixCriticalFeature}
 		}
 		if op.Risk >= security.High {
-			return Rule{Confirm, "a " + op.Risk.String() + " risk feature: read its impact first", ""}
+			return Rule{Verdict: Confirm, Why: "a " + op.Risk.String() + " risk feature: read its impact first"}
 		}
 		return Rule{Verdict: Allow}
 	case FeatureDisable:
 		if op.Hardening && hardened {
 			if who == Root {
-				return Rule{Confirm, "weakens a hardened host", ""}
+				return Rule{Verdict: Confirm, Why: "weakens a hardened host"}
 			}
-			return Rule{Refuse, whyHardeningOff, fixHardeningOff}
+			return Rule{Verdict: Refuse, Why: whyHardeningOff, Fix: fixHardeningOff}
 		}
 		return Rule{Verdict: Allow}
 	case PhaseHarden:
 		if hardened {
-			return Rule{Allow, "the host is hardened already", ""}
+			return Rule{Verdict: Allow, Why: "the host is hardened already"}
 		}
-		return Rule{Confirm, "the hardened phase refuses more, and only root can leave it", ""}
+		return Rule{Verdict: Confirm, Why: "the hardened phase refuses more, and only root can leave it"}
 	case PhaseLeave:
 		switch {
 		case !hardened:
-			return Rule{Allow, "the host is in the setup phase already", ""}
+			return Rule{Verdict: Allow, Why: "the host is in the setup phase already"}
 		case who == Root:
-			return Rule{Confirm, "the host leaves production rules", ""}
+			return Rule{Verdict: Confirm, Why: "the host leaves production rules"}
 		}
-		return Rule{Refuse, whyLeave, fixLeave}
+		return Rule{Verdict: Refuse, Why: whyLeave, Fix: fixLeave}
 	case OperatorsChange:
 		if who == Root {
-			return Rule{Confirm, "operators manage VMs as good as root", ""}
+			return Rule{Verdict: Confirm, Why: "operators manage VMs as good as root"}
 		}
-		return Rule{Refuse, whyOperators, fixOperators}
+		return Rule{Verdict: Refuse, Why: whyOperators, Fix: fixOperators}
 	}
 	// An operation the matrix does not know is refused: a new kind must
 	// be given its rule here (a test lists them all).
-	return Rule{Refuse, "hv has no rule for " + string(op.Kind), "report this as a bug"}
+	return Rule{Verdict: Refuse, Why: "hv has no rule for " + string(op.Kind), Fix: "report this as a bug"}
 }
 
 // byRisk is the common rule: from medium risk an action asks first.
 func byRisk(r security.Risk) Rule {
 	if r >= security.Medium {
-		return Rule{Confirm, "a " + r.String() + " risk action", ""}
+		return Rule{Verdict: Confirm, Why: "a " + r.String() + " risk action"}
 	}
 	return Rule{Verdict: Allow}
 }

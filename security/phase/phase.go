@@ -91,12 +91,38 @@ func (v Verdict) String() string {
 	return "refused"
 }
 
-// Rule is the matrix's answer: the verdict, why, and for a refusal how it
-// can be done all the same.
+// Question is what must be answered before an operation allowed after
+// confirmation runs. The matrix sets it: the TUI, the CLI and the daemon
+// ask and check the same question, never one of their own.
+type Question int
+
+const (
+	NoQuestion Question = iota
+	YesNo               // yes or no, after the impact is shown
+	TypeName            // the object's name (a feature's id) typed in full
+)
+
+func (q Question) String() string {
+	switch q {
+	case YesNo:
+		return "yes-no"
+	case TypeName:
+		return "type-name"
+	}
+	return "none"
+}
+
+// Rule is the matrix's answer: the verdict, the question to ask first,
+// why, and for a refusal how it can be done all the same.
 type Rule struct {
 	Verdict Verdict
-	Why     string // why it is refused or asked; "" when simply allowed
-	Fix     string // for a refusal: what to do instead, or the root command
+	Ask     Question // NoQuestion unless Verdict is Confirm
+	Why     string   // why it is refused or asked; "" when simply allowed
+	Fix     string   // for a refusal: what to do instead, or the root command
+	// Typed is the question for a command typed on purpose (the CLI, an
+	// API call): below high risk the command itself is the yes; a name
+	// question is asked all the same.
+	Typed Question
 }
 
 // Refused reports whether the operation may not run.

@@ -139,3 +139,30 @@ func TestHardenChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestions: the one mapping from the matrix's verdict to what is
+// asked, in a dialog and for a command typed on purpose.
+func TestQuestions(t *testing.T) {
+	tests := []struct {
+		name       string
+		op         Op
+		ask, typed Question
+	}{
+		{"start", Op{Kind: VMAction, Risk: security.Low}, NoQuestion, NoQuestion},
+		{"shut down", Op{Kind: VMAction, Risk: security.Medium}, YesNo, NoQuestion},
+		{"force off", Op{Kind: VMAction, Risk: security.High}, YesNo, YesNo},
+		{"delete keeping disks", Op{Kind: VMAction, Risk: security.High, Irreversible: true}, TypeName, TypeName},
+		{"delete with disks", Op{Kind: VMAction, Risk: security.Critical}, TypeName, TypeName},
+		{"volume delete", Op{Kind: StorageChange, Risk: security.Critical}, TypeName, TypeName},
+		{"snapshot revert", Op{Kind: SnapshotRevert, Risk: security.High}, YesNo, YesNo},
+		{"harden", Op{Kind: PhaseHarden}, YesNo, YesNo},
+		{"critical feature", Op{Kind: FeatureEnable, Risk: security.Critical}, TypeName, TypeName},
+		{"take a snapshot", Op{Kind: SnapshotCreate}, NoQuestion, NoQuestion},
+	}
+	for _, tt := range tests {
+		r := Decide(Setup, tt.op, Operator)
+		if r.Ask != tt.ask || r.Typed != tt.typed {
+			t.Errorf("%s: asks %v, typed %v; want %v, %v", tt.name, r.Ask, r.Typed, tt.ask, tt.typed)
+		}
+	}
+}

@@ -17,7 +17,7 @@ import (
 
 // flowPool makes a directory pool holding the tiny guest's ISO, as an
 // administrator would put install media where operators can use them.
-func flowPool(t *testing.T, e env) (pool, iso string) {
+func flowPool(t *testing.T, e env) (pool, iso string) { // iso: POOL/VOLUME
 	t.Helper()
 	src := guestISO(t)
 	dir, err := os.MkdirTemp("/var/lib/hv-test", "pool-")
@@ -30,12 +30,11 @@ func flowPool(t *testing.T, e env) (pool, iso string) {
 		}
 	}
 	os.Chmod(dir, 0o755)
-	iso = filepath.Join(dir, "tiny-guest.iso")
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(iso, data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "tiny-guest.iso"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b := open(t, e.uri)
@@ -52,7 +51,7 @@ func flowPool(t *testing.T, e env) (pool, iso string) {
 		b.UndefinePool(ctx, pool)
 		os.RemoveAll(dir)
 	})
-	return pool, iso
+	return pool, pool + "/tiny-guest.iso"
 }
 
 // TestVMOperationsFlowAsOperator is issue 3's walk through a VM's life, as
@@ -90,7 +89,8 @@ func TestVMOperationsFlow(t *testing.T) {
 	name := fmt.Sprintf("hvtest-flow-%08x", rand.Uint32())
 
 	// Create from the tiny bootable guest, with a new qcow2 disk.
-	v, err := ops.Create(ctx, b, ops.CreateSpec{Name: name, VCPUs: 1, MemoryMiB: 128, Pool: pool, DiskBytes: 64 << 20, ISO: iso}, nil)
+	isoRef, _ := vm.ParseVolumeRef(iso)
+	v, err := ops.Create(ctx, b, ops.CreateSpec{Name: name, VCPUs: 1, MemoryMiB: 128, Pool: pool, DiskBytes: 64 << 20, ISO: isoRef}, nil)
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestVMOperationsFlow(t *testing.T) {
 			t.Errorf("%s's disk %s survived: %v", x.Name, d.Disks[0].Source, err)
 		}
 	}
-	if _, err := b.VolumeByPath(ctx, iso); err != nil {
+	if _, err := vm.FindVolume(ctx, b, isoRef); err != nil {
 		t.Errorf("the install ISO must stay: %v", err)
 	}
 }
@@ -194,7 +194,8 @@ func TestVMOperationsRefusedReadOnly(t *testing.T) {
 	if b.Access() != vm.ReadOnly {
 		t.Fatalf("the outsider has %v access", b.Access())
 	}
-	_, err := ops.Create(ctx, b, ops.CreateSpec{Name: "hvtest-ro", VCPUs: 1, MemoryMiB: 128, Pool: pool, DiskBytes: 1 << 20, ISO: iso}, nil)
+	isoRef, _ := vm.ParseVolumeRef(iso)
+	_, err := ops.Create(ctx, b, ops.CreateSpec{Name: "hvtest-ro", VCPUs: 1, MemoryMiB: 128, Pool: pool, DiskBytes: 1 << 20, ISO: isoRef}, nil)
 	if !errors.Is(err, vm.ErrDenied) || vm.Fix(err) == "" {
 		t.Errorf("create as the outsider: %v (fix %q)", err, vm.Fix(err))
 	}

@@ -50,14 +50,15 @@ func (s *screen) waitFor(t *testing.T, text string, d time.Duration) {
 // TestTinyGuestAsOperator runs it again as the operator.
 func TestTinyGuest(t *testing.T) {
 	e := realEnv(t)
-	iso := guestISO(t)
+	_, iso := flowPool(t, e)
+	isoRef, _ := vm.ParseVolumeRef(iso)
 	b := open(t, e.uri)
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	name := fmt.Sprintf("hvtest-guest-%08x", rand.Uint32())
-	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 128, ISO: iso})
+	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 128, ISO: isoRef})
 	if err != nil {
 		t.Fatalf("Define: %v", err)
 	}

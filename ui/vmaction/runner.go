@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -91,14 +92,15 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 		if why := a.RefusedIn(r.c.Phase, 1); why != "" {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), why), help.TopicPhases)
 		}
-		return r.confirm(a, ui.Safe(v.Name), v.Name, v.Name, r.run(a, v))
+		return r.confirm(a, 1, ui.Safe(v.Name), v.Name, v.Name, func(c vm.Confirmation) tea.Cmd { return r.run(a, v, c) })
 	case !AnyCan(a, targets, access):
 		return ui.Refuse("None of the marked VMs can "+strings.ToLower(a.Label), refusalTopic(access))
 	}
 	if why := a.RefusedIn(r.c.Phase, len(targets)); why != "" {
 		return ui.Refuse(fmt.Sprintf("Cannot %s %d VMs: %s", strings.ToLower(a.Label), len(targets), why), help.TopicPhases)
 	}
-	return r.confirm(a, fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), names(targets), r.runBulk(a, targets))
+	return r.confirm(a, len(targets), fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), names(targets),
+		func(c vm.Confirmation) tea.Cmd { return r.runBulk(a, targets, c) })
 }
 
 // AnyCan reports whether a can run on at least one of vms.
@@ -124,7 +126,12 @@ func refusalTopic(access vm.Access) string {
 // operator's level wants: experts get the impact and the risk, others what
 // the risk means, and beginners why (on '?' for the others). The answer to
 // a high-risk question goes to the audit trail, naming target.
-func (r *Runner) confirm(a *ops.Action, what, typed, target string, run tea.Cmd) tea.Cmd {
+func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run func(vm.Confirmation) tea.Cmd) tea.Cmd {
+	rule := a.Policy(r.c.Phase, n)
+	if rule.Ask == phase.NoQuestion {
+		return run(vm.Confirmation{})
+	}
+	answered := run(vm.Confirmation{How: "dialog", Bulk: n})
 	title := a.Label + " " + what + "?"
 	body := a.Impact + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
 	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
@@ -135,46 +142,51 @@ func (r *Runner) confirm(a *ops.Action, what, typed, target string, run tea.Cmd)
 		body += " " + risk.Tip
 	}
 	why := r.c.Help.Action(a).Why(r.c.Level)
-	var d ui.Dialog
-	switch a.Confirmation() {
-	case ops.AskYesNo:
-		d = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, run).WithWhy(why).Audited("vm."+a.ID, target)
-	case ops.TypeName:
-		d = ui.NewTypeName(r.c, title, body, typed, run).WithWhy(why).Audited("vm."+a.ID, target)
-	default:
-		return run
+	var d ui.Dialog = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, answered).WithWhy(why).Audited("vm."+a.ID, target)
+	if rule.Ask == phase.TypeName {
+		d = ui.NewTypeName(r.c, title, body, typed, answered).WithWhy(why).Audited("vm."+a.ID, target)
 	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
 
 // run performs a on one VM in the background. Building the command does
 // nothing: a dialog may hold it and never run it.
-func (r *Runner) run(a *ops.Action, v vm.VM) tea.Cmd {
+func (r *Runner) run(a *ops.Action, v vm.VM, c vm.Confirmation) tea.Cmd {
 	hv, id := r.c.HV, r.id
 	return tea.Sequence(
 		func() tea.Msg { return startedMsg{id: id, action: a, vms: []vm.VM{v}} },
 		func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			ctx, cancel := confirmed(c)
 			defer cancel()
 			return doneMsg{id: id, action: a, vm: v, err: a.Run(ctx, hv, v)}
 		})
 }
 
 // runBulk runs a on many VMs, a few at a time, reporting each as it ends.
-func (r *Runner) runBulk(a *ops.Action, vms []vm.VM) tea.Cmd {
+func (r *Runner) runBulk(a *ops.Action, vms []vm.VM, c vm.Confirmation) tea.Cmd {
 	hv, id := r.c.HV, r.id
 	return tea.Sequence(
 		func() tea.Msg { return startedMsg{id: id, action: a, vms: vms} },
 		func() tea.Msg {
 			results := make(chan ops.Result, len(vms))
 			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+				ctx, cancel := confirmed(c)
 				defer cancel()
 				ops.Bulk(ctx, hv, a, vms, func(res ops.Result) { results <- res })
 				close(results)
 			}()
 			return nextResult(id, a, results)()
 		})
+}
+
+// confirmed is the context of an action run after answer c (none when
+// How is empty), bounded by actionTimeout.
+func confirmed(c vm.Confirmation) (context.Context, context.CancelFunc) {
+	ctx := context.Background()
+	if c.How != "" {
+		ctx = vm.WithConfirmation(ctx, c)
+	}
+	return context.WithTimeout(ctx, actionTimeout)
 }
 
 func nextResult(id int, a *ops.Action, results <-chan ops.Result) tea.Cmd {
@@ -256,7 +268,7 @@ func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
 	delete(r.pending, v.UUID)
 	body := fmt.Sprintf("%s still runs %v after the shutdown request. The guest may ignore the ACPI power button "+
 		"(no ACPI daemon, or too busy).\n\n%s", ui.Safe(v.Name), ShutdownTimeout, ops.ForceOff.Impact)
-	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v)).Audited("vm."+ops.ForceOff.ID, v.Name)
+	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v, vm.Confirmation{How: "dialog"})).Audited("vm."+ops.ForceOff.ID, v.Name)
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
 

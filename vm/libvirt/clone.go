@@ -13,7 +13,7 @@ import (
 // What must be unique is left for libvirt to choose: the UUID, the MAC
 // addresses, the NVRAM file (copied from the firmware's template), the
 // host-side NIC names and the graphics ports.
-func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[string]string) (vm.VM, error) {
+func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[string]vm.VolumeRef) (vm.VM, error) {
 	if err := vm.ValidName("VM", name); err != nil {
 		return vm.VM{}, &vm.Error{Op: "clone", Target: ref, Kind: vm.ErrInvalidArg, Detail: err.Error()}
 	}
@@ -31,7 +31,15 @@ func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[s
 		if err := dom.Unmarshal(xml); err != nil {
 			return vm.VM{}, err
 		}
-		cloneDefinition(&dom, name, disks)
+		copies := make(map[string]medium, len(disks))
+		for target, r := range disks {
+			v, err := resolveVolume(c, "clone", ref, r)
+			if err != nil {
+				return vm.VM{}, err
+			}
+			copies[target] = mediumOf(v)
+		}
+		cloneDefinition(&dom, name, copies)
 		out, err := dom.Marshal()
 		if err != nil {
 			return vm.VM{}, err
@@ -41,7 +49,7 @@ func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[s
 }
 
 // cloneDefinition turns a definition into its clone's (pure, tested).
-func cloneDefinition(dom *libvirtxml.Domain, name string, disks map[string]string) {
+func cloneDefinition(dom *libvirtxml.Domain, name string, disks map[string]medium) {
 	dom.Name, dom.UUID, dom.ID = name, "", nil
 	if dom.OS != nil && dom.OS.NVRam != nil {
 		dom.OS.NVRam.NVRam, dom.OS.NVRam.Source = "", nil // a fresh copy of the template
@@ -52,10 +60,15 @@ func cloneDefinition(dom *libvirtxml.Domain, name string, disks map[string]strin
 	}
 	for i := range dom.Devices.Disks {
 		d := &dom.Devices.Disks[i]
-		if d.Source != nil && d.Source.File != nil {
-			if to, ok := disks[d.Source.File.File]; ok {
-				d.Source.File.File = to
+		if d.Target == nil {
+			continue
+		}
+		if to, ok := disks[d.Target.Dev]; ok {
+			d.Source = &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: to.path}}
+			if d.Driver == nil {
+				d.Driver = &libvirtxml.DomainDiskDriver{Name: "qemu"}
 			}
+			d.Driver.Type = to.format
 		}
 	}
 	for i := range dom.Devices.Interfaces {

@@ -14,8 +14,9 @@ import (
 
 // AttachDisk adds a disk or CD-ROM on the first free target of its bus.
 func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) (vm.Applied, error) {
-	if spec.Path == "" {
-		return 0, &vm.Error{Op: "attach a disk to", Target: ref, Kind: vm.ErrInvalidArg, Detail: "the disk's path is required"}
+	const op = "attach a disk to"
+	if spec.Volume.IsZero() {
+		return 0, &vm.Error{Op: op, Target: ref, Kind: vm.ErrInvalidArg, Detail: "the disk's volume is required"}
 	}
 	if spec.Device == "" {
 		spec.Device = "disk"
@@ -23,12 +24,17 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 	if spec.Bus == "" {
 		spec.Bus = map[string]string{"disk": "virtio", "cdrom": "sata"}[spec.Device]
 	}
-	return b.changeDevices(ctx, "attach a disk to", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, op, ref, func(c *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
+		v, err := resolveVolume(c, op, ref, spec.Volume)
+		if err != nil {
+			return "", false, err
+		}
+		m := mediumOf(v)
 		target := freeTarget(dom, spec.Bus)
 		disk := libvirtxml.DomainDisk{
 			Device: spec.Device,
-			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: imageFormat(spec.Path)},
-			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: spec.Path}},
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: m.format},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: m.path}},
 			Target: &libvirtxml.DomainDiskTarget{Dev: target, Bus: spec.Bus},
 		}
 		if spec.ReadOnly || spec.Device == "cdrom" {
@@ -41,7 +47,7 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 
 // DetachDisk removes the disk on target (vdb, sda...).
 func (b *Backend) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a disk from", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "detach a disk from", ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, disk := range dom.Devices.Disks {
 				if disk.Target != nil && disk.Target.Dev == target {
@@ -62,7 +68,7 @@ func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (v
 	if spec.Model == "" {
 		spec.Model = "virtio"
 	}
-	return b.changeDevices(ctx, "attach a NIC to", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "attach a NIC to", ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
 		nic := libvirtxml.DomainInterface{
 			Source: &libvirtxml.DomainInterfaceSource{Network: &libvirtxml.DomainInterfaceSourceNetwork{Network: spec.Network}},
 			Model:  &libvirtxml.DomainInterfaceModel{Type: spec.Model},
@@ -77,7 +83,7 @@ func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (v
 
 // DetachNIC removes the interface with this MAC address.
 func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a NIC from", ref, func(dom *libvirtxml.Domain) (string, bool, error) {
+	return b.changeDevices(ctx, "detach a NIC from", ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, n := range dom.Devices.Interfaces {
 				if n.MAC != nil && strings.EqualFold(n.MAC.Address, mac) {
@@ -94,7 +100,7 @@ func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, e
 // attaches or detaches it: on the running VM and its definition, or on the
 // definition alone when the VM is off or cannot take it live.
 func (b *Backend) changeDevices(ctx context.Context, op, ref string,
-	device func(*libvirtxml.Domain) (xml string, attach bool, err error)) (vm.Applied, error) {
+	device func(*lv.Connect, *libvirtxml.Domain) (xml string, attach bool, err error)) (vm.Applied, error) {
 	return call(ctx, b, op, ref, func(c *lv.Connect) (vm.Applied, error) {
 		d, err := lookup(c, ref)
 		if err != nil {
@@ -109,7 +115,7 @@ func (b *Backend) changeDevices(ctx context.Context, op, ref string,
 		if err := dom.Unmarshal(conf); err != nil {
 			return 0, err
 		}
-		xml, attach, err := device(&dom)
+		xml, attach, err := device(c, &dom)
 		if err != nil {
 			return 0, err
 		}
@@ -147,17 +153,6 @@ func freeTarget(dom *libvirtxml.Domain, bus string) string {
 		}
 	}
 	return fmt.Sprintf("%saa", prefix)
-}
-
-// imageFormat guesses a disk image's format from its name; QEMU must be
-// told, and probing a raw image's format is unsafe.
-func imageFormat(path string) string {
-	switch {
-	case strings.HasSuffix(path, ".qcow2"):
-		return "qcow2"
-	default:
-		return "raw"
-	}
 }
 
 // SetLinks updates each NIC of the running VM with its link state.

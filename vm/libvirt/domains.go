@@ -224,7 +224,24 @@ func (b *Backend) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 		if err != nil {
 			return vm.VM{}, err
 		}
-		xml, err := domainXML(spec, guest)
+		var disks []medium
+		for _, disk := range spec.Disks {
+			v, err := resolveVolume(c, "define", spec.Name, disk.Volume)
+			if err != nil {
+				return vm.VM{}, err
+			}
+			disks = append(disks, mediumOf(v))
+		}
+		var iso *medium
+		if !spec.ISO.IsZero() {
+			v, err := resolveVolume(c, "define", spec.Name, spec.ISO)
+			if err != nil {
+				return vm.VM{}, err
+			}
+			m := mediumOf(v)
+			iso = &m
+		}
+		xml, err := domainXML(spec, guest, disks, iso)
 		if err != nil {
 			return vm.VM{}, err
 		}
@@ -302,4 +319,9 @@ func (b *Backend) Host(ctx context.Context) (vm.Host, error) {
 // version formats libvirt's major*1e6 + minor*1e3 + release encoding.
 func version(v uint32) string {
 	return fmt.Sprintf("%d.%d.%d", v/1000000, v/1000%1000, v%1000)
+}
+
+// DeleteWithStorage undefines the VM, then deletes its disks' volumes.
+func (b *Backend) DeleteWithStorage(ctx context.Context, ref string) error {
+	return vm.DeleteWithStorage(ctx, b, ref)
 }

@@ -45,6 +45,22 @@ func lookupVolume(sp *lv.StoragePool, op, pool, name string) (*lv.StorageVol, er
 	return v, err
 }
 
+// resolveVolume finds the volume r names in its active pool, for op on
+// target.
+func resolveVolume(c *lv.Connect, op, target string, r vm.VolumeRef) (vm.Volume, error) {
+	sp, err := activePool(c, op, target, r.Pool)
+	if err != nil {
+		return vm.Volume{}, err
+	}
+	defer sp.Free()
+	sv, err := lookupVolume(sp, op, r.Pool, r.Name)
+	if err != nil {
+		return vm.Volume{}, err
+	}
+	defer sv.Free()
+	return describeVolume(sv, r.Pool)
+}
+
 // Volumes lists the volumes of an active pool, sorted by name, with the VMs
 // that use each.
 func (b *Backend) Volumes(ctx context.Context, pool string) ([]vm.Volume, error) {

@@ -92,10 +92,22 @@ func hardwareVirt(caps libvirtxml.Caps) bool {
 	return false
 }
 
-// domainXML builds the definition of a new VM: its disks and CD-ROM, a NIC,
-// a serial console, a memory balloon that reports statistics, and ACPI so
-// that the power button (Shutdown) reaches the guest.
-func domainXML(s vm.Spec, g guest) (string, error) {
+// medium is a volume as a domain's disk needs it: its path and format.
+type medium struct{ path, format string }
+
+func mediumOf(v vm.Volume) medium {
+	format := v.Format
+	if format == "" || format == "iso" {
+		format = "raw"
+	}
+	return medium{v.Path, format}
+}
+
+// domainXML builds the definition of a new VM: its disks and CD-ROM (the
+// spec's volumes, resolved), a NIC, a serial console, a memory balloon
+// that reports statistics, and ACPI so that the power button (Shutdown)
+// reaches the guest.
+func domainXML(s vm.Spec, g guest, disks []medium, iso *medium) (string, error) {
 	d := libvirtxml.Domain{
 		Type:          g.domainType,
 		Name:          s.Name,
@@ -110,22 +122,22 @@ func domainXML(s vm.Spec, g guest) (string, error) {
 		OnCrash:    "destroy",
 		Devices:    &libvirtxml.DomainDeviceList{},
 	}
-	if s.ISO != "" {
+	if iso != nil {
 		d.OS.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "cdrom"}, {Dev: "hd"}}
 	}
-	for i, disk := range s.Disks {
+	for i, disk := range disks {
 		d.Devices.Disks = append(d.Devices.Disks, libvirtxml.DomainDisk{
 			Device: "disk",
-			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: imageFormat(disk.Path)},
-			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: disk.Path}},
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: disk.format},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: disk.path}},
 			Target: &libvirtxml.DomainDiskTarget{Dev: "vd" + string(rune('a'+i)), Bus: "virtio"},
 		})
 	}
-	if s.ISO != "" {
+	if iso != nil {
 		d.Devices.Disks = append(d.Devices.Disks, libvirtxml.DomainDisk{
 			Device:   "cdrom",
 			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
-			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: s.ISO}},
+			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: iso.path}},
 			Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "sata"},
 			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
 		})

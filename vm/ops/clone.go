@@ -36,6 +36,7 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	}
 	type copyJob struct {
 		vol     vm.Volume
+		target  string // the disk's target, vda...
 		newName string
 	}
 	var jobs []copyJob
@@ -49,10 +50,10 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 			return fail(vm.ErrUnsupported, fmt.Sprintf("disk %s (%s) is not in a storage pool", disk.Target, disk.Source),
 				"hv copies disks through libvirt's storage pools")
 		}
-		jobs = append(jobs, copyJob{vol, cloneVolumeName(vol.Name, src.Name, dst, disk.Target)})
+		jobs = append(jobs, copyJob{vol, disk.Target, cloneVolumeName(vol.Name, src.Name, dst, disk.Target)})
 		total += vol.AllocationBytes
 	}
-	copies := map[string]string{}
+	copies := map[string]vm.VolumeRef{}
 	var made []vm.Volume
 	undo := func() {
 		for _, v := range made {
@@ -71,7 +72,7 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 		}
 		done += j.vol.AllocationBytes
 		made = append(made, v)
-		copies[j.vol.Path] = v.Path
+		copies[j.target] = v.Ref()
 	}
 	progress.say("defining "+dst, total, total)
 	v, err := h.DefineClone(ctx, src.UUID, dst, copies)

@@ -16,10 +16,10 @@ type CreateSpec struct {
 	Name      string
 	VCPUs     int
 	MemoryMiB uint64
-	Pool      string // where the new disk goes ("default" when empty)
-	DiskBytes uint64 // a new blank disk of this size; 0 for none
-	Image     string // an existing disk or cloud image (a volume's path), copied as the disk
-	ISO       string // an install image, booted first
+	Pool      string       // where the new disk goes ("default" when empty)
+	DiskBytes uint64       // a new blank disk of this size; 0 for none
+	Image     vm.VolumeRef // an existing disk or cloud image, copied as the disk (in its pool)
+	ISO       vm.VolumeRef // an install image, booted first
 	Network   string
 	Firmware  string // bios (default) or uefi
 	Autostart bool
@@ -68,9 +68,9 @@ func (s *CreateSpec) Check(ctx context.Context, h vm.Hypervisor) error {
 		return refused(s.Name, vm.ErrInvalidArg, fmt.Sprintf("%s of memory: the host has %s", vm.FormatKiB(s.MemoryMiB<<10), vm.FormatKiB(host.MemoryKiB)), "")
 	case s.Firmware != "" && s.Firmware != "bios" && s.Firmware != "uefi":
 		return refused(s.Name, vm.ErrInvalidArg, "firmware is bios or uefi, not "+s.Firmware, "")
-	case s.Image != "" && s.DiskBytes > 0:
+	case !s.Image.IsZero() && s.DiskBytes > 0:
 		return refused(s.Name, vm.ErrInvalidArg, "give a disk size or an image to copy, not both", "")
-	case s.Image != "" && s.ISO != "":
+	case !s.Image.IsZero() && !s.ISO.IsZero():
 		return refused(s.Name, vm.ErrInvalidArg, "give an install ISO or a disk image, not both", "")
 	}
 	if s.Pool == "" {
@@ -88,10 +88,10 @@ func (s *CreateSpec) Check(ctx context.Context, h vm.Hypervisor) error {
 			return err
 		}
 	}
-	if s.Image != "" {
-		img, err := h.VolumeByPath(ctx, s.Image)
+	if !s.Image.IsZero() {
+		img, err := vm.FindVolume(ctx, h, s.Image)
 		if err != nil {
-			return refused(s.Name, vm.ErrNotFound, "no volume at "+s.Image, "the image must be in a storage pool: see 'hv pool volumes'")
+			return err
 		}
 		p, err := h.Pool(ctx, img.Pool)
 		if err != nil {
@@ -104,9 +104,9 @@ func (s *CreateSpec) Check(ctx context.Context, h vm.Hypervisor) error {
 			return err
 		}
 	}
-	if s.ISO != "" {
-		if _, err := h.VolumeByPath(ctx, s.ISO); err != nil {
-			return refused(s.Name, vm.ErrNotFound, "no ISO at "+s.ISO+" in a storage pool", "put it in a pool's directory (e.g. /var/lib/libvirt/images) and refresh the pool")
+	if !s.ISO.IsZero() {
+		if _, err := vm.FindVolume(ctx, h, s.ISO); err != nil {
+			return err
 		}
 	}
 	if s.Network != "" {
@@ -142,7 +142,7 @@ func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Prog
 		return vm.VM{}, err
 	}
 	def := vm.Spec{Name: spec.Name, VCPUs: spec.VCPUs, MemoryMiB: spec.MemoryMiB, ISO: spec.ISO,
-		Network: spec.Network, Firmware: spec.Firmware, VNC: spec.ISO != ""}
+		Network: spec.Network, Firmware: spec.Firmware, VNC: !spec.ISO.IsZero()}
 	var made *vm.Volume
 	switch {
 	case spec.DiskBytes > 0:
@@ -152,8 +152,8 @@ func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Prog
 			return vm.VM{}, err
 		}
 		made = &v
-	case spec.Image != "":
-		img, err := h.VolumeByPath(ctx, spec.Image)
+	case !spec.Image.IsZero():
+		img, err := vm.FindVolume(ctx, h, spec.Image)
 		if err != nil {
 			return vm.VM{}, err
 		}
@@ -166,7 +166,7 @@ func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Prog
 		made = &v
 	}
 	if made != nil {
-		def.Disks = []vm.DiskSpec{{Path: made.Path}}
+		def.Disks = []vm.DiskSpec{{Volume: made.Ref()}}
 	}
 	progress.say("defining "+spec.Name, 0, 0)
 	v, err := h.Define(ctx, def)

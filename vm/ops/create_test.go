@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"errors"
+	"github.com/hyper-nixos/hv/security/phase"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestCreateMakesTheDiskThenTheVM(t *testing.T) {
 	h, ctx := demoHost(t, false)
 	var steps []string
 	v, err := Create(ctx, h, CreateSpec{Name: "app-01", VCPUs: 2, MemoryMiB: 2048, DiskBytes: 10 << 30,
-		ISO: "/var/lib/libvirt/images/debian-12.5.0-amd64-netinst.iso", Network: "default", Autostart: true, Start: true},
+		ISO: vm.VolumeRef{Pool: "default", Name: "debian-12.5.0-amd64-netinst.iso"}, Network: "default", Autostart: true, Start: true},
 		func(step string, _, _ uint64) { steps = append(steps, step) })
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func TestCreateMakesTheDiskThenTheVM(t *testing.T) {
 
 func TestCreateRefusesBeforeMakingAnything(t *testing.T) {
 	h, ctx := demoHost(t, false)
-	iso := "/var/lib/libvirt/images/debian-12.5.0-amd64-netinst.iso"
+	iso := vm.VolumeRef{Pool: "default", Name: "debian-12.5.0-amd64-netinst.iso"}
 	tests := []struct {
 		name string
 		spec CreateSpec
@@ -64,7 +65,7 @@ func TestCreateRefusesBeforeMakingAnything(t *testing.T) {
 		{"too little memory", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 8}, vm.ErrInvalidArg, "at least 64M"},
 		{"unknown pool", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, Pool: "nope", DiskBytes: 1 << 30}, vm.ErrNotFound, ""},
 		{"unknown network", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, Network: "nope"}, vm.ErrNotFound, ""},
-		{"missing ISO", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, ISO: "/nowhere.iso"}, vm.ErrNotFound, "no ISO at /nowhere.iso"},
+		{"missing ISO", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, ISO: vm.VolumeRef{Pool: "default", Name: "nowhere.iso"}}, vm.ErrNotFound, "pool default has no volume nowhere.iso"},
 		{"image and ISO", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, ISO: iso, Image: iso}, vm.ErrInvalidArg, "not both"},
 		{"firmware", CreateSpec{Name: "x", VCPUs: 1, MemoryMiB: 512, Firmware: "coreboot"}, vm.ErrInvalidArg, "bios or uefi"},
 	}
@@ -140,7 +141,7 @@ func TestDeleteWithStorageRemovesItsVolumes(t *testing.T) {
 			t.Errorf("volume %s survived: %v", disk.Source, err)
 		}
 	}
-	if DeleteWithStorage.Confirmation() != TypeName || DeleteWithStorage.Risk != Critical {
+	if DeleteWithStorage.Policy(phase.Setup, 1).Ask != phase.TypeName || DeleteWithStorage.Risk != Critical {
 		t.Error("deleting with storage is critical and asks for the name")
 	}
 }

@@ -5,7 +5,6 @@ package ops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -26,15 +25,6 @@ const (
 	Critical = security.Critical
 )
 
-// Confirm is what an action asks before it runs.
-type Confirm int
-
-const (
-	NoConfirm Confirm = iota
-	AskYesNo          // show the impact, ask yes or no
-	TypeName          // the operator types the VM's name
-)
-
 // Action is one operation on a VM.
 type Action struct {
 	ID     string // as on the command line: start, shutdown, destroy...
@@ -44,33 +34,13 @@ type Action struct {
 	Risk   Risk
 	Impact string // what it does to the guest, shown when confirming
 	From   []vm.State
-	// Ask overrides the confirmation that the risk implies.
-	Ask        Confirm
-	Persistent bool // needs a stored definition (transient VMs have none)
+	// Irreversible: confirmed by typing the VM's name whatever the risk
+	// (see phase.Op).
+	Irreversible bool
+	Persistent   bool // needs a stored definition (transient VMs have none)
 
 	run func(ctx context.Context, h vm.Hypervisor, v vm.VM) error
 }
-
-// Confirmation is what the TUI asks before a runs: from medium risk up it
-// shows the impact and asks yes or no (a stray key must not reboot a
-// server), critical asks for the VM's name, unless the action says
-// otherwise. Scripts ask less: see Prompted.
-func (a *Action) Confirmation() Confirm {
-	if a.Ask != NoConfirm {
-		return a.Ask
-	}
-	switch {
-	case a.Risk >= Critical:
-		return TypeName
-	case a.Risk >= Medium:
-		return AskYesNo
-	}
-	return NoConfirm
-}
-
-// Prompted reports whether the CLI must confirm a (or be given --yes): a
-// command typed on purpose needs no question below high risk.
-func (a *Action) Prompted() bool { return a.Risk >= High || a.Confirmation() == TypeName }
 
 // Unavailable says why a cannot run on v now, or "" when it can.
 func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
@@ -86,8 +56,13 @@ func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
 	return ""
 }
 
-// Run performs a on v.
+// Run performs a on v. A confirmation ctx carries is given v's name, as
+// the question for one VM asks it (bulk: the operator confirmed them all).
 func (a *Action) Run(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
+	if c, ok := vm.ConfirmationFrom(ctx); ok && c.Name == "" {
+		c.Name = v.Name
+		ctx = vm.WithConfirmation(ctx, c)
+	}
 	return vm.Named(a.run(ctx, h, v), v)
 }
 
@@ -120,7 +95,7 @@ var (
 		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
 		From:   vm.FromSavable,
 		run:    byRef(vm.Hypervisor.Save)}
-	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Ask: TypeName, Persistent: true,
+	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Irreversible: true, Persistent: true,
 		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: vm.FromStopped,
 		run: byRef(vm.Hypervisor.Undefine)}
 )
@@ -140,38 +115,7 @@ var (
 var DeleteWithStorage = &Action{ID: "delete-storage", Label: "Delete with its disks", Doing: "deleting", Done: "deleted with its disks",
 	Risk: Critical, Persistent: true, From: vm.FromStopped,
 	Impact: "Removes the VM's definition, snapshots and saved state, and deletes its disk volumes: the data on them is gone for good.",
-	run:    deleteWithStorage}
-
-func deleteWithStorage(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
-	d, err := h.Details(ctx, v.UUID)
-	if err != nil {
-		return err
-	}
-	var vols []vm.Volume
-	for _, disk := range d.Disks {
-		if disk.Device != "disk" || disk.Source == "" {
-			continue
-		}
-		vol, err := h.VolumeByPath(ctx, disk.Source)
-		if err != nil {
-			continue // not in a pool: hv deletes only what libvirt manages
-		}
-		if others := slices.DeleteFunc(slices.Clone(vol.UsedBy), func(n string) bool { return n == v.Name }); len(others) > 0 {
-			continue // shared with another VM
-		}
-		vols = append(vols, vol)
-	}
-	if err := h.Undefine(ctx, v.UUID); err != nil {
-		return err
-	}
-	var errs []error
-	for _, vol := range vols {
-		if err := h.DeleteVolume(ctx, vol.Pool, vol.Name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+	run:    byRef(vm.Hypervisor.DeleteWithStorage)}
 
 // Lifecycle lists the lifecycle actions in menu order.
 var Lifecycle = []*Action{Start, Shutdown, Reboot, Pause, Resume, Save, ForceOff, Delete, DeleteWithStorage}
@@ -194,15 +138,20 @@ func ByID(id string) (*Action, bool) {
 	return nil, false
 }
 
-// Policy is what the security phase says of a on n VMs at once (the
-// permission matrix of security/phase): allowed, asked, or refused with
-// the reason and the way around it.
-func (a *Action) Policy(p phase.Phase, n int) phase.Rule {
+// Op is a on n VMs at once, as the permission matrix sees it.
+func (a *Action) Op(n int) phase.Op {
 	kind := phase.VMAction
 	if n > 1 {
 		kind = phase.VMBulk
 	}
-	return phase.Decide(p, phase.Op{Kind: kind, Risk: a.Risk}, phase.Operator)
+	return phase.Op{Kind: kind, Risk: a.Risk, Irreversible: a.Irreversible}
+}
+
+// Policy is what the security phase says of a on n VMs at once (the
+// permission matrix of security/phase): allowed, asked (and what), or
+// refused with the reason and the way around it.
+func (a *Action) Policy(p phase.Phase, n int) phase.Rule {
+	return phase.Decide(p, a.Op(n), phase.Operator)
 }
 
 // RefusedIn says why phase p refuses a on n VMs, or "": the reason shown

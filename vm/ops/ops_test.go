@@ -15,18 +15,19 @@ import (
 func TestRiskDecidesTheConfirmation(t *testing.T) {
 	for _, tt := range []struct {
 		a    *Action
-		want Confirm
+		want phase.Question
 	}{
-		{Pause, NoConfirm}, {Start, NoConfirm}, {Shutdown, AskYesNo}, {Reboot, AskYesNo},
-		{ForceOff, AskYesNo}, {Delete, TypeName},
+		{Pause, phase.NoQuestion}, {Start, phase.NoQuestion}, {Shutdown, phase.YesNo}, {Reboot, phase.YesNo},
+		{ForceOff, phase.YesNo}, {Delete, phase.TypeName},
 	} {
-		if got := tt.a.Confirmation(); got != tt.want {
+		if got := tt.a.Policy(phase.Setup, 1).Ask; got != tt.want {
 			t.Errorf("%s (%s risk) asks %v, want %v", tt.a.ID, tt.a.Risk, got, tt.want)
 		}
 	}
 	for _, a := range Lifecycle {
-		if want := a == ForceOff || a == Delete || a == DeleteWithStorage; a.Prompted() != want {
-			t.Errorf("the CLI prompts for %s: %v, want %v", a.ID, a.Prompted(), want)
+		prompted := a.Policy(phase.Setup, 1).Typed != phase.NoQuestion
+		if want := a == ForceOff || a == Delete || a == DeleteWithStorage; prompted != want {
+			t.Errorf("the CLI prompts for %s: %v, want %v", a.ID, prompted, want)
 		}
 	}
 	if Pause.Risk != Low || ForceOff.Risk != High {

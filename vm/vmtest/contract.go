@@ -39,6 +39,9 @@ func Run(t *testing.T, c Contract) {
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
 	}
+	if c.PoolDir == "" {
+		c.PoolDir = "/var/lib/hv-test/pools"
+	}
 	t.Run("LookupAndList", func(t *testing.T) { c.lookupAndList(t) })
 	t.Run("RefusesBadRequests", func(t *testing.T) { c.refusals(t) })
 	t.Run("Lifecycle", func(t *testing.T) { c.lifecycle(t) })
@@ -47,9 +50,6 @@ func Run(t *testing.T, c Contract) {
 	t.Run("SaveAndRestore", func(t *testing.T) { c.saveAndRestore(t) })
 	t.Run("Resize", func(t *testing.T) { c.resize(t) })
 	t.Run("Devices", func(t *testing.T) { c.devices(t) })
-	if c.PoolDir == "" {
-		c.PoolDir = "/var/lib/hv-test/pools"
-	}
 	t.Run("PoolLifecycle", func(t *testing.T) { c.poolLifecycle(t) })
 	t.Run("Volumes", func(t *testing.T) { c.volumes(t) })
 	t.Run("VolumeRefusals", func(t *testing.T) { c.volumeRefusals(t) })

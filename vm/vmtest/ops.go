@@ -140,8 +140,11 @@ func (c Contract) resize(t *testing.T) {
 func (c Contract) devices(t *testing.T) {
 	h := c.open(t)
 	ctx := c.ctx(t)
+	p := c.pool(t, h) // before the VM: its cleanup runs after the VM's
+	extra := c.volume(t, h, p.Name, vm.VolumeSpec{Name: "contract-extra.qcow2", CapacityBytes: 1 << 20})
+	iso := c.volume(t, h, p.Name, vm.VolumeSpec{Name: "install.iso", CapacityBytes: 1 << 20, Format: "raw"})
 	v := c.define(t, h)
-	when, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Path: "/var/lib/hv-test/contract-extra.qcow2"})
+	when, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Volume: extra.Ref()})
 	if c.NoHotplug {
 		if !errors.Is(err, vm.ErrUnsupported) {
 			t.Errorf("AttachDisk on a driver without hotplug: %v, want not supported", err)
@@ -151,7 +154,7 @@ func (c Contract) devices(t *testing.T) {
 	if err != nil || when != vm.AppliedNextBoot {
 		t.Fatalf("AttachDisk to a shut-off VM = %v, %v; want at the next boot", when, err)
 	}
-	if _, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Path: "/var/lib/hv-test/install.iso", Device: "cdrom"}); err != nil {
+	if _, err := h.AttachDisk(ctx, v.Name, vm.DiskSpec{Volume: iso.Ref(), Device: "cdrom"}); err != nil {
 		t.Fatalf("AttachDisk cdrom: %v", err)
 	}
 	d, _ := h.Details(ctx, v.Name)

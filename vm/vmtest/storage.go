@@ -38,6 +38,16 @@ func (c Contract) pool(t *testing.T, h vm.Hypervisor) vm.Pool {
 	return p
 }
 
+// volume creates a volume in pool; the pool's cleanup removes it.
+func (c Contract) volume(t *testing.T, h vm.Hypervisor, pool string, spec vm.VolumeSpec) vm.Volume {
+	t.Helper()
+	v, err := h.CreateVolume(c.ctx(t), pool, spec)
+	if err != nil {
+		t.Fatalf("CreateVolume(%s, %s): %v", pool, spec.Name, err)
+	}
+	return v
+}
+
 func (c Contract) poolLifecycle(t *testing.T) {
 	h := c.open(t)
 	ctx := c.ctx(t)
