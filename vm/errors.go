@@ -46,13 +46,35 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Kind }
 
+// Refusal is a change the host's policy refuses (the hv daemon's payload
+// policy: volumes of approved pools only, no host paths or devices): the
+// rule that refused it and what to do instead. It is a kind of ErrDenied.
+type Refusal struct {
+	Op, Target string
+	Rule       string // the rule, in words
+	Remedy     string
+}
+
+func (e *Refusal) Error() string {
+	what := e.Op
+	if e.Target != "" {
+		what += " " + e.Target
+	}
+	return what + ": refused by the host's policy: " + e.Rule
+}
+
+func (e *Refusal) Unwrap() error { return ErrDenied }
+
 // Fix returns one line telling the operator what to do about err, or "" when
 // there is nothing more useful to say than the error itself.
 func Fix(err error) string {
 	var ce *ConnectError
 	var ve *Error
+	var re *Refusal
 	var fixer interface{ Fix() string }
 	switch {
+	case errors.As(err, &re):
+		return re.Remedy
 	case errors.As(err, &ve) && ve.Hint != "":
 		return ve.Hint
 	case errors.As(err, &ce):

@@ -3,6 +3,8 @@ package vm
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -93,6 +95,19 @@ type Storage interface {
 	// twice a second and once at the end. ctx bounds the wait: a copy libvirt
 	// has begun runs to its end even when ctx expires.
 	CopyVolume(ctx context.Context, pool, src, dst string, progress func(done, total uint64)) (Volume, error)
+}
+
+// CheckPoolSpec refuses a bad pool spec before libvirt sees it.
+func CheckPoolSpec(spec PoolSpec) error {
+	const op = "define pool"
+	if err := CheckName(op, "pool", spec.Name); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(spec.Path) || filepath.Clean(spec.Path) != spec.Path || spec.Path == "/" {
+		return &Error{Op: op, Target: spec.Name, Kind: ErrInvalidArg, Detail: "the path " + strconv.Quote(spec.Path) + " is not a clean absolute directory",
+			Hint: "give a directory such as /var/lib/libvirt/images/" + spec.Name}
+	}
+	return nil
 }
 
 // CheckVolumeSpec refuses a bad volume spec before libvirt sees it, and

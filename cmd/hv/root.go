@@ -20,8 +20,10 @@ import (
 	"github.com/hyper-nixos/hv/ui/app"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/demo"
 	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/remote"
 )
 
 // Exit codes.
@@ -44,6 +46,7 @@ type needsYes struct{ error }
 type globals struct {
 	demo     bool
 	connect  string
+	host     string // the hv daemon to use: a socket path or unix://PATH
 	readOnly bool
 }
 
@@ -109,10 +112,17 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the built-in demo host (libvirt's test driver) instead of a real one")
 	root.PersistentFlags().StringVarP(&g.connect, "connect", "c", "", "libvirt connection URI, e.g. qemu:///system")
+	root.PersistentFlags().StringVar(&g.host, "host", "", "the hv daemon to use: its socket, e.g. unix://"+api.DefaultSocket+" (operators use it by default)")
 	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "connect read-only: look, change nothing")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if g.demo && g.connect != "" {
-			return usageError{errors.New("--demo and --connect cannot be used together")}
+		picked := 0
+		for _, set := range []bool{g.demo, g.connect != "", g.host != ""} {
+			if set {
+				picked++
+			}
+		}
+		if picked > 1 {
+			return usageError{errors.New("--demo, --connect and --host cannot be used together: pick one")}
 		}
 		return nil
 	}
@@ -137,7 +147,9 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // opener decides where to connect, per the documented order, and returns
-// the function that connects plus a name for people.
+// the function that connects plus a name for people. Operators go through
+// the hv daemon, which alone holds read-write libvirt and writes the
+// trail; root, --connect and the demo talk to libvirt directly.
 func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string, error) {
 	if g.demo {
 		open := demo.Open
@@ -145,6 +157,18 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 			open = demo.OpenReadOnly
 		}
 		return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
+	}
+	if socket := g.daemonSocket(); socket != "" {
+		return func(ctx context.Context) (vm.Hypervisor, error) {
+			c, err := remote.Open(ctx, remote.Unix(socket), socket)
+			if err != nil {
+				return nil, err
+			}
+			if g.readOnly {
+				return readOnly{c}, nil
+			}
+			return c, nil
+		}, "hv daemon at " + socket, nil
 	}
 	uri, err := g.libvirtURI()
 	if err != nil {
@@ -156,6 +180,33 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 	}
 	return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
 }
+
+// daemonSocket is the hv daemon's socket to use, or "" to talk to
+// libvirt directly: --host, else $HV_SOCKET or the default socket when it
+// exists, for everyone but root (and unless --connect or
+// $LIBVIRT_DEFAULT_URI names libvirt).
+func (g *globals) daemonSocket() string {
+	if g.host != "" {
+		return strings.TrimPrefix(g.host, "unix://")
+	}
+	if g.connect != "" || os.Getenv("LIBVIRT_DEFAULT_URI") != "" || os.Geteuid() == 0 {
+		return ""
+	}
+	socket := os.Getenv(api.SocketEnv)
+	if socket == "" {
+		socket = api.DefaultSocket
+	}
+	if info, err := os.Stat(socket); err != nil || info.Mode()&os.ModeSocket == 0 {
+		return ""
+	}
+	return socket
+}
+
+// readOnly is a daemon connection used read-only (--read-only): changes
+// are refused by the UI and the CLI before they are sent.
+type readOnly struct{ vm.Hypervisor }
+
+func (readOnly) Access() vm.Access { return vm.ReadOnly }
 
 // libvirtURI is the URI to connect to, in the documented order; it reads
 // the host file only when neither --connect nor $LIBVIRT_DEFAULT_URI says.

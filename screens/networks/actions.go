@@ -52,9 +52,8 @@ func (m *Model) actions() ui.Actions {
 		as[actAutostart] = as[actAutostart].Unless("it is transient: only defined networks start with the host")
 		as[actUndefine] = as[actUndefine].Unless("it is transient: stopping it removes it")
 	}
-	if running, _ := m.users(n); len(running) > 0 {
-		as[actStop].Risk = ops.High
-	}
+	running, _ := m.users(n)
+	as[actStop].Risk = ops.StopRisk(len(running))
 	return as.InPhase(m.c.Phase, phase.NetworkChange)
 }
 

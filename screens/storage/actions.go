@@ -67,9 +67,8 @@ func (m *Model) actions() ui.Actions {
 		as[actStop] = as[actStop].Unless("a copy is running in it")
 		as[actCopy] = as[actCopy].Unless("a copy is running")
 	}
-	if running, _ := m.users(p.UsedBy); len(running) > 0 {
-		as[actStop].Risk = ops.High
-	}
+	running, _ := m.users(p.UsedBy)
+	as[actStop].Risk = ops.StopRisk(len(running))
 	for _, i := range []int{actCopy, actDelete} {
 		switch {
 		case !haveVol:

@@ -18,6 +18,7 @@ type Hypervisor struct {
 	user    string
 	where   string
 	failure atomic.Pointer[error] // the last entry that could not be written
+	entries atomic.Int64          // how many entries this wrapper made
 }
 
 // Wrap audits h's changes to log as user, on the connection named where.
@@ -37,9 +38,10 @@ func (a *Hypervisor) name(ctx context.Context, ref string) string {
 }
 
 // record writes one entry and returns err; a refusal (no right, wrong
-// state) is told apart from a failure.
-func (a *Hypervisor) record(action, target, detail string, err error) error {
-	e := Entry{User: a.user, Where: a.where, Action: action, Target: target, Result: OK}
+// state) is told apart from a failure, and the operator's answer to the
+// question before it (vm.Confirmation) goes in the note.
+func (a *Hypervisor) record(ctx context.Context, action, target, detail string, err error) error {
+	e := Entry{User: a.user, Where: a.where, Action: action, Target: target, Result: OK, Note: ConfirmationNote(ctx)}
 	if detail != "" {
 		e.Target += " " + detail
 	}
@@ -49,6 +51,7 @@ func (a *Hypervisor) record(action, target, detail string, err error) error {
 			e.Result = Refused
 		}
 	}
+	a.entries.Add(1)
 	if _, werr := a.log.Append(e); werr != nil {
 		a.failure.Store(&werr)
 	} else {
@@ -56,6 +59,24 @@ func (a *Hypervisor) record(action, target, detail string, err error) error {
 	}
 	return err
 }
+
+// ConfirmationNote says how the change was confirmed, for an entry's
+// note: "confirmed (dialog)", "confirmed (--yes, 3 VMs)"; "" when nothing
+// was asked.
+func ConfirmationNote(ctx context.Context) string {
+	c, ok := vm.ConfirmationFrom(ctx)
+	if !ok || c.How == "" {
+		return ""
+	}
+	note := "confirmed (" + c.How
+	if c.Bulk > 1 {
+		note += ", " + strconv.Itoa(c.Bulk) + " VMs"
+	}
+	return note + ")"
+}
+
+// Entries is how many entries the wrapper has made (written or not).
+func (a *Hypervisor) Entries() int { return int(a.entries.Load()) }
 
 // AuditFailure is why the last entry could not be written, or nil.
 func (a *Hypervisor) AuditFailure() error {
@@ -70,7 +91,7 @@ func (a *Hypervisor) AuditFailure() error {
 func onVM[T any](ctx context.Context, a *Hypervisor, action, ref, detail string, call func() (T, error)) (T, error) {
 	name := a.name(ctx, ref)
 	v, err := call()
-	return v, a.record(action, name, detail, err)
+	return v, a.record(ctx, action, name, detail, err)
 }
 
 // on is onVM for a call with no result.
@@ -81,7 +102,7 @@ func (a *Hypervisor) on(ctx context.Context, action, ref, detail string, call fu
 
 func (a *Hypervisor) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 	v, err := a.Hypervisor.Define(ctx, spec)
-	return v, a.record("vm.define", spec.Name, "", err)
+	return v, a.record(ctx, "vm.define", spec.Name, "", err)
 }
 
 func (a *Hypervisor) Undefine(ctx context.Context, ref string) error {

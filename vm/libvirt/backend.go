@@ -16,7 +16,7 @@ import (
 type Backend struct {
 	uri      string
 	readOnly bool // asked for read-only, so reconnects stay read-only
-	events   *eventQueue
+	events   *vm.EventQueue
 	done     chan struct{}
 
 	mu        sync.Mutex
@@ -24,6 +24,7 @@ type Backend struct {
 	access    vm.Access
 	callbacks []func() // deregister the event callbacks of conn
 	closed    bool
+	guard     Guard // vets definitions; nil: none
 	wg        sync.WaitGroup // the reconnect goroutine
 }
 
@@ -100,10 +101,10 @@ func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, readOnly: readOnly, events: newEventQueue(), done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
-		b.events.close()
+		b.events.Close()
 		return nil, connectError(uri, err)
 	}
 	return b, nil
@@ -184,7 +185,7 @@ func (b *Backend) Access() vm.Access {
 	return b.access
 }
 
-func (b *Backend) Events() <-chan vm.Event { return b.events.out }
+func (b *Backend) Events() <-chan vm.Event { return b.events.Out() }
 
 // Close drops the connection and stops reconnecting. Events stops delivering.
 func (b *Backend) Close() error {
@@ -207,7 +208,7 @@ func (b *Backend) close() (int, error) {
 	b.mu.Unlock()
 
 	b.wg.Wait()
-	b.events.close()
+	b.events.Close()
 	if c == nil {
 		return 0, nil
 	}
@@ -291,7 +292,7 @@ func (b *Backend) lost(c *lv.Connect, why string) {
 
 	detach(c, ids)
 	c.Close()
-	b.events.push(vm.Event{Kind: vm.EventConnLost, Detail: why, At: time.Now()})
+	b.events.Push(vm.Event{Kind: vm.EventConnLost, Detail: why, At: time.Now()})
 	go b.reconnect()
 }
 
@@ -313,7 +314,7 @@ func (b *Backend) reconnect() {
 		c, access, err := dial(b.uri, b.readOnly)
 		if err == nil {
 			if err = b.attach(c, access); err == nil {
-				b.events.push(vm.Event{Kind: vm.EventReconnected, Detail: access.String(), At: time.Now()})
+				b.events.Push(vm.Event{Kind: vm.EventReconnected, Detail: access.String(), At: time.Now()})
 				return
 			}
 			c.Close()

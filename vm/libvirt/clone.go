@@ -40,6 +40,9 @@ func (b *Backend) DefineClone(ctx context.Context, ref, name string, disks map[s
 			copies[target] = mediumOf(v)
 		}
 		cloneDefinition(&dom, name, copies)
+		if err := b.vet(&dom); err != nil {
+			return vm.VM{}, err
+		}
 		out, err := dom.Marshal()
 		if err != nil {
 			return vm.VM{}, err

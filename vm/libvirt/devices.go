@@ -40,6 +40,9 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 		if spec.ReadOnly || spec.Device == "cdrom" {
 			disk.ReadOnly = &libvirtxml.DomainDiskReadOnly{}
 		}
+		if err := b.vetDisk(disk); err != nil {
+			return "", false, err
+		}
 		xml, err := disk.Marshal()
 		return xml, true, err
 	})

@@ -245,6 +245,9 @@ func (b *Backend) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 		if err != nil {
 			return vm.VM{}, err
 		}
+		if err := b.vetXML(xml); err != nil {
+			return vm.VM{}, err
+		}
 		return defineNew(c, "define", spec.Name, spec.Name, xml)
 	})
 }

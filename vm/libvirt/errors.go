@@ -55,7 +55,8 @@ func wrap(op, target string, err error) error {
 		return nil
 	}
 	var ve *vm.Error
-	if errors.As(err, &ve) {
+	var re *vm.Refusal
+	if errors.As(err, &ve) || errors.As(err, &re) {
 		return err
 	}
 	var le lv.Error

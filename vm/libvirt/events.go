@@ -35,7 +35,7 @@ func (b *Backend) push(o named, kind vm.EventKind, detail string) {
 	e := vm.Event{Kind: kind, Detail: detail, At: time.Now()}
 	e.Name, _ = o.GetName()
 	e.UUID, _ = o.GetUUIDString()
-	b.events.push(e)
+	b.events.Push(e)
 }
 
 // lifecycleEvents names libvirt's lifecycle events and their detail codes.

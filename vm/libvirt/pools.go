@@ -3,9 +3,7 @@ package libvirt
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	lv "libvirt.org/go/libvirt"
@@ -177,12 +175,8 @@ func (b *Backend) DeletePool(ctx context.Context, name string) error {
 // starts it. A pool that cannot be built or started is undefined again.
 func (b *Backend) DefinePool(ctx context.Context, spec vm.PoolSpec) (vm.Pool, error) {
 	const op = "define pool"
-	if err := vm.CheckName(op, "pool", spec.Name); err != nil {
+	if err := vm.CheckPoolSpec(spec); err != nil {
 		return vm.Pool{}, err
-	}
-	if !filepath.IsAbs(spec.Path) || filepath.Clean(spec.Path) != spec.Path || spec.Path == "/" {
-		return vm.Pool{}, refuse(op, spec.Name, vm.ErrInvalidArg, "the path "+strconv.Quote(spec.Path)+" is not a clean absolute directory",
-			"give a directory such as /var/lib/libvirt/images/"+spec.Name)
 	}
 	doc, err := (&libvirtxml.StoragePool{Type: "dir", Name: spec.Name,
 		Target: &libvirtxml.StoragePoolTarget{Path: spec.Path}}).Marshal()

@@ -117,6 +117,15 @@ var DeleteWithStorage = &Action{ID: "delete-storage", Label: "Delete with its di
 	Impact: "Removes the VM's definition, snapshots and saved state, and deletes its disk volumes: the data on them is gone for good.",
 	run:    byRef(vm.Hypervisor.DeleteWithStorage)}
 
+// StopRisk is the risk of stopping a network or a pool: high when running
+// VMs use it (they lose their link or their disks at once), else medium.
+func StopRisk(runningUsers int) Risk {
+	if runningUsers > 0 {
+		return High
+	}
+	return Medium
+}
+
 // Lifecycle lists the lifecycle actions in menu order.
 var Lifecycle = []*Action{Start, Shutdown, Reboot, Pause, Resume, Save, ForceOff, Delete, DeleteWithStorage}
 

@@ -1,0 +1,297 @@
+package remote_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
+	"github.com/hyper-nixos/hv/vm/daemon"
+	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/remote"
+	"github.com/hyper-nixos/hv/vm/vmtest"
+)
+
+// grant stands in for polkit: it grants the actions listed (all when nil).
+type grant []string
+
+func (g grant) Allowed(_ context.Context, _ daemon.Peer, action string) (bool, error) {
+	if g == nil {
+		return true, nil
+	}
+	for _, a := range g {
+		if a == action {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// host is a daemon over libvirt's test driver, on a socket of its own.
+type host struct {
+	socket string
+	log    *audit.Log
+	rules  *daemon.Rules
+}
+
+func startDaemon(t *testing.T, auth daemon.Authorizer) *host {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := libvirt.Open(ctx, "test:///default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	h := &host{socket: filepath.Join(dir, "hv.sock"), log: audit.Open(filepath.Join(dir, "audit.log")),
+		rules: &daemon.Rules{Phase: phase.Setup, Roots: daemon.Roots{"/default-pool", "/var/lib/hv-test"}}}
+	s := &daemon.Server{HV: b, Auth: auth, Log: h.log, URI: "test:///default", Version: "test",
+		Rules: func() (daemon.Rules, error) { return *h.rules, nil }}
+	l, err := net.Listen("unix", h.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCtx, stop := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { s.Serve(serveCtx, l); close(served) }()
+	t.Cleanup(func() { stop(); <-served; b.Close() })
+	return h
+}
+
+func (h *host) client(t *testing.T) *remote.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := remote.Open(ctx, remote.Unix(h.socket), h.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestContractThroughTheDaemon: the backend contract holds for the client,
+// over a real socket, through the daemon's checks, on the test driver.
+func TestContractThroughTheDaemon(t *testing.T) {
+	vmtest.Run(t, vmtest.Contract{
+		Open: func(t *testing.T) vm.Hypervisor {
+			return confirming{startDaemon(t, grant(nil)).client(t)}
+		},
+		Timeout: 5 * time.Second, Network: "default", NoHotplug: true,
+	})
+}
+
+// confirming answers every question, as a script with --yes does: the
+// contract tests the operations, the daemon's questions are tested below.
+type confirming struct{ *remote.Client }
+
+func yes(ctx context.Context) context.Context {
+	return vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes"})
+}
+
+func (c confirming) Shutdown(ctx context.Context, ref string) error {
+	return c.Client.Shutdown(yes(ctx), ref)
+}
+func (c confirming) Reboot(ctx context.Context, ref string) error { return c.Client.Reboot(yes(ctx), ref) }
+func (c confirming) Destroy(ctx context.Context, ref string) error {
+	return c.Client.Destroy(yes(ctx), ref)
+}
+func (c confirming) Save(ctx context.Context, ref string) error { return c.Client.Save(yes(ctx), ref) }
+func (c confirming) Undefine(ctx context.Context, ref string) error {
+	v, err := c.Client.Lookup(ctx, ref)
+	if err != nil {
+		return err
+	}
+	return c.Client.Undefine(vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Name: v.Name}), ref)
+}
+func (c confirming) RevertSnapshot(ctx context.Context, ref, name string) error {
+	return c.Client.RevertSnapshot(yes(ctx), ref, name)
+}
+func (c confirming) DeleteSnapshot(ctx context.Context, ref, name string) error {
+	return c.Client.DeleteSnapshot(yes(ctx), ref, name)
+}
+func (c confirming) StopNetwork(ctx context.Context, name string) error {
+	return c.Client.StopNetwork(yes(ctx), name)
+}
+func (c confirming) UndefineNetwork(ctx context.Context, name string) error {
+	return c.Client.UndefineNetwork(yes(ctx), name)
+}
+func (c confirming) StopPool(ctx context.Context, name string) error {
+	return c.Client.StopPool(yes(ctx), name)
+}
+func (c confirming) UndefinePool(ctx context.Context, name string) error {
+	return c.Client.UndefinePool(yes(ctx), name)
+}
+func (c confirming) DeletePool(ctx context.Context, name string) error {
+	return c.Client.DeletePool(yes(ctx), name)
+}
+func (c confirming) DeleteVolume(ctx context.Context, pool, name string) error {
+	return c.Client.DeleteVolume(vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Name: name}), pool, name)
+}
+
+// TestTheDaemonAsksWhatThePhaseAsks: a change the matrix asks about is
+// refused without the answer, with the question; a name question wants
+// the right name; the answer goes to the trail.
+func TestTheDaemonAsksWhatThePhaseAsks(t *testing.T) {
+	h := startDaemon(t, grant(nil))
+	c := h.client(t)
+	defer c.Close()
+	ctx := context.Background()
+	v, err := c.Define(ctx, vm.Spec{Name: "asked", VCPUs: 1, MemoryMiB: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx, v.Name); err != nil {
+		t.Fatalf("a low-risk start needs no answer: %v", err)
+	}
+	var ue *api.Unconfirmed
+	if err := c.Destroy(ctx, v.Name); !errors.As(err, &ue) || ue.Question != phase.YesNo || vm.Fix(err) == "" {
+		t.Fatalf("force off without an answer: %v, want it unconfirmed with a yes/no question and a fix", err)
+	}
+	if err := c.Destroy(yes(ctx), v.Name); err != nil {
+		t.Fatalf("force off with --yes: %v", err)
+	}
+	wrong := vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog", Name: "other"})
+	if err := c.Undefine(wrong, v.Name); !errors.As(err, &ue) || ue.Question != phase.TypeName || !strings.Contains(err.Error(), `"other"`) {
+		t.Fatalf("delete with the wrong name typed: %v", err)
+	}
+	right := vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog", Name: "asked"})
+	if err := c.Undefine(right, v.UUID); err != nil {
+		t.Fatalf("delete by UUID with the VM's name typed: %v", err)
+	}
+	entries, err := h.log.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for _, e := range entries {
+		trail = append(trail, e.Action+" "+e.Result+" "+e.Note)
+	}
+	want := []string{"vm.define ok ", "vm.start ok ", "vm.force-off refused ", "vm.force-off ok confirmed (--yes)",
+		"vm.delete refused confirmed (dialog)", "vm.delete ok confirmed (dialog)"}
+	if strings.Join(trail, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the trail:\n%s\nwant:\n%s", strings.Join(trail, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestTheHardenedPhaseIsEnforcedByTheDaemon: what the phase refuses is
+// refused at the daemon, whatever the client asked.
+func TestTheHardenedPhaseIsEnforcedByTheDaemon(t *testing.T) {
+	h := startDaemon(t, grant(nil))
+	c := h.client(t)
+	defer c.Close()
+	ctx := context.Background()
+	v, err := c.Define(ctx, vm.Spec{Name: "prod", VCPUs: 1, MemoryMiB: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rules.Phase = phase.Hardened
+	var pe *phase.Error
+	err = c.DeleteWithStorage(vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Name: "prod"}), v.Name)
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "in one step") || vm.Fix(err) == "" {
+		t.Fatalf("delete with storage in the hardened phase: %v", err)
+	}
+	bulk := vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Bulk: 3})
+	if err := c.Destroy(bulk, v.Name); !errors.As(err, &pe) {
+		t.Fatalf("a high-risk action on 3 VMs in the hardened phase: %v", err)
+	}
+	if _, err := c.Lookup(ctx, "prod"); err != nil {
+		t.Fatalf("the VM must still be there: %v", err)
+	}
+}
+
+// TestPolkitDecidesPerAction: a caller granted only reading may read, and
+// each change is refused with the action and the fix.
+func TestPolkitDecidesPerAction(t *testing.T) {
+	h := startDaemon(t, grant{api.ActionRead})
+	c := h.client(t)
+	defer c.Close()
+	ctx := context.Background()
+	if c.Access() != vm.ReadOnly {
+		t.Errorf("a caller granted only reading has %v access", c.Access())
+	}
+	if _, err := c.List(ctx); err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	_, err := c.Define(ctx, vm.Spec{Name: "x", VCPUs: 1, MemoryMiB: 64})
+	if !errors.Is(err, vm.ErrDenied) || !strings.Contains(err.Error(), api.ActionCreate) || !strings.Contains(vm.Fix(err), "operators group") {
+		t.Fatalf("define without the create action: %v (fix %q)", err, vm.Fix(err))
+	}
+}
+
+// TestNoHostPathsFromClients: the payload policy refuses, by its rule,
+// disks outside approved pools and fields the API does not have.
+func TestNoHostPathsFromClients(t *testing.T) {
+	h := startDaemon(t, grant(nil))
+	c := h.client(t)
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.DefinePool(ctx, vm.PoolSpec{Name: "p", Path: "/var/lib/hv-test/p"}); err != nil {
+		t.Fatal(err)
+	}
+	vol, err := c.CreateVolume(ctx, "p", vm.VolumeSpec{Name: "d.qcow2", CapacityBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rules.Roots = daemon.Roots{"/srv/elsewhere"} // pool p is no longer approved
+	var re *vm.Refusal
+	_, err = c.Define(ctx, vm.Spec{Name: "x", VCPUs: 1, MemoryMiB: 64, Disks: []vm.DiskSpec{{Volume: vol.Ref()}}})
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "not under an approved root") || vm.Fix(err) == "" {
+		t.Fatalf("a disk of an unapproved pool: %v", err)
+	}
+	if _, err := c.DefinePool(ctx, vm.PoolSpec{Name: "root", Path: "/root"}); !errors.As(err, &re) {
+		t.Fatalf("a pool over /root: %v", err)
+	}
+	if _, err := c.DefinePool(ctx, vm.PoolSpec{Name: "up", Path: "/var/lib/hv-test/../../../root"}); !errors.Is(err, vm.ErrInvalidArg) {
+		t.Fatalf("a pool path climbing out of an approved root: %v", err)
+	}
+	root := t.TempDir()
+	if err := os.Symlink("/root", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	h.rules.Roots = daemon.Roots{root}
+	if _, err := c.DefinePool(ctx, vm.PoolSpec{Name: "sym", Path: filepath.Join(root, "link", "x")}); !errors.As(err, &re) {
+		t.Fatalf("a pool under a symbolic link out of an approved root: %v", err)
+	}
+	if _, err := c.DefinePool(ctx, vm.PoolSpec{Name: "ok", Path: filepath.Join(root, "vms")}); err != nil {
+		t.Fatalf("a pool under an approved root: %v", err)
+	}
+}
+
+// TestRawCallsCannotCarryPaths: what a script sends with curl is decoded
+// strictly; a field the API does not have is refused by its name.
+func TestRawCallsCannotCarryPaths(t *testing.T) {
+	h := startDaemon(t, grant(nil))
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return remote.Unix(h.socket)(ctx)
+	}}}
+	for _, body := range []string{
+		`{"name":"x","vcpus":1,"memory_mib":64,"disks":[{"path":"/etc/shadow"}]}`,
+		`{"name":"x","vcpus":1,"memory_mib":64,"xml":"<domain/>"}`,
+		`{"name":"x","vcpus":1,"memory_mib":64,"iso":"/root/secret.iso"}`,
+	} {
+		resp, err := hc.Post("http://hv/v1/vms", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reply api.ErrorBody
+		json.NewDecoder(resp.Body).Decode(&reply)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || reply.Error.Kind != api.KindInvalidArg || reply.Error.Fix == "" {
+			t.Errorf("POST /v1/vms %s: %s %+v, want 400 invalid-arg with a fix", body, resp.Status, reply.Error)
+		}
+	}
+	entries, _ := h.log.Read()
+	if len(entries) != 3 || entries[0].Result != audit.Refused {
+		t.Errorf("each refused attempt is in the trail: %+v", entries)
+	}
+}
