@@ -9,7 +9,7 @@ buildGoModule {
 
   # The hash of the vendored modules (go mod vendor); when go.mod changes,
   # nix build prints the new one.
-  vendorHash = "sha256-bwDzwdfJmItnt5BXiAvDDWqcUU7vpNvzDx7xBU3Ri00=";
+  vendorHash = "sha256-VQjzRRHsznnVElb4ix2ux0TKd6ItGD5xtWmCgeTWKk0=";
 
   subPackages = [ "cmd/hv" ];
   nativeBuildInputs = [ pkg-config ];

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,7 +18,9 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "The audit trail of every change made through hv",
 		Long: "Every state-changing action (who, what, target, result, time) is appended to a hash-chained log:\n" +
-			audit.SystemPath + " on a Hyper-NixOS host, else ~/.local/state/hv/audit.log ($" + audit.PathEnv + " overrides).",
+			audit.SystemPath + " on a Hyper-NixOS host, else ~/.local/state/hv/audit.log ($" + audit.PathEnv + " overrides).\n" +
+			"Each entry is also anchored outside the log, in the systemd journal and in " + audit.SystemAnchorPath + "\n" +
+			"(for a log DIR/NAME elsewhere, DIR.anchor/NAME), so a removed last entry, an emptied or a deleted log is found.",
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -68,22 +71,44 @@ func newAuditCmd() *cobra.Command {
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Check that no entry was edited, removed or moved",
+		Short: "Check that no entry was edited, removed or moved, the last ones included",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := audit.Open(audit.DefaultPath(stateDir()))
 			n, err := log.Verify()
 			var p *audit.Problem
-			if errors.As(err, &p) {
+			if errors.As(err, &p) && p.Line > 0 {
 				return fmt.Errorf("%s: %w; the entries before line %d are intact", log.Path, err, p.Line)
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", log.Path, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact\n", log.Path, n)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact; %s\n", log.Path, n, anchoring(log, n))
 			return nil
 		},
 	}
 	cmd.AddCommand(show, verify)
 	return cmd
+}
+
+// anchoring says which anchors vouched for a sound log of n entries, and
+// which could not be read.
+func anchoring(log *audit.Log, n int) string {
+	anchors, unread, _ := log.Anchors()
+	var says []string
+	for _, a := range anchors {
+		says = append(says, fmt.Sprintf("entry %d in %s", a.Seq, a.Source))
+	}
+	out := "anchored: " + strings.Join(says, ", ")
+	switch {
+	case len(anchors) == 0 && n == 0:
+		out = "nothing to anchor yet"
+	case len(anchors) == 0:
+		out = "not anchored (written by an hv older than anchors, or by a process that may not write " + log.AnchorFile +
+			"): a removed last entry would go unnoticed"
+	}
+	for _, err := range unread {
+		out += "; not read: " + err.Error()
+	}
+	return termsafe.String(out)
 }

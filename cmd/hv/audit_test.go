@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyper-nixos/hv/security/audit"
 )
@@ -34,20 +35,14 @@ func TestAuditVerifyFindsEachTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "audit.log")
-			t.Setenv(audit.PathEnv, path)
-			log := audit.Open(path)
-			for _, a := range []string{"vm.start", "vm.shutdown", "vm.destroy", "vm.undefine"} {
-				if _, err := log.Append(audit.Entry{User: "alice", Where: "qemu:///system", Action: a, Target: "web-01", Result: audit.OK}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			log := fourEntries(t)
+			path := log.Path
 			data, _ := os.ReadFile(path)
 			lines := tt.tamper(strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"))
 			os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o640)
 			code, out, errOut := cli(t, "audit", "verify")
 			if tt.want == "" {
-				if code != exitOK || out != fmt.Sprintf("%s: 4 entries, chain intact\n", path) {
+				if code != exitOK || out != fmt.Sprintf("%s: 4 entries, chain intact; anchored: entry 4 in %s\n", path, log.AnchorFile) {
 					t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 				}
 				return
@@ -56,5 +51,65 @@ func TestAuditVerifyFindsEachTampering(t *testing.T) {
 				t.Errorf("exit %d, stderr %q\nwant exit 1 and %q", code, errOut, tt.want)
 			}
 		})
+	}
+}
+
+// fourEntries writes a trail of four entries where hv looks for it.
+func fourEntries(t *testing.T) *audit.Log {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "log", "audit.log")
+	t.Setenv(audit.PathEnv, path)
+	log := audit.Open(path)
+	for _, a := range []string{"vm.start", "vm.shutdown", "vm.destroy", "vm.undefine"} {
+		if _, err := log.Append(audit.Entry{User: "alice", Where: "qemu:///system", Action: a, Target: "web-01", Result: audit.OK}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return log
+}
+
+// TestAuditVerifyFindsTheTailGone: what the chain alone cannot show, the
+// anchor outside the log does: hv audit verify exits 1 and says what was
+// removed, when it was written and what to do.
+func TestAuditVerifyFindsTheTailGone(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(path string)
+		want   string
+	}{
+		{"the last entry removed", func(path string) {
+			data, _ := os.ReadFile(path)
+			lines := strings.SplitAfter(string(data), "\n")
+			os.WriteFile(path, []byte(strings.Join(lines[:3], "")), 0o640)
+		}, "the log ends at entry 3, but entry 4 was written (anchored at %s in %s): entry 4 was removed"},
+		{"the log emptied", func(path string) { os.WriteFile(path, nil, 0o640) },
+			"the log is empty, but entry 4 was written (anchored at %s in %s): entries 1..4 were removed"},
+		{"the log deleted", func(path string) { os.Remove(path) },
+			"the log is missing, but entry 4 was written (anchored at %s in %s): it was deleted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := fourEntries(t)
+			entries, _ := log.Read()
+			at := entries[3].When().UTC().Format(time.RFC3339)
+			tt.tamper(log.Path)
+			code, out, errOut := cli(t, "audit", "verify")
+			want := "hv: " + log.Path + ": audit log broken: " + fmt.Sprintf(tt.want, at, log.AnchorFile) +
+				"; fix: restore the log from a backup"
+			if code != exitFailure || out != "" || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "remove "+log.AnchorFile) {
+				t.Errorf("exit %d, stdout %q, stderr %q\nwant exit 1 and %q", code, out, errOut, want)
+			}
+		})
+	}
+}
+
+// TestAuditVerifyNotAnchored: a trail from before anchors is sound, and
+// hv says nothing vouches for its end.
+func TestAuditVerifyNotAnchored(t *testing.T) {
+	log := fourEntries(t)
+	os.Remove(log.AnchorFile)
+	code, out, errOut := cli(t, "audit", "verify")
+	if code != exitOK || !strings.HasPrefix(out, log.Path+": 4 entries, chain intact; not anchored") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

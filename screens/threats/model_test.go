@@ -39,7 +39,7 @@ func open(t *testing.T, w, h int, term string) *Model {
 		demo.once.Do(func() {
 			dir, _ := os.MkdirTemp("", "hv-threats-test-")
 			demo.feed, demo.err = monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
-				AuditPath: filepath.Join(dir, "audit.log"), DB: "/nonexistent", StateDir: dir})
+				AuditPath: filepath.Join(dir, "log", "audit.log"), DB: "/nonexistent", StateDir: dir}) // its anchor in dir too
 		})
 		return demo.feed, demo.err
 	}

@@ -1,7 +1,9 @@
 // Package audit is the audit trail: an append-only, hash-chained log of
 // every state-changing action (who, what, target, result, time). Each entry
 // carries the hash of the one before, so Verify finds an entry edited,
-// removed or moved, and says where.
+// removed or moved, and says where; and each is anchored outside the file
+// (the journal, an anchor file), so Verify also finds the last entries
+// removed, the log emptied or deleted.
 package audit
 
 import (
@@ -63,19 +65,32 @@ func (e Entry) hash() string {
 
 // Log is an audit log file.
 type Log struct {
-	Path string
-	now  func() time.Time
+	Path       string
+	AnchorFile string // the anchor kept outside the log (AnchorPath)
+	abs        string // Path made absolute: the journal's key
+	journal    journal
+	now        func() time.Time
 }
 
 // SystemPath is where the NixOS module keeps the trail: a directory the
 // operators group may append to, with the file marked append-only.
 const SystemPath = "/var/log/hyper-nixos/audit.log"
 
-// Open returns the log at path (created on first append).
-func Open(path string) *Log { return &Log{Path: path, now: time.Now} }
+// Open returns the log at path (created on first append), anchored in the
+// system journal and in AnchorPath(path).
+func Open(path string) *Log {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return &Log{Path: path, AnchorFile: AnchorPath(abs), abs: abs, journal: systemJournal, now: time.Now}
+}
 
-// Append adds an entry, chaining it to the last one. The file is opened
-// for appending only and locked, so concurrent hv processes keep the chain.
+// Append adds an entry, chaining it to the last one, and anchors it. The
+// file is opened for appending only and locked, so concurrent hv processes
+// keep the chain and the anchor follows it. A log behind its anchor (its
+// last entries removed, emptied, replaced) is not added to: the entry
+// would hide what happened.
 func (l *Log) Append(e Entry) (Entry, error) {
 	if err := os.MkdirAll(filepath.Dir(l.Path), 0o750); err != nil {
 		return Entry{}, fmt.Errorf("audit log: %w", err)
@@ -93,6 +108,14 @@ func (l *Log) Append(e Entry) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	a, ok, err := l.fileAnchor()
+	var p *Problem
+	if ok {
+		p = a.against(true, last, nil)
+	}
+	if p != nil || errors.As(err, &p) {
+		return Entry{}, fmt.Errorf("audit log %s: %w; refusing to add to it", l.Path, l.broken(p))
+	}
 	e.Seq, e.Prev = last.Seq+1, last.Hash
 	if e.Time == "" {
 		e.Time = l.now().UTC().Format(time.RFC3339Nano)
@@ -102,7 +125,10 @@ func (l *Log) Append(e Entry) (Entry, error) {
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		return Entry{}, fmt.Errorf("audit log: %w", err)
 	}
-	return e, f.Sync()
+	if err := f.Sync(); err != nil {
+		return e, fmt.Errorf("audit log: %w", err)
+	}
+	return e, l.anchor(e)
 }
 
 // last reads the final entry, from the file's tail only.

@@ -12,7 +12,7 @@ import (
 
 func write(t *testing.T, n int) *Log {
 	t.Helper()
-	l := Open(filepath.Join(t.TempDir(), "audit.log"))
+	l := openHere(t)
 	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	l.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	for i := range n {
@@ -20,6 +20,16 @@ func write(t *testing.T, n int) *Log {
 			t.Fatal(err)
 		}
 	}
+	return l
+}
+
+// openHere opens a log in a temporary directory, anchored in its own file
+// only: no journal (anchor_test.go fakes one where it is the subject).
+func openHere(t *testing.T) *Log {
+	t.Helper()
+	dir := t.TempDir()
+	l := Open(filepath.Join(dir, "log", "audit.log"))
+	l.journal = journal{socket: filepath.Join(dir, "no-journald"), command: filepath.Join(dir, "no-journalctl")}
 	return l
 }
 
@@ -92,6 +102,7 @@ func TestVerifyFindsEachKindOfTampering(t *testing.T) {
 func TestAppendChainsAfterExistingEntries(t *testing.T) {
 	l := write(t, 2)
 	again := Open(l.Path) // another process
+	again.journal = l.journal
 	e, err := again.Append(Entry{User: "bob", Action: "vm.pause", Target: "db", Result: OK})
 	if err != nil || e.Seq != 3 {
 		t.Fatalf("Append = %+v, %v", e, err)

@@ -3,8 +3,10 @@
 #
 # Brings up, on a Debian 12 machine without systemd (CI runner, container, VM), what a Hyper-NixOS
 # host runs: a D-Bus system bus, polkitd, virtlogd and libvirtd serving qemu:///system, with the
-# polkit rule of our NixOS module (nix/polkit/50-hyper-nixos.rules) so that
-#   hvop  (member of group hvoperators) manages libvirt read-write, without sudo;
+# polkit rule of our NixOS module (nix/polkit/50-hyper-nixos.rules) and hv's polkit actions
+# (nix/polkit/org.hyper-nixos.policy) so that
+#   hvop  (member of group hvoperators) manages libvirt read-write, without sudo, and may do
+#                                       every org.hyper-nixos.* action;
 #   hvout (not a member)                gets read-only access only.
 #
 # Usage: tests/real/daemon.sh up | down | status | env | check
@@ -36,6 +38,8 @@ RULES_SRC="$HERE/../../nix/polkit/50-hyper-nixos.rules"   # the NixOS module ins
 RULES_DST=/etc/polkit-1/rules.d/50-hyper-nixos.rules
 ACTIONS_SRC="$HERE/org.libvirt.unix.policy"
 ACTIONS_DST=/usr/share/polkit-1/actions/org.libvirt.unix.policy
+HV_ACTIONS_SRC="$HERE/../../nix/polkit/org.hyper-nixos.policy"   # hv's own actions (security/polkit)
+HV_ACTIONS_DST=/usr/share/polkit-1/actions/org.hyper-nixos.policy
 QEMU_CONF_SRC="$HERE/qemu.conf"
 QEMU_CONF_DST=/etc/libvirt/qemu.conf   # libvirtd's system instance reads it from here only
 QEMU_CONF_MARK="# hyper-nixos tests/real"
@@ -330,10 +334,11 @@ install_polkit_files() {
     else
         install_file "$ACTIONS_SRC" "$ACTIONS_DST"
     fi
+    install_file "$HV_ACTIONS_SRC" "$HV_ACTIONS_DST"
     # polkitd reads rules as user polkitd; its package makes this directory 0700 polkitd.
     [[ -d $(dirname "$RULES_DST") ]] || install -d -m 0700 -o polkitd -g root "$(dirname "$RULES_DST")"
     install_file "$RULES_SRC" "$RULES_DST"
-    log "polkit: org.libvirt.unix.manage for group $OPERATOR_GROUP, monitor for everyone"
+    log "polkit: org.hyper-nixos.* and org.libvirt.unix.manage for group $OPERATOR_GROUP, reading for everyone"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ type env struct {
 	uri, operator, outsider, daemon string
 }
 
-func realEnv(t *testing.T) env {
+func realEnv(t testing.TB) env {
 	t.Helper()
 	e := env{os.Getenv("HV_REAL_URI"), os.Getenv("HV_REAL_OPERATOR"), os.Getenv("HV_REAL_OUTSIDER"), os.Getenv("HV_REAL_DAEMON")}
 	if e.uri == "" {

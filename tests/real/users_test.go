@@ -32,7 +32,7 @@ func sharedDir(t *testing.T, prefix string, mode os.FileMode) string {
 }
 
 // credential is how to run a process as username, with its groups.
-func credential(t *testing.T, username string) *syscall.Credential {
+func credential(t testing.TB, username string) *syscall.Credential {
 	t.Helper()
 	u, err := user.Lookup(username)
 	if err != nil {
