@@ -54,12 +54,13 @@ type Network struct {
 }
 
 type Storage struct {
-	ImagesDir         string `toml:"images_dir"`
-	SharesDir         string `toml:"shares_dir"`
-	LVMVolumeGroup    string `toml:"lvm_volume_group"`
-	ZFSPool           string `toml:"zfs_pool"`
-	BackupDir         string `toml:"backup_dir"`
-	OffsiteRepository string `toml:"offsite_repository"`
+	ImagesDir         string   `toml:"images_dir"`
+	PoolRoots         []string `toml:"pool_roots"`
+	SharesDir         string   `toml:"shares_dir"`
+	LVMVolumeGroup    string   `toml:"lvm_volume_group"`
+	ZFSPool           string   `toml:"zfs_pool"`
+	BackupDir         string   `toml:"backup_dir"`
+	OffsiteRepository string   `toml:"offsite_repository"`
 }
 
 type Passthrough struct {

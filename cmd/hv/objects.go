@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -48,20 +49,20 @@ func onOff(arg string) (bool, error) {
 
 // confirm asks before a risky change, as the VM verbs do: the person at a
 // terminal answers y/N (or types name, when name is set); a script must
-// pass --yes, and is told what it would have done.
-func confirm(cmd *cobra.Command, yes bool, action, target, name, impact string) error {
+// pass --yes, and is told what it would have done. The context it returns
+// carries the answer with the change (the hv daemon checks it).
+func confirm(ctx context.Context, cmd *cobra.Command, yes bool, action, target, name, impact string) (context.Context, error) {
 	c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-	var err error
+	rule := phase.Rule{Verdict: phase.Confirm, Ask: phase.YesNo, Typed: phase.YesNo}
 	if name != "" {
-		err = c.askName(action, name, impact)
-	} else {
-		err = c.ask(action, target, impact)
+		rule.Ask, rule.Typed, target = phase.TypeName, phase.TypeName, name
 	}
+	answer, err := c.confirm(rule, action, target, impact)
 	var ny needsYes
 	if errors.As(err, &ny) {
-		return needsYes{fmt.Errorf("%s; %w", strings.TrimSuffix(impact, "."), ny.error)}
+		return ctx, needsYes{fmt.Errorf("%s; %w", strings.TrimSuffix(impact, "."), ny.error)}
 	}
-	return err
+	return vm.WithConfirmation(ctx, answer), err
 }
 
 // running keeps the names of VMs that run (or are paused) now.

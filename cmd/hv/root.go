@@ -128,7 +128,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
-		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g))
+		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g), newDaemonCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/security"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -91,7 +93,7 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 	create.Flags().BoolVar(&spec.DiskOnly, "disk-only", false, "an external, disk-only snapshot (the kind UEFI VMs can take on this libvirt)")
 
 	var yes bool
-	snapOp := func(use, short, verb, done, impact string, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
+	snapOp := func(use, short, verb, done, impact string, kind phase.Kind, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
 		c := &cobra.Command{
 			Use:   use + " NAME SNAPSHOT",
 			Short: short,
@@ -100,10 +102,16 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
 					c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-					if err := c.ask(verb, v.Name+" to "+args[1], impact); err != nil {
+					rule := phase.Decide(g.securityPhase(), phase.Op{Kind: kind, Risk: security.High}, phase.Operator)
+					if err := rule.Check(verb+" snapshot "+args[1]+" of "+v.Name, g.securityPhase()); err != nil {
 						return err
 					}
-					if err := run(ctx, hv, v.UUID, args[1]); err != nil {
+					answer, err := c.confirm(rule, verb, v.Name+" to "+args[1], impact)
+					if err != nil {
+						return err
+					}
+					answer.Name = args[1]
+					if err := run(vm.WithConfirmation(ctx, answer), hv, v.UUID, args[1]); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s\n", termsafe.String(v.Name), done, termsafe.String(args[1]))
@@ -115,12 +123,12 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 		return c
 	}
 	revert := snapOp("revert", "Revert a VM to a snapshot", "revert", "reverted",
-		"The VM's disks (and memory, if saved) go back to the snapshot; everything since is lost.",
+		"The VM's disks (and memory, if saved) go back to the snapshot; everything since is lost.", phase.SnapshotRevert,
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.RevertSnapshot(ctx, ref, name)
 		})
 	del := snapOp("delete", "Delete a snapshot", "delete", "deleted",
-		"You can no longer return to that point; the VM itself does not change.",
+		"You can no longer return to that point; the VM itself does not change.", phase.SnapshotDelete,
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.DeleteSnapshot(ctx, ref, name)
 		})

@@ -65,14 +65,16 @@ func newDeleteCmd(g *globals) *cobra.Command {
 			if storage {
 				a = ops.DeleteWithStorage
 			}
-			if err := refuse(a, v, hv.Access(), g.securityPhase()); err != nil {
+			p := g.securityPhase()
+			if err := refuse(a, v, hv.Access(), p); err != nil {
 				return err
 			}
 			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-			if err := c.askName("delete", v.Name, a.Impact); err != nil {
+			answer, err := c.confirm(a.Policy(p, 1), "delete", v.Name, a.Impact)
+			if err != nil {
 				return err
 			}
-			if err := a.Run(ctx, hv, v); err != nil {
+			if err := a.Run(vm.WithConfirmation(ctx, answer), hv, v); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", termsafe.String(v.Name), a.Done)

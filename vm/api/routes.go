@@ -6,31 +6,37 @@ import (
 
 	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/security/polkit"
 	"github.com/hyper-nixos/hv/vm"
 )
 
-// The polkit actions that authorise calls: hv's own, granted to the
-// operators' group by the rules the NixOS module installs
-// (nix/polkit/50-hyper-nixos.rules); org.hyper-nixos.read is every local
+// The polkit actions that authorise calls (security/polkit declares them):
+// hv's own, granted to the operators' group by the rules the NixOS module
+// installs (nix/polkit/50-hyper-nixos.rules); ActionRead is every local
 // user's by default, like libvirt's read-only socket.
 const (
-	ActionRead          = "org.hyper-nixos.read"
-	ActionLifecycle     = "org.hyper-nixos.vm.lifecycle"
-	ActionCreate        = "org.hyper-nixos.vm.create"
-	ActionEdit          = "org.hyper-nixos.vm.edit"
-	ActionDelete        = "org.hyper-nixos.vm.delete"
-	ActionDeleteStorage = "org.hyper-nixos.vm.delete-storage"
-	ActionConsole       = "org.hyper-nixos.vm.console"
-	ActionSnapshot      = "org.hyper-nixos.snapshot"
-	ActionNetwork       = "org.hyper-nixos.network"
-	ActionStorage       = "org.hyper-nixos.storage"
-	ActionStage         = "org.hyper-nixos.feature.stage"
-	ActionAuditRead     = "org.hyper-nixos.audit.read"
+	ActionRead          = polkit.Read
+	ActionLifecycle     = polkit.VMLifecycle
+	ActionCreate        = polkit.VMCreate
+	ActionEdit          = polkit.VMEdit
+	ActionDelete        = polkit.VMDelete
+	ActionDeleteStorage = polkit.VMDeleteStorage
+	ActionConsole       = polkit.VMConsole
+	ActionSnapshot      = polkit.Snapshot
+	ActionNetwork       = polkit.Network
+	ActionStorage       = polkit.Storage
+	ActionStage         = polkit.FeatureStage
+	ActionAuditRead     = polkit.AuditRead
 )
 
-// Actions lists hv's polkit actions, as the policy file declares them.
-var Actions = []string{ActionRead, ActionLifecycle, ActionCreate, ActionEdit, ActionDelete, ActionDeleteStorage,
-	ActionConsole, ActionSnapshot, ActionNetwork, ActionStorage, ActionStage, ActionAuditRead}
+// Actions lists hv's polkit actions, in the policy's order.
+var Actions = func() []string {
+	ids := make([]string, len(polkit.Actions))
+	for i, a := range polkit.Actions {
+		ids[i] = a.ID
+	}
+	return ids
+}()
 
 // Stream says how a reply is sent.
 type Stream int

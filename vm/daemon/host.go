@@ -1,0 +1,48 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/security/polkit"
+)
+
+// HostRules reads the rules from the host file at path on every call: the
+// phase, and the pool roots (storage.images_dir and storage.pool_roots). A
+// host without a host file runs in the setup phase with the default
+// images directory; a host file hv cannot read stops every change.
+func HostRules(path string) func() (Rules, error) {
+	return func() (Rules, error) {
+		h, _, err := nix.ReadHost(path)
+		if errors.Is(err, nix.ErrNoHostFile) {
+			h = nix.NewHost(string(phase.Setup), nil)
+		} else if err != nil {
+			return Rules{}, err
+		}
+		p, err := phase.Parse(h.Phase)
+		if err != nil {
+			return Rules{}, err
+		}
+		roots := Roots{h.Storage.ImagesDir}
+		for _, r := range h.Storage.PoolRoots {
+			roots = append(roots, r)
+		}
+		return Rules{Phase: p, Roots: roots}, nil
+	}
+}
+
+// Polkit is the Authorizer of a real host: polkit decides, for the
+// calling process as the kernel identified it.
+func Polkit(a *polkit.Authority) Authorizer { return polkitAuth{a} }
+
+type polkitAuth struct{ a *polkit.Authority }
+
+func (p polkitAuth) Allowed(ctx context.Context, peer Peer, action string) (bool, error) {
+	s, err := polkit.ProcessSubject(peer.PID, peer.UID)
+	if err != nil {
+		return false, err
+	}
+	return p.a.Check(ctx, s, action)
+}
