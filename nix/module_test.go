@@ -96,6 +96,9 @@ type moduleCase struct {
 	file      string // or this host file as it is
 	firstBoot bool   // no host file, firstBoot.enable
 	flake     bool   // the flake's module rather than nix/module.nix
+	vmTest    string // or this VM test's node, as the test configures it
+	node      string
+	hardened  bool // the hardened phase's own settings must be in effect
 	refused   []string
 }
 
@@ -115,14 +118,20 @@ func (c moduleCase) evaluate(t *testing.T) evaluation {
 			t.Fatal(err)
 		}
 	}
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		t.Fatal(err)
+	args := []string{"--eval", "--strict", "--json", filepath.Join("tests", "eval.nix")}
+	if c.vmTest != "" {
+		// The test may write its host file to the Nix store: a store of
+		// the test's own, no root needed.
+		args = append(args, "--argstr", "vmTest", c.vmTest, "--argstr", "node", c.node,
+			"--read-write-mode", "--store", t.TempDir())
+	} else {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--argstr", "hostFile", abs,
+			"--arg", "firstBoot", fmt.Sprint(c.firstBoot), "--arg", "flake", fmt.Sprint(c.flake))
 	}
-	args := []string{"--eval", "--strict", "--json", filepath.Join("tests", "eval.nix"),
-		"--argstr", "hostFile", abs,
-		"--arg", "firstBoot", fmt.Sprint(c.firstBoot),
-		"--arg", "flake", fmt.Sprint(c.flake)}
 	var ev evaluation
 	if err := json.Unmarshal([]byte(nixInstantiate(t, append(args, libArgs()...)...)), &ev); err != nil {
 		t.Fatal(err)
@@ -130,9 +139,10 @@ func (c moduleCase) evaluate(t *testing.T) evaluation {
 	return ev
 }
 
-// moduleCases: the example host file, the flake's module, first boot,
-// every preset in every phase, every feature alone in every phase that
-// allows it, and every feature the hardened phase allows, together.
+// moduleCases: the example host file, the flake's module, first boot, the
+// VM tests' hosts, every preset in every phase, every feature alone in
+// every phase that allows it, and every feature the hardened phase allows,
+// together.
 func moduleCases(t *testing.T) []moduleCase {
 	t.Helper()
 	cat, err := DecodeCatalog(CatalogTOML)
@@ -190,23 +200,32 @@ func moduleCases(t *testing.T) []moduleCase {
 		return ids
 	}
 
+	example := filepath.Join("examples", "host.toml") // hardened
 	cases := []moduleCase{
-		{name: "example host file", file: filepath.Join("examples", "host.toml")},
-		{name: "the flake's module, example host file", file: filepath.Join("examples", "host.toml"), flake: true},
+		{name: "example host file", file: example, hardened: true},
+		{name: "the flake's module, example host file", file: example, flake: true, hardened: true},
 		{name: "first boot", firstBoot: true},
+		{name: "VM test vm.nix, node host", vmTest: "vm.nix", node: "host"},
+		{name: "VM test vm.nix, node fresh", vmTest: "vm.nix", node: "fresh", firstBoot: true},
+		{name: "VM test vm-hardened.nix, node host", vmTest: "vm-hardened.nix", node: "host", hardened: true},
 	}
 	for _, p := range cat.Presets {
 		for _, ph := range cat.Phases {
 			cases = append(cases, moduleCase{
-				name:    fmt.Sprintf("preset %s, %s phase", p.ID, ph.ID),
-				host:    host(ph.ID, p.Features),
-				refused: refused(ph.ID, p.Features),
+				name:     fmt.Sprintf("preset %s, %s phase", p.ID, ph.ID),
+				host:     host(ph.ID, p.Features),
+				hardened: ph.ID == "hardened",
+				refused:  refused(ph.ID, p.Features),
 			})
 		}
 	}
 	for _, f := range cat.Features {
 		for _, ph := range f.Phases {
-			cases = append(cases, moduleCase{name: fmt.Sprintf("%s alone, %s phase", f.ID, ph), host: host(ph, []string{f.ID})})
+			cases = append(cases, moduleCase{
+				name:     fmt.Sprintf("%s alone, %s phase", f.ID, ph),
+				host:     host(ph, []string{f.ID}),
+				hardened: ph == "hardened",
+			})
 		}
 	}
 	reversed := slices.Clone(cat.Features)
@@ -214,8 +233,8 @@ func moduleCases(t *testing.T) []moduleCase {
 	// In catalog order and reversed, so that each side of every conflict
 	// is in one of them.
 	cases = append(cases,
-		moduleCase{name: "every feature the hardened phase allows, in catalog order", host: host("hardened", together("hardened", cat.Features))},
-		moduleCase{name: "every feature the hardened phase allows, in reverse order", host: host("hardened", together("hardened", reversed))},
+		moduleCase{name: "every feature the hardened phase allows, in catalog order", host: host("hardened", together("hardened", cat.Features)), hardened: true},
+		moduleCase{name: "every feature the hardened phase allows, in reverse order", host: host("hardened", together("hardened", reversed)), hardened: true},
 	)
 	return cases
 }
@@ -274,9 +293,8 @@ func TestModuleEvaluatesUnderNixOSTypes(t *testing.T) {
 			if c.flake && ev.Package != "hv-0000000" {
 				t.Errorf("the flake's module installs %s, not the flake's own hv", ev.Package)
 			}
-			if c.host != nil && c.host.Phase == "hardened" || c.file != "" {
-				// The hardened phase's own settings, whatever the features
-				// (the example host file is hardened).
+			if c.hardened {
+				// The hardened phase's own settings, whatever the features.
 				for key, want := range map[string]float64{"kernel.kptr_restrict": 2, "fs.suid_dumpable": 0, "kernel.kexec_load_disabled": 1, "fs.protected_regular": 2} {
 					if got := ev.Sysctl[key]; got != want {
 						t.Errorf("sysctl %s = %v, the hardened phase sets %v", key, got, want)

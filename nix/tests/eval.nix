@@ -7,18 +7,27 @@
 #     [--arg firstBoot true] [--arg flake true] [--arg lib 'import /path/to/nixpkgs/lib']
 #
 # flake = true evaluates the flake's module (flake.nix's
-# nixosModules.default) instead of nix/module.nix. Every defined option is
-# forced; the answer is what the Go tests (nix/module_test.go) check: the
-# assertions that fail (NixOS refuses to build the system then), the
-# warnings, tmpfiles rules that name a path twice, and a few settings.
+# nixosModules.default) instead of nix/module.nix. With vmTest (vm.nix,
+# vm-hardened.nix) it evaluates that VM test's node (host by default)
+# instead, as the test configures it; its host file may be one the test
+# writes to the Nix store, so add --read-write-mode (and --store DIR for a
+# store of your own). Every defined option is forced; the answer is what
+# the Go tests (nix/module_test.go) check: the assertions that fail (NixOS
+# refuses to build the system then), the warnings, tmpfiles rules that name
+# a path twice, and a few settings.
 { lib ? import ./lib.nix
-, hostFile
+, hostFile ? null
 , firstBoot ? false
 , flake ? false
+, vmTest ? null
+, node ? "host"
 }:
 let
   inherit (builtins) attrNames attrValues deepSeq elemAt filter groupBy length match;
   pkgs = import ./pkgs.nix;
+
+  # The VM test as runNixOSTest would get it.
+  test = import (./. + "/${vmTest}") { inherit pkgs; module = ../module.nix; };
 
   # The flake, its nixpkgs input replaced by the stand-ins.
   flakeOutputs = (import ../../flake.nix).outputs {
@@ -30,17 +39,18 @@ let
   };
 
   evaluated = lib.evalModules {
-    modules = [
-      ./nixos.nix
-      (if flake then flakeOutputs.nixosModules.default else ../module.nix)
-      {
-        services.hyper-nixos = {
-          enable = true;
-          inherit hostFile;
-          firstBoot.enable = firstBoot;
-        };
-      }
-    ];
+    modules = [ ./nixos.nix ] ++ (
+      if vmTest != null then [ test.nodes.${node} ]
+      else [
+        (if flake then flakeOutputs.nixosModules.default else ../module.nix)
+        {
+          services.hyper-nixos = {
+            enable = true;
+            inherit hostFile;
+            firstBoot.enable = firstBoot;
+          };
+        }
+      ]);
     specialArgs = { inherit pkgs; };
   };
   inherit (evaluated) config;
@@ -58,6 +68,7 @@ let
   ours = name: match "(hyper-nixos|hv-).*" name != null;
 in
 assert forced;
+assert vmTest == null || builtins.isString test.testScript;
 {
   failedAssertions = map (a: a.message) (filter (a: !a.assertion) config.assertions);
   inherit (config) warnings;

@@ -122,6 +122,8 @@ in
           text = opt (types.nullOr types.lines) null;
           source = mkOption { type = types.path; };
           mode = opt types.str "symlink";
+          user = opt types.str "+0";
+          group = opt types.str "+0";
         };
         config.source = mkIf (config.text != null)
           (lib.mkDerivedConfig options.text (pkgs.writeText "etc-${baseNameOf name}"));
@@ -207,6 +209,8 @@ in
       };
       spiceUSBRedirection.enable = enable;
       vswitch.enable = enable;
+      # The VM tests' (virtualisation/qemu-vm.nix).
+      memorySize = opt types.ints.positive 1024;
     };
 
     networking = {
