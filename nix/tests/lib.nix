@@ -19,9 +19,9 @@
 # and the like, disabledModules, _module.args, option documentation.
 let
   inherit (builtins)
-    all any attrNames concatLists concatMap concatStringsSep elem elemAt filter foldl' functionArgs
-    genList hasAttr head isAttrs isBool isFunction isInt isList isPath isString length listToAttrs map
-    mapAttrs match removeAttrs replaceStrings split stringLength substring tail toJSON typeOf;
+    all any attrNames concatLists concatMap concatStringsSep elem elemAt filter foldl' genList head
+    isAttrs isBool isFunction isInt isList isPath isString length listToAttrs map mapAttrs match
+    removeAttrs replaceStrings split stringLength substring tail toJSON;
 
   lib = rec {
     # ---------------------------------------------------------------- plain functions
@@ -30,20 +30,15 @@ let
     optional = cond: x: if cond then [ x ] else [ ];
     optionals = cond: xs: if cond then xs else [ ];
     optionalAttrs = cond: attrs: if cond then attrs else { };
-    optionalString = cond: s: if cond then s else "";
     toList = x: if isList x then x else [ x ];
     last = xs: elemAt xs (length xs - 1);
     reverseList = xs: genList (n: elemAt xs (length xs - 1 - n)) (length xs);
     take = n: xs: genList (elemAt xs) (if n < length xs then n else length xs);
     min = a: b: if a < b then a else b;
-    max = a: b: if a > b then a else b;
     inherit all any concatMap elemAt filter foldl' head tail length listToAttrs concatStringsSep mapAttrs;
     concatMapStringsSep = sep: f: xs: concatStringsSep sep (map f xs);
-    concatStrings = concatStringsSep "";
     nameValuePair = name: value: { inherit name value; };
     genAttrs = names: f: listToAttrs (map (n: nameValuePair n (f n)) names);
-    mapAttrsToList = f: attrs: map (n: f n attrs.${n}) (attrNames attrs);
-    attrValues = builtins.attrValues;
     filterAttrs = pred: attrs: listToAttrs (concatMap (n: optional (pred n attrs.${n}) (nameValuePair n attrs.${n})) (attrNames attrs));
     setAttrByPath = path: value: if path == [ ] then value else { ${head path} = setAttrByPath (tail path) value; };
     recursiveUpdate = a: b:
@@ -310,7 +305,6 @@ let
 
     types = rec {
       unspecified = mkOptionType { name = "unspecified"; description = "unspecified value"; };
-      raw = mkOptionType { name = "raw"; description = "raw value"; merge = mergeOneOption; };
       bool = mkOptionType { name = "bool"; description = "boolean"; check = isBool; merge = mergeEqualOption; };
       int = mkOptionType { name = "int"; description = "signed integer"; check = isInt; merge = mergeEqualOption; };
       ints = {
@@ -324,10 +318,11 @@ let
       };
       port = ints.u16;
       str = mkOptionType { name = "str"; description = "string"; check = isString; merge = mergeEqualOption; };
-      nonEmptyStr = addCheck str (x: match "[ \t\n]*" x == null) // { name = "nonEmptyStr"; description = "non-empty string"; };
       singleLineStr = addCheck str (x: match "[^\n\r]*\n?" x != null) // {
         name = "singleLineStr";
         description = "(optionally newline-terminated) single-line string";
+        merge = loc: defs: let s = mergeEqualOption loc defs; n = stringLength s; in
+          if n > 0 && substring (n - 1) 1 s == "\n" then substring 0 (n - 1) s else s;
       };
       strMatching = pattern: mkOptionType {
         name = "strMatching ${toJSON pattern}";
@@ -383,7 +378,6 @@ let
               (length def.value))
             (length defs))));
         emptyValue = { value = [ ]; };
-        inherit elemType;
       };
 
       attrsOf = elemType: mkOptionType {
@@ -395,7 +389,6 @@ let
             (name: ds: mergeDefinitions (loc ++ [ name ]) elemType ds)
             (map (def: mapAttrs (n: v: { inherit (def) file; value = v; }) def.value) defs)));
         emptyValue = { value = { }; };
-        inherit elemType;
       };
 
       nullOr = elemType: mkOptionType {
@@ -408,11 +401,10 @@ let
           else if length nulls == length defs then null
           else throw "The option `${showOption loc}` is defined both null and not null, in ${showFiles (getFiles defs)}.";
         emptyValue = { value = null; };
-        inherit elemType;
       };
 
-      # What nixpkgs' either does once its deprecation warning becomes the
-      # error it announces: definitions must all fit one side.
+      # The first type that all definitions fit merges them; when none does,
+      # a single definition is accepted, as nixpkgs does (with a warning).
       either = t1: t2: mkOptionType {
         name = "either";
         description = "${t1.description} or ${t2.description}";
