@@ -59,7 +59,7 @@ let
   # sysctl settings of the parts that are on become one definition, and each
   # part is merged without its own (tests/run.nix checks that parts that can
   # be on together agree on every key they share).
-  sysctl = builtins.foldl' (all: p: all // (p.settings.boot.kernel.sysctl or { })) { } (builtins.filter (p: p.on) parts);
+  sysctl = builtins.foldl' (acc: p: acc // (p.settings.boot.kernel.sysctl or { })) { } (builtins.filter (p: p.on) parts);
   withoutSysctl = settings:
     if settings ? boot.kernel.sysctl
     then settings // { boot = settings.boot // { kernel = removeAttrs settings.boot.kernel [ "sysctl" ]; }; }
