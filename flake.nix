@@ -33,8 +33,12 @@
           if builtins.match "[0-9]+ passed, 0 failed" result != null
           then pkgs.writeText "hyper-nixos-contract" result
           else throw "nix/tests/run.nix: ${result}";
+        # The example host file and every preset evaluate with NixOS itself.
+        nixos = import ./nix/tests/nixos-eval.nix { inherit pkgs module; inherit (nixpkgs.lib) nixosSystem; };
         # A host boots with the module (needs KVM).
         vm = import ./nix/tests/vm.nix { inherit pkgs module; };
+        # A host boots in the hardened phase with the balanced preset (needs KVM).
+        vm-hardened = import ./nix/tests/vm-hardened.nix { inherit pkgs module; };
       });
     };
 }

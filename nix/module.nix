@@ -41,6 +41,30 @@ let
   featureIds = map (f: f.id) catalog.feature;
   phaseIds = map (p: p.id) catalog.phase;
 
+  # Every part of the module that may be on: the settings of each phase and
+  # of each feature, with whether it is on. The list's shape never depends
+  # on config, only `on` does.
+  parts =
+    map (id: {
+      on = cfg.phase == id;
+      settings = phaseSettings.${id} or (throw "hyper-nixos: phase ${id} has no settings in nix/phases.nix");
+    }) phaseIds
+    ++ map (id: {
+      on = enabled id;
+      settings = implementations.${id} or (throw "hyper-nixos: feature ${id} has no implementation in nix/features");
+    }) featureIds;
+
+  # NixOS takes one definition per sysctl key, even when two agree, and the
+  # hardened phase and several hardening features set the same keys. So the
+  # sysctl settings of the parts that are on become one definition, and each
+  # part is merged without its own (tests/run.nix checks that parts that can
+  # be on together agree on every key they share).
+  sysctl = builtins.foldl' (acc: p: acc // (p.settings.boot.kernel.sysctl or { })) { } (builtins.filter (p: p.on) parts);
+  withoutSysctl = settings:
+    if settings ? boot.kernel.sysctl
+    then settings // { boot = settings.boot // { kernel = removeAttrs settings.boot.kernel [ "sysctl" ]; }; }
+    else settings;
+
   stateDir = "/var/lib/hyper-nixos";
   stagedFile = "${stateDir}/staged/host.toml";
   resultFile = "${stateDir}/last-apply.json";
@@ -205,6 +229,8 @@ in
 
       users.groups.${cfg.operators.group}.members = cfg.operators.users;
 
+      boot.kernel.sysctl = sysctl;
+
       environment.systemPackages = [ cfg.package ];
       # hv reads the host file the running system was built from here: a
       # copy in the store, not a link to a file the apply service rewrites.
@@ -288,10 +314,5 @@ in
         };
       };
     }
-  ] ++ map
-    (id: mkIf (cfg.phase == id) (phaseSettings.${id} or (throw "hyper-nixos: phase ${id} has no settings in nix/phases.nix")))
-    phaseIds
-  ++ map
-    (id: mkIf (enabled id) (implementations.${id} or (throw "hyper-nixos: feature ${id} has no implementation in nix/features")))
-    featureIds));
+  ] ++ map (p: mkIf p.on (withoutSysctl p.settings)) parts));
 }

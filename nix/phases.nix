@@ -9,11 +9,14 @@
   setup = { };
 
   # Production. The same values as the qemu-non-root, apparmor-qemu,
-  # kernel-lockdown and sysctl-hardening features where they overlap, so
-  # that both may be on (the sysctl-hardening ones from the same file). Left alone on purpose: net.ipv4.ip_forward and the
-  # interfaces' forwarding (libvirt turns them on for NAT networks), and
-  # net.bridge.bridge-nf-call-* (bridged VMs must not meet the host's
-  # firewall rules).
+  # kernel-lockdown, sysctl-hardening and no-coredumps features where they
+  # overlap (the sysctl-hardening ones from the same file), so that both may
+  # be on: NixOS merges equal booleans, and the module merges the sysctl
+  # settings of everything that is on into one definition (NixOS takes one
+  # per key); tests/run.nix checks the values agree. Left alone on purpose:
+  # net.ipv4.ip_forward and the interfaces' forwarding (libvirt turns them on
+  # for NAT networks), and net.bridge.bridge-nf-call-* (bridged VMs must not
+  # meet the host's firewall rules).
   hardened = {
     virtualisation.libvirtd.qemu.runAsRoot = false;
     # libvirt confines QEMU with AppArmor only once its profiles are

@@ -5,7 +5,9 @@
 # Rule for these files: each implementation is a plain attribute set whose
 # option paths are written out (no mkIf/mkMerge at the top), so that
 # nix/tests/run.nix can check, with builtins only, that every catalog
-# feature is implemented and sets the options its catalog entry lists.
+# feature is implemented and sets the options its catalog entry lists. The
+# module merges boot.kernel.sysctl of all that is on into one definition
+# (NixOS takes one per key), so write plain values there, no mkDefault.
 #
 # Arguments: the module's config, lib and pkgs; host, the host file with
 # defaults applied; cfg, config.services.hyper-nixos.

@@ -70,10 +70,16 @@ in
   tpm.virtualisation.libvirtd.qemu.swtpm.enable = true;
 
   # libvirt on NixOS looks for firmware descriptors under its sysconfdir,
-  # /var/lib; QEMU ships EDK2 images with descriptors.
-  uefi.systemd.tmpfiles.rules = [
-    "L+ /var/lib/qemu/firmware - - - - ${config.virtualisation.libvirtd.qemu.package}/share/qemu/firmware"
-  ];
+  # /var/lib. NixOS's libvirtd module puts QEMU's EDK2 descriptors there
+  # itself (pointing at the images it links under /run/libvirt/nix-ovmf);
+  # a rule of ours for the same path would only fight it. What the feature
+  # adds is the check that this NixOS does so.
+  uefi.assertions = [ {
+    assertion = lib.any (lib.hasPrefix "L+ /var/lib/qemu/firmware ") config.systemd.tmpfiles.rules;
+    message = ''
+      hyper-nixos: the uefi feature relies on NixOS's libvirtd module linking QEMU's firmware
+      descriptors at /var/lib/qemu/firmware, and this NixOS does not: update nixpkgs, or turn uefi off.'';
+  } ];
 
   "secure-boot".systemd.tmpfiles.rules = [ "L+ /var/lib/hyper-nixos/firmware - - - - ${pkgs.OVMFFull.fd}/FV" ];
 

@@ -1,7 +1,7 @@
 # The kernel settings of the sysctl-hardening feature, which the hardened
 # phase sets too (nix/phases.nix): one list, so that the two cannot come to
-# disagree, which NixOS would refuse as conflicting definitions when both
-# are on. Nothing here may touch IP forwarding or bridge filtering
+# disagree (the module merges both into the one definition per key NixOS
+# takes). Nothing here may touch IP forwarding or bridge filtering
 # (nix/tests/run.nix checks): NAT and bridged VM networks need them.
 {
   "kernel.kptr_restrict" = 2;

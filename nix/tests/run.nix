@@ -101,7 +101,7 @@ let
   impls = import ../features {
     config = throw "the implementation check reads no config";
     lib = throw "the implementation check uses no lib";
-    pkgs = throw "the implementation check builds no packages";
+    pkgs = import ./pkgs.nix;
     host = host.withDefaults { version = 1; phase = "setup"; features = [ ]; };
     cfg = { operators.group = "hvoperators"; };
   };
@@ -161,7 +161,26 @@ let
       case "keeps VM networks working: ${name}" (bad == [ ]) "sets ${toJSON bad}")
     (attrNames phaseImpls ++ map (f: f.id) (filter (f: f.category == "hardening") realCatalog.feature));
 
-  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases ++ phaseCases ++ networkCases;
+  # NixOS takes one definition per sysctl key, so the module merges the
+  # sysctl settings of every part that is on into one (module.nix); that is
+  # sound only if parts that can be on together (a phase and a feature it
+  # allows, two features without a conflict that share a phase) give every
+  # key they share the same value.
+  sysctlParts = filter (p: p.sysctl != { }) (
+    map (p: { name = "phase ${p.id}"; id = "phase:${p.id}"; phases = [ p.id ]; conflicts = [ ]; sysctl = phaseImpls.${p.id}.boot.kernel.sysctl or { }; }) realCatalog.phase
+    ++ map (f: { name = "feature ${f.id}"; inherit (f) id phases conflicts; sysctl = impls.${f.id}.boot.kernel.sysctl or { }; }) realCatalog.feature);
+  together = a: b:
+    a.id < b.id && builtins.any (ph: builtins.elem ph b.phases) a.phases
+    && !(builtins.elem b.id a.conflicts) && !(builtins.elem a.id b.conflicts);
+  disagreements = concatMap
+    (a: concatMap
+      (b: map (k: "${a.name} sets ${k} = ${toJSON a.sysctl.${k}}, ${b.name} = ${toJSON b.sysctl.${k}}")
+        (filter (k: b.sysctl ? ${k} && a.sysctl.${k} != b.sysctl.${k}) (attrNames a.sysctl)))
+      (filter (together a) sysctlParts))
+    sysctlParts;
+  sysctlCases = [ (case "sysctl: parts that can be on together agree" (disagreements == [ ]) (toJSON disagreements)) ];
+
+  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases ++ phaseCases ++ networkCases ++ sysctlCases;
   failed = filter (c: !c.ok) cases;
 in
 concatStringsSep "\n" (
