@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 
@@ -13,31 +12,24 @@ import (
 // ApplyPollInterval is how often an ApplyWatch looks for the result.
 const ApplyPollInterval = 2 * time.Second
 
-// ApplyWatch starts the apply service once a screen has staged a host
-// file, and follows it until it leaves a result newer than the start: the
+// ApplyWatch follows the apply service, started by staging a host file
+// (hostchange), until it leaves a result newer than the stage: the
 // Features screen and the setup wizard share it.
 type ApplyWatch struct {
 	c      *Common
 	id     int64
-	start  func(ctx context.Context) error
 	result string // the apply result's path
-	after  string // the start, as the result's times are written
+	after  string // the stage's time, as the result's times are written
 	// Running: the service was started and its result is awaited.
 	Running bool
 }
 
-// ApplyOutcome is how a watch ended: the service could not be started,
-// or its result.
+// ApplyOutcome is the apply's result.
 type ApplyOutcome struct {
-	StartErr error
-	Result   *nix.ApplyResult
+	Result *nix.ApplyResult
 }
 
 type (
-	applyStartedMsg struct {
-		id  int64
-		err error
-	}
 	applyPollMsg   struct{ id int64 }
 	applyResultMsg struct {
 		id int64
@@ -47,42 +39,21 @@ type (
 
 var lastWatch atomic.Int64
 
-// NewApplyWatch follows the service that start starts, whose result is
-// written at resultPath. A nil start (the demo) starts nothing.
-func NewApplyWatch(c *Common, start func(ctx context.Context) error, resultPath string) *ApplyWatch {
-	return &ApplyWatch{c: c, id: lastWatch.Add(1), start: start, result: resultPath}
+// NewApplyWatch follows the results written at resultPath.
+func NewApplyWatch(c *Common, resultPath string) *ApplyWatch {
+	return &ApplyWatch{c: c, id: lastWatch.Add(1), result: resultPath}
 }
 
-// Available reports whether there is a service to start.
-func (w *ApplyWatch) Available() bool { return w.start != nil }
-
-// Start starts the service; Update then reports how it went.
-func (w *ApplyWatch) Start() tea.Cmd {
-	if w.start == nil {
-		return nil
-	}
-	w.after = w.c.Now().UTC().Format(time.RFC3339)
-	start, id, c := w.start, w.id, w.c
-	return func() tea.Msg {
-		ctx, cancel := c.Context()
-		defer cancel()
-		return applyStartedMsg{id: id, err: start(ctx)}
-	}
+// Follow waits for the result of an apply started by a stage at since.
+func (w *ApplyWatch) Follow(since time.Time) tea.Cmd {
+	w.after, w.Running = since.UTC().Format(time.RFC3339), true
+	return tea.Batch(Status(LevelInfo, "staged; "+nix.ApplyUnit+" started"), w.poll())
 }
 
 // Update follows the watch's messages; it returns the outcome once the
 // wait is over, and nil meanwhile.
 func (w *ApplyWatch) Update(msg tea.Msg) (tea.Cmd, *ApplyOutcome) {
 	switch msg := msg.(type) {
-	case applyStartedMsg:
-		if msg.id != w.id {
-			return nil, nil
-		}
-		if msg.err != nil {
-			return nil, &ApplyOutcome{StartErr: msg.err}
-		}
-		w.Running = true
-		return tea.Batch(Status(LevelInfo, "staged; "+nix.ApplyUnit+" started"), w.poll()), nil
 	case applyPollMsg:
 		if msg.id == w.id && w.Running {
 			path, id := w.result, w.id
@@ -109,12 +80,9 @@ func (w *ApplyWatch) poll() tea.Cmd {
 	return w.c.Tick(ApplyPollInterval, func(time.Time) tea.Msg { return applyPollMsg{id: id} })
 }
 
-// OutcomeStatus is the status line of an outcome: the result's, or why
-// the service did not start.
+// OutcomeStatus is the status line of an outcome.
 func OutcomeStatus(o *ApplyOutcome) tea.Cmd {
 	switch {
-	case o.StartErr != nil:
-		return Fail(o.StartErr)
 	case o.Result.OK():
 		return tea.Batch(Status(LevelSuccess, "apply "+o.Result.Status+": "+o.Result.Message),
 			func() tea.Msg { return HostAppliedMsg{} })

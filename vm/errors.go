@@ -79,6 +79,10 @@ func Fix(err error) string {
 		return ve.Hint
 	case errors.As(err, &ce):
 		return ce.Fix()
+	case errors.As(err, &fixer):
+		// Errors that know their own fix (a phase refusal, a host-file
+		// problem) say it rather than their kind's generic one.
+		return fixer.Fix()
 	case errors.Is(err, ErrNotFound):
 		return "check the name with 'hv vm list'"
 	case errors.Is(err, ErrDenied):
@@ -91,9 +95,6 @@ func Fix(err error) string {
 		return "libvirtd is busy or hung; check it with 'systemctl status libvirtd'"
 	case errors.Is(err, ErrUnsupported):
 		return "this hypervisor driver cannot do that"
-	case errors.As(err, &fixer):
-		// Errors from other packages (host files, feature problems) carry their own fix.
-		return fixer.Fix()
 	}
 	return ""
 }

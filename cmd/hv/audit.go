@@ -1,9 +1,8 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 	"github.com/hyper-nixos/hv/ui/termsafe"
 )
 
-func newAuditCmd() *cobra.Command {
+func newAuditCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "The audit trail of every change made through hv",
@@ -31,19 +30,19 @@ func newAuditCmd() *cobra.Command {
 		Short: "Show the trail, oldest first",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, err := audit.Open(audit.DefaultPath(stateDir())).Read()
+			paths, err := g.contract()
 			if err != nil {
 				return err
 			}
+			var cut time.Time
 			if since > 0 {
-				cut := time.Now().Add(-since)
-				kept := entries[:0]
-				for _, e := range entries {
-					if e.When().After(cut) {
-						kept = append(kept, e)
-					}
-				}
-				entries = kept
+				cut = time.Now().Add(-since)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			defer cancel()
+			entries, err := g.trail(paths).entries(ctx, cut)
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				if entries == nil {
@@ -74,41 +73,25 @@ func newAuditCmd() *cobra.Command {
 		Short: "Check that no entry was edited, removed or moved, the last ones included",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := audit.Open(audit.DefaultPath(stateDir()))
-			n, err := log.Verify()
-			var p *audit.Problem
-			if errors.As(err, &p) && p.Line > 0 {
-				return fmt.Errorf("%s: %w; the entries before line %d are intact", log.Path, err, p.Line)
-			}
+			paths, err := g.contract()
 			if err != nil {
-				return fmt.Errorf("%s: %w", log.Path, err)
+				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact; %s\n", log.Path, n, anchoring(log, n))
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			defer cancel()
+			v, err := g.trail(paths).verify(ctx)
+			switch {
+			case err != nil:
+				return err
+			case v.Line > 0:
+				return withFix(fmt.Errorf("%s: %w; the entries before line %d are intact", v.Path, v.Err(), v.Line), v.Problem.Fix)
+			case v.Problem != nil:
+				return withFix(fmt.Errorf("%s: %w", v.Path, v.Err()), v.Problem.Fix)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact; %s\n", v.Path, v.Entries, termsafe.String(v.Anchoring))
 			return nil
 		},
 	}
 	cmd.AddCommand(show, verify)
 	return cmd
-}
-
-// anchoring says which anchors vouched for a sound log of n entries, and
-// which could not be read.
-func anchoring(log *audit.Log, n int) string {
-	anchors, unread, _ := log.Anchors()
-	var says []string
-	for _, a := range anchors {
-		says = append(says, fmt.Sprintf("entry %d in %s", a.Seq, a.Source))
-	}
-	out := "anchored: " + strings.Join(says, ", ")
-	switch {
-	case len(anchors) == 0 && n == 0:
-		out = "nothing to anchor yet"
-	case len(anchors) == 0:
-		out = "not anchored (written by an hv older than anchors, or by a process that may not write " + log.AnchorFile +
-			"): a removed last entry would go unnoticed"
-	}
-	for _, err := range unread {
-		out += "; not read: " + err.Error()
-	}
-	return termsafe.String(out)
 }

@@ -2,25 +2,42 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 )
 
 // confirmer asks the person at the terminal, or refuses when there is none:
 // a script must say --yes for what a person would be asked.
 type confirmer struct {
-	in  io.Reader
-	out io.Writer
-	yes bool
+	in     io.Reader
+	out    io.Writer
+	yes    bool
+	record func(a api.Answer) error // writes an answer that changes nothing to the trail
+}
+
+// confirmer is the command's confirmer, recording to this hv's trail.
+func (g *globals) confirmer(cmd *cobra.Command, yes bool) confirmer {
+	return confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes, record: func(a api.Answer) error {
+		paths, err := g.contract()
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		return g.trail(paths).answer(ctx, a)
+	}}
 }
 
 func (c confirmer) interactive() bool { return isTerminal(c.in) }
@@ -35,7 +52,7 @@ var isTerminal = func(r io.Reader) bool {
 // trail, --yes included, as the TUI's do.
 func (c confirmer) ask(action, target, impact string) error {
 	if c.yes {
-		return c.answered(action, target, audit.Confirmed, "--yes")
+		return nil
 	}
 	if !c.interactive() {
 		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(target))}
@@ -46,13 +63,13 @@ func (c confirmer) ask(action, target, impact string) error {
 		c.answered(action, target, audit.Declined, "")
 		return errors.New("cancelled: nothing was done")
 	}
-	return c.answered(action, target, audit.Confirmed, "")
+	return nil
 }
 
 // askName makes the person type want before a critical action.
 func (c confirmer) askName(action, want, impact string) error {
 	if c.yes {
-		return c.answered(action, want, audit.Confirmed, "--yes")
+		return nil
 	}
 	if !c.interactive() {
 		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(want))}
@@ -63,7 +80,7 @@ func (c confirmer) askName(action, want, impact string) error {
 		c.answered(action, want, audit.WrongName, "")
 		return errors.New("that is not the name: nothing was done")
 	}
-	return c.answered(action, want, audit.Confirmed, "")
+	return nil
 }
 
 // confirm asks what rule asks of a command typed on purpose (rule.Typed):
@@ -93,10 +110,14 @@ func (c confirmer) confirm(rule phase.Rule, action, want, impact string) (vm.Con
 	return vm.Confirmation{How: how, Name: want}, nil
 }
 
-// answered records an answer; a trail that cannot be written is said on
-// stderr and stops nothing, as for the changes themselves.
+// answered records an answer that changes nothing (declined, a wrong
+// name): a confirmed one goes to the trail with the change itself. A trail
+// that cannot be written is said on stderr and stops nothing.
 func (c confirmer) answered(action, target, answer, note string) error {
-	if err := recordAnswer("cli", "confirm."+strings.ReplaceAll(action, " ", "-"), target, answer, note); err != nil {
+	if c.record == nil {
+		return nil
+	}
+	if err := c.record(api.Answer{Action: "confirm." + strings.ReplaceAll(action, " ", "-"), Target: target, Answer: answer, Note: note}); err != nil {
 		fmt.Fprintln(c.out, "hv: the answer was not written to the audit trail: "+err.Error())
 	}
 	return nil

@@ -38,14 +38,15 @@ func TestCLIAnswersGoToTheAuditTrail(t *testing.T) {
 	}
 	var got []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Action, "confirm.") {
+		if strings.HasPrefix(e.Action, "confirm.") || e.Note != "" {
 			got = append(got, e.Action+" "+e.Target+": "+e.Result+" "+e.Note)
 		}
 	}
+	// A confirmed answer is recorded with the change it allowed.
 	want := []string{
 		"confirm.force-off web-01: declined ",
 		"confirm.delete backup: wrong name ",
-		"confirm.force-off web-02: confirmed --yes",
+		"vm.force-off web-02: ok confirmed (--yes)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("answers recorded\n%q\nwant\n%q", got, want)

@@ -12,9 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/nix"
-	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 func newFeaturesCmd(g *globals) *cobra.Command {
@@ -205,21 +206,22 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 			report := changeReport(c, ch, check, st.Paths.Staged)
 			shown := false // the change, printed before a question
 			if check.OK() && !ch.Empty() && !dryRun {
-				if err := askFeatures(cmd, c, ch, phase.Of(next.Phase), yes, func() {
+				answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), next, func() {
 					if !asJSON {
 						writeChange(cmd.OutOrStdout(), report, "not staged yet")
 						shown = true
 					}
-				}); err != nil {
+				})
+				if err != nil {
 					return err
 				}
-				if _, err := st.Stage(next, currentUser(), time.Now()); err != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+				defer cancel()
+				req := hostchange.Request{Next: next, Expected: st.StagedRaw, Action: "features.stage", Summary: ch.Summary()}
+				if _, err := g.trail(st.Paths).stage(vm.WithConfirmation(ctx, answer), req); err != nil {
 					return err
 				}
 				report.Staged = true
-				if err := record("features.stage", ch.Summary(), nil); err != nil {
-					fmt.Fprintln(cmd.ErrOrStderr(), "hv: staged, but the audit trail could not be written: "+err.Error())
-				}
 			}
 			if asJSON {
 				if err := writeJSON(cmd.OutOrStdout(), report); err != nil {
@@ -250,35 +252,23 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 	return cmd
 }
 
-// askFeatures asks what the phase matrix asks before a change turns on a
-// feature of high risk (y/N) or critical risk (type its id), as the
-// Features screen does; a script says --yes. show prints the change
-// before the question.
-func askFeatures(cmd *cobra.Command, c *features.Catalog, ch *features.Change, p phase.Phase, yes bool, show func()) error {
-	var worst *features.Feature
-	var ids []string
-	for _, id := range ch.TurnedOn {
-		f, ok := c.Feature(id)
-		if !ok || phase.Decide(p, phase.Op{Kind: phase.FeatureEnable, Risk: f.Risk}, actor()).Verdict != phase.Confirm {
-			continue
-		}
-		ids = append(ids, id)
-		if worst == nil || f.Risk > worst.Risk {
-			worst = f
-		}
+// askFeatures asks what the change from running to next asks
+// (hostchange.Question: y/N for a high risk feature, its id typed for a
+// critical one), as the Features screen does; a script says --yes. show
+// prints the change before the question.
+func askFeatures(q confirmer, c *features.Catalog, running, next *nix.Host, show func()) (vm.Confirmation, error) {
+	rule, name := hostchange.Question(c, running, next, actor())
+	if rule.Ask == phase.NoQuestion {
+		return vm.Confirmation{}, nil
 	}
-	if worst == nil {
-		return nil
-	}
-	q := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-	if !yes && q.interactive() {
+	if !q.yes && q.interactive() {
 		show()
 	}
-	impact := strings.ToUpper(worst.Risk.String()) + " risk: " + worst.Impact
-	if worst.Risk >= security.Critical {
-		return q.askName("enable", worst.ID, impact)
+	impact, verb, target := rule.Why, "stage", "this change"
+	if f, ok := c.Feature(name); ok {
+		impact, verb, target = strings.ToUpper(f.Risk.String())+" risk: "+f.Impact, "enable", name
 	}
-	return q.ask("enable", strings.Join(ids, " "), impact)
+	return q.confirm(rule, verb, target, impact)
 }
 
 func newFeaturesScoreCmd(g *globals) *cobra.Command {
@@ -347,7 +337,7 @@ func newFeaturesStatusCmd(g *globals) *cobra.Command {
 }
 
 func newFeaturesApplyCmd(g *globals) *cobra.Command {
-	var wait bool
+	var wait, yes bool
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Start " + nix.ApplyUnit + " to apply the staged changes",
@@ -370,34 +360,70 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 				return &cliError{msg: "the demo host has no apply service: your changes stay staged in " + st.Paths.Staged,
 					fix: "on a Hyper-NixOS host, 'hv features apply' starts " + nix.ApplyUnit}
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "How it is applied:")
-			return runApply(cmd.OutOrStdout(), st.Paths, wait, "Started. 'hv features status' shows the result when it is done.")
+			c := features.Builtin()
+			answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), st.Staged, func() {})
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+			defer cancel()
+			req := hostchange.Request{Next: st.Staged, Expected: st.StagedRaw, Action: "features.apply",
+				Summary: c.Diff(c.Resolve(runningHost(st).Features, runningHost(st).Phase), c.Resolve(st.Staged.Features, st.Staged.Phase)).Summary()}
+			return stageAndApply(vm.WithConfirmation(ctx, answer), cmd.OutOrStdout(), g, st.Paths, req, wait,
+				"The staged changes go to "+nix.ApplyUnit+".", "Started. 'hv features status' shows the result when it is done.")
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before applying a high or critical risk change (scripts)")
 	return cmd
 }
 
 // applyTimeout bounds waiting for the apply service: a rebuild can be long.
 const applyTimeout = 3 * time.Hour
 
-// runApply lists the apply service's steps and starts it; with wait it
-// prints the result, else started.
-func runApply(out io.Writer, paths nix.Paths, wait bool, started string) error {
+// stageAndApply stages req and has the apply service started (by the hv
+// daemon for operators), listing what it does; with wait it follows the
+// apply to its result and prints it. The demo has no apply service: the
+// change stays staged, and says so.
+func stageAndApply(ctx context.Context, out io.Writer, g *globals, paths nix.Paths, req hostchange.Request, wait bool, staged, started string) error {
+	since := time.Now()
+	req.Apply = !g.demo
+	res, err := g.trail(paths).stage(ctx, req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, staged)
+	if g.demo {
+		fmt.Fprintln(out, "The demo host has no apply service: the change stays staged.")
+		return nil
+	}
+	fmt.Fprintln(out, "How it is applied:")
 	for i, step := range nix.ApplySteps(paths) {
 		fmt.Fprintf(out, "  %d. %s\n", i+1, step)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-	defer cancel()
-	if err := startApply(ctx, wait); err != nil {
-		return err
+	if res.ApplyErr != nil {
+		return withFix(fmt.Errorf("staged, but %s did not start: %w", nix.ApplyUnit, res.ApplyErr),
+			"as root: hv apply --staged "+paths.Staged+" --install /etc/nixos/hyper-nixos/host.toml --result "+paths.Result+" -- nixos-rebuild switch")
 	}
-	if wait {
-		writeStatus(out, statusOf(features.Builtin(), nix.ReadState(paths)))
-	} else {
+	if !wait {
 		fmt.Fprintln(out, started)
+		return nil
 	}
-	return nil
+	after := since.UTC().Format(time.RFC3339)
+	for {
+		if r, _ := nix.ReadApplyResult(paths.Result); r != nil && r.Finished >= after {
+			writeStatus(out, statusOf(features.Builtin(), nix.ReadState(paths)))
+			if !r.OK() {
+				return &cliError{msg: "apply " + r.Status + ": " + r.Message, fix: "'hv features status' shows the problems and the rebuild's last lines"}
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return &cliError{msg: "no result from " + nix.ApplyUnit + " in time", fix: "check 'systemctl status " + nix.ApplyUnit + "'"}
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func newFeaturesCheckCmd(g *globals) *cobra.Command {

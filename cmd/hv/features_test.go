@@ -219,11 +219,12 @@ func TestRiskyFeaturesAsk(t *testing.T) {
 	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()
 	var answers []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Action, "confirm.") {
-			answers = append(answers, e.Action+" "+e.Target+": "+e.Result)
+		if strings.HasPrefix(e.Action, "confirm.") || e.Note != "" {
+			answers = append(answers, e.Action+" "+e.Target+": "+e.Result+" "+e.Note)
 		}
 	}
-	if want := "confirm.enable console-network: wrong name,confirm.enable ssh-passwords: confirmed"; strings.Join(answers, ",") != want {
+	// A confirmed answer is recorded with the change it allowed.
+	if want := "confirm.enable console-network: wrong name ,features.stage +ssh +ssh-passwords: ok confirmed (prompt)"; strings.Join(answers, ",") != want {
 		t.Errorf("answers %q, want %q", answers, want)
 	}
 }

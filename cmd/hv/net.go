@@ -199,7 +199,7 @@ func newNetStopCmd(g *globals) *cobra.Command {
 				if len(on) > 0 {
 					impact := fmt.Sprintf("%d running VMs on network %s lose their link: %s; they get it back only when restarted.",
 						len(on), termsafe.String(n.Name), ui.NameList(on, 6))
-					if ctx, err = confirm(ctx, cmd, yes, "stop network", n.Name, "", impact); err != nil {
+					if ctx, err = g.confirm(ctx, cmd, yes, "stop network", n.Name, "", impact); err != nil {
 						return err
 					}
 				}
@@ -234,7 +234,7 @@ func newNetUndefineCmd(g *globals) *cobra.Command {
 				if len(n.UsedBy) > 0 {
 					impact += " VMs with an interface on it will not start: " + ui.NameList(n.UsedBy, 6) + "."
 				}
-				if ctx, err = confirm(ctx, cmd, yes, "undefine network", n.Name, "", impact); err != nil {
+				if ctx, err = g.confirm(ctx, cmd, yes, "undefine network", n.Name, "", impact); err != nil {
 					return err
 				}
 				if err := hv.UndefineNetwork(ctx, args[0]); err != nil {

@@ -51,8 +51,8 @@ func onOff(arg string) (bool, error) {
 // terminal answers y/N (or types name, when name is set); a script must
 // pass --yes, and is told what it would have done. The context it returns
 // carries the answer with the change (the hv daemon checks it).
-func confirm(ctx context.Context, cmd *cobra.Command, yes bool, action, target, name, impact string) (context.Context, error) {
-	c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+func (g *globals) confirm(ctx context.Context, cmd *cobra.Command, yes bool, action, target, name, impact string) (context.Context, error) {
+	c := g.confirmer(cmd, yes)
 	rule := phase.Rule{Verdict: phase.Confirm, Ask: phase.YesNo, Typed: phase.YesNo}
 	if name != "" {
 		rule.Ask, rule.Typed, target = phase.TypeName, phase.TypeName, name

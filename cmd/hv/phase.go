@@ -1,18 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/nix"
-	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 )
 
 func newPhaseCmd(g *globals) *cobra.Command {
@@ -53,9 +56,13 @@ func (g *globals) phaseFacts() (*phaseFacts, error) {
 		return nil, err
 	}
 	facts := features.Builtin().HardenFacts(f.working)
-	log := audit.Open(audit.DefaultPath(stateDir()))
-	facts.AuditPath = log.Path
-	facts.AuditEntries, facts.AuditErr = log.Verify()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	v, err := g.trail(st.Paths).verify(ctx)
+	facts.AuditPath, facts.AuditEntries, facts.AuditErr = v.Path, v.Entries, err
+	if err == nil && v.Problem != nil {
+		facts.AuditErr = api.Decode(*v.Problem)
+	}
 	f.checks = phase.HardenChecks(facts)
 	return f, nil
 }
@@ -236,11 +243,8 @@ func newPhaseHardenCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, "\ndry run: nothing staged")
 				return nil
 			}
-			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-			if err := c.ask("harden", "this host", "Operators will find the above refused; only root can go back."); err != nil {
-				return err
-			}
-			return stagePhase(cmd, g, f, phase.Hardened, "phase.harden", wait)
+			return stagePhase(cmd, g, f, phase.Hardened, "phase.harden", wait, yes,
+				"Operators will find the above refused; only root can go back.")
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -268,17 +272,8 @@ func newPhaseSetupCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "The host file is in the setup phase already ('hv phase status').")
 				return nil
 			}
-			rule := phase.Decide(phase.Hardened, phase.Op{Kind: phase.PhaseLeave}, actor())
-			if err := rule.Check("phase setup", phase.Hardened); err != nil {
-				record("phase.leave", "host", err)
-				return err
-			}
 			fmt.Fprintln(cmd.OutOrStdout(), "The setup phase allows what production refuses: critical features, deleting a VM with its disks, high-risk actions on many VMs at once.")
-			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
-			if err := c.ask("move back to the setup phase", "this host", "The host leaves production rules."); err != nil {
-				return err
-			}
-			return stagePhase(cmd, g, f, phase.Setup, "phase.leave", wait)
+			return stagePhase(cmd, g, f, phase.Setup, "phase.leave", wait, yes, "The host leaves production rules.")
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
@@ -286,31 +281,26 @@ func newPhaseSetupCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// stagePhase stages the working host file in phase p, records it, and
-// starts the apply service (not on the demo host, which has none).
-func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, action string, wait bool) error {
+// stagePhase stages the working host file in phase p, after the question
+// the change asks (hostchange.Question), and starts the apply service (not
+// on the demo host, which has none). The stager checks it all again and
+// writes the trail, refusals included (leaving the hardened phase as an
+// operator).
+func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, action string, wait, yes bool, impact string) error {
 	c := features.Builtin()
 	next := *f.working
 	next.Phase = string(p)
 	if r := c.CheckHost(&next); !r.OK() {
 		return r.Err()
 	}
-	if ps := c.CheckChange(runningHost(f.state), &next, actor()); len(ps) > 0 {
-		err := &refusal{msg: "nothing staged: " + ps[0].Message}
-		record(action, "host", err)
+	rule, _ := hostchange.Question(c, runningHost(f.state), &next, actor())
+	answer, err := g.confirmer(cmd, yes).confirm(rule, strings.TrimPrefix(action, "phase."), "this host", impact)
+	if err != nil {
 		return err
 	}
-	if _, err := f.state.Stage(&next, currentUser(), time.Now()); err != nil {
-		return err
-	}
-	if err := record(action, "host", nil); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "hv: staged, but the audit trail could not be written: "+err.Error())
-	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Staged the %s phase in %s.\n", p, f.state.Paths.Staged)
-	if g.demo {
-		fmt.Fprintln(out, "The demo host has no apply service: the change stays staged.")
-		return nil
-	}
-	return runApply(out, f.state.Paths, wait, "Started. 'hv phase status' shows the phase once applied.")
+	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+	defer cancel()
+	req := hostchange.Request{Next: &next, Expected: f.state.StagedRaw, Action: action, Summary: "phase " + string(p)}
+	return stageAndApply(vm.WithConfirmation(ctx, answer), cmd.OutOrStdout(), g, f.state.Paths, req, wait,
+		"Staged the "+string(p)+" phase in "+f.state.Paths.Staged+".", "Started. 'hv phase status' shows the phase once applied.")
 }

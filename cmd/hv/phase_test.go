@@ -151,7 +151,7 @@ func TestLeavingTheHardenedPhaseNeedsRoot(t *testing.T) {
 	nix.WriteHost(paths.Host, h, raw)
 	asOperator(t)
 	code, _, errOut := cli(t, "phase", "setup", "--yes")
-	if code != exitFailure || !strings.Contains(errOut, "leaving the hardened phase needs root") || !strings.Contains(errOut, "fix: run 'hv phase setup' as root") {
+	if code != exitFailure || !strings.Contains(errOut, "leaving the hardened phase for setup needs root: run 'hv phase setup' as root") || !strings.Contains(errOut, "fix: only root may") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()

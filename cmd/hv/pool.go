@@ -154,7 +154,7 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 				if len(on) > 0 {
 					impact := fmt.Sprintf("%d running VMs have disks in pool %s: %s; they keep running, but no VM with a disk in it can start until it starts again.",
 						len(on), termsafe.String(p.Name), ui.NameList(on, 6))
-					if ctx, err = confirm(ctx, cmd, yes, "stop pool", p.Name, "", impact); err != nil {
+					if ctx, err = g.confirm(ctx, cmd, yes, "stop pool", p.Name, "", impact); err != nil {
 						return err
 					}
 				}
@@ -186,7 +186,7 @@ func newPoolUndefineCmd(g *globals) *cobra.Command {
 					return hv.UndefinePool(ctx, p.Name)
 				}
 				impact := "hv forgets pool " + termsafe.String(p.Name) + "; its files stay unless --delete-dir."
-				if ctx, err = confirm(ctx, cmd, yes, "undefine pool", p.Name, "", impact); err != nil {
+				if ctx, err = g.confirm(ctx, cmd, yes, "undefine pool", p.Name, "", impact); err != nil {
 					return err
 				}
 				undefine, done := hv.UndefinePool, "undefined pool "
@@ -326,7 +326,7 @@ func newVolDeleteCmd(g *globals) *cobra.Command {
 					return err
 				}
 				impact := fmt.Sprintf("Deleting %s (%s on disk) destroys its data for good.", termsafe.String(name), size(v.AllocationBytes))
-				if ctx, err = confirm(ctx, cmd, yes, "delete volume", "", name, impact); err != nil {
+				if ctx, err = g.confirm(ctx, cmd, yes, "delete volume", "", name, impact); err != nil {
 					return err
 				}
 				if err := hv.DeleteVolume(ctx, pool, name); err != nil {

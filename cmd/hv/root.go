@@ -127,7 +127,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(),
+	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(g),
 		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g), newDaemonCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	return root
@@ -156,7 +156,7 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		if g.readOnly {
 			open = demo.OpenReadOnly
 		}
-		return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
+		return g.audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
 	}
 	if socket := g.daemonSocket(); socket != "" {
 		return func(ctx context.Context) (vm.Hypervisor, error) {
@@ -178,7 +178,7 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 	if g.readOnly {
 		open = libvirt.OpenReadOnly
 	}
-	return audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
+	return g.audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
 }
 
 // daemonSocket is the hv daemon's socket to use, or "" to talk to
@@ -225,13 +225,13 @@ func (g *globals) libvirtURI() (string, error) {
 
 // audited wraps what connect returns so every change goes to the audit
 // trail, whichever command or screen makes it.
-func audited(connect func(context.Context) (vm.Hypervisor, error), where string) func(context.Context) (vm.Hypervisor, error) {
+func (g *globals) audited(connect func(context.Context) (vm.Hypervisor, error), where string) func(context.Context) (vm.Hypervisor, error) {
 	return func(ctx context.Context) (vm.Hypervisor, error) {
 		hv, err := connect(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return audit.Wrap(hv, audit.Open(audit.DefaultPath(stateDir())), currentUser(), where), nil
+		return audit.Wrap(hv, audit.Open(g.auditPath()), currentUser(), where), nil
 	}
 }
 
@@ -271,20 +271,27 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 	if err != nil {
 		return err
 	}
-	start := func(ctx context.Context) error { return startApply(ctx, false) }
-	if g.demo {
-		start = nil
-	}
+	tr := g.trail(paths)
 	phase := ""
 	if h, _, err := nix.ReadHost(paths.Host); err == nil {
 		phase = h.Phase
 	}
 	routeLibvirtLogs()
 	opts := app.Options{Connect: connect, Where: where, User: currentUser(), Term: os.Getenv("TERM"),
-		Host: paths, StartApply: start, Phase: phase, Record: record, Who: actor(), Diagnose: g.diagnose,
-		RecordAnswer:   func(action, target, answer string) error { return recordAnswer(where, action, target, answer, "") },
-		WizardProgress: wizardProgress(g), AuditLog: audit.DefaultPath(stateDir()), HostFiles: hostcheck.DefaultPaths(),
-		Start: at.screen}
+		Host: paths, Stage: tr.stage, Applies: tr.applies, Phase: phase, Who: actor(), Diagnose: g.diagnose,
+		RecordAnswer: func(action, target, answer string) error {
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			defer cancel()
+			return tr.answer(ctx, api.Answer{Action: action, Target: target, Answer: answer})
+		},
+		VerifyAudit: func(ctx context.Context) (int, error) {
+			v, err := tr.verify(ctx)
+			if err == nil && v.Problem != nil {
+				err = api.Decode(*v.Problem)
+			}
+			return v.Entries, err
+		},
+		WizardProgress: wizardProgress(g), HostFiles: hostcheck.DefaultPaths(), Start: at.screen}
 	if at.only {
 		opts.Only = at.screen
 	}

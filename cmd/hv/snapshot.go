@@ -101,7 +101,7 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 			Args:  usageArgs(cobra.ExactArgs(2)),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
-					c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+					c := g.confirmer(cmd, yes)
 					rule := phase.Decide(g.securityPhase(), phase.Op{Kind: kind, Risk: security.High}, phase.Operator)
 					if err := rule.Check(verb+" snapshot "+args[1]+" of "+v.Name, g.securityPhase()); err != nil {
 						return err

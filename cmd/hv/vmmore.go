@@ -69,7 +69,7 @@ func newDeleteCmd(g *globals) *cobra.Command {
 			if err := refuse(a, v, hv.Access(), p); err != nil {
 				return err
 			}
-			c := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+			c := g.confirmer(cmd, yes)
 			answer, err := c.confirm(a.Policy(p, 1), "delete", v.Name, a.Impact)
 			if err != nil {
 				return err

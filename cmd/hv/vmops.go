@@ -66,7 +66,7 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 				if err := rule.Check(use+" "+names(vms), p); err != nil {
 					return err
 				}
-				q := confirmer{in: cmd.InOrStdin(), out: cmd.ErrOrStderr(), yes: yes}
+				q := g.confirmer(cmd, yes)
 				answer, err := q.confirm(rule, strings.ToLower(a.Label), names(vms), a.Impact)
 				if err != nil {
 					return err

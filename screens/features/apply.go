@@ -2,18 +2,21 @@ package features
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/nix"
-	"github.com/hyper-nixos/hv/security"
+	"github.com/hyper-nixos/hv/security/hostchange"
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // confirmApply asks before staging the draft and starting the apply
-// service, with everything that will change against what the host runs.
+// service, with everything that will change against what the host runs,
+// and the question the change asks (hostchange.Question): the feature's
+// id typed for a critical one, else yes or no.
 func (m *Model) confirmApply() tea.Cmd {
 	if len(m.check.Problems) > 0 {
 		return ui.Fail(&refusal{problems: m.check.Problems})
@@ -26,58 +29,51 @@ func (m *Model) confirmApply() tea.Cmd {
 	b.WriteString(m.changeBody(ch))
 	b.WriteString("\n\nHow it is applied: hv stages the host file; " + nix.ApplyUnit +
 		" (root) checks it with the same rules, installs it and rebuilds the system; the result shows here.")
-	if m.opts.StartApply == nil {
+	if !m.opts.Applies {
 		b.WriteString("\n\nThis demo has no apply service: the changes are only staged.")
 	}
-	danger := riskiestTurnedOn(m.cat, ch) >= security.High || m.phaseRank(m.draft.Phase) < m.phaseRank(m.applied.Phase)
-	return dialog(ui.NewConfirm(m.c, "Stage and apply?", b.String(), danger, m.stage()).Audited("features.apply", ch.Summary()))
+	rule, name := hostchange.Question(m.cat, m.running(), m.draft, m.opts.Who)
+	stage := m.stage(vm.Confirmation{How: "dialog", Name: name})
+	if rule.Ask == phase.TypeName {
+		return dialog(ui.NewTypeName(m.c, "Stage and apply?", b.String()+"\n\n"+m.criticalWarning(name), name, stage).Audited("features.apply", ch.Summary()))
+	}
+	return dialog(ui.NewConfirm(m.c, "Stage and apply?", b.String(), rule.Ask != phase.NoQuestion, stage).Audited("features.apply", ch.Summary()))
 }
 
-func (m *Model) phaseRank(id string) int {
-	p, _ := m.cat.Phase(id)
-	return p.Rank
-}
-
-// stage writes the draft as the staged host file, if nobody staged
-// something else since the screen read it.
-func (m *Model) stage() tea.Cmd {
-	path, h, id, user, now, rec := m.opts.Paths.Staged, m.draft, m.id, m.c.User, m.c.Now(), m.opts.Record
-	summary := m.cat.Diff(m.cat.Resolve(m.base.Features, m.base.Phase), m.current).Summary()
-	var expected []byte
+// stage has the draft staged (by the hv daemon for operators), if nobody
+// staged something else since the screen read it, and the apply started.
+func (m *Model) stage(answer vm.Confirmation) tea.Cmd {
+	stage, id, c := m.opts.Stage, m.id, m.c
+	req := hostchange.Request{Next: m.draft, Action: "features.stage", Apply: true,
+		Summary: m.cat.Diff(m.cat.Resolve(m.base.Features, m.base.Phase), m.current).Summary()}
 	if m.state != nil {
-		expected = m.state.StagedRaw
+		req.Expected = m.state.StagedRaw
 	}
 	return func() tea.Msg {
-		_, data, err := nix.Stage(path, h, expected, user, now)
-		msg := stagedMsg{id: id, data: data, err: err}
-		if err == nil && rec != nil {
-			msg.auditErr = rec("features.stage", summary, nil)
-		}
-		return msg
+		since := c.Now()
+		ctx, cancel := c.Context()
+		defer cancel()
+		res, err := stage(vm.WithConfirmation(ctx, answer), req)
+		return stagedMsg{id: id, res: res, since: since, err: err}
 	}
 }
 
 func (m *Model) staged(msg stagedMsg) tea.Cmd {
-	if msg.err != nil {
-		if errors.Is(msg.err, nix.ErrChanged) {
-			return tea.Batch(ui.Fail(msg.err), m.load())
-		}
+	switch {
+	case msg.err != nil && (errors.Is(msg.err, nix.ErrChanged) || errors.Is(msg.err, vm.ErrInvalidState)):
+		return tea.Batch(ui.Fail(msg.err), m.load())
+	case msg.err != nil:
 		return ui.Fail(msg.err)
-	}
-	if msg.auditErr != nil {
-		return tea.Batch(m.load(), ui.Fail(fmt.Errorf("staged, but the audit trail could not be written: %w", msg.auditErr)))
-	}
-	if !m.watch.Available() {
+	case msg.res.ApplyErr != nil && !m.opts.Applies:
 		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))
+	case msg.res.ApplyErr != nil:
+		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged, not applied: "+ui.Safe(msg.res.ApplyErr.Error())))
 	}
-	return tea.Batch(m.load(), m.watch.Start())
+	return tea.Batch(m.load(), m.watch.Follow(msg.since))
 }
 
-// applyDone ends the wait: the result, or why the service did not start;
-// the screen reloads what the host now runs.
+// applyDone ends the wait with the result; the screen reloads what the
+// host now runs.
 func (m *Model) applyDone(o *ui.ApplyOutcome) tea.Cmd {
-	if o.StartErr != nil {
-		return ui.OutcomeStatus(o)
-	}
 	return tea.Batch(m.load(), ui.OutcomeStatus(o))
 }

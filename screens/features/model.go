@@ -6,10 +6,10 @@
 package features
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -17,6 +17,7 @@ import (
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security"
 	feat "github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 )
@@ -24,10 +25,11 @@ import (
 // Options wire the screen to a host.
 type Options struct {
 	Paths nix.Paths
-	// StartApply starts the apply service; nil where there is none (the demo).
-	StartApply func(ctx context.Context) error
-	// Record writes a change to the audit trail; nil records nothing.
-	Record func(action, target string, err error) error
+	// Stage stages a change and starts its apply: the hv daemon's for
+	// operators, a local hostchange.Stager for root and the demo.
+	Stage hostchange.Func
+	// Applies: the host has an apply service (the demo has none).
+	Applies bool
 	// Who is running hv: root may make changes operators may not.
 	Who phase.Who
 }
@@ -45,10 +47,10 @@ type (
 		ch *feat.Change
 	}
 	stagedMsg struct {
-		id       int
-		data     []byte
-		err      error
-		auditErr error
+		id    int
+		res   hostchange.Result
+		since time.Time // when staging began: the apply's result is newer
+		err   error
 	}
 	presetChosenMsg struct {
 		id     int
@@ -89,7 +91,7 @@ type Model struct {
 
 // New returns the Features screen.
 func New(c *ui.Common, opts Options) *Model {
-	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.StartApply, opts.Paths.Result)}
+	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.Paths.Result)}
 	for _, category := range m.cat.Categories() {
 		m.rows = append(m.rows, row{category: category.ID})
 		for _, f := range m.cat.InCategory(category.ID) {
@@ -315,16 +317,16 @@ func (m *Model) plan(ch *feat.Change, title string, asked ...string) tea.Cmd {
 	}
 	confirmed := func() tea.Msg { return plannedMsg{id: m.id, ch: ch} }
 	others := ch.Others(asked...)
-	worst := riskiestTurnedOn(m.cat, ch)
-	if len(others) == 0 && worst < security.High && ch.Before.Phase == ch.After.Phase {
+	rule, name := hostchange.Question(m.cat, m.draft, next, m.opts.Who)
+	if len(others) == 0 && rule.Ask == phase.NoQuestion && ch.Before.Phase == ch.After.Phase {
 		m.setDraft(next)
 		return ui.Status(ui.LevelInfo, m.scoreLine(ch))
 	}
 	body := m.changeBody(ch, asked...)
-	if worst == security.Critical && len(asked) == 1 {
-		return dialog(ui.NewTypeName(m.c, title, body+"\n\n"+m.criticalWarning(asked[0]), asked[0], confirmed).Audited("feature.change", ch.Summary()))
+	if rule.Ask == phase.TypeName {
+		return dialog(ui.NewTypeName(m.c, title, body+"\n\n"+m.criticalWarning(name), name, confirmed).Audited("feature.change", ch.Summary()))
 	}
-	return dialog(ui.NewConfirm(m.c, title, body, worst >= security.High, confirmed).Audited("feature.change", ch.Summary()))
+	return dialog(ui.NewConfirm(m.c, title, body, rule.Ask != phase.NoQuestion, confirmed).Audited("feature.change", ch.Summary()))
 }
 
 func dialog(d ui.Dialog) tea.Cmd {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/audit"
+	feat "github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
@@ -22,15 +26,25 @@ import (
 // harness runs the screen as the app would: it keeps the dialog the
 // screen opens, and the last error and status it reports.
 type harness struct {
-	t        *testing.T
-	m        *Model
-	c        *ui.Common
-	paths    nix.Paths
-	dialog   ui.Dialog
-	err      error
-	status   string
-	starts   int
-	recorded []string
+	t      *testing.T
+	m      *Model
+	c      *ui.Common
+	paths  nix.Paths
+	dialog ui.Dialog
+	err    error
+	status string
+	starts int
+	log    *audit.Log
+}
+
+// recorded are the trail's entries, "action target".
+func (h *harness) recorded() []string {
+	entries, _ := h.log.Read()
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Action+" "+e.Target)
+	}
+	return out
 }
 
 func open(t *testing.T, w, h int, term string, demo bool) *harness {
@@ -44,15 +58,15 @@ func open(t *testing.T, w, h int, term string, demo bool) *harness {
 		c = ui.NewCommon(nil, "operator", term)
 		c.Width, c.Height, c.Tick, c.Now = w, h, uitest.NoTick, uitest.Common(nil, w, h).Now
 	}
-	hs := &harness{t: t, c: c, paths: paths}
-	opts := Options{Paths: paths, StartApply: func(context.Context) error { hs.starts++; return nil },
-		Record: func(action, target string, err error) error {
-			hs.recorded = append(hs.recorded, action+" "+target)
-			return nil
-		}}
+	hs := &harness{t: t, c: c, paths: paths, log: audit.Open(filepath.Join(t.TempDir(), "audit.log"))}
+	stager := &hostchange.Stager{Paths: paths, Catalog: feat.Builtin(), Log: hs.log, Where: "test",
+		StartApply: func(context.Context) error { hs.starts++; return nil }}
 	if demo {
-		opts.StartApply = nil
+		stager.StartApply = nil
 	}
+	opts := Options{Paths: paths, Applies: !demo, Stage: func(ctx context.Context, req hostchange.Request) (hostchange.Result, error) {
+		return stager.Stage(ctx, hs.m.opts.Who, "operator", req)
+	}}
 	hs.m = New(c, opts)
 	hs.run(hs.m.Init())
 	return hs
@@ -268,8 +282,8 @@ func TestApplyStagesAndFollowsTheService(t *testing.T) {
 	if h.starts != 1 || !h.m.watch.Running {
 		t.Fatalf("the apply service was started %d times, applying=%v", h.starts, h.m.watch.Running)
 	}
-	if len(h.recorded) != 1 || h.recorded[0] != "features.stage +hugepages" {
-		t.Errorf("audit trail got %q", h.recorded)
+	if r := h.recorded(); len(r) != 1 || r[0] != "features.stage +hugepages" {
+		t.Errorf("audit trail got %q", r)
 	}
 	// No result yet: keep waiting.
 	h.run(h.m.watch.Poll)
@@ -402,6 +416,10 @@ func TestHardenedHostRefusesWhatOnlyRootMay(t *testing.T) {
 	h.m.opts.Who = phase.Root
 	h.to("sysctl-hardening")
 	h.press("space")
+	if h.dialog == nil || !strings.Contains(uitest.Plain(h.dialog.View()), "Turn off Kernel hardening settings?") {
+		t.Fatalf("root turning hardening off is asked first (the matrix's question), dialog: %v", h.dialog)
+	}
+	h.press("y")
 	if h.err != nil || h.m.current.IsOn("sysctl-hardening") {
 		t.Errorf("root may turn hardening off: %v", h.err)
 	}

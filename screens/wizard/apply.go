@@ -2,39 +2,38 @@ package wizard
 
 import (
 	"errors"
-	"fmt"
 	"os"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hyper-nixos/hv/nix"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
-// write stages the host file the answers make, as the Features screen
-// does: under the staged file's lock, only if nobody staged something else
-// since the wizard read it; then starts the apply service.
+// write has the host file the answers make staged (by the hv daemon for
+// operators), as the Features screen does, only if nobody staged
+// something else since the wizard read it; and the apply started.
 func (m *Model) write() tea.Cmd {
 	m.writing, m.writeErr = true, nil
-	h, path, id, user, now, rec := m.draft(), m.opts.Paths.Staged, m.id, m.c.User, m.c.Now(), m.opts.Record
-	summary := m.cat.Diff(m.cat.Resolve(m.running().Features, m.running().Phase), m.cat.Resolve(h.Features, h.Phase)).Summary()
-	var expected []byte
+	h, id, c, stage, progress := m.draft(), m.id, m.c, m.opts.Stage, m.opts.Progress
+	req := hostchange.Request{Next: h, Action: "wizard.stage", Apply: true,
+		Summary: m.cat.Diff(m.cat.Resolve(m.running().Features, m.running().Phase), m.cat.Resolve(h.Features, h.Phase)).Summary()}
 	if m.state != nil {
-		expected = m.state.StagedRaw
+		req.Expected = m.state.StagedRaw
 	}
-	progress := m.opts.Progress
+	// The summary step was the review: enter on it is the answer.
+	_, name := hostchange.Question(m.cat, m.running(), h, m.opts.Who)
+	answer := vm.Confirmation{How: "dialog", Name: name}
 	return func() tea.Msg {
-		_, _, err := nix.Stage(path, h, expected, user, now)
-		msg := stagedMsg{id: id, err: err}
-		if err == nil {
-			if rec != nil {
-				msg.auditErr = rec("wizard.stage", summary, nil)
-			}
-			if progress != "" {
-				os.Remove(progress) // done: nothing to resume
-			}
+		since := c.Now()
+		ctx, cancel := c.Context()
+		defer cancel()
+		res, err := stage(vm.WithConfirmation(ctx, answer), req)
+		if err == nil && progress != "" {
+			os.Remove(progress) // done: nothing to resume
 		}
-		return msg
+		return stagedMsg{id: id, res: res, since: since, err: err}
 	}
 }
 
@@ -46,22 +45,17 @@ func (m *Model) stagedDone(msg stagedMsg) tea.Cmd {
 	}
 	m.staged, m.scroll = true, 0
 	cmds := []tea.Cmd{ui.Signal("wizard-step", stepSummary), ui.Signal("phase-set", m.draft().Phase)}
-	if msg.auditErr != nil {
-		cmds = append(cmds, ui.Fail(fmt.Errorf("staged, but the audit trail could not be written: %w", msg.auditErr)))
+	if msg.res.ApplyErr != nil {
+		if m.opts.Applies {
+			m.writeErr = msg.res.ApplyErr // the summary says it, with the command root can run
+		}
+		return tea.Batch(cmds...)
 	}
-	if !m.watch.Available() {
-		return tea.Batch(append(cmds, ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))...)
-	}
-	return tea.Batch(append(cmds, m.watch.Start())...)
+	return tea.Batch(append(cmds, m.watch.Follow(msg.since))...)
 }
 
-// applyDone ends the wait: a service that did not start is said with the
-// command root can run instead, a result with its problems.
+// applyDone ends the wait with the result and its problems.
 func (m *Model) applyDone(o *ui.ApplyOutcome) tea.Cmd {
-	if o.StartErr != nil {
-		m.writeErr = o.StartErr
-		return nil // the summary says it, with the command root can run
-	}
 	m.result = o.Result
 	if !o.Result.OK() {
 		m.writeErr = errors.New("apply " + o.Result.Status + ": " + o.Result.Message)

@@ -22,8 +22,8 @@ import (
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/access"
-	"github.com/hyper-nixos/hv/security/audit"
 	feat "github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
@@ -32,10 +32,11 @@ import (
 // Options wire the wizard to a host.
 type Options struct {
 	Paths nix.Paths
-	// StartApply starts the apply service; nil where there is none (the demo).
-	StartApply func(ctx context.Context) error
-	// Record writes to the audit trail; nil records nothing.
-	Record func(action, target string, err error) error
+	// Stage stages the host file and starts its apply: the hv daemon's
+	// for operators, a local hostchange.Stager for root and the demo.
+	Stage hostchange.Func
+	// Applies: the host has an apply service (the demo has none).
+	Applies bool
 	// Who is running hv: only root may choose the operators.
 	Who phase.Who
 	// Diagnose checks the host and the user's access (it probes libvirt,
@@ -46,8 +47,9 @@ type Options struct {
 	Host hostcheck.Paths
 	// Progress is where answers are saved between steps; "" saves nothing.
 	Progress string
-	// AuditLog is the trail verified before hardening.
-	AuditLog string
+	// VerifyAudit checks the trail before hardening (the daemon's, for
+	// operators, who cannot read it); nil: not checked.
+	VerifyAudit func(ctx context.Context) (int, error)
 }
 
 // The steps, in order.
@@ -108,9 +110,10 @@ type (
 		err error
 	}
 	stagedMsg struct {
-		id       int
-		err      error
-		auditErr error
+		id    int
+		res   hostchange.Result
+		since time.Time // when staging began: the apply's result is newer
+		err   error
 	}
 )
 
@@ -158,7 +161,7 @@ type Model struct {
 
 // New returns the wizard.
 func New(c *ui.Common, opts Options) *Model {
-	return &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.StartApply, opts.Paths.Result)}
+	return &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.Paths.Result)}
 }
 
 func (m *Model) Title() string   { return "Setup wizard" }
@@ -206,8 +209,10 @@ func (m *Model) load() tea.Cmd {
 		msg.progress, msg.progErr = loadProgress(o.Progress)
 		msg.ifaces, _ = hostcheck.Interfaces(o.Host.Net)
 		msg.users, _ = hostcheck.Users(o.Host.Passwd)
-		if o.AuditLog != "" {
-			msg.auditN, msg.auditErr = audit.Open(o.AuditLog).Verify()
+		if o.VerifyAudit != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			msg.auditN, msg.auditErr = o.VerifyAudit(ctx)
+			cancel()
 		}
 		return msg
 	}
@@ -486,8 +491,8 @@ func (m *Model) running() *nix.Host {
 // hardenChecks are the pre-checks of the hardened phase for the draft.
 func (m *Model) hardenChecks() []phase.Check {
 	f := m.cat.HardenFacts(m.draft())
-	f.AuditPath, f.AuditEntries, f.AuditErr = m.opts.AuditLog, m.auditN, m.auditErr
-	if m.opts.AuditLog == "" {
+	f.AuditPath, f.AuditEntries, f.AuditErr = "the audit trail", m.auditN, m.auditErr
+	if m.opts.VerifyAudit == nil {
 		f.AuditErr = errors.New("no audit trail to verify here")
 	}
 	return phase.HardenChecks(f)

@@ -15,7 +15,9 @@ import (
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/access"
+	"github.com/hyper-nixos/hv/security/audit"
 	feat "github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
@@ -78,12 +80,17 @@ func (f *fixture) open(t *testing.T, w, h int, who phase.Who) (*uitest.Harness, 
 	c.Styles = ui.NewStyles(ui.DefaultPalette, c.Glyphs)
 	c.User = "root"
 	m := New(c, Options{Paths: f.paths, Who: who, Diagnose: report, Progress: f.progress,
-		Host:       hostcheck.Paths{Net: netDir(t), Passwd: passwd},
-		AuditLog:   filepath.Join(f.dir, "audit.log"),
-		StartApply: func(context.Context) error { f.started++; return nil },
-		Record: func(action, target string, err error) error {
-			f.recorded = append(f.recorded, action+" "+target)
-			return nil
+		Host:        hostcheck.Paths{Net: netDir(t), Passwd: passwd},
+		VerifyAudit: func(context.Context) (int, error) { return audit.Open(filepath.Join(f.dir, "audit.log")).Verify() },
+		Applies:     true,
+		Stage: func(ctx context.Context, req hostchange.Request) (hostchange.Result, error) {
+			s := &hostchange.Stager{Paths: f.paths, Catalog: feat.Builtin(), Where: "test",
+				StartApply: func(context.Context) error { f.started++; return nil }}
+			res, err := s.Stage(ctx, who, "root", req)
+			if err == nil {
+				f.recorded = append(f.recorded, req.Action+" "+req.Summary)
+			}
+			return res, err
 		}})
 	hs := uitest.NewHarness(t, m)
 	m.disk = hostcheck.DiskSpace("/var/lib/libvirt/images", "/var/lib/libvirt/images", 200<<30, 500<<30) // not this machine's

@@ -530,7 +530,7 @@ func (m *Model) diffView(before, after string) []string {
 func (m *Model) howApplied() []string {
 	p := m.opts.Paths
 	var lines []string
-	if !m.watch.Available() {
+	if !m.opts.Applies {
 		lines = append(lines, m.wrap("This demo has no apply service: the file is only staged, in "+p.Staged+".")...)
 		return lines
 	}
@@ -578,7 +578,7 @@ func (m *Model) resultLines() []string {
 			lines = append(lines, m.wrap(st.Warning.Render("The apply service did not start: ")+ui.Safe(m.writeErr.Error()))...)
 			lines = append(lines, "As root, apply it with:")
 			lines = append(lines, m.words("", strings.Fields(m.rootCommand()))...)
-		case !m.watch.Available():
+		case !m.opts.Applies:
 			lines = append(lines, m.wrap("This demo has no apply service: the file stays staged. The wizard is done.")...)
 		}
 	}

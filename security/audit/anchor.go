@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -144,4 +145,26 @@ func removed(from, to uint64) string {
 		return fmt.Sprintf("entry %d was removed", from)
 	}
 	return fmt.Sprintf("entries %d..%d were removed", from, to)
+}
+
+// Anchoring says which anchors vouch for a sound log of n entries, and
+// which could not be read, for people.
+func (l *Log) Anchoring(n int) string {
+	anchors, unread, _ := l.Anchors()
+	var says []string
+	for _, a := range anchors {
+		says = append(says, fmt.Sprintf("entry %d in %s", a.Seq, a.Source))
+	}
+	out := "anchored: " + strings.Join(says, ", ")
+	switch {
+	case len(anchors) == 0 && n == 0:
+		out = "nothing to anchor yet"
+	case len(anchors) == 0:
+		out = "not anchored (written by an hv older than anchors, or by a process that may not write " + l.AnchorFile +
+			"): a removed last entry would go unnoticed"
+	}
+	for _, err := range unread {
+		out += "; not read: " + err.Error()
+	}
+	return out
 }

@@ -148,6 +148,31 @@ func (e *Error) Error() string { return e.Op + ": " + e.Rule.Why }
 // Fix is the way around the refusal, for the one-line CLI error.
 func (e *Error) Fix() string { return e.Rule.Fix }
 
+// Unconfirmed is a change made without the answer the matrix asks for:
+// the daemon does not run it.
+type Unconfirmed struct {
+	Op, Target string
+	Question   Question
+	Name       string // for a name question: what must be typed
+	Why        string
+}
+
+func (e *Unconfirmed) Error() string {
+	what := e.Op
+	if e.Target != "" {
+		what += " " + e.Target
+	}
+	if e.Question == TypeName && e.Name != "" {
+		return fmt.Sprintf("%s: type %q to confirm (%s)", what, e.Name, e.Why)
+	}
+	return what + ": it must be confirmed first (" + e.Why + ")"
+}
+
+// Fix says how to answer: the TUI asks, scripts pass --yes.
+func (e *Unconfirmed) Fix() string {
+	return "answer the question hv asks, or pass --yes in a script; over the API send the Hv-Confirm header (and Hv-Confirm-Name for a name question)"
+}
+
 // Check returns nil when r lets op run, else an *Error saying why.
 func (r Rule) Check(op string, p Phase) error {
 	if !r.Refused() {

@@ -14,6 +14,7 @@ import (
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/access"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	secphase "github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
@@ -46,10 +47,10 @@ type Options struct {
 
 	// Host are the host-contract files the Features screen works on.
 	Host nix.Paths
-	// StartApply starts the apply service; nil where there is none (the demo).
-	StartApply func(ctx context.Context) error
-	// Record writes a host change to the audit trail; nil records nothing.
-	Record func(action, target string, err error) error
+	// Stage stages a host-file change and starts its apply (the hv
+	// daemon's for operators); Applies: the host has an apply service.
+	Stage   hostchange.Func
+	Applies bool
 	// RecordAnswer writes the answer to a dangerous question to the
 	// audit trail; nil records nothing.
 	RecordAnswer func(action, target, answer string) error
@@ -57,11 +58,11 @@ type Options struct {
 	// Host screen; nil where hv cannot probe.
 	Diagnose func(ctx context.Context) (*access.Report, error)
 	// WizardProgress is where the setup wizard saves its answers between
-	// steps ("" saves nothing); AuditLog the trail it verifies before
+	// steps ("" saves nothing); VerifyAudit checks the trail before
 	// hardening; HostFiles what it reads for its choices (interfaces,
 	// users) and disk check.
 	WizardProgress string
-	AuditLog       string
+	VerifyAudit    func(ctx context.Context) (int, error)
 	HostFiles      hostcheck.Paths
 	// Who is running hv: root may make host changes operators may not.
 	Who secphase.Who

@@ -65,12 +65,12 @@ func (m *Model) build(id, arg string) ui.Screen {
 	case "storage":
 		s = storage.New(m.c, arg)
 	case "features":
-		s = features.New(m.c, features.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record, Who: m.opts.Who})
+		s = features.New(m.c, features.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who})
 	case "threats":
 		s = threats.New(m.c)
 	case "wizard":
-		s = wizard.New(m.c, wizard.Options{Paths: m.opts.Host, StartApply: m.opts.StartApply, Record: m.opts.Record, Who: m.opts.Who,
-			Diagnose: m.opts.Diagnose, Host: m.opts.HostFiles, Progress: m.opts.WizardProgress, AuditLog: m.opts.AuditLog})
+		s = wizard.New(m.c, wizard.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who,
+			Diagnose: m.opts.Diagnose, Host: m.opts.HostFiles, Progress: m.opts.WizardProgress, VerifyAudit: m.opts.VerifyAudit})
 	default:
 		sec, ok := soon.Sections[id]
 		if !ok {

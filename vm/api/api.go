@@ -11,7 +11,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/hyper-nixos/hv/security/phase"
@@ -30,7 +29,7 @@ const SocketEnv = "HV_SOCKET"
 // Headers carrying the operator's answer to the question the permission
 // matrix asks before a change (vm.Confirmation).
 const (
-	HeaderConfirm     = "Hv-Confirm"      // how it was answered: dialog, prompt, --yes, command
+	HeaderConfirm     = "Hv-Confirm"      // how it was answered: dialog, prompt, --yes, command (see vm.Confirmation)
 	HeaderConfirmName = "Hv-Confirm-Name" // the object's name as typed
 	HeaderBulk        = "Hv-Bulk"         // how many VMs the one answer covers
 )
@@ -52,7 +51,7 @@ const (
 	KindTimeout      = "timeout"
 	KindInvalidArg   = "invalid-arg"
 	KindPhase        = "phase"   // the security phase refuses it (phase.Error)
-	KindConfirm      = "confirm" // it must be confirmed first (Unconfirmed)
+	KindConfirm      = "confirm" // it must be confirmed first (phase.Unconfirmed)
 	KindPolicy       = "policy"  // the payload policy refuses it (vm.Refusal)
 	KindFailed       = "failed"  // anything else
 )
@@ -80,8 +79,10 @@ type Problem struct {
 	Target  string `json:"target,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 	Fix     string `json:"fix,omitempty"` // what to do about it
-	// For KindConfirm: the question to answer (yes-no, type-name).
+	// For KindConfirm: the question to answer (yes-no, type-name) and,
+	// for a name question, the name to type.
 	Question string `json:"question,omitempty"`
+	Name     string `json:"name,omitempty"`
 	// For KindPhase: the phase and why it refuses.
 	Phase string `json:"phase,omitempty"`
 	Why   string `json:"why,omitempty"`
@@ -94,28 +95,6 @@ type ErrorBody struct {
 	Error Problem `json:"error"`
 }
 
-// Unconfirmed is a change sent without the answer the permission matrix
-// asks for: the daemon does not run it.
-type Unconfirmed struct {
-	Op       string
-	Target   string
-	Question phase.Question
-	Why      string
-}
-
-func (e *Unconfirmed) Error() string {
-	what := "confirm"
-	if e.Question == phase.TypeName {
-		what = "type the name of"
-	}
-	return fmt.Sprintf("%s %s: you must %s it first (%s)", e.Op, e.Target, what, e.Why)
-}
-
-// Fix says how to answer: the TUI asks, scripts pass --yes.
-func (e *Unconfirmed) Fix() string {
-	return "answer the question hv asks, or pass --yes in a script; over the API send the " + HeaderConfirm + " header (and " + HeaderConfirmName + ": NAME for a name question)"
-}
-
 // Encode turns err into the status and body the daemon replies with.
 func Encode(err error) (int, ErrorBody) {
 	p := Problem{Kind: KindFailed, Message: err.Error(), Fix: vm.Fix(err)}
@@ -125,14 +104,14 @@ func Encode(err error) (int, ErrorBody) {
 		p.Op, p.Target, p.Detail = ve.Op, ve.Target, ve.Detail
 	}
 	var pe *phase.Error
-	var ue *Unconfirmed
+	var ue *phase.Unconfirmed
 	var re *vm.Refusal
 	switch {
 	case errors.As(err, &pe):
 		p.Kind, p.Op, p.Phase, p.Why = KindPhase, pe.Op, string(pe.Phase), pe.Rule.Why
 		code = http.StatusForbidden
 	case errors.As(err, &ue):
-		p.Kind, p.Op, p.Target, p.Question, p.Why = KindConfirm, ue.Op, ue.Target, ue.Question.String(), ue.Why
+		p.Kind, p.Op, p.Target, p.Question, p.Name, p.Why = KindConfirm, ue.Op, ue.Target, ue.Question.String(), ue.Name, ue.Why
 		code = http.StatusPreconditionRequired
 	case errors.As(err, &re):
 		p.Kind, p.Op, p.Target, p.Rule = KindPolicy, re.Op, re.Target, re.Rule
@@ -159,21 +138,32 @@ func Decode(p Problem) error {
 		if p.Question == phase.TypeName.String() {
 			q = phase.TypeName
 		}
-		return &Unconfirmed{Op: p.Op, Target: p.Target, Question: q, Why: p.Why}
+		return &phase.Unconfirmed{Op: p.Op, Target: p.Target, Question: q, Name: p.Name, Why: p.Why}
 	case KindPolicy:
 		return &vm.Refusal{Op: p.Op, Target: p.Target, Rule: p.Rule, Remedy: p.Fix}
 	}
-	e := &vm.Error{Op: p.Op, Target: p.Target, Detail: p.Detail, Hint: p.Fix}
+	var kind error
 	for _, s := range sentinels {
 		if s.kind == p.Kind {
-			e.Kind = s.err
+			kind = s.err
 		}
 	}
-	if e.Op == "" && e.Detail == "" {
-		e.Detail = p.Message
+	if p.Op == "" {
+		return &Failure{Message: p.Message, Remedy: p.Fix, Kind: kind}
 	}
-	return e
+	return &vm.Error{Op: p.Op, Target: p.Target, Kind: kind, Detail: p.Detail, Hint: p.Fix}
 }
+
+// Failure is an error the daemon sent that names no operation: its words
+// as they were, its fix, and its kind for errors.Is.
+type Failure struct {
+	Message, Remedy string
+	Kind            error
+}
+
+func (e *Failure) Error() string { return e.Message }
+func (e *Failure) Fix() string   { return e.Remedy }
+func (e *Failure) Unwrap() error { return e.Kind }
 
 // Write sends v as a JSON reply with status code.
 func Write(w http.ResponseWriter, code int, v any) {

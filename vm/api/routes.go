@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hyper-nixos/hv/security"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/security/polkit"
 	"github.com/hyper-nixos/hv/vm"
@@ -69,11 +70,21 @@ type Route struct {
 
 // Bodies of calls that take a small value.
 type (
-	OnOff    struct{ On bool `json:"on"` }
-	LinksUp  struct{ Up bool `json:"up"` }
-	Count    struct{ N int `json:"n"` }
-	MiB      struct{ MiB uint64 `json:"mib"` }
-	When     struct{ Applied vm.Applied `json:"applied"` }
+	OnOff struct {
+		On bool `json:"on"`
+	}
+	LinksUp struct {
+		Up bool `json:"up"`
+	}
+	Count struct {
+		N int `json:"n"`
+	}
+	MiB struct {
+		MiB uint64 `json:"mib"`
+	}
+	When struct {
+		Applied vm.Applied `json:"applied"`
+	}
 	CloneReq struct {
 		Name  string                  `json:"name"`
 		Disks map[string]vm.VolumeRef `json:"disks"` // target (vda) -> the copy made beforehand
@@ -88,6 +99,35 @@ type (
 		Total  uint64     `json:"total,omitempty"`
 		Volume *vm.Volume `json:"volume,omitempty"`
 		Error  *Problem   `json:"error,omitempty"`
+	}
+	// StageReq stages a change of the host file (hostchange.Request).
+	StageReq struct {
+		Host           string `json:"host"`            // the whole new host file, TOML
+		ExpectedSHA256 string `json:"expected_sha256"` // of the staged file the change was made from; "" when none
+		Action         string `json:"action"`          // for the trail: features.stage, phase.harden...
+		Summary        string `json:"summary"`
+		Apply          bool   `json:"apply"` // start the apply service once staged
+	}
+	StageReply struct {
+		StagedSHA256 string `json:"staged_sha256"`
+		ApplyStarted bool   `json:"apply_started"`
+		ApplyError   string `json:"apply_error,omitempty"` // why the apply service did not start
+	}
+	// Verification is the audit trail's check (hv audit verify).
+	Verification struct {
+		Path      string   `json:"path"`
+		Entries   int      `json:"entries"`   // checked, or intact before the problem
+		Anchoring string   `json:"anchoring"` // which anchors vouch for it, in words
+		Problem   *Problem `json:"problem,omitempty"`
+		Line      int      `json:"line,omitempty"` // where the chain breaks; the lines before are intact
+	}
+	// Answer is the operator's answer to a question that did not lead to
+	// a change (declined, a wrong name), for the trail.
+	Answer struct {
+		Action string `json:"action"`
+		Target string `json:"target"`
+		Answer string `json:"answer"` // declined, wrong name
+		Note   string `json:"note,omitempty"`
 	}
 	// Identity is who the daemon takes the caller for, and what polkit
 	// lets them do: clients show refusals before a key is pressed.
@@ -199,6 +239,14 @@ var Routes = []Route{
 		Summary: "Create an empty volume that fits the pool's free space"},
 	{Name: "volume.copy", Method: "POST", Path: "/v1/pools/{pool}/volumes/{name}/copy", Action: ActionStorage, Op: phase.Op{Kind: phase.StorageChange, Risk: security.Low}, In: CopyReq{}, Out: CopyLine{}, Reply: Lines,
 		Summary: "Copy a volume in its pool, with progress lines; closing the connection cancels the copy"},
+	{Name: "host.stage", Method: "POST", Path: "/v1/host/stage", Action: ActionStage, In: StageReq{}, Out: StageReply{},
+		Summary: "Stage a change of the host file (features, phase), checked as the apply service checks it, and start the apply service"},
+	{Name: "audit.show", Method: "GET", Path: "/v1/audit", Action: ActionAuditRead, Out: []audit.Entry{},
+		Summary: "The audit trail, oldest first (?since=RFC3339 for the newer entries only)"},
+	{Name: "audit.verify", Method: "GET", Path: "/v1/audit/verify", Action: ActionAuditRead, Out: Verification{},
+		Summary: "Check the trail: no entry edited, removed or moved, its end matching its anchors"},
+	{Name: "audit.answer", Method: "POST", Path: "/v1/audit/answers", Action: ActionRead, In: Answer{},
+		Summary: "Record an answer that changed nothing (declined, a wrong name); callers granted no change are refused"},
 	{Name: "volume.delete", Method: "DELETE", Path: "/v1/pools/{pool}/volumes/{name}", Action: ActionStorage, Op: phase.Op{Kind: phase.StorageChange, Risk: security.Critical}, Names: "name",
 		Summary: "Delete a volume no VM uses"},
 }

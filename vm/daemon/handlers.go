@@ -32,6 +32,10 @@ func reply(c *call, v any, err error) error {
 	if err != nil {
 		return err
 	}
+	return replyJSON(c, v)
+}
+
+func replyJSON(c *call, v any) error {
 	api.Write(c.w, http.StatusOK, v)
 	return nil
 }
@@ -99,14 +103,14 @@ func (s *Server) handlers() map[string]handler {
 			v, err := c.hv.DefineClone(c.ctx, ref(c), req.Name, req.Disks)
 			return reply(c, v, err)
 		},
-		"vm.start":    lifecycle(func(h vm.Hypervisor, c *call) error { return h.Start(c.ctx, ref(c)) }),
-		"vm.shutdown": lifecycle(func(h vm.Hypervisor, c *call) error { return h.Shutdown(c.ctx, ref(c)) }),
-		"vm.reboot":   lifecycle(func(h vm.Hypervisor, c *call) error { return h.Reboot(c.ctx, ref(c)) }),
+		"vm.start":     lifecycle(func(h vm.Hypervisor, c *call) error { return h.Start(c.ctx, ref(c)) }),
+		"vm.shutdown":  lifecycle(func(h vm.Hypervisor, c *call) error { return h.Shutdown(c.ctx, ref(c)) }),
+		"vm.reboot":    lifecycle(func(h vm.Hypervisor, c *call) error { return h.Reboot(c.ctx, ref(c)) }),
 		"vm.force-off": lifecycle(func(h vm.Hypervisor, c *call) error { return h.Destroy(c.ctx, ref(c)) }),
-		"vm.pause":    lifecycle(func(h vm.Hypervisor, c *call) error { return h.Pause(c.ctx, ref(c)) }),
-		"vm.resume":   lifecycle(func(h vm.Hypervisor, c *call) error { return h.Resume(c.ctx, ref(c)) }),
-		"vm.save":     lifecycle(func(h vm.Hypervisor, c *call) error { return h.Save(c.ctx, ref(c)) }),
-		"vm.delete":   lifecycle(func(h vm.Hypervisor, c *call) error { return h.Undefine(c.ctx, ref(c)) }),
+		"vm.pause":     lifecycle(func(h vm.Hypervisor, c *call) error { return h.Pause(c.ctx, ref(c)) }),
+		"vm.resume":    lifecycle(func(h vm.Hypervisor, c *call) error { return h.Resume(c.ctx, ref(c)) }),
+		"vm.save":      lifecycle(func(h vm.Hypervisor, c *call) error { return h.Save(c.ctx, ref(c)) }),
+		"vm.delete":    lifecycle(func(h vm.Hypervisor, c *call) error { return h.Undefine(c.ctx, ref(c)) }),
 		"vm.delete-storage": func(s *Server, c *call) error {
 			if err := s.ownDisks(c); err != nil {
 				return err
@@ -269,7 +273,11 @@ func (s *Server) handlers() map[string]handler {
 			v, err := c.hv.CreateVolume(c.ctx, c.path("pool"), spec)
 			return reply(c, v, err)
 		},
-		"volume.copy": (*Server).copyVolume,
+		"volume.copy":  (*Server).copyVolume,
+		"host.stage":   (*Server).stage,
+		"audit.show":   (*Server).auditShow,
+		"audit.verify": (*Server).auditVerify,
+		"audit.answer": (*Server).answer,
 		"volume.delete": func(s *Server, c *call) error {
 			if _, err := s.pool(c.ctx, c.rules, "delete volume", c.target(), c.path("pool")); err != nil {
 				return err

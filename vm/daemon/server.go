@@ -22,6 +22,7 @@ import (
 
 	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
@@ -51,8 +52,9 @@ type Server struct {
 	URI      string // the libvirt connection, for the trail and whoami
 	Version  string
 	Hostname string
-	// Stage, when set, serves host-file changes (features, phase).
-	Stage StageFunc
+	// Stager, when set, stages host-file changes (features, phase) for
+	// callers; its Log should be the daemon's.
+	Stager *hostchange.Stager
 
 	events *fanout
 	stats  statsCache
@@ -115,7 +117,9 @@ type call struct {
 	peer  Peer
 	rules Rules
 	hv    *audit.Hypervisor // audited as the caller
-	given vm.Confirmation // the answer the request carries, checked or not
+	given vm.Confirmation   // the answer the request carries, checked or not
+	// selfAudited: the handler writes its own entry, refusals included.
+	selfAudited bool
 }
 
 func (c *call) path(name string) string { return c.r.PathValue(name) }
@@ -143,7 +147,7 @@ func (s *Server) guarded(rt api.Route, h handler) http.Handler {
 		}
 		// A change refused before it reached libvirt (polkit, the phase,
 		// the policy, a bad body) goes to the trail too.
-		if err != nil && !errors.Is(err, errReplied) && c.hv.Entries() == 0 && rt.Action != api.ActionRead && rt.Action != api.ActionAuditRead {
+		if err != nil && !errors.Is(err, errReplied) && c.hv.Entries() == 0 && !c.selfAudited && rt.Action != api.ActionRead && rt.Action != api.ActionAuditRead {
 			s.refused(c, err)
 		}
 		if err != nil {
@@ -202,14 +206,14 @@ func (s *Server) admit(c *call) error {
 	switch {
 	case rule.Typed == phase.NoQuestion:
 	case answer.How == "":
-		return &api.Unconfirmed{Op: c.route.Name, Target: c.target(), Question: rule.Typed, Why: rule.Why}
+		return &phase.Unconfirmed{Op: c.route.Name, Target: c.target(), Question: rule.Typed, Why: rule.Why}
 	case rule.Typed == phase.TypeName:
 		want, err := c.objectName(s)
 		if err != nil {
 			return err
 		}
 		if answer.Name != want {
-			return &api.Unconfirmed{Op: c.route.Name, Target: c.target(), Question: phase.TypeName,
+			return &phase.Unconfirmed{Op: c.route.Name, Target: c.target(), Question: phase.TypeName, Name: want,
 				Why: fmt.Sprintf("the name typed (%q) is not %q", answer.Name, want)}
 		}
 	}
@@ -285,6 +289,3 @@ func running(ctx context.Context, h vm.Hypervisor, names []string) int {
 	}
 	return n
 }
-
-// StageFunc serves a host-file change for a caller.
-type StageFunc func(ctx context.Context, p Peer, body []byte) (any, error)

@@ -24,7 +24,7 @@ type Backend struct {
 	access    vm.Access
 	callbacks []func() // deregister the event callbacks of conn
 	closed    bool
-	guard     Guard // vets definitions; nil: none
+	guard     Guard          // vets definitions; nil: none
 	wg        sync.WaitGroup // the reconnect goroutine
 }
 

@@ -31,9 +31,11 @@ func applied(ctx context.Context, c *Client, route string, in any, args ...strin
 	return w.Applied, err
 }
 
-func (c *Client) Host(ctx context.Context) (vm.Host, error)      { return get[vm.Host](c, ctx, "host") }
-func (c *Client) List(ctx context.Context) ([]vm.VM, error)      { return get[[]vm.VM](c, ctx, "vm.list") }
-func (c *Client) Stats(ctx context.Context) ([]vm.Sample, error) { return get[[]vm.Sample](c, ctx, "vm.stats") }
+func (c *Client) Host(ctx context.Context) (vm.Host, error) { return get[vm.Host](c, ctx, "host") }
+func (c *Client) List(ctx context.Context) ([]vm.VM, error) { return get[[]vm.VM](c, ctx, "vm.list") }
+func (c *Client) Stats(ctx context.Context) ([]vm.Sample, error) {
+	return get[[]vm.Sample](c, ctx, "vm.stats")
+}
 func (c *Client) Lookup(ctx context.Context, ref string) (vm.VM, error) {
 	return get[vm.VM](c, ctx, "vm.lookup", ref)
 }
@@ -50,17 +52,27 @@ func (c *Client) Define(ctx context.Context, spec vm.Spec) (vm.VM, error) {
 func (c *Client) DefineClone(ctx context.Context, ref, name string, disks map[string]vm.VolumeRef) (vm.VM, error) {
 	return send[vm.VM](c, ctx, "vm.clone", api.CloneReq{Name: name, Disks: disks}, ref)
 }
-func (c *Client) Undefine(ctx context.Context, ref string) error { return c.do(ctx, "vm.delete", nil, ref) }
+func (c *Client) Undefine(ctx context.Context, ref string) error {
+	return c.do(ctx, "vm.delete", nil, ref)
+}
 func (c *Client) DeleteWithStorage(ctx context.Context, ref string) error {
 	return c.do(ctx, "vm.delete-storage", nil, ref)
 }
-func (c *Client) Start(ctx context.Context, ref string) error    { return c.do(ctx, "vm.start", nil, ref) }
-func (c *Client) Shutdown(ctx context.Context, ref string) error { return c.do(ctx, "vm.shutdown", nil, ref) }
-func (c *Client) Reboot(ctx context.Context, ref string) error   { return c.do(ctx, "vm.reboot", nil, ref) }
-func (c *Client) Destroy(ctx context.Context, ref string) error  { return c.do(ctx, "vm.force-off", nil, ref) }
-func (c *Client) Pause(ctx context.Context, ref string) error    { return c.do(ctx, "vm.pause", nil, ref) }
-func (c *Client) Resume(ctx context.Context, ref string) error   { return c.do(ctx, "vm.resume", nil, ref) }
-func (c *Client) Save(ctx context.Context, ref string) error     { return c.do(ctx, "vm.save", nil, ref) }
+func (c *Client) Start(ctx context.Context, ref string) error { return c.do(ctx, "vm.start", nil, ref) }
+func (c *Client) Shutdown(ctx context.Context, ref string) error {
+	return c.do(ctx, "vm.shutdown", nil, ref)
+}
+func (c *Client) Reboot(ctx context.Context, ref string) error {
+	return c.do(ctx, "vm.reboot", nil, ref)
+}
+func (c *Client) Destroy(ctx context.Context, ref string) error {
+	return c.do(ctx, "vm.force-off", nil, ref)
+}
+func (c *Client) Pause(ctx context.Context, ref string) error { return c.do(ctx, "vm.pause", nil, ref) }
+func (c *Client) Resume(ctx context.Context, ref string) error {
+	return c.do(ctx, "vm.resume", nil, ref)
+}
+func (c *Client) Save(ctx context.Context, ref string) error { return c.do(ctx, "vm.save", nil, ref) }
 func (c *Client) SetAutostart(ctx context.Context, ref string, on bool) error {
 	return c.do(ctx, "vm.autostart", api.OnOff{On: on}, ref)
 }
@@ -125,7 +137,9 @@ func (c *Client) SetNetworkAutostart(ctx context.Context, name string, on bool) 
 	return c.do(ctx, "net.autostart", api.OnOff{On: on}, name)
 }
 
-func (c *Client) Pools(ctx context.Context) ([]vm.Pool, error) { return get[[]vm.Pool](c, ctx, "pool.list") }
+func (c *Client) Pools(ctx context.Context) ([]vm.Pool, error) {
+	return get[[]vm.Pool](c, ctx, "pool.list")
+}
 func (c *Client) Pool(ctx context.Context, name string) (vm.Pool, error) {
 	return get[vm.Pool](c, ctx, "pool.get", name)
 }

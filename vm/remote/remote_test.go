@@ -101,7 +101,9 @@ func yes(ctx context.Context) context.Context {
 func (c confirming) Shutdown(ctx context.Context, ref string) error {
 	return c.Client.Shutdown(yes(ctx), ref)
 }
-func (c confirming) Reboot(ctx context.Context, ref string) error { return c.Client.Reboot(yes(ctx), ref) }
+func (c confirming) Reboot(ctx context.Context, ref string) error {
+	return c.Client.Reboot(yes(ctx), ref)
+}
 func (c confirming) Destroy(ctx context.Context, ref string) error {
 	return c.Client.Destroy(yes(ctx), ref)
 }
@@ -153,7 +155,7 @@ func TestTheDaemonAsksWhatThePhaseAsks(t *testing.T) {
 	if err := c.Start(ctx, v.Name); err != nil {
 		t.Fatalf("a low-risk start needs no answer: %v", err)
 	}
-	var ue *api.Unconfirmed
+	var ue *phase.Unconfirmed
 	if err := c.Destroy(ctx, v.Name); !errors.As(err, &ue) || ue.Question != phase.YesNo || vm.Fix(err) == "" {
 		t.Fatalf("force off without an answer: %v, want it unconfirmed with a yes/no question and a fix", err)
 	}
