@@ -2,15 +2,19 @@
 # tests/real/daemon.sh: a real libvirtd + QEMU (TCG) system daemon for hv's integration tests.
 #
 # Brings up, on a Debian 12 machine without systemd (CI runner, container, VM), what a Hyper-NixOS
-# host runs: a D-Bus system bus, polkitd, virtlogd and libvirtd serving qemu:///system, with the
-# polkit rule of our NixOS module (nix/polkit/50-hyper-nixos.rules) and hv's polkit actions
-# (nix/polkit/org.hyper-nixos.policy) so that
-#   hvop  (member of group hvoperators) manages libvirt read-write, without sudo, and may do
-#                                       every org.hyper-nixos.* action;
-#   hvout (not a member)                gets read-only access only.
+# host runs: a D-Bus system bus, polkitd, virtlogd, libvirtd serving qemu:///system, and the hv
+# daemon (root, the only holder of read-write libvirt) on /run/hv/hv.sock, with hv's polkit
+# actions (nix/polkit/org.hyper-nixos.policy) and the rule of our NixOS module
+# (nix/polkit/50-hyper-nixos.rules), so that
+#   hvop  (member of group hvoperators) manages VMs through the hv daemon, without sudo (every
+#                                       org.hyper-nixos.* action), and has read-only libvirt;
+#   hvout (not a member)                may only look: read-only libvirt, hv's read action.
+# The hv daemon reads the host file /var/lib/hv-test/host.toml (the phase and the approved pool
+# roots; tests rewrite it) and writes the audit trail to /var/log/hyper-nixos/audit.log, as on
+# NixOS. It is started afresh on every `up`, from $HV_BIN or else built from this checkout.
 #
 # Usage: tests/real/daemon.sh up | down | status | env | check
-#                             | stop-libvirtd | start-libvirtd | restart-libvirtd
+#                             | stop-libvirtd | start-libvirtd | restart-libvirtd | restart-hv
 #
 # Only processes this script started are ever stopped: their PIDs (with start times, so a reused
 # PID is never mistaken for ours) are recorded in /run/hv-test/pids. Everything is idempotent.
@@ -31,7 +35,7 @@ OUTSIDER=hvout
 # firewall rules for every virtual network it starts, even an isolated one without addresses, so
 # iptables must be there before libvirtd starts (it sets up its chains once per run).
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-          dbus polkitd iptables)
+          dbus polkitd iptables curl)
 
 LIBVIRTD_CONF="$HERE/libvirtd.conf"
 RULES_SRC="$HERE/../../nix/polkit/50-hyper-nixos.rules"   # the NixOS module installs the same file
@@ -43,6 +47,12 @@ HV_ACTIONS_DST=/usr/share/polkit-1/actions/org.hyper-nixos.policy
 QEMU_CONF_SRC="$HERE/qemu.conf"
 QEMU_CONF_DST=/etc/libvirt/qemu.conf   # libvirtd's system instance reads it from here only
 QEMU_CONF_MARK="# hyper-nixos tests/real"
+
+HV_SOCKET=/run/hv/hv.sock                   # the NixOS module's hv.socket
+HV_TEST_DIR=/var/lib/hv-test                # pools, media and the host file of the tests
+HOST_FILE=$HV_TEST_DIR/host.toml            # the hv daemon's host file ($HV_HOST_FILE)
+HV_STATE=$HV_TEST_DIR/state                 # its staged host file and apply result ($HV_STATE_DIR)
+HV_BIN_BUILT=$HV_TEST_DIR/bin/hv            # where hv is built when $HV_BIN names none
 
 STATE_DIR=/run/hv-test
 PIDS_FILE="$STATE_DIR/pids"
@@ -217,7 +227,7 @@ install_file() {        # install_file SRC DST: copy (0644 root) unless identica
 # One file per package that must be there; a missing one means "install".
 REQUIRED_FILES=(/usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /usr/bin/qemu-system-x86_64
                 /usr/bin/qemu-img /usr/bin/dbus-daemon /usr/bin/dbus-send /usr/lib/polkit-1/polkitd
-                /usr/sbin/iptables)
+                /usr/sbin/iptables /usr/bin/curl)
 
 qemu_driver_present() {
     compgen -G '/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so' >/dev/null
@@ -479,6 +489,64 @@ start_libvirtd() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Step 7: the hv daemon, as the NixOS module runs it (root; it asks polkit for every request)
+
+hv_binary() {           # the hv to run: $HV_BIN, else built from this checkout into $HV_BIN_BUILT
+    if [[ -n ${HV_BIN:-} ]]; then
+        [[ -x $HV_BIN ]] || die "HV_BIN=$HV_BIN is not an executable"
+        printf '%s' "$HV_BIN"
+        return 0
+    fi
+    command -v go >/dev/null || PATH=/usr/local/go/bin:$PATH
+    command -v go >/dev/null || die "no hv to run: set HV_BIN, or install Go to build it"
+    install -d -m 0755 "$(dirname "$HV_BIN_BUILT")"
+    (cd "$HERE/../.." && go build -o "$HV_BIN_BUILT.new" ./cmd/hv) >&2 || die "building hv failed"
+    mv -f "$HV_BIN_BUILT.new" "$HV_BIN_BUILT"
+    printf '%s' "$HV_BIN_BUILT"
+}
+
+# The host file of the tests: the setup phase, pools approved under /var/lib/hv-test and the
+# guest's cache. Tests change the phase by rewriting it; `up` writes it afresh.
+write_host_file() {
+    install -d -m 0755 "$HV_TEST_DIR" "$HV_TEST_DIR/images" "$HV_STATE"
+    cat >"$HOST_FILE.new" <<HOST
+# The host file of hv's real test tier (tests/real/daemon.sh).
+version = 1
+phase = "setup"
+features = []
+
+[operators]
+group = "$OPERATOR_GROUP"
+users = ["$OPERATOR"]
+
+[storage]
+images_dir = "$HV_TEST_DIR/images"
+pool_roots = ["$HV_TEST_DIR", "/var/cache/hv-test"]
+HOST
+    chmod 0644 "$HOST_FILE.new"
+    mv -f "$HOST_FILE.new" "$HOST_FILE"
+}
+
+hv_answers() { [[ -S $HV_SOCKET ]] && curl -sf --unix-socket "$HV_SOCKET" http://hv/v1/whoami >/dev/null 2>&1; }
+
+start_hv() {
+    local bin pid
+    stop_recorded hv
+    bin=$(hv_binary)
+    write_host_file
+    install -d -m 0755 "$(dirname "$HV_SOCKET")" /var/lib/hyper-nixos
+    install -d -m 0700 /var/log/hyper-nixos
+    rm -f "$HV_SOCKET"
+    HV_HOST_FILE=$HOST_FILE HV_STATE_DIR=$HV_STATE LIBVIRT_DEFAULT_URI=$URI \
+        setsid "$bin" daemon --listen "$HV_SOCKET" </dev/null >>"$LOG_DIR/hv-daemon.log" 2>&1 9>&- &
+    pid=$!
+    wait_for 30 "the hv daemon to answer on $HV_SOCKET" hv_answers ||
+        { tail -n 20 "$LOG_DIR/hv-daemon.log" >&2; die "the hv daemon does not answer; see $LOG_DIR/hv-daemon.log"; }
+    record_set hv "$pid"
+    log "hv daemon: started (pid $pid, $bin, host file $HOST_FILE)"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Step 6: wait until qemu:///system answers
 
 virsh_answers() { virsh -c "$URI" version >/dev/null 2>&1; }
@@ -513,7 +581,8 @@ cmd_up() {
     start_virtlogd      # before any VM starts: QEMU's output goes through it
     start_libvirtd
     wait_ready
-    printf 'hv-test: up: libvirtd ready on %s in %s\n' "$URI" "$(since "$t0")"
+    start_hv            # after libvirtd: the daemon connects at start
+    printf 'hv-test: up: libvirtd ready on %s, hv daemon on %s, in %s\n' "$URI" "$HV_SOCKET" "$(since "$t0")"
 }
 
 warn_running_guests() {
@@ -528,7 +597,7 @@ cmd_down() {
     take_lock
     warn_running_guests
     local name
-    for name in libvirtd virtlogd polkitd dbus-daemon; do
+    for name in hv libvirtd virtlogd polkitd dbus-daemon; do
         stop_recorded "$name"
     done
     log "down: every daemon started by daemon.sh has exited"
@@ -600,8 +669,16 @@ cmd_status() {
     return "$ok"
 }
 
+cmd_restart_hv() {
+    need_root restart-hv
+    take_lock
+    start_hv
+}
+
 cmd_env() {
     printf 'export HV_REAL_URI=%q\n' "$URI"
+    printf 'export HV_REAL_SOCKET=%q\n' "$HV_SOCKET"
+    printf 'export HV_REAL_HOST_FILE=%q\n' "$HOST_FILE"
     printf 'export HV_REAL_OPERATOR=%q\n' "$OPERATOR"
     printf 'export HV_REAL_OUTSIDER=%q\n' "$OUTSIDER"
     printf 'export HV_REAL_DAEMON=%q\n' "$SELF"
@@ -722,6 +799,7 @@ usage: $SELF COMMAND
   stop-libvirtd     stop our libvirtd only
   start-libvirtd    start libvirtd again and wait until it answers
   restart-libvirtd  both
+  restart-hv        start the hv daemon afresh (\$HV_BIN, or built from this checkout)
 EOF
     exit 2
 }
@@ -736,6 +814,7 @@ main() {
         stop-libvirtd)    cmd_stop_libvirtd ;;
         start-libvirtd)   cmd_start_libvirtd ;;
         restart-libvirtd) cmd_restart_libvirtd ;;
+        restart-hv)       cmd_restart_hv ;;
         *)                usage ;;
     esac
 }
