@@ -22,6 +22,14 @@
 
 set -euo pipefail
 
+# Descriptors inherited from the caller (the lock of an outer `flock FILE daemon.sh ...`, a test's
+# pipes) must not end up in the daemons started here, which outlive this script and would hold
+# them for good. Bash keeps the script itself open on a high descriptor (255), left alone.
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2 && fd < 255)); then eval "exec $fd>&-"; fi
+done 2>/dev/null
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
 

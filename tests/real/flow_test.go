@@ -13,6 +13,7 @@ import (
 	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
+	"github.com/hyper-nixos/hv/vm/vmtest"
 )
 
 // flowPool makes a directory pool holding the tiny guest's ISO, as an
@@ -82,7 +83,7 @@ func TestVMOperationsFlow(t *testing.T) {
 	if os.Getuid() == 0 {
 		t.Fatal("this flow must run as the operator, not root")
 	}
-	b := open(t, e.uri)
+	b := vmtest.Answering(connect(t, e))
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -188,7 +189,7 @@ func TestVMOperationsRefusedReadOnly(t *testing.T) {
 	if pool == "" {
 		t.Skip("run by TestVMOperationsFlowAsOperator")
 	}
-	b := open(t, e.uri)
+	b := connect(t, e)
 	defer b.Close()
 	ctx := context.Background()
 	if b.Access() != vm.ReadOnly {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/vmtest"
 )
 
 // guestISO is the tiny bootable guest built by tests/real/guest/build.sh.
@@ -50,9 +51,13 @@ func (s *screen) waitFor(t *testing.T, text string, d time.Duration) {
 // TestTinyGuestAsOperator runs it again as the operator.
 func TestTinyGuest(t *testing.T) {
 	e := realEnv(t)
-	_, iso := flowPool(t, e)
+	iso := os.Getenv("HV_REAL_GUEST_MEDIA") // POOL/VOLUME, when re-run as the operator
+	if iso == "" {
+		need.Root(t, "to put the guest's ISO in a pool")
+		_, iso = flowPool(t, e)
+	}
 	isoRef, _ := vm.ParseVolumeRef(iso)
-	b := open(t, e.uri)
+	b := vmtest.Answering(connect(t, e))
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -104,9 +109,9 @@ func TestTinyGuest(t *testing.T) {
 
 func TestTinyGuestAsOperator(t *testing.T) {
 	e := realEnv(t)
-	guestISO(t)
-	need.Root(t, "to switch to the operator")
-	out, err := runAs(t, e.operator, "^TestTinyGuest$", []string{"HV_REAL_GUEST_ISO=" + os.Getenv("HV_REAL_GUEST_ISO")})
+	need.Root(t, "to put the guest's ISO in a pool and switch to the operator")
+	_, iso := flowPool(t, e)
+	out, err := runAs(t, e.operator, "^TestTinyGuest$", []string{"HV_REAL_GUEST_MEDIA=" + iso})
 	t.Logf("as %s:\n%s", e.operator, out)
 	if err != nil {
 		t.Fatalf("the tiny guest failed as the operator %s: %v", e.operator, err)

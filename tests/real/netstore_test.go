@@ -57,7 +57,7 @@ func TestReadOnlyNetworkAndStorageRefusals(t *testing.T) {
 	if pool == "" {
 		t.Skip("run by TestOutsiderCannotChangeNetworksOrStorage as the outsider")
 	}
-	b := open(t, e.uri)
+	b := connect(t, e)
 	defer b.Close()
 	ctx := context.Background()
 	if vols, err := b.Volumes(ctx, pool); err != nil || len(vols) != 1 {
@@ -128,7 +128,7 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	state := sharedDir(t, "hv-state-", 0o777) // the operator's audit trail and logs
 	hv := func(wantCode int, want string, args ...string) {
 		t.Helper()
-		out, errOut, code := runHV(t, bin, e.operator, []string{"HOME=" + state, "XDG_STATE_HOME=" + state}, append(args, "--connect", e.uri)...)
+		out, errOut, code := runHV(t, bin, e.operator, []string{"HOME=" + state, "XDG_STATE_HOME=" + state}, args...) // through the hv daemon
 		if code != wantCode || !strings.Contains(out+errOut, want) {
 			t.Fatalf("hv %v as %s: exit %d, stdout %q, stderr %q; want exit %d and %q",
 				args, e.operator, code, out, errOut, wantCode, want)

@@ -1,7 +1,8 @@
-// Package real runs hv's libvirt backend against a real libvirtd + QEMU
-// (software emulation), as root, as a non-root operator whose rights come
-// from a polkit rule, and as an outsider who gets read-only access.
-// tests/real/daemon.sh brings the daemon up; `./tests/run` does it all.
+// Package real runs hv against a real libvirtd + QEMU (software emulation)
+// and a real hv daemon: as root (libvirt directly), as a non-root operator
+// whose rights come from hv's polkit rule (through the daemon, the only
+// holder of read-write libvirt), and as an outsider who may only look.
+// tests/real/daemon.sh brings the daemons up; `./tests/run` does it all.
 package real
 
 import (
@@ -21,17 +22,20 @@ import (
 	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/remote"
 	"github.com/hyper-nixos/hv/vm/vmtest"
 )
 
 // env is the real tier's setting, from `tests/real/daemon.sh env`.
 type env struct {
 	uri, operator, outsider, daemon string
+	socket, hostFile                string // the hv daemon's socket and host file
 }
 
 func realEnv(t testing.TB) env {
 	t.Helper()
-	e := env{os.Getenv("HV_REAL_URI"), os.Getenv("HV_REAL_OPERATOR"), os.Getenv("HV_REAL_OUTSIDER"), os.Getenv("HV_REAL_DAEMON")}
+	e := env{os.Getenv("HV_REAL_URI"), os.Getenv("HV_REAL_OPERATOR"), os.Getenv("HV_REAL_OUTSIDER"), os.Getenv("HV_REAL_DAEMON"),
+		os.Getenv("HV_REAL_SOCKET"), os.Getenv("HV_REAL_HOST_FILE")}
 	if e.uri == "" {
 		need.Missing(t, "no real libvirtd (HV_REAL_URI): run ./tests/run, which starts one, to include this tier")
 	}
@@ -49,17 +53,39 @@ func open(t *testing.T, uri string) *libvirt.Backend {
 	return b
 }
 
+// connect is what hv connects to for whoever runs the test: root talks to
+// libvirt directly; anyone else goes through the hv daemon, which alone
+// holds read-write libvirt.
+func connect(t *testing.T, e env) vm.Hypervisor {
+	t.Helper()
+	if os.Getuid() == 0 {
+		return open(t, e.uri)
+	}
+	if e.socket == "" {
+		need.Missing(t, "no hv daemon (HV_REAL_SOCKET): ./tests/run starts one")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := remote.Open(ctx, remote.Unix(e.socket), e.socket)
+	if err != nil {
+		t.Fatalf("connecting to the hv daemon at %s as uid %d: %v", e.socket, os.Getuid(), err)
+	}
+	return c
+}
+
 // TestContract runs the backend contract as whoever runs the test: root in
-// the suite itself, the operator when TestContractAsOperator re-runs it.
+// the suite itself (libvirt directly), the operator through the hv daemon
+// when TestContractAsOperator re-runs it, answering what the daemon asks
+// as a script with --yes would.
 func TestContract(t *testing.T) {
 	e := realEnv(t)
 	vmtest.Run(t, vmtest.Contract{
 		Open: func(t *testing.T) vm.Hypervisor {
-			b := open(t, e.uri)
-			if b.Access() != vm.ReadWrite {
-				t.Fatalf("uid %d got %v access, want read-write", os.Getuid(), b.Access())
+			h := connect(t, e)
+			if h.Access() != vm.ReadWrite {
+				t.Fatalf("uid %d got %v access, want read-write", os.Getuid(), h.Access())
 			}
-			return b
+			return vmtest.Answering(h)
 		},
 		RealStats: true,
 		Timeout:   60 * time.Second,
@@ -67,7 +93,8 @@ func TestContract(t *testing.T) {
 }
 
 // TestContractAsOperator runs the contract as the operator: no root, no
-// sudo, access granted only by the polkit rule for the operators group.
+// sudo, read-only libvirt; every change through the hv daemon, granted by
+// hv's polkit rule for the operators group.
 func TestContractAsOperator(t *testing.T) {
 	e := realEnv(t)
 	need.Root(t, "to switch to the operator")
@@ -105,7 +132,7 @@ func TestReadOnlyRefusals(t *testing.T) {
 	if name == "" {
 		t.Skip("run by TestOutsiderGetsReadOnly as the outsider")
 	}
-	b := open(t, e.uri)
+	b := connect(t, e)
 	defer b.Close()
 	if b.Access() != vm.ReadOnly {
 		t.Fatalf("the outsider got %v access, want read-only", b.Access())
@@ -146,7 +173,8 @@ func runAs(t *testing.T, username, pattern string, extraEnv []string) (string, e
 	cmd.Dir = dir
 	cmd.Env = append([]string{
 		"HOME=" + u.HomeDir, "USER=" + username, "LOGNAME=" + username, "PATH=/usr/bin:/bin",
-		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REQUIRE_ALL=1",
+		"HV_REAL_URI=" + os.Getenv("HV_REAL_URI"), "HV_REAL_SOCKET=" + os.Getenv("HV_REAL_SOCKET"),
+		"HV_REAL_HOST_FILE=" + os.Getenv("HV_REAL_HOST_FILE"), "HV_REQUIRE_ALL=1",
 	}, extraEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	out, err := cmd.CombinedOutput()

@@ -142,6 +142,12 @@ func (s *Server) guarded(rt api.Route, h handler) http.Handler {
 			given: vm.Confirmation{How: r.Header.Get(api.HeaderConfirm), Name: r.Header.Get(api.HeaderConfirmName), Bulk: bulk}}
 		c.hv = audit.Wrap(s.HV, s.Log, peer.User, s.where(peer))
 		err := s.admit(c)
+		if err == nil && rt.In == nil && r.ContentLength != 0 {
+			// A call without a body given one is refused, not read past:
+			// a path sent to save the VM to must not be silently dropped.
+			err = &vm.Error{Op: rt.Name, Target: c.target(), Kind: vm.ErrInvalidArg, Detail: "this call takes no body",
+				Hint: "see docs/api.md: " + rt.Method + " " + rt.Path + " takes no request body"}
+		}
 		if err == nil {
 			err = h(s, c)
 		}

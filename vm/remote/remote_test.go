@@ -84,60 +84,14 @@ func (h *host) client(t *testing.T) *remote.Client {
 func TestContractThroughTheDaemon(t *testing.T) {
 	vmtest.Run(t, vmtest.Contract{
 		Open: func(t *testing.T) vm.Hypervisor {
-			return confirming{startDaemon(t, grant(nil)).client(t)}
+			return vmtest.Answering(startDaemon(t, grant(nil)).client(t))
 		},
 		Timeout: 5 * time.Second, Network: "default", NoHotplug: true,
 	})
 }
 
-// confirming answers every question, as a script with --yes does: the
-// contract tests the operations, the daemon's questions are tested below.
-type confirming struct{ *remote.Client }
-
 func yes(ctx context.Context) context.Context {
 	return vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes"})
-}
-
-func (c confirming) Shutdown(ctx context.Context, ref string) error {
-	return c.Client.Shutdown(yes(ctx), ref)
-}
-func (c confirming) Reboot(ctx context.Context, ref string) error {
-	return c.Client.Reboot(yes(ctx), ref)
-}
-func (c confirming) Destroy(ctx context.Context, ref string) error {
-	return c.Client.Destroy(yes(ctx), ref)
-}
-func (c confirming) Save(ctx context.Context, ref string) error { return c.Client.Save(yes(ctx), ref) }
-func (c confirming) Undefine(ctx context.Context, ref string) error {
-	v, err := c.Client.Lookup(ctx, ref)
-	if err != nil {
-		return err
-	}
-	return c.Client.Undefine(vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Name: v.Name}), ref)
-}
-func (c confirming) RevertSnapshot(ctx context.Context, ref, name string) error {
-	return c.Client.RevertSnapshot(yes(ctx), ref, name)
-}
-func (c confirming) DeleteSnapshot(ctx context.Context, ref, name string) error {
-	return c.Client.DeleteSnapshot(yes(ctx), ref, name)
-}
-func (c confirming) StopNetwork(ctx context.Context, name string) error {
-	return c.Client.StopNetwork(yes(ctx), name)
-}
-func (c confirming) UndefineNetwork(ctx context.Context, name string) error {
-	return c.Client.UndefineNetwork(yes(ctx), name)
-}
-func (c confirming) StopPool(ctx context.Context, name string) error {
-	return c.Client.StopPool(yes(ctx), name)
-}
-func (c confirming) UndefinePool(ctx context.Context, name string) error {
-	return c.Client.UndefinePool(yes(ctx), name)
-}
-func (c confirming) DeletePool(ctx context.Context, name string) error {
-	return c.Client.DeletePool(yes(ctx), name)
-}
-func (c confirming) DeleteVolume(ctx context.Context, pool, name string) error {
-	return c.Client.DeleteVolume(vm.WithConfirmation(ctx, vm.Confirmation{How: "--yes", Name: name}), pool, name)
 }
 
 // TestTheDaemonAsksWhatThePhaseAsks: a change the matrix asks about is
