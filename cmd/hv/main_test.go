@@ -142,6 +142,8 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		{[]string{"vm", "pause", "--demo", "web-01", "mail"}, 0, "web-01: paused\nmail: paused\n", ""},
 		{[]string{"vm", "start", "--demo", "backup"}, 0, "backup: started\n", ""},
 		{[]string{"vm", "pause", "--demo", "backup"}, 1, "", "backup: skipped: backup is shut off"},
+		{[]string{"vm", "pause", "--demo", "backup", "ci-runner"}, 1, "", "ci-runner: skipped: ci-runner is shut off"},
+		{[]string{"vm", "pause", "--demo", "backup", "web-01"}, 1, "web-01: paused\n", "backup: skipped: backup is shut off"},
 		{[]string{"vm", "resume", "--demo", "--filter", "state:paused"}, 0, "dev-sandbox: resumed\nk8s-node-3: resumed\n", ""},
 		{[]string{"vm", "destroy", "--demo", "web-01"}, 2, "", "refusing to force off web-01 without confirmation: add --yes"},
 		{[]string{"vm", "destroy", "--demo", "--yes", "web-01"}, 0, "web-01: forced off\n", ""},

@@ -153,7 +153,8 @@ func names(vms []vm.VM) string {
 	return fmt.Sprintf("%d VMs", len(vms))
 }
 
-// report prints one line per VM; failures go to stderr and fail the command.
+// report prints one line per VM; failures go to stderr. A VM skipped (the
+// action cannot run on it now) or failed fails the command (exit 1).
 func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON bool) error {
 	failed := 0
 	var js []resultJSON
@@ -168,9 +169,7 @@ func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON b
 			if !asJSON {
 				fmt.Fprintf(errOut, "hv: %s: skipped: %s\n", name, termsafe.String(r.Skipped))
 			}
-			if len(results) == 1 {
-				failed++
-			}
+			failed++ // not done, however many were named
 		default:
 			failed++
 			if !asJSON {
