@@ -109,6 +109,15 @@ func TestGoneVMSaysSo(t *testing.T) {
 	}
 }
 
+// ':vm nope' names a VM that never existed: nothing was deleted.
+func TestUnknownVMIsNotCalledDeleted(t *testing.T) {
+	h := uitest.NewHarness(t, New(uitest.Common(uitest.Demo(t), 100, 30), "nope"))
+	view := h.View()
+	if !strings.Contains(view, "No VM is called nope") || strings.Contains(view, "deleted") {
+		t.Errorf("an unknown VM should be said so:\n%s", view)
+	}
+}
+
 func waitEvent(t *testing.T, hv vm.Hypervisor, name string, kind vm.EventKind) vm.Event {
 	t.Helper()
 	timeout := time.After(5 * time.Second)

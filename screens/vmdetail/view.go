@@ -15,6 +15,9 @@ import (
 func (m *Model) View() string {
 	st := m.c.Styles
 	switch {
+	case m.gone() && !m.loaded:
+		return st.Warning.Render("No VM is called "+ui.Safe(m.ref)+".") + "\n" +
+			st.Muted.Render("Press esc to go back; the VM list (:vms) shows every VM of this host.")
 	case m.gone():
 		return st.Warning.Render("This VM no longer exists.") + "\n" + st.Muted.Render("It was deleted. Press esc to go back.")
 	case !m.loaded && m.err != nil:
