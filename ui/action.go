@@ -118,10 +118,7 @@ func (c *Common) NotNowView(as Actions, width int) string {
 // ReadOnlyWhy is the reason every change is refused on a read-only
 // connection (worded as for VM actions), or "".
 func (c *Common) ReadOnlyWhy() string {
-	if c.ReadOnly() {
-		return "read-only access: ask an administrator to add you to the operators group"
-	}
-	return ""
+	return c.Access().Why()
 }
 
 // Confirm wraps run in the question the permission matrix asks for a, as

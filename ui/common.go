@@ -102,5 +102,14 @@ type markdownCache struct {
 	renderers map[int]*glamourRenderer
 }
 
+// Access is what the connection lets the operator do (read-write before
+// there is one).
+func (c *Common) Access() vm.Access {
+	if c.HV == nil {
+		return vm.ReadWrite
+	}
+	return c.HV.Access()
+}
+
 // ReadOnly reports whether the connection allows only reading.
-func (c *Common) ReadOnly() bool { return c.HV != nil && c.HV.Access() == vm.ReadOnly }
+func (c *Common) ReadOnly() bool { return !c.Access().Writable() }

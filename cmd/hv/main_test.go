@@ -149,7 +149,7 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		{[]string{"vm", "destroy", "--demo", "--yes", "web-01"}, 0, "web-01: forced off\n", ""},
 		{[]string{"vm", "start", "--demo", "nosuch"}, 1, "", "look up nosuch: not found; fix: check the name with 'hv vm list'"},
 		{[]string{"vm", "start", "--demo"}, 2, "", "name the VMs, or use --filter QUERY or --all"},
-		{[]string{"vm", "delete", "--demo", "--yes", "web-01"}, 1, "", "delete web-01: not possible in its current state (web-01 is running)"},
+		{[]string{"vm", "delete", "--demo", "--yes", "web-01"}, 1, "", "delete web-01: not possible in its current state (web-01 is running: shut it down first); fix: run 'hv vm shutdown web-01' first"},
 		{[]string{"vm", "delete", "--demo", "--yes", "backup"}, 0, "backup: deleted\n", ""},
 		{[]string{"vm", "pause", "--demo", "--read-only", "web-01"}, 1, "", "read-only access"},
 		{[]string{"vm", "autostart", "--demo", "backup", "on"}, 0, "backup: set to start with the host\n", ""},
@@ -167,6 +167,33 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
 			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
 				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}
+
+// Each error names the fix that fits it, not a generic one.
+func TestErrorsNameTheFixThatFits(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "nope"},
+			`hv: revert db-primary: not found (no snapshot named "nope"); fix: check the snapshot's name with 'hv vm snapshot list db-primary'`},
+		{[]string{"vm", "set", "--demo", "backup", "--detach-disk", "vdz"},
+			"hv: detach a disk from backup: not found (no disk on vdz); fix: check the disk's target (vda, sdb...) with 'hv vm show backup'"},
+		{[]string{"vm", "set", "--demo", "backup", "--attach-disk", "default/nope.qcow2"},
+			"hv: attach a disk to backup: not found (pool default has no volume nope.qcow2); fix: check the volume's name with 'hv pool volumes default'"},
+		{[]string{"vm", "delete", "--demo", "--yes", "web-01"},
+			"hv: delete web-01: not possible in its current state (web-01 is running: shut it down first); fix: run 'hv vm shutdown web-01' first"},
+		{[]string{"vm", "delete", "--demo", "--read-only", "--yes", "backup"},
+			"hv: delete backup: permission denied (read-only access); fix: hv was started with --read-only; start it without to make changes"},
+		{[]string{"net", "autostart", "--demo", "--read-only", "default", "off"},
+			"; fix: hv was started with --read-only; start it without to make changes"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := hv(t, tt.args...)
+		if code != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("hv %v: exit %d, stderr %q; want exit 1 and %q", tt.args, code, errOut, tt.want)
 		}
 	}
 }

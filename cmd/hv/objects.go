@@ -23,7 +23,19 @@ func (g *globals) withHV(timeout time.Duration, fn func(context.Context, vm.Hype
 	defer hv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return fn(ctx, hv)
+	return deniedFix(fn(ctx, hv), hv.Access())
+}
+
+// deniedFix gives a change refused on a read-only connection the way out
+// that fits why it is read-only (--read-only asked, or no right).
+func deniedFix(err error, access vm.Access) error {
+	var ve *vm.Error
+	if access.Writable() || !errors.Is(err, vm.ErrDenied) || !errors.As(err, &ve) {
+		return err
+	}
+	fixed := *ve
+	fixed.Hint = access.Fix()
+	return &fixed
 }
 
 // Timeouts of one command: callTimeout for one-shot calls, opTimeout for

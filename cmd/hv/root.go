@@ -86,7 +86,7 @@ func errorLine(err error) string {
 	}
 	line := "hv: " + termsafe.String(msg)
 	if fix := vm.Fix(err); fix != "" {
-		line += "; fix: " + fix
+		line += "; fix: " + termsafe.String(fix)
 	}
 	return line
 }

@@ -44,11 +44,14 @@ func refuse(a *ops.Action, v vm.VM, access vm.Access, p phase.Phase) error {
 	if why == "" {
 		return a.Policy(p, 1).Check(strings.ToLower(a.Label)+" "+v.Name, p)
 	}
-	kind := vm.ErrInvalidState
-	if access == vm.ReadOnly {
-		kind = vm.ErrDenied
+	if !access.Writable() {
+		return &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: vm.ErrDenied, Detail: "read-only access", Hint: access.Fix()}
 	}
-	return &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: kind, Detail: why}
+	e := &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: vm.ErrInvalidState, Detail: why}
+	if first := a.First(v); first != nil {
+		e.Hint = "run 'hv vm " + first.ID + " " + termsafe.String(v.Name) + "' first"
+	}
+	return e
 }
 
 func newDeleteCmd(g *globals) *cobra.Command {

@@ -166,7 +166,7 @@ func (m *Model) selected() (vm.Snapshot, bool) {
 func (m *Model) refuse() string {
 	switch {
 	case m.c.ReadOnly():
-		return "read-only access: ask an administrator to add you to the operators group"
+		return m.c.ReadOnlyWhy()
 	case m.busy != "":
 		return "busy " + m.busy
 	}

@@ -20,10 +20,7 @@ type deviceDoneMsg struct {
 
 // deviceItems are the action-menu entries that change devices.
 func (m *Model) deviceItems() []ui.MenuItem {
-	why := ""
-	if m.c.ReadOnly() {
-		why = "read-only access: ask an administrator to add you to the operators group"
-	}
+	why := m.c.ReadOnlyWhy()
 	return []ui.MenuItem{
 		{Label: "Attach a disk or ISO", Disabled: why, Run: m.attachDisk()},
 		{Label: "Detach a disk", Disabled: firstOr(why, len(m.d.Disks) == 0, "it has no disk"), Run: m.detachDisk()},

@@ -23,7 +23,7 @@ type editedMsg struct {
 // change applies now or at the next boot.
 func (m *Model) edit() tea.Cmd {
 	if m.c.ReadOnly() {
-		return ui.Status(ui.LevelWarning, "Cannot edit: read-only access: ask an administrator to add you to the operators group")
+		return ui.Status(ui.LevelWarning, "Cannot edit: "+m.c.ReadOnlyWhy())
 	}
 	d := m.d
 	fields := []ui.Field{

@@ -45,7 +45,7 @@ func (m *Model) state(uuid string) (vm.State, bool) {
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if key.Matches(msg, keys.New) {
 		if m.c.ReadOnly() {
-			return ui.Status(ui.LevelWarning, "Cannot create a VM: read-only access: ask an administrator to add you to the operators group"), true
+			return ui.Status(ui.LevelWarning, "Cannot create a VM: "+m.c.ReadOnlyWhy()), true
 		}
 		return ui.Navigate("create", ""), true
 	}
@@ -94,8 +94,8 @@ func unlessActive(v vm.VM) string {
 // cloneUnavailable says why v cannot be cloned now, or "".
 func cloneUnavailable(v vm.VM, access vm.Access) string {
 	switch {
-	case access == vm.ReadOnly:
-		return "read-only access: ask an administrator to add you to the operators group"
+	case !access.Writable():
+		return access.Why()
 	case v.State.Active():
 		return v.Name + " is " + v.State.String() + ": shut it down first"
 	}

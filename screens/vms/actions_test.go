@@ -70,7 +70,7 @@ func TestUnavailableActionSaysWhyInsteadOfFailing(t *testing.T) {
 	h, m := harness(t, hv)
 	selectVM(t, h, m, "backup") // shut off
 	h.Press("p")
-	if got := h.LastStatus(); got != "Cannot pause backup: backup is shut off" {
+	if got := h.LastStatus(); got != "Cannot pause backup: backup is shut off: start it first" {
 		t.Errorf("status %q", got)
 	}
 	if len(h.Errors) > 0 {
@@ -166,7 +166,7 @@ func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
 		t.Errorf("the menu should say why:\n%s", h.View())
 	}
 	h.Press("esc", "u")
-	if !strings.Contains(h.LastStatus(), "read-only access: ask an administrator") {
+	if !strings.Contains(h.LastStatus(), "read-only access: hv was started with --read-only; start it without") {
 		t.Errorf("status %q", h.LastStatus())
 	}
 }

@@ -91,7 +91,7 @@ func (m *Model) footer() string {
 	if m.footerErr != nil {
 		line := st.Danger.Render("Error: ") + ui.Safe(m.footerErr.Error())
 		if fix := vm.Fix(m.footerErr); fix != "" {
-			line += st.Muted.Render(" " + m.c.Glyphs.Arrow + " " + fix)
+			line += st.Muted.Render(" " + m.c.Glyphs.Arrow + " " + ui.Safe(fix))
 		}
 		// The way to the explanation must stay visible: it is cut last.
 		more := "  " + st.Key.Render("?") + st.Muted.Render(" explains")

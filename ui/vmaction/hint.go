@@ -23,10 +23,7 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 	x := c.Help.State(v.State)
 	lines := []string{st.Info.Render(ui.Safe(v.Name)+" is "+v.State.String()+": ") + x.Tip}
 	if c.Level == help.Beginner {
-		access := vm.ReadWrite
-		if c.ReadOnly() {
-			access = vm.ReadOnly
-		}
+		access := c.Access()
 		var can []string
 		for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
 			if Keys[a] != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
@@ -34,7 +31,7 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 			}
 		}
 		can = append(can, st.Key.Render("x")+" all actions")
-		if access == vm.ReadOnly {
+		if !access.Writable() {
 			lines = append(lines, st.Muted.Render("read-only access: you can watch this VM, not change it"))
 		} else {
 			lines = append(lines, st.Muted.Render("you can: ")+strings.Join(can, st.Muted.Render(", ")))

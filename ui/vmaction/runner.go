@@ -116,7 +116,7 @@ func AnyCan(a *ops.Action, vms []vm.VM, access vm.Access) bool {
 // refusalTopic is the help topic behind a refusal: access, or the
 // states and reasons that make an action unavailable.
 func refusalTopic(access vm.Access) string {
-	if access == vm.ReadOnly {
+	if !access.Writable() {
 		return help.TopicReadOnly
 	}
 	return help.TopicUnavailable

@@ -38,22 +38,46 @@ type Action struct {
 	// (see phase.Op).
 	Irreversible bool
 	Persistent   bool // needs a stored definition (transient VMs have none)
+	// To are the states the action leads to, and Phrase says it of a VM
+	// ("shut it down"), for the actions that prepare another (First).
+	To     []vm.State
+	Phrase string
 
 	run func(ctx context.Context, h vm.Hypervisor, v vm.VM) error
 }
 
 // Unavailable says why a cannot run on v now, or "" when it can.
 func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
-	if access == vm.ReadOnly {
-		return "read-only access: ask an administrator to add you to the operators group"
+	if !access.Writable() {
+		return access.Why()
 	}
 	if a.Persistent && !v.Persistent {
 		return v.Name + " is transient: it has no stored definition"
 	}
 	if len(a.From) > 0 && !slices.Contains(a.From, v.State) {
-		return fmt.Sprintf("%s is %s", v.Name, v.State)
+		why := fmt.Sprintf("%s is %s", v.Name, v.State)
+		if first := a.First(v); first != nil {
+			why += ": " + first.Phrase + " first"
+		}
+		return why
 	}
 	return ""
+}
+
+// First is the action that brings v into a state a can run from (shut it
+// down before a delete, resume it before a shutdown), or nil when there is
+// none or a is simply done already (start on a running VM).
+func (a *Action) First(v vm.VM) *Action {
+	for _, f := range []*Action{Shutdown, Resume, Start} {
+		if f != a && slices.Contains(f.From, v.State) && overlaps(f.To, a.From) {
+			return f
+		}
+	}
+	return nil
+}
+
+func overlaps(a, b []vm.State) bool {
+	return slices.ContainsFunc(a, func(s vm.State) bool { return slices.Contains(b, s) })
 }
 
 // Run performs a on v. A confirmation ctx carries is given v's name, as
@@ -75,9 +99,11 @@ func byRef(f func(vm.Hypervisor, context.Context, string) error) func(context.Co
 var (
 	Start = &Action{ID: "start", Label: "Start", Doing: "starting", Done: "started", Risk: Low,
 		Impact: "Boots the VM, or restores it if it was saved.", From: vm.FromStopped,
+		To: []vm.State{vm.StateRunning}, Phrase: "start it",
 		run: byRef(vm.Hypervisor.Start)}
 	Shutdown = &Action{ID: "shutdown", Label: "Shut down", Doing: "shutting down", Done: "asked to shut down", Risk: Medium,
 		Impact: "Presses the VM's power button (ACPI): the guest shuts down cleanly, if it listens.", From: vm.FromRunning,
+		To: []vm.State{vm.StateShutOff}, Phrase: "shut it down",
 		run: byRef(vm.Hypervisor.Shutdown)}
 	Reboot = &Action{ID: "reboot", Label: "Reboot", Doing: "rebooting", Done: "asked to reboot", Risk: Medium,
 		Impact: "Asks the guest to restart: its services are down for a while.", From: vm.FromRunning,
@@ -90,6 +116,7 @@ var (
 		run: byRef(vm.Hypervisor.Pause)}
 	Resume = &Action{ID: "resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
 		Impact: "Lets a paused VM run again.", From: vm.FromPaused,
+		To: []vm.State{vm.StateRunning}, Phrase: "resume it",
 		run: byRef(vm.Hypervisor.Resume)}
 	Save = &Action{ID: "save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
 		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
