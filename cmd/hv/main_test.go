@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/ui/uitest"
 )
 
@@ -121,6 +122,39 @@ func TestHostileNamesPrintAsHarmlessText(t *testing.T) {
 				t.Errorf("hv %v lacks the escaped name %s:\n%s", args, want, out)
 			}
 		}
+	}
+}
+
+// What is done on the demo goes to the demo's own audit trail: trying the
+// demo leaves the user's real one alone.
+func TestDemoKeepsItsOwnTrail(t *testing.T) {
+	t.Setenv(audit.PathEnv, "")
+	os.Unsetenv(audit.PathEnv)
+	code, _, errOut := hv(t, "vm", "pause", "--demo", "web-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	entries, err := audit.Open(filepath.Join(stateDir(), "demo", "audit.log")).Read()
+	if err != nil || len(entries) != 1 || entries[0].Action != "vm.pause" {
+		t.Errorf("the demo's trail holds %+v (%v)", entries, err)
+	}
+}
+
+// libvirt's own log is kept small: past the limit it is moved aside.
+func TestLibvirtLogIsRotated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "libvirt.log")
+	os.WriteFile(path, make([]byte, 100), 0o600)
+	rotate(path, 1000)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("a small log should stay: %v", err)
+	}
+	os.WriteFile(path, make([]byte, 2000), 0o600)
+	rotate(path, 1000)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a large log should be moved aside: %v", err)
+	}
+	if info, err := os.Stat(path + ".1"); err != nil || info.Size() != 2000 {
+		t.Errorf("the previous log should be kept as libvirt.log.1: %v", err)
 	}
 }
 

@@ -305,10 +305,23 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 	return err
 }
 
-// routeLibvirtLogs keeps libvirt's own warnings off the terminal.
+// routeLibvirtLogs keeps libvirt's own warnings off the terminal, in a
+// file kept small: past logLimit it becomes libvirt.log.1, replacing the
+// one before.
 func routeLibvirtLogs() {
 	if dir := stateDir(); os.MkdirAll(dir, 0o700) == nil {
-		libvirt.RouteLogs(filepath.Join(dir, "libvirt.log"))
+		path := filepath.Join(dir, "libvirt.log")
+		rotate(path, logLimit)
+		libvirt.RouteLogs(path)
+	}
+}
+
+const logLimit = 1 << 20
+
+// rotate moves path aside to path.1 once it is larger than limit.
+func rotate(path string, limit int64) {
+	if info, err := os.Stat(path); err == nil && info.Size() > limit {
+		os.Rename(path, path+".1")
 	}
 }
 
