@@ -149,8 +149,13 @@ func NewHelpDialog(c *Common, s Screen, global KeyMap, hc HelpContext) *HelpDial
 	if hc.Step != "" {
 		parts = append(parts, c.Markdown(hc.Step, width), "")
 	}
-	keys := []string{st.Header.Render("Keys on this screen"), c.FullHelpView(s.Keys().FullHelp(), width), "",
-		st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp(), width)}
+	keys := []string{st.Header.Render("Keys on this screen"), c.FullHelpView(s.Keys().FullHelp(), width)}
+	if a, ok := s.(Actioner); ok {
+		if notNow := c.NotNowView(a.Actions(), width); notNow != "" {
+			keys = append(keys, "", notNow)
+		}
+	}
+	keys = append(keys, "", st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp(), width))
 	switch {
 	case hc.Topic == nil:
 		if isHelper {

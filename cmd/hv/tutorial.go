@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/help"
-	"github.com/hyper-nixos/hv/ui/app"
 )
 
 func newTutorialCmd() *cobra.Command {
@@ -49,9 +48,6 @@ func newTutorialCmd() *cobra.Command {
 				k.Reset(t.ID)
 			}
 			if start {
-				if missing := t.Missing(app.Built); len(missing) > 0 {
-					return fmt.Errorf("%s needs screens not built yet: %s", t.ID, strings.Join(missing, ", "))
-				}
 				if err := k.Start(t.ID, time.Now()); err != nil {
 					return err
 				}
@@ -90,9 +86,6 @@ func newTutorialCmd() *cobra.Command {
 }
 
 func progress(k *help.Tracker, t *help.Tutorial) string {
-	if missing := t.Missing(app.Built); len(missing) > 0 {
-		return "needs " + strings.Join(missing, ", ") + " (not built yet)"
-	}
 	done, total, finished := k.Status(t)
 	cur, _, _, _ := k.Current()
 	switch {

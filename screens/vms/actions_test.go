@@ -165,7 +165,7 @@ func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
 	if !strings.Contains(h.View(), "Unavailable: read-only access") {
 		t.Errorf("the menu should say why:\n%s", h.View())
 	}
-	h.Press("esc", "u")
+	h.Press("esc", "s")
 	if !strings.Contains(h.LastStatus(), "read-only access: hv was started with --read-only; start it without") {
 		t.Errorf("status %q", h.LastStatus())
 	}

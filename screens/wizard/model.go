@@ -115,6 +115,8 @@ type (
 		since time.Time // when staging began: the apply's result is newer
 		err   error
 	}
+	// startOverMsg: the operator confirmed forgetting every answer.
+	startOverMsg struct{ id int }
 )
 
 var lastID atomic.Int64
@@ -268,6 +270,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.id == m.id {
 			return m.stagedDone(msg)
 		}
+	case startOverMsg:
+		if msg.id == m.id {
+			return m.startOver()
+		}
 	case tea.KeyPressMsg:
 		if m.loaded {
 			return m.key(msg)
@@ -323,8 +329,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.watch.Running || m.writing {
 		return nil
 	}
-	if key.Matches(msg, keys.StartOver) {
-		return m.startOver()
+	if key.Matches(msg, keys.StartOver) && !m.staged {
+		id := m.id
+		d := ui.NewConfirm(m.c, "Begin again?", "Every answer given so far is forgotten, the saved ones too, and the wizard "+
+			"starts again at its first step with the values the host file has.", true, func() tea.Msg { return startOverMsg{id} })
+		return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 	}
 	// While a field has the keys, the app hands esc here too: still back.
 	if key.Matches(msg, keys.Back) && m.Capturing() {

@@ -193,9 +193,19 @@ func TestInterruptedWizardResumes(t *testing.T) {
 	if !m2.Esc() || m2.Esc() {
 		t.Error("on the first step, esc leaves the wizard")
 	}
-	h2.Press("ctrl+r")
+	h2.Press("enter", "enter")
+	step, users := m2.step, m2.answers.Users
+	h2.Press("ctrl+n")
+	if h2.Dialog == nil || !strings.Contains(uitest.Flat(h2.Dialog.View()), "Every answer given so far is forgotten") {
+		t.Fatalf("ctrl+n must ask before forgetting the answers:\n%s", h2.View())
+	}
+	h2.Press("n")
+	if m2.step != step || m2.answers.Users != users || users == "" {
+		t.Errorf("declining must keep the answers: step %d, users %q", m2.step, m2.answers.Users)
+	}
+	h2.Press("ctrl+n", "y")
 	if m2.step != 0 || m2.answers.Users != "" {
-		t.Errorf("ctrl+r starts over: step %d, users %q", m2.step, m2.answers.Users)
+		t.Errorf("ctrl+n then yes starts over: step %d, users %q", m2.step, m2.answers.Users)
 	}
 }
 

@@ -26,11 +26,11 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 		access := c.Access()
 		var can []string
 		for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
-			if Keys[a] != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
-				can = append(can, st.Key.Render(Keys[a])+" "+strings.ToLower(a.Label))
+			if KeyOf(a) != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
+				can = append(can, st.Key.Render(KeyOf(a))+" "+strings.ToLower(a.Label))
 			}
 		}
-		can = append(can, st.Key.Render("x")+" all actions")
+		can = append(can, st.Key.Render(Keys.Actions.Help().Key)+" all actions")
 		if !access.Writable() {
 			lines = append(lines, st.Muted.Render("read-only access: you can watch this VM, not change it"))
 		} else {
