@@ -42,6 +42,7 @@ type Form struct {
 	formErr error
 	checked bool  // enter was pressed once: keep formErr current
 	failed  error // why the last submit was not done, with what was typed kept
+	scroll  Scroller
 }
 
 // NewForm builds a form; submit receives the values in field order.
@@ -173,12 +174,14 @@ func (f *Form) View() string {
 	for _, fd := range f.fields {
 		labelW = max(labelW, lipgloss.Width(fd.Label))
 	}
-	lines := []string{st.Title.Render(f.title), ""}
+	var lines []string
+	focusLine := 0
 	for i, fd := range f.fields {
 		f.inputs[i].SetWidth(width - labelW - 3)
 		label := fd.Label + strings.Repeat(" ", labelW-lipgloss.Width(fd.Label))
 		if i == f.focus {
 			label = st.Key.Render(label)
+			focusLine = len(lines)
 		}
 		value := f.inputs[i].View()
 		if len(fd.Choices) > 0 {
@@ -196,6 +199,7 @@ func (f *Form) View() string {
 			lines = append(lines, under.Render(st.Muted.Render(fd.Hint)))
 		}
 	}
+	var foot []string
 	para := lipgloss.NewStyle().Width(width)
 	for _, e := range []struct {
 		err  error
@@ -204,17 +208,18 @@ func (f *Form) View() string {
 		if e.err == nil {
 			continue
 		}
-		lines = append(lines, "", para.Render(st.Danger.Render(e.what)+Safe(Reason(e.err))))
+		foot = append(foot, "", para.Render(st.Danger.Render(e.what)+Safe(Reason(e.err))))
 		if fix := vm.Fix(e.err); fix != "" {
-			lines = append(lines, para.Render(st.Muted.Render(f.c.Glyphs.Arrow+" "+Safe(fix))))
+			foot = append(foot, para.Render(st.Muted.Render(f.c.Glyphs.Arrow+" "+Safe(fix))))
 		}
 	}
 	help := "tab next field " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
 	if f.hasChoices() {
 		help = "tab next field " + f.c.Glyphs.Sep + " left/right choose " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
 	}
-	lines = append(lines, "", st.Muted.Render(help))
-	return st.Dialog.Render(lipgloss.NewStyle().MaxWidth(width + 4).Render(strings.Join(lines, "\n")))
+	foot = append(foot, "", st.Muted.Render(help))
+	f.scroll.Keep = &focusLine
+	return f.c.Box([]string{st.Title.Render(f.title), ""}, lines, foot, &f.scroll)
 }
 
 func (f *Form) hasChoices() bool {

@@ -25,13 +25,17 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 		x := r.c.Help.Action(a)
 		item := ui.MenuItem{Key: KeyOf(a), Label: a.Label, Badge: r.c.RiskBadge(a.Risk), Run: r.Act(a, targets),
 			Tip: x.Tip, Why: why(r.c, a, x.Why(r.c.Level))}
-		if len(targets) == 1 {
+		can := Can(a, targets, access)
+		switch {
+		case len(targets) == 1:
 			item.Disabled = a.Unavailable(v, access)
-		} else if !AnyCan(a, targets, access) {
+		case len(can) == 0:
 			item.Disabled = "none of the marked VMs can " + strings.ToLower(a.Label)
+		case len(can) < len(targets):
+			item.Label += fmt.Sprintf(" (%d of %d)", len(can), len(targets))
 		}
 		if item.Disabled == "" {
-			item.Disabled = a.RefusedIn(r.c.Phase, max(len(targets), 1))
+			item.Disabled = a.RefusedIn(r.c.Phase, max(len(can), 1))
 		}
 		items = append(items, item)
 	}

@@ -38,8 +38,9 @@ type Action struct {
 	// (see phase.Op).
 	Irreversible bool
 	Persistent   bool // needs a stored definition (transient VMs have none)
-	// To are the states the action leads to, and Phrase says it of a VM
-	// ("shut it down"), for the actions that prepare another (First).
+	// To are the states the action leads to (a VM there needs nothing
+	// first), and Phrase says it of a VM ("shut it down"), for the actions
+	// that prepare another (First).
 	To     []vm.State
 	Phrase string
 
@@ -68,6 +69,9 @@ func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
 // down before a delete, resume it before a shutdown), or nil when there is
 // none or a is simply done already (start on a running VM).
 func (a *Action) First(v vm.VM) *Action {
+	if slices.Contains(a.To, v.State) {
+		return nil
+	}
 	for _, f := range []*Action{Shutdown, Resume, Start} {
 		if f != a && slices.Contains(f.From, v.State) && overlaps(f.To, a.From) {
 			return f
@@ -110,9 +114,11 @@ var (
 		run: byRef(vm.Hypervisor.Reboot)}
 	ForceOff = &Action{ID: "destroy", Label: "Force off", Doing: "forcing off", Done: "forced off", Risk: High,
 		Impact: "Cuts the power at once, like pulling the plug: unsaved data in the guest is lost and its disks may need repair.", From: vm.FromActive,
+		To:  []vm.State{vm.StateShutOff},
 		run: byRef(vm.Hypervisor.Destroy)}
 	Pause = &Action{ID: "pause", Label: "Pause", Doing: "pausing", Done: "paused", Risk: Low,
 		Impact: "Freezes the VM in memory; its network connections may time out.", From: vm.FromRunning,
+		To:  []vm.State{vm.StatePaused},
 		run: byRef(vm.Hypervisor.Pause)}
 	Resume = &Action{ID: "resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
 		Impact: "Lets a paused VM run again.", From: vm.FromPaused,
@@ -120,8 +126,8 @@ var (
 		run: byRef(vm.Hypervisor.Resume)}
 	Save = &Action{ID: "save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
 		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
-		From:   vm.FromSavable,
-		run:    byRef(vm.Hypervisor.Save)}
+		From:   vm.FromSavable, To: []vm.State{vm.StateShutOff},
+		run: byRef(vm.Hypervisor.Save)}
 	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Irreversible: true, Persistent: true,
 		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: vm.FromStopped,
 		run: byRef(vm.Hypervisor.Undefine)}
