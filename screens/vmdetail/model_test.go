@@ -172,3 +172,17 @@ func TestEditHintsAreReadWhole(t *testing.T) {
 		t.Errorf("the vCPU hint is cut:\n%s", h.View())
 	}
 }
+
+// Where an address comes from is read whole at 80 columns.
+func TestAddressSourceIsReadAt80Columns(t *testing.T) {
+	h, _ := show(t, uitest.Demo(t), "db-primary", 80, 30)
+	view := h.View()
+	if !strings.Contains(view, "from DHCP lease") {
+		t.Errorf("the address source is cut:\n%s", view)
+	}
+	for _, l := range strings.Split(view, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
+	}
+}

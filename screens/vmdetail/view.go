@@ -132,12 +132,13 @@ func (m *Model) hardware() []string {
 		if n.LinkDown {
 			line += " " + st.Warning.Render("link down: isolated")
 		}
+		lines = append(lines, line)
+		// Each address on its own line, where its source is not cut off.
 		for _, a := range m.addrs {
 			if strings.EqualFold(a.MAC, n.MAC) {
-				line += fmt.Sprintf("  %s/%d", a.IP, a.Prefix) + st.Muted.Render(" from "+a.Source)
+				lines = append(lines, label("")+fmt.Sprintf("  %s/%d", a.IP, a.Prefix)+st.Muted.Render(" from "+a.Source))
 			}
 		}
-		lines = append(lines, line)
 	}
 	if len(d.NICs) == 0 {
 		lines = append(lines, label("NICs")+st.Muted.Render("none"))

@@ -407,16 +407,19 @@ func (m *Model) keyUnready(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// help answers '?': the topic of the error just shown, or of the refusal
-// in the status bar, else the screen's help.
+// help answers '?': the whole of the error just shown, or of the status
+// message when it has a topic or was cut, with its topic a key away; else
+// the screen's help.
 func (m *Model) help(failed error) tea.Cmd {
 	switch {
 	case failed != nil:
-		return ui.Navigate("help", help.ErrorTopic(failed))
-	case m.status.Topic != "":
-		topic := m.status.Topic
+		m.dialog = newNotice(m.c, "Error", failed.Error(), failed, help.ErrorTopic(failed))
+		return nil
+	case m.status.Topic != "" || m.statusCut():
+		s := m.status
 		m.status = ui.StatusMsg{}
-		return ui.Navigate("help", topic)
+		m.dialog = newNotice(m.c, "Message", s.Text, nil, s.Topic)
+		return nil
 	}
 	id := m.ids[len(m.ids)-1]
 	hc := ui.HelpContext{Step: m.stepMarkdown()}
