@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -258,7 +259,7 @@ func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
 		{[]string{"vm", "create", "--demo", "x", "--memory", "2G", "--vcpus", "1", "--iso", "/no.iso"}, 1, "", "find volume /no.iso: not found"},
 		{[]string{"vm", "clone", "--demo", "web-01", "web-09"}, 1, "", "web-01 is running"},
 		{[]string{"vm", "clone", "--demo", "backup", "web-01"}, 1, "", "a VM named web-01 exists"},
-		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete backup without confirmation: add --yes"},
+		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete with its disks backup without confirmation: add --yes"},
 		{[]string{"vm", "delete", "--demo", "--storage", "--yes", "backup"}, 0, "backup: deleted with its disks\n", ""},
 	}
 	for _, tt := range tests {
@@ -266,6 +267,62 @@ func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
 		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
 			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
 				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}
+
+// Every --json output names its fields in snake_case, as documented.
+func TestJSONKeysAreSnakeCase(t *testing.T) {
+	key := regexp.MustCompile(`^[a-z0-9_]+$`)
+	var walk func(cmd string, v any)
+	walk = func(cmd string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if !key.MatchString(k) {
+					t.Errorf("hv %s --json has the key %q", cmd, k)
+				}
+				walk(cmd, x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(cmd, x)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"vm", "list"}, {"vm", "show", "db-primary"}, {"vm", "snapshot", "list", "db-primary"},
+		{"net", "list"}, {"net", "show", "default"}, {"pool", "list"}, {"pool", "show", "default"}, {"pool", "volumes", "default"},
+		{"features", "list"}, {"features", "show", "ssh"}, {"features", "score"}, {"features", "status"}, {"features", "check"},
+		{"phase", "status"}, {"doctor"}, {"version"}, {"threats", "rules"},
+	} {
+		code, out, errOut := hv(t, append(args, "--demo", "--json")...)
+		var v any
+		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+			t.Errorf("hv %v --json: exit %d, %s%s", args, code, out, errOut)
+			continue
+		}
+		walk(strings.Join(args, " "), v)
+	}
+}
+
+// With --json, an error is JSON too: what went wrong, the fix, the exit
+// status.
+func TestJSONErrorsAreJSON(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"vm", "show", "nope", "--demo", "--json"}, 1},
+		{[]string{"vm", "list", "--filter", "state:x", "--json"}, 2},
+	} {
+		code, out, errOut := hv(t, tt.args...)
+		var e struct {
+			Error, Fix string
+			Exit       int
+		}
+		if code != tt.code || out != "" || json.Unmarshal([]byte(errOut), &e) != nil || e.Error == "" || e.Fix == "" || e.Exit != code {
+			t.Errorf("hv %v: exit %d, stdout %q, stderr %q", tt.args, code, out, errOut)
 		}
 	}
 }

@@ -18,7 +18,8 @@ func newTutorialCmd() *cobra.Command {
 		Long: "Tutorials are done in the terminal UI, on the real host (try 'hv --demo'): each step completes\n" +
 			"when you really do it. This lists them with your progress, or prints one's steps;\n" +
 			"--start makes it the tutorial the UI follows next time it opens.",
-		Args: usageArgs(cobra.MaximumNArgs(1)),
+		Args:              usageArgs(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: complete(nil, tutorialIDs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := help.ProgressPath()
 			if err != nil {
@@ -42,7 +43,11 @@ func newTutorialCmd() *cobra.Command {
 			}
 			t, ok := k.Tutorial(args[0])
 			if !ok {
-				return usageError{fmt.Errorf("no tutorial is called %q: 'hv tutorial list' lists them", args[0])}
+				var ids []string
+				for _, t := range k.Tutorials() {
+					ids = append(ids, t.ID)
+				}
+				return usageError{fmt.Errorf("no tutorial is called %q%s: 'hv tutorial list' lists them", args[0], didYouMean(args[0], ids))}
 			}
 			if reset {
 				k.Reset(t.ID)

@@ -250,3 +250,22 @@ func TestBulkQuestionNamesTheVMsThatChange(t *testing.T) {
 	}
 	_ = m
 }
+
+// The TUI records an answer under the same name as the CLI and the change
+// itself: confirm.vm.force-off.
+func TestAnswersAreAuditedUnderTheChangesName(t *testing.T) {
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, 120, 37)
+	var recorded []string
+	c.RecordAnswer = func(action, target, answer string) error {
+		recorded = append(recorded, action+" "+target+": "+answer)
+		return nil
+	}
+	m := New(c, "")
+	h := uitest.NewHarness(t, m)
+	selectVM(t, h, m, "mail")
+	h.Press("F", "n")
+	if strings.Join(recorded, ",") != "confirm.vm.force-off mail: declined" {
+		t.Errorf("recorded %q", recorded)
+	}
+}

@@ -155,9 +155,9 @@ func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run f
 		body += " " + risk.Tip
 	}
 	why := r.c.Help.Action(a).Why(r.c.Level)
-	var d ui.Dialog = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, answered).WithWhy(why).Audited("vm."+a.ID, target)
+	var d ui.Dialog = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, answered).WithWhy(why).Audited(a.Audit, target)
 	if rule.Ask == phase.TypeName {
-		d = ui.NewTypeName(r.c, title, body, typed, answered).WithWhy(why).Audited("vm."+a.ID, target)
+		d = ui.NewTypeName(r.c, title, body, typed, answered).WithWhy(why).Audited(a.Audit, target)
 	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
@@ -281,7 +281,7 @@ func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
 	delete(r.pending, v.UUID)
 	body := fmt.Sprintf("%s still runs %v after the shutdown request. The guest may ignore the ACPI power button "+
 		"(no ACPI daemon, or too busy).\n\n%s", ui.Safe(v.Name), ShutdownTimeout, ops.ForceOff.Impact)
-	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v, vm.Confirmation{How: "dialog"})).Audited("vm."+ops.ForceOff.ID, v.Name)
+	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v, vm.Confirmation{How: "dialog"})).Audited(ops.ForceOff.Audit, v.Name)
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
 
