@@ -38,3 +38,24 @@ func TestReadmeCommandsRunAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// The files the README and the code's comments send readers to exist in
+// the repository (they cited a DESIGN.md that was not there).
+func TestDocsNameFilesThatExist(t *testing.T) {
+	path := regexp.MustCompile("`((?:[a-z0-9_.-]+/)*[A-Za-z0-9_-]+\\.(?:md|sh|nix|toml|xml|1))`")
+	for _, doc := range []string{"../README.md", "../docs/ARCHITECTURE.md"} {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range path.FindAllStringSubmatch(string(data), -1) {
+			if _, err := os.Stat("../" + m[1]); err != nil && !strings.Contains(m[1], "host.toml") && !strings.HasPrefix(m[1], "last-apply") {
+				t.Errorf("%s names %s, which is not in the repository", doc, m[1])
+			}
+		}
+	}
+	data, _ := os.ReadFile("doc.go")
+	if strings.Contains(string(data), "DESIGN.md") {
+		t.Error("tests/doc.go cites DESIGN.md, which is not in the repository")
+	}
+}
