@@ -106,11 +106,27 @@ func TestGoldenFeatures(t *testing.T) {
 	}
 }
 
+// The three sizes hv is drawn at on purpose: a small window, the Linux
+// console, a large terminal.
+var allSizes = [][2]int{{60, 20}, {80, 24}, {120, 40}}
+
 func TestGoldenVMList(t *testing.T) {
-	for _, sz := range sizes {
+	for _, sz := range allSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			m := start(t, sz[0], sz[1])
 			press(t, m, "1")
+			golden.RequireEqual(t, screen(m))
+		})
+	}
+}
+
+// A dialog at each size: the action menu of every VM marked, the tallest
+// a newcomer opens.
+func TestGoldenActionMenu(t *testing.T) {
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := start(t, sz[0], sz[1])
+			press(t, m, "1", "*", "x")
 			golden.RequireEqual(t, screen(m))
 		})
 	}
