@@ -4,10 +4,8 @@ package help
 // for and that no hypervisor event shows: a filter applied, a topic read, a
 // feature toggled. A screen sends it with ui.Signal(name, arg) once the
 // thing has really happened (after the write succeeded, not on the key
-// press). Screens not built yet have their signals declared here already,
-// so tutorials can name them; they become completable when those screens
-// send them (a tutorial is offered once every screen it needs, senders
-// of its signals included, is built).
+// press). A test follows each tutorial with the keys it names, so a
+// signal no screen sends cannot go unnoticed.
 type Signal struct {
 	Name   string
 	Sender string // the screen that sends it (registry id); "" for the root app
@@ -28,8 +26,9 @@ var Signals = []Signal{
 	{"search", "help", "the search typed, once results show"},
 	{"level", "help", "the level chosen: beginner, intermediate or expert"},
 
-	{"feature-selected", "features", "the id of the feature the cursor is on, once its risk is shown"},
-	{"feature-toggled", "features", "the feature id, after it is staged on or off"},
+	{"feature-selected", "features", "the risk of the feature the cursor is on (minimal ... critical), once it is shown"},
+	{"feature-toggled", "features", "the feature id, after the change is taken into the draft"},
+	{"features-staged", "features", "the change staged (+id -id), once the host file is written"},
 	{"features-applied", "features", "the apply result: ok or failed"},
 	{"finding-opened", "threats", "the id of the rule behind the finding opened"},
 	{"threats-filter", "threats", "the severity or filter applied, e.g. high"},

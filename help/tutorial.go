@@ -123,15 +123,3 @@ func (t *Tutorial) Needs() []string {
 	}
 	return ids
 }
-
-// Missing lists the screens the tutorial needs that available says are
-// not built.
-func (t *Tutorial) Missing(available func(screen string) bool) []string {
-	var out []string
-	for _, id := range t.Needs() {
-		if available == nil || !available(id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}

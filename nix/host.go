@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -122,7 +123,17 @@ func DecodeHost(data []byte) (*Host, error) {
 	if err := decodeStrict(what, data, h); err != nil {
 		return nil, err
 	}
+	h.Features = canonical(h.Features)
 	return h, nil
+}
+
+// canonical is the one order features are held and written in, whatever
+// order they were chosen or typed in: a diff of two host files shows what
+// changed, not what moved.
+func canonical(features []string) []string {
+	out := slices.Clone(features)
+	slices.Sort(out)
+	return out
 }
 
 var requiredExample = map[string]string{
@@ -162,6 +173,9 @@ const hostHeader = `# Hyper-NixOS host file: the choices of this host's operator
 // EncodeHost writes h as TOML that DecodeHost and builtins.fromTOML read back
 // to the same values.
 func EncodeHost(h *Host) ([]byte, error) {
+	sorted := *h
+	sorted.Features = canonical(h.Features)
+	h = &sorted
 	var buf bytes.Buffer
 	buf.WriteString(hostHeader)
 	enc := toml.NewEncoder(&buf)

@@ -138,3 +138,19 @@ func TestSchemaMatchesHost(t *testing.T) {
 		t.Errorf("the Host struct has settings\n%v\nthe schema lists\n%v", fromStruct, fromSchema)
 	}
 }
+
+// Features are written in one order, whatever order they were chosen in:
+// a diff of two host files shows what changed, not what moved.
+func TestFeaturesAreWrittenInOneOrder(t *testing.T) {
+	a, err := EncodeHost(NewHost("setup", []string{"ssh", "audit", "uefi"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := EncodeHost(NewHost("setup", []string{"uefi", "ssh", "audit"}))
+	if string(a) != string(b) {
+		t.Errorf("the same features in another order are written differently:\n%s\n%s", a, b)
+	}
+	if !strings.Contains(string(a), "  'audit',\n  'ssh',\n  'uefi'\n]") {
+		t.Errorf("features should be sorted:\n%s", a)
+	}
+}

@@ -40,9 +40,9 @@ const (
 
 // Paths are the files of the host contract.
 type Paths struct {
-	Host   string // applied: what the running system was built from
-	Staged string // staged by operators, for the apply service
-	Result string // what the last run of the apply service did
+	Host   string `json:"host"`   // applied: what the running system was built from
+	Staged string `json:"staged"` // staged by operators, for the apply service
+	Result string `json:"result"` // what the last run of the apply service did
 }
 
 // DefaultPaths are the paths the NixOS module sets up, with the

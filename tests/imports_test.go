@@ -45,7 +45,7 @@ func under(path, dir string) bool {
 	return r == dir || strings.HasPrefix(r, dir+"/")
 }
 
-// TestImportRules enforces the layering of DESIGN.md.
+// TestImportRules enforces the layering of docs/ARCHITECTURE.md.
 func TestImportRules(t *testing.T) {
 	for _, p := range packages(t) {
 		name := rel(p.ImportPath)

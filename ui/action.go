@@ -14,9 +14,10 @@ import (
 )
 
 // Action is one thing a screen offers for what is selected: a key, the
-// risk that decides how the UI asks before running it, and why it cannot
-// run now. A screen rebuilds its actions from the selection, so Why is
-// always current. (VM actions have their own richer kind, vm/ops.)
+// risk that decides how the UI asks before running it, why it cannot run
+// now, and what it does. A screen declares its actions in one list and
+// rebuilds it from the selection, so Why is always current. (VM actions
+// have their own richer kind, vm/ops.)
 type Action struct {
 	Key  key.Binding
 	Risk ops.Risk
@@ -26,6 +27,12 @@ type Action struct {
 	// Why is the reason the action cannot run now ("it is inactive",
 	// "read-only access: ..."), or "" when it can.
 	Why string
+	// Audit names the change in the audit trail ("net.stop"), as the
+	// hypervisor's wrapper records it; the answer to its question is
+	// recorded as "confirm." and the same name.
+	Audit string
+	// Run does the action (asking first, through Confirm, when it must).
+	Run func() tea.Cmd
 }
 
 // Available reports whether the action can run now.
@@ -74,16 +81,13 @@ func (as Actions) Short() []key.Binding {
 	return out
 }
 
-// Full are all bindings for the help dialog; unavailable ones say why.
+// Full are all bindings, for the help dialog and the cheatsheet; why one
+// is unavailable now is said apart (NotNowView), so that keys read the
+// same whatever is selected.
 func (as Actions) Full() []key.Binding {
 	out := make([]key.Binding, 0, len(as))
 	for _, a := range as {
-		b := a.Key
-		if !a.Available() {
-			h := b.Help()
-			b = key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(h.Key, h.Desc+" (not now: "+a.Why+")"))
-		}
-		out = append(out, b)
+		out = append(out, a.Key)
 	}
 	return out
 }
@@ -118,10 +122,7 @@ func (c *Common) NotNowView(as Actions, width int) string {
 // ReadOnlyWhy is the reason every change is refused on a read-only
 // connection (worded as for VM actions), or "".
 func (c *Common) ReadOnlyWhy() string {
-	if c.ReadOnly() {
-		return "read-only access: ask an administrator to add you to the operators group"
-	}
-	return ""
+	return c.Access().Why()
 }
 
 // Confirm wraps run in the question the permission matrix asks for a, as
@@ -151,20 +152,50 @@ func Answered(c vm.Confirmation, fn func(context.Context) error) func(context.Co
 	return func(ctx context.Context) error { return fn(vm.WithConfirmation(ctx, c)) }
 }
 
-// actionID names a in the audit trail: its key's words, "vol-delete".
+// actionID names a in the audit trail: its Audit name, else its key's
+// words ("vol-delete").
 func actionID(a Action) string {
+	if a.Audit != "" {
+		return a.Audit
+	}
 	return strings.ReplaceAll(strings.ToLower(a.Key.Help().Desc), " ", "-")
 }
 
-// Pressed finds the action msg presses. When it is unavailable on target,
-// refusal is the command saying why, and the caller returns it instead of
-// acting.
-func (as Actions) Pressed(msg tea.KeyPressMsg, target string) (a Action, refusal tea.Cmd, ok bool) {
-	a, ok = as.Match(msg)
-	if ok && !a.Available() {
-		refusal = a.Refuse(target)
+// Handle runs the action msg presses, or says why it cannot run now on
+// target (named in the refusal); ok is false when msg is no action's key.
+func (as Actions) Handle(msg tea.KeyPressMsg, target string) (tea.Cmd, bool) {
+	a, ok := as.Match(msg)
+	switch {
+	case !ok:
+		return nil, false
+	case !a.Available():
+		return a.Refuse(target), true
+	case a.Run == nil:
+		return nil, true
 	}
-	return a, refusal, ok
+	return a.Run(), true
+}
+
+// Menu is the 'x' dialog of a screen's actions: each with its key, its
+// risk and, when unavailable, why.
+func (as Actions) Menu(c *Common, title string) tea.Cmd {
+	items := make([]MenuItem, 0, len(as))
+	for _, a := range as {
+		var run tea.Cmd
+		if a.Available() && a.Run != nil {
+			run = a.Run()
+		}
+		items = append(items, MenuItem{Key: a.Key.Help().Key, Label: capitalise(a.Key.Help().Desc), Badge: c.RiskBadge(a.Risk),
+			Disabled: a.Why, Run: run})
+	}
+	return func() tea.Msg { return OpenDialogMsg{Dialog: NewMenu(c, title, items)} }
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // InPhase makes unavailable, with the reason, the actions the security

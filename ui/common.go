@@ -55,10 +55,6 @@ type Common struct {
 	// disabled with the reason (security/phase).
 	Phase phase.Phase
 
-	// Available reports whether a screen id is built (not a "not built
-	// yet" page); the root app sets it.
-	Available func(screen string) bool
-
 	markdown markdownCache
 }
 
@@ -76,7 +72,6 @@ func NewCommon(hv vm.Hypervisor, user, term string) *Common {
 	return &Common{
 		Help:      lib,
 		Tutorials: help.NewTracker(lib.Tutorials, help.Progress{}),
-		Available: func(string) bool { return true },
 		Styles:    NewStyles(DefaultPalette, g),
 		Glyphs:    g,
 		HV:        hv,
@@ -102,5 +97,14 @@ type markdownCache struct {
 	renderers map[int]*glamourRenderer
 }
 
+// Access is what the connection lets the operator do (read-write before
+// there is one).
+func (c *Common) Access() vm.Access {
+	if c.HV == nil {
+		return vm.ReadWrite
+	}
+	return c.HV.Access()
+}
+
 // ReadOnly reports whether the connection allows only reading.
-func (c *Common) ReadOnly() bool { return c.HV != nil && c.HV.Access() == vm.ReadOnly }
+func (c *Common) ReadOnly() bool { return !c.Access().Writable() }

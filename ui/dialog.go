@@ -37,6 +37,7 @@ type Confirm struct {
 	// showWhy: the explanation is on screen (beginners see it at once).
 	showWhy bool
 	answer  answerLog
+	scroll  Scroller
 }
 
 var confirmKeys = struct{ Yes, No, Toggle, Choose key.Binding }{
@@ -74,7 +75,7 @@ func (d *Confirm) WithWhy(why string) *Confirm {
 
 func (d *Confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
+	if !ok || d.scroll.Key(k) {
 		return false, nil
 	}
 	switch {
@@ -109,16 +110,16 @@ func (d *Confirm) View() string {
 		return " " + label + " "
 	}
 	buttons := button("Yes", d.yes) + "  " + button("No", !d.yes)
-	body := lipgloss.NewStyle().Width(width).Render(d.body)
+	body := []string{lipgloss.NewStyle().Width(width).Render(d.body)}
 	if d.showWhy {
-		body += "\n\n" + lipgloss.NewStyle().Width(width).Render(d.why)
+		body = append(body, "", lipgloss.NewStyle().Width(width).Render(d.why))
 	}
 	sep := " " + d.c.Glyphs.Sep + " "
 	hint := "y yes" + sep + "n/esc no" + sep + "enter choose"
 	if d.why != "" && !d.showWhy {
 		hint += sep + "? why"
 	}
-	return s.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, title, "", body, "", buttons, s.Muted.Render(hint)))
+	return d.c.Box([]string{title, ""}, body, []string{"", buttons, s.Muted.Render(hint)}, &d.scroll)
 }
 
 // HelpContext is what the '?' dialog says besides the screen's keys.
@@ -149,8 +150,13 @@ func NewHelpDialog(c *Common, s Screen, global KeyMap, hc HelpContext) *HelpDial
 	if hc.Step != "" {
 		parts = append(parts, c.Markdown(hc.Step, width), "")
 	}
-	keys := []string{st.Header.Render("Keys on this screen"), c.FullHelpView(s.Keys().FullHelp(), width), "",
-		st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp(), width)}
+	keys := []string{st.Header.Render("Keys on this screen"), c.FullHelpView(s.Keys().FullHelp(), width)}
+	if a, ok := s.(Actioner); ok {
+		if notNow := c.NotNowView(a.Actions(), width); notNow != "" {
+			keys = append(keys, "", notNow)
+		}
+	}
+	keys = append(keys, "", st.Header.Render("Everywhere"), c.FullHelpView(global.FullHelp(), width))
 	switch {
 	case hc.Topic == nil:
 		if isHelper {

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -38,7 +40,9 @@ type Form struct {
 	submit  func(values []string) tea.Cmd
 	check   func(values []string) error
 	formErr error
-	checked bool // enter was pressed once: keep formErr current
+	checked bool  // enter was pressed once: keep formErr current
+	failed  error // why the last submit was not done, with what was typed kept
+	scroll  Scroller
 }
 
 // NewForm builds a form; submit receives the values in field order.
@@ -60,6 +64,20 @@ func NewForm(c *Common, title string, fields []Field, submit func(values []strin
 // another network": its error is shown under the fields and blocks enter.
 func (f *Form) Check(check func(values []string) error) *Form {
 	f.check = check
+	return f
+}
+
+// Failed shows why the submit of values did not go through, over the
+// form refilled with them: an error loses nothing typed.
+func (f *Form) Failed(values []string, err error) *Form {
+	for i := range f.inputs {
+		if i < len(values) {
+			f.inputs[i].SetValue(values[i])
+			f.inputs[i].CursorEnd()
+			f.checkField(i)
+		}
+	}
+	f.failed = err
 	return f
 }
 
@@ -156,62 +174,82 @@ func (f *Form) View() string {
 	for _, fd := range f.fields {
 		labelW = max(labelW, lipgloss.Width(fd.Label))
 	}
-	lines := []string{st.Title.Render(f.title), ""}
+	var lines []string
+	focusLine := 0
 	for i, fd := range f.fields {
 		f.inputs[i].SetWidth(width - labelW - 3)
 		label := fd.Label + strings.Repeat(" ", labelW-lipgloss.Width(fd.Label))
 		if i == f.focus {
 			label = st.Key.Render(label)
+			focusLine = len(lines)
 		}
 		value := f.inputs[i].View()
 		if len(fd.Choices) > 0 {
-			value = f.choiceView(i)
+			value = f.choiceView(i, width-labelW-2)
 		}
 		lines = append(lines, label+"  "+value)
-		indent := strings.Repeat(" ", labelW+2)
+		// Under the field, wrapped rather than cut: a hint is read whole.
+		under := lipgloss.NewStyle().Width(width - labelW - 2).PaddingLeft(labelW + 2)
 		switch {
 		case f.errs[i] != nil:
-			lines = append(lines, indent+st.Danger.Render(Safe(f.errs[i].Error())))
+			lines = append(lines, under.Render(st.Danger.Render(Safe(f.errs[i].Error()))))
 		case fd.Hint != "" && (i == f.focus || len(f.fields) <= 4):
 			// A long form shows the hint of the field being filled only,
 			// so it fits a 24-line console.
-			lines = append(lines, indent+st.Muted.Render(fd.Hint))
+			lines = append(lines, under.Render(st.Muted.Render(fd.Hint)))
 		}
 	}
-	if f.formErr != nil {
-		para := lipgloss.NewStyle().Width(width)
-		lines = append(lines, "", para.Render(st.Danger.Render("Not yet: ")+Safe(Reason(f.formErr))))
-		if fix := vm.Fix(f.formErr); fix != "" {
-			lines = append(lines, para.Render(st.Muted.Render(f.c.Glyphs.Arrow+" "+Safe(fix))))
+	var foot []string
+	para := lipgloss.NewStyle().Width(width)
+	for _, e := range []struct {
+		err  error
+		what string
+	}{{f.formErr, "Not yet: "}, {f.failed, "Not done: "}} {
+		if e.err == nil {
+			continue
+		}
+		foot = append(foot, "", para.Render(st.Danger.Render(e.what)+Safe(Reason(e.err))))
+		if fix := vm.Fix(e.err); fix != "" {
+			foot = append(foot, para.Render(st.Muted.Render(f.c.Glyphs.Arrow+" "+Safe(fix))))
 		}
 	}
 	help := "tab next field " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
 	if f.hasChoices() {
 		help = "tab next field " + f.c.Glyphs.Sep + " left/right choose " + f.c.Glyphs.Sep + " enter apply " + f.c.Glyphs.Sep + " esc cancel"
 	}
-	lines = append(lines, "", st.Muted.Render(help))
-	return st.Dialog.Render(lipgloss.NewStyle().MaxWidth(width + 4).Render(strings.Join(lines, "\n")))
+	foot = append(foot, "", st.Muted.Render(help))
+	f.scroll.Keep = &focusLine
+	return f.c.Box([]string{st.Title.Render(f.title), ""}, lines, foot, &f.scroll)
 }
 
 func (f *Form) hasChoices() bool {
 	return slices.ContainsFunc(f.fields, func(fd Field) bool { return len(fd.Choices) > 0 })
 }
 
-// choiceView shows every choice with the picked one in brackets.
-func (f *Form) choiceView(i int) string {
+// choiceView shows every choice with the picked one in brackets, or, when
+// they do not fit in width, the picked one between arrows and how many
+// there are ("< [default/debian.iso] >  2 of 5").
+func (f *Form) choiceView(i, width int) string {
 	st := f.c.Styles
+	choices, value := f.fields[i].Choices, f.inputs[i].Value()
+	pick := st.Bold
+	if i == f.focus {
+		pick = st.Selected
+	}
 	var parts []string
-	for _, ch := range f.fields[i].Choices {
-		switch {
-		case ch != f.inputs[i].Value():
-			parts = append(parts, st.Muted.Render(" "+ch+" "))
-		case i == f.focus:
-			parts = append(parts, st.Selected.Render("["+ch+"]"))
-		default:
-			parts = append(parts, st.Bold.Render("["+ch+"]"))
+	for _, ch := range choices {
+		if ch != value {
+			parts = append(parts, st.Muted.Render(" "+Safe(ch)+" "))
+		} else {
+			parts = append(parts, pick.Render("["+Safe(ch)+"]"))
 		}
 	}
-	return strings.Join(parts, " ")
+	if all := strings.Join(parts, " "); lipgloss.Width(all) <= width {
+		return all
+	}
+	count := fmt.Sprintf("  %d of %d", max(slices.Index(choices, value), 0)+1, len(choices))
+	cur := ansi.Truncate(Safe(value), max(width-lipgloss.Width(count)-6, 4), f.c.Glyphs.Ellipsis)
+	return st.Muted.Render("< ") + pick.Render("["+cur+"]") + st.Muted.Render(" >"+count)
 }
 
 // Reason is err without the operation's name, for places where the

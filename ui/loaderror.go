@@ -7,7 +7,7 @@ import "github.com/hyper-nixos/hv/vm"
 func (c *Common) LoadErrorView(what string, err error) string {
 	s := "\n" + c.Styles.Danger.Render("Could not list the "+what+": ") + Safe(err.Error())
 	if fix := vm.Fix(err); fix != "" {
-		s += "\n" + c.Styles.Muted.Render(fix)
+		s += "\n" + c.Styles.Muted.Render(Safe(fix))
 	}
-	return s + "\n" + c.Styles.Muted.Render("Press r to try again.")
+	return s + "\n" + c.Styles.Muted.Render("Press "+c.KeyLabel(Verbs.Reload)+" to try again.")
 }

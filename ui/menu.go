@@ -37,6 +37,7 @@ type Menu struct {
 	items   []MenuItem
 	cursor  int
 	showWhy bool // '?' pressed: explain the item under the cursor
+	scroll  Scroller
 }
 
 // NewMenu opens on the first item that can be chosen.
@@ -94,7 +95,7 @@ func (m *Menu) View() string {
 		keyW = max(keyW, lipgloss.Width(it.Key))
 	}
 	pad := func(s string, w int) string { return s + strings.Repeat(" ", w-lipgloss.Width(s)) }
-	lines := []string{st.Title.Render(m.title), ""}
+	var lines []string
 	for i, it := range m.items {
 		keyCol, label, badge := " "+pad(it.Key, keyW)+" ", pad(it.Label, labelW), it.Badge
 		if it.Disabled != "" {
@@ -111,30 +112,36 @@ func (m *Menu) View() string {
 			lines = append(lines, st.Key.Render(keyCol)+" "+label+"  "+badge)
 		}
 	}
-	width := max(lipgloss.Width(lines[2]), 44)
+	width := min(max(lipgloss.Width(lines[0]), 44), m.c.Width-st.Dialog.GetHorizontalFrameSize())
 	para := lipgloss.NewStyle().Width(width)
 	it := m.items[m.cursor]
+	var foot []string
 	if it.Disabled != "" {
-		lines = append(lines, "", para.Render(st.Warning.Render("Unavailable: ")+Safe(it.Disabled)))
+		foot = append(foot, "", para.Render(st.Warning.Render("Unavailable: ")+Safe(it.Disabled)))
 	}
 	switch {
 	case m.showWhy && it.Why != "":
-		lines = append(lines, "", para.Render(it.Why))
+		foot = append(foot, "", para.Render(it.Why))
 	case it.Tip != "" && m.c.Level != help.Expert:
-		lines = append(lines, "", para.Render(st.Muted.Render(it.Tip)))
+		foot = append(foot, "", para.Render(st.Muted.Render(it.Tip)))
 	}
 	hint := "enter or the key runs it " + m.c.Glyphs.Sep + " esc closes"
 	if it.Why != "" {
 		hint += " " + m.c.Glyphs.Sep + " ? why"
 	}
-	lines = append(lines, "", st.Muted.Render(hint))
-	return st.Dialog.Render(strings.Join(lines, "\n"))
+	foot = append(foot, "", st.Muted.Render(hint))
+	// The items scroll with the cursor; what is said of the one under it
+	// stays in view below them.
+	m.scroll.Keep = &m.cursor
+	return m.c.Box([]string{st.Title.Render(m.title), ""}, lines, foot, &m.scroll)
 }
 
-// Message shows a text until any key is pressed.
+// Message shows a text until a key is pressed; a text taller than the
+// screen scrolls first.
 type Message struct {
 	c           *Common
 	title, body string
+	scroll      Scroller
 }
 
 func NewMessage(c *Common, title, body string) *Message {
@@ -142,11 +149,13 @@ func NewMessage(c *Common, title, body string) *Message {
 }
 
 func (m *Message) Update(msg tea.Msg) (bool, tea.Cmd) {
-	_, ok := msg.(tea.KeyPressMsg)
-	return ok, nil
+	k, ok := msg.(tea.KeyPressMsg)
+	return ok && !m.scroll.Key(k), nil
 }
 
 func (m *Message) View() string {
 	st := m.c.Styles
-	return st.Dialog.Render(st.Title.Render(m.title) + "\n\n" + m.body + "\n\n" + st.Muted.Render("any key closes"))
+	width := min(72, m.c.Width-st.Dialog.GetHorizontalFrameSize())
+	body := ansi.Wrap(m.body, width, "")
+	return m.c.Box([]string{st.Title.Render(m.title), ""}, []string{body}, []string{"", st.Muted.Render("any key closes")}, &m.scroll)
 }

@@ -54,6 +54,12 @@ type Closer interface {
 	Close()
 }
 
+// Actioner is a screen whose actions are declared as Actions: help says
+// which are unavailable now and why, and tests check their keys.
+type Actioner interface {
+	Actions() Actions
+}
+
 // Helper is a screen with a paragraph of help shown above its keys.
 type Helper interface {
 	Help() string

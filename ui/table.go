@@ -29,6 +29,9 @@ type Table struct {
 	// Cell returns row r's text in column c, already safe to draw, and the
 	// style for it on a row that is not under the cursor.
 	Cell func(r, c int) (string, lipgloss.Style)
+	// Marked, when set, reports rows marked for an action on several: a
+	// '*' in the margin says so.
+	Marked func(r int) bool
 }
 
 // TableView draws t in width cells. Only the visible rows are rendered, so
@@ -64,14 +67,18 @@ func (c *Common) TableView(t Table, width int) string {
 			cells[i] = text
 		}
 		line := strings.Join(cells, " ")
+		mark, shown := " ", " "
+		if t.Marked != nil && t.Marked(r) {
+			mark, shown = "*", c.Styles.Warning.Render("*")
+		}
 		b.WriteString("\n")
 		switch {
 		case selected && t.Focused:
-			b.WriteString(c.Styles.Selected.Render(c.Glyphs.Cursor + " " + line))
+			b.WriteString(c.Styles.Selected.Render(c.Glyphs.Cursor + mark + line))
 		case selected:
-			b.WriteString(c.Styles.Muted.Render(c.Glyphs.Cursor) + " " + line)
+			b.WriteString(c.Styles.Muted.Render(c.Glyphs.Cursor) + shown + line)
 		default:
-			b.WriteString("  " + line)
+			b.WriteString(" " + shown + line)
 		}
 	}
 	return b.String()

@@ -20,6 +20,7 @@ type TypeName struct {
 	wrong  bool
 	why    string // shown under the body; beginners get it
 	answer answerLog
+	scroll Scroller
 }
 
 // NewTypeName confirms by typing want, or the sanitised form it is shown in.
@@ -48,6 +49,9 @@ func (d *TypeName) WithWhy(why string) *TypeName {
 
 func (d *TypeName) Update(msg tea.Msg) (bool, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
+		if d.scroll.Key(k) {
+			return false, nil
+		}
 		switch k.String() {
 		case "esc":
 			return true, d.answer.then(AnswerDeclined, nil)
@@ -71,20 +75,14 @@ func (d *TypeName) View() string {
 	st := d.c.Styles
 	width := min(60, max(30, d.c.Width-4))
 	d.in.SetWidth(width - 4)
-	parts := []string{
-		st.Danger.Render(d.title), "",
-		lipgloss.NewStyle().Width(width).Render(d.body), "",
-	}
+	body := []string{lipgloss.NewStyle().Width(width).Render(d.body)}
 	if d.why != "" {
-		parts = append(parts, lipgloss.NewStyle().Width(width).Render(d.why), "")
+		body = append(body, "", lipgloss.NewStyle().Width(width).Render(d.why))
 	}
-	parts = append(parts,
-		"Type "+st.Bold.Render(Safe(d.want))+" to confirm:",
-		d.in.View(),
-	)
+	foot := []string{"", "Type " + st.Bold.Render(Safe(d.want)) + " to confirm:", d.in.View()}
 	if d.wrong {
-		parts = append(parts, st.Danger.Render("That is not the name. Nothing was done."))
+		foot = append(foot, st.Danger.Render("That is not the name. Nothing was done."))
 	}
-	parts = append(parts, "", st.Muted.Render("enter confirms "+d.c.Glyphs.Sep+" esc cancels"))
-	return st.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, parts...))
+	foot = append(foot, "", st.Muted.Render("enter confirms "+d.c.Glyphs.Sep+" esc cancels"))
+	return d.c.Box([]string{st.Danger.Render(d.title), ""}, body, foot, &d.scroll)
 }

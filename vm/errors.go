@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors every backend maps its failures to. Test with errors.Is.
@@ -86,7 +87,7 @@ func Fix(err error) string {
 	case errors.Is(err, ErrNotFound):
 		return "check the name with 'hv vm list'"
 	case errors.Is(err, ErrDenied):
-		return "ask an administrator to add you to the operators group"
+		return ReadOnly.Fix()
 	case errors.Is(err, ErrInvalidState):
 		return "check the VM's state with 'hv vm list' and try again"
 	case errors.Is(err, ErrConnLost):
@@ -99,13 +100,15 @@ func Fix(err error) string {
 	return ""
 }
 
-// Named puts v's name in place of its UUID in err, for people: calls go by
-// UUID (names can change), messages read better with names.
+// Named puts v's name in place of its UUID in err, and in its fix, for
+// people: calls go by UUID (names can change), messages read better with
+// names.
 func Named(err error, v VM) error {
 	var e *Error
 	if errors.As(err, &e) && e.Target == v.UUID && v.Name != "" {
 		named := *e
 		named.Target = v.Name
+		named.Hint = strings.ReplaceAll(e.Hint, v.UUID, v.Name)
 		return &named
 	}
 	return err

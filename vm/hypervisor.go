@@ -2,19 +2,45 @@ package vm
 
 import "context"
 
-// Access is what the connection lets this user do.
+// Access is what the connection lets this user do, and why.
 type Access int
 
 const (
 	ReadWrite Access = iota
+	// ReadOnly: read-write was refused (a user outside the operators group).
 	ReadOnly
+	// ReadOnlyAsked: the user asked for a read-only connection (--read-only).
+	ReadOnlyAsked
 )
 
+// Writable reports whether changes may be made over the connection.
+func (a Access) Writable() bool { return a == ReadWrite }
+
 func (a Access) String() string {
-	if a == ReadOnly {
-		return "read-only"
+	if a.Writable() {
+		return "read-write"
 	}
-	return "read-write"
+	return "read-only"
+}
+
+// Why says why nothing can be changed over the connection, with the way
+// out, or "" when changes may be made. Every refusal for access says this.
+func (a Access) Why() string {
+	if a.Writable() {
+		return ""
+	}
+	return "read-only access: " + a.Fix()
+}
+
+// Fix is the way out of a read-only connection, or "".
+func (a Access) Fix() string {
+	switch a {
+	case ReadOnly:
+		return "ask an administrator to add you to the operators group"
+	case ReadOnlyAsked:
+		return "hv was started with --read-only; start it without to make changes"
+	}
+	return ""
 }
 
 // Spec is what Define needs to create a VM definition. The backend picks the

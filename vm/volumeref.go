@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -65,4 +66,31 @@ func VolumeArg(ctx context.Context, h Storage, s string) (VolumeRef, error) {
 		return VolumeRef{}, err
 	}
 	return v.Ref(), nil
+}
+
+// Attachable lists the volumes a VM may be given, in the order of their
+// references: the ISOs of the active pools, shared read-only, and the
+// disks no VM uses (two VMs writing one disk would corrupt it).
+func Attachable(ctx context.Context, h Storage) ([]Volume, error) {
+	pools, err := h.Pools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Volume
+	for _, p := range pools {
+		if !p.Active {
+			continue
+		}
+		vols, err := h.Volumes(ctx, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range vols {
+			if v.Format == "iso" || len(v.UsedBy) == 0 {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Volume) int { return strings.Compare(a.Ref().String(), b.Ref().String()) })
+	return out, nil
 }

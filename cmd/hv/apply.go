@@ -53,7 +53,7 @@ func newApplyCmd() *cobra.Command {
 	cmd.Flags().StringVar(&o.Staged, "staged", "", "the host file operators staged")
 	cmd.Flags().StringVar(&o.Install, "install", "", "the host file of the NixOS configuration, replaced on success")
 	cmd.Flags().StringVar(&o.Result, "result", "", "where to write the result for hv")
-	cmd.Flags().StringVar(&auditPath, "audit", audit.DefaultPath(stateDir()), "the audit trail, verified before a host is hardened")
+	cmd.Flags().StringVar(&auditPath, "audit", audit.SystemPath, "the audit trail, verified before a host is hardened (the service runs as root on the host)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Hour, "give up on the rebuild after this long")
 	return cmd
 }

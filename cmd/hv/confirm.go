@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
@@ -40,6 +41,12 @@ func (g *globals) confirmer(cmd *cobra.Command, yes bool) confirmer {
 	}}
 }
 
+// yesFlag gives a mutating command its --yes: every one takes it, so a
+// script can always say it, whatever the phase asks.
+func yesFlag(cmd *cobra.Command, yes *bool) {
+	cmd.Flags().BoolVarP(yes, "yes", "y", false, "answer yes to the question the security phase asks (scripts)")
+}
+
 func (c confirmer) interactive() bool { return isTerminal(c.in) }
 
 // isTerminal reports whether a person types on r; tests stand in for one.
@@ -48,79 +55,87 @@ var isTerminal = func(r io.Reader) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// ask shows what will happen and asks y/N. Every answer goes to the audit
-// trail, --yes included, as the TUI's do.
-func (c confirmer) ask(action, target, impact string) error {
-	if c.yes {
-		return nil
-	}
-	if !c.interactive() {
-		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(target))}
-	}
-	fmt.Fprintf(c.out, "%s\n%s %s? [y/N] ", impact, capitalise(action), termsafe.String(target))
-	line, _ := bufio.NewReader(c.in).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-		c.answered(action, target, audit.Declined, "")
-		return errors.New("cancelled: nothing was done")
-	}
-	return nil
+// question is what a command asks before a change.
+type question struct {
+	audit  string        // the change as the hv API and the audit trail name it (net.stop); a declined answer is confirm.net.stop
+	verb   string        // as said to a person: "stop network"
+	target string        // what it is done to, as said to a person
+	impact string        // what happens, shown before the question
+	name   string        // what to type when the question asks for a name (the route's Names); target when ""
+	risk   security.Risk // the risk of this change when more than its route's (stopping a network VMs use)
 }
 
-// askName makes the person type want before a critical action.
-func (c confirmer) askName(action, want, impact string) error {
-	if c.yes {
-		return nil
+// typed is the name the question wants typed.
+func (q question) typed() string {
+	if q.name != "" {
+		return q.name
 	}
-	if !c.interactive() {
-		return needsYes{fmt.Errorf("refusing to %s %s without confirmation: add --yes", action, termsafe.String(want))}
-	}
-	fmt.Fprintf(c.out, "%s\nType %s to %s it: ", impact, termsafe.String(want), action)
-	line, _ := bufio.NewReader(c.in).ReadString('\n')
-	if strings.TrimRight(line, "\r\n") != want {
-		c.answered(action, want, audit.WrongName, "")
-		return errors.New("that is not the name: nothing was done")
-	}
-	return nil
+	return q.target
 }
 
-// confirm asks what rule asks of a command typed on purpose (rule.Typed):
-// nothing, y/N, or want typed. The confirmation it returns goes with the
-// change (the hv daemon checks and records it); How is "" when the phase
-// asks nothing at all.
-func (c confirmer) confirm(rule phase.Rule, action, want, impact string) (vm.Confirmation, error) {
-	var err error
-	switch rule.Typed {
-	case phase.NoQuestion:
-		if rule.Ask == phase.NoQuestion {
-			return vm.Confirmation{}, nil
-		}
+// confirm asks what rule asks, from the one permission matrix: a person
+// at a terminal what the TUI's dialog asks (rule.Ask: y/N, or the name
+// typed); a script what a command typed on purpose must say (rule.Typed),
+// which --yes answers. The confirmation it returns goes with the change
+// (the hv daemon checks and records it); How is "" when the phase asks
+// nothing at all. A declined answer or a wrong name goes to the audit
+// trail here; a confirmed one with the change.
+func (c confirmer) confirm(rule phase.Rule, q question) (vm.Confirmation, error) {
+	person := !c.yes && c.interactive()
+	ask := rule.Typed
+	if person {
+		ask = rule.Ask
+	}
+	switch {
+	case ask == phase.NoQuestion && rule.Ask == phase.NoQuestion:
+		return vm.Confirmation{}, nil
+	case ask == phase.NoQuestion:
 		return vm.Confirmation{How: "command"}, nil
-	case phase.YesNo:
-		err = c.ask(action, want, impact)
-	case phase.TypeName:
-		err = c.askName(action, want, impact)
+	case c.yes:
+		return vm.Confirmation{How: "--yes", Name: q.typed()}, nil
+	case !person:
+		why := ""
+		if q.impact != "" {
+			why = strings.TrimSuffix(q.impact, ".") + "; "
+		}
+		return vm.Confirmation{}, needsYes{fmt.Errorf("%srefusing to %s %s without confirmation: add --yes", why, q.verb, termsafe.String(q.target))}
 	}
-	if err != nil {
-		return vm.Confirmation{}, err
+	if q.impact != "" {
+		fmt.Fprintln(c.out, q.impact)
 	}
-	how := "prompt"
-	if c.yes {
-		how = "--yes"
+	if ask == phase.TypeName {
+		it := "it"
+		if q.name != "" {
+			it = termsafe.String(q.target)
+		}
+		fmt.Fprintf(c.out, "Type %s to %s %s: ", termsafe.String(q.typed()), q.verb, it)
+		line, _ := bufio.NewReader(c.in).ReadString('\n')
+		if strings.TrimRight(line, "\r\n") != q.typed() {
+			c.answered(q, audit.WrongName)
+			return vm.Confirmation{}, errors.New("that is not the name: nothing was done")
+		}
+	} else {
+		fmt.Fprintf(c.out, "%s %s? [y/N] ", capitalise(q.verb), termsafe.String(q.target))
+		line, _ := bufio.NewReader(c.in).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			c.answered(q, audit.Declined)
+			return vm.Confirmation{}, errors.New("cancelled: nothing was done")
+		}
 	}
-	return vm.Confirmation{How: how, Name: want}, nil
+	return vm.Confirmation{How: "prompt", Name: q.typed()}, nil
 }
 
 // answered records an answer that changes nothing (declined, a wrong
-// name): a confirmed one goes to the trail with the change itself. A trail
-// that cannot be written is said on stderr and stops nothing.
-func (c confirmer) answered(action, target, answer, note string) error {
+// name) as confirm.<change>: a confirmed one goes to the trail with the
+// change itself. A trail that cannot be written is said on stderr and
+// stops nothing.
+func (c confirmer) answered(q question, answer string) {
 	if c.record == nil {
-		return nil
+		return
 	}
-	if err := c.record(api.Answer{Action: "confirm." + strings.ReplaceAll(action, " ", "-"), Target: target, Answer: answer, Note: note}); err != nil {
+	if err := c.record(api.Answer{Action: "confirm." + q.audit, Target: q.target, Answer: answer}); err != nil {
 		fmt.Fprintln(c.out, "hv: the answer was not written to the audit trail: "+err.Error())
 	}
-	return nil
 }
 
 func capitalise(s string) string {

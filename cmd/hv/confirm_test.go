@@ -44,11 +44,15 @@ func TestCLIAnswersGoToTheAuditTrail(t *testing.T) {
 	}
 	// A confirmed answer is recorded with the change it allowed.
 	want := []string{
-		"confirm.force-off web-01: declined ",
-		"confirm.delete backup: wrong name ",
+		"confirm.vm.force-off web-01: declined ",
+		"confirm.vm.delete backup: wrong name ",
 		"vm.force-off web-02: ok confirmed (--yes)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("answers recorded\n%q\nwant\n%q", got, want)
+	}
+	// The answer and the change have one name, the TUI's too: vm.force-off.
+	if last := entries[len(entries)-1]; last.Action != "vm.force-off" || last.Target != "web-02" {
+		t.Errorf("the change after the answer: %+v", last)
 	}
 }

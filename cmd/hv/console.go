@@ -24,8 +24,9 @@ var (
 
 func newConsoleCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "console NAME",
-		Short: "Attach to a VM's serial console (ctrl+] or F10 leaves)",
+		Use:               "console NAME",
+		ValidArgsFunction: complete(g, vmNames),
+		Short:             "Attach to a VM's serial console (ctrl+] or F10 leaves)",
 		Long: "Attach this terminal to the VM's first serial console. Keys go to the guest;\n" +
 			"ctrl+] or F10 leaves. What the guest writes is filtered: cursor movement and colours pass,\n" +
 			"sequences that could set your terminal's title, clipboard or links do not.",

@@ -36,7 +36,7 @@ func progressTo(w io.Writer) (ops.Progress, func()) {
 func newCreateCmd(g *globals) *cobra.Command {
 	var spec ops.CreateSpec
 	var memory, disk, iso, image string
-	var asJSON bool
+	var asJSON, yes bool
 	cmd := &cobra.Command{
 		Use:   "create NAME --memory SIZE --vcpus N [--disk SIZE] [--pool P] [--iso VOLUME | --image VOLUME] [--network NET] [--firmware bios|uefi] [--autostart] [--start]",
 		Short: "Create a VM: a new disk (blank or a copy of an image) and its definition",
@@ -67,6 +67,10 @@ func newCreateCmd(g *globals) *cobra.Command {
 				}
 			}
 			return g.withHV(diskTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "vm.define", verb: "create VM", target: spec.Name})
+				if err != nil {
+					return err
+				}
 				for _, m := range []struct {
 					arg string
 					ref *vm.VolumeRef
@@ -104,11 +108,12 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&spec.Autostart, "autostart", false, "start the VM with the host")
 	f.BoolVar(&spec.Start, "start", false, "start it once created")
 	f.BoolVar(&asJSON, "json", false, "print the new VM as JSON")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newCloneCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, yes bool
 	cmd := &cobra.Command{
 		Use:   "clone SRC DST",
 		Short: "Copy a shut-off VM: its disks in full, with a new UUID and MAC addresses",
@@ -118,6 +123,10 @@ func newCloneCmd(g *globals) *cobra.Command {
 				return usageError{err}
 			}
 			return oneVMWithin(g, diskTimeout, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, src vm.VM) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "vm.clone", verb: "clone", target: src.Name + " to " + args[1]})
+				if err != nil {
+					return err
+				}
 				progress, clear := progressTo(cmd.ErrOrStderr())
 				v, err := ops.Clone(ctx, hv, src, args[1], progress)
 				clear()
@@ -133,6 +142,7 @@ func newCloneCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new VM as JSON")
-	cmd.ValidArgsFunction = completeVMs(g)
+	yesFlag(cmd, &yes)
+	cmd.ValidArgsFunction = complete(g, vmNames)
 	return cmd
 }

@@ -98,10 +98,11 @@ func newFeaturesListCmd(g *globals) *cobra.Command {
 func newFeaturesShowCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "show ID",
-		Short:   "Explain a feature: what it does, its security impact, requirements and conflicts",
-		Example: "  hv features show gpu-passthrough",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+		Use:               "show ID",
+		ValidArgsFunction: complete(g, featureIDs),
+		Short:             "Explain a feature: what it does, its security impact, requirements and conflicts",
+		Example:           "  hv features show gpu-passthrough",
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := features.Builtin()
 			f, ok := c.Feature(args[0])
@@ -122,8 +123,13 @@ func newFeaturesShowCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// unknownFeature is a usage error: the catalog is built in, like a flag.
 func unknownFeature(id string) error {
-	return &cliError{msg: fmt.Sprintf("unknown feature %q", id), fix: "'hv features list' shows the ids"}
+	var ids []string
+	for _, f := range features.Builtin().Features() {
+		ids = append(ids, f.ID)
+	}
+	return usageError{fmt.Errorf("unknown feature %q%s: 'hv features list' shows the ids", id, didYouMean(id, ids))}
 }
 
 // cliError is an error with its fix, for errorLine; err is the error it
@@ -162,12 +168,19 @@ func disablePlan(c *features.Catalog, r *features.Resolution, ids []string) (*fe
 }
 
 func presetPlan(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error) {
+	if _, ok := c.Preset(args[0]); !ok {
+		var ids []string
+		for _, p := range c.Presets() {
+			ids = append(ids, p.ID)
+		}
+		return nil, usageError{fmt.Errorf("unknown preset %q%s: the presets are %s", args[0], didYouMean(args[0], ids), joinIDs(ids))}
+	}
 	return c.ApplyPreset(r, args[0])
 }
 
 func phasePlan(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error) {
 	if _, ok := c.Phase(args[0]); !ok {
-		return nil, &cliError{msg: fmt.Sprintf("unknown phase %q", args[0]), fix: "the phases are " + joinIDs(c.PhaseIDs())}
+		return nil, usageError{fmt.Errorf("unknown phase %q%s: the phases are %s", args[0], didYouMean(args[0], c.PhaseIDs()), joinIDs(c.PhaseIDs()))}
 	}
 	return c.WithPhase(r, args[0]), nil
 }
@@ -206,7 +219,7 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 			report := changeReport(c, ch, check, st.Paths.Staged)
 			shown := false // the change, printed before a question
 			if check.OK() && !ch.Empty() && !dryRun {
-				answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), next, func() {
+				answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), next, "features.stage", func() {
 					if !asJSON {
 						writeChange(cmd.OutOrStdout(), report, "not staged yet")
 						shown = true
@@ -248,7 +261,15 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change, stage nothing")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before turning on a high or critical risk feature")
+	switch strings.Fields(use)[0] {
+	case "enable", "disable":
+		cmd.ValidArgsFunction = completeEach(g, featureIDs)
+	case "preset":
+		cmd.ValidArgsFunction = complete(g, presetIDs)
+	case "phase":
+		cmd.ValidArgsFunction = complete(g, phaseIDs)
+	}
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
@@ -256,7 +277,7 @@ func newFeaturesChangeCmd(g *globals, use, short string, p plan) *cobra.Command 
 // (hostchange.Question: y/N for a high risk feature, its id typed for a
 // critical one), as the Features screen does; a script says --yes. show
 // prints the change before the question.
-func askFeatures(q confirmer, c *features.Catalog, running, next *nix.Host, show func()) (vm.Confirmation, error) {
+func askFeatures(q confirmer, c *features.Catalog, running, next *nix.Host, action string, show func()) (vm.Confirmation, error) {
 	rule, name := hostchange.Question(c, running, next, actor())
 	if rule.Ask == phase.NoQuestion {
 		return vm.Confirmation{}, nil
@@ -268,7 +289,7 @@ func askFeatures(q confirmer, c *features.Catalog, running, next *nix.Host, show
 	if f, ok := c.Feature(name); ok {
 		impact, verb, target = strings.ToUpper(f.Risk.String())+" risk: "+f.Impact, "enable", name
 	}
-	return q.confirm(rule, verb, target, impact)
+	return q.confirm(rule, question{audit: action, verb: verb, target: target, impact: impact})
 }
 
 func newFeaturesScoreCmd(g *globals) *cobra.Command {
@@ -361,7 +382,7 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 					fix: "on a Hyper-NixOS host, 'hv features apply' starts " + nix.ApplyUnit}
 			}
 			c := features.Builtin()
-			answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), st.Staged, func() {})
+			answer, err := askFeatures(g.confirmer(cmd, yes), c, runningHost(st), st.Staged, "features.apply", func() {})
 			if err != nil {
 				return err
 			}
@@ -374,7 +395,7 @@ func newFeaturesApplyCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask before applying a high or critical risk change (scripts)")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
@@ -474,6 +495,7 @@ func newFeaturesCheckCmd(g *globals) *cobra.Command {
 
 func newFeaturesInitCmd() *cobra.Command {
 	var preset, phase string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "init PATH",
 		Short: "Write a new host file for the NixOS module",
@@ -508,5 +530,6 @@ func newFeaturesInitCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&preset, "preset", "", "start from a preset: paranoid, cautious, balanced, permissive")
 	cmd.Flags().StringVar(&phase, "phase", "setup", "the phase, when no preset is given")
+	yesFlag(cmd, &yes) // a new file replaces nothing: nothing to ask
 	return cmd
 }

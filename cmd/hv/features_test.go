@@ -101,9 +101,10 @@ func TestFeaturesRefuseProblemsAndStageNothing(t *testing.T) {
 		{[]string{"features", "enable", "console-network"}, exitFailure, `"console-network" conflicts with "console-tls"`},
 		{[]string{"features", "phase", "hardened", "--dry-run"}, exitOK, "phase setup -> hardened"},
 		{[]string{"features", "enable", "ksm", "--dry-run"}, exitOK, "+ ksm"},
-		{[]string{"features", "enable", "warp-drive"}, exitFailure, `unknown feature "warp-drive"`},
+		{[]string{"features", "enable", "warp-drive"}, exitUsage, `unknown feature "warp-drive"`},
+		{[]string{"features", "enable", "nested-virtt"}, exitUsage, `unknown feature "nested-virtt" (did you mean "nested-virt"?)`},
 		{[]string{"features", "enable", "vlans"}, exitFailure, `"vlans" needs network.vlans in the host file`},
-		{[]string{"features", "preset", "yolo"}, exitFailure, `unknown preset "yolo"`},
+		{[]string{"features", "preset", "yolo"}, exitUsage, `unknown preset "yolo"`},
 		{[]string{"features", "enable"}, exitUsage, "requires at least 1 arg"},
 	}
 	for _, tt := range tests {
@@ -224,7 +225,7 @@ func TestRiskyFeaturesAsk(t *testing.T) {
 		}
 	}
 	// A confirmed answer is recorded with the change it allowed.
-	if want := "confirm.enable console-network: wrong name ,features.stage +ssh +ssh-passwords: ok confirmed (prompt)"; strings.Join(answers, ",") != want {
+	if want := "confirm.features.stage console-network: wrong name ,features.stage +ssh +ssh-passwords: ok confirmed (prompt)"; strings.Join(answers, ",") != want {
 		t.Errorf("answers %q, want %q", answers, want)
 	}
 }

@@ -39,6 +39,22 @@ func TestHelpListsTopicsAndStillHelpsWithCommands(t *testing.T) {
 	}
 }
 
+// 'hv help keys' is the cheatsheet as a person reads it: no note for
+// developers, and no key described by what happened to be selected when it
+// was generated.
+func TestHelpKeysIsForPeople(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := hvAt(t, dir, dir, "help", "keys")
+	if code != 0 || !strings.Contains(out, "Keyboard cheatsheet") {
+		t.Fatalf("hv help keys: %d\n%s", code, out)
+	}
+	for _, bad := range []string{"<!--", "generated", "not now"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("hv help keys prints %q", bad)
+		}
+	}
+}
+
 func TestHelpPrintsATopicAtTheOperatorsLevel(t *testing.T) {
 	dir := t.TempDir()
 	_, beginner, _ := hvAt(t, dir, dir, "help", "vm-states")

@@ -26,6 +26,7 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 		Short: "Help on a command, or a topic of hv's documentation",
 		Long: "Without arguments, lists the topics of hv's documentation. With a command, shows its help;\n" +
 			"with a topic id, prints the topic at your level; with other words, searches the topics.",
+		ValidArgsFunction: complete(nil, topicIDs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			lib := help.Builtin()
@@ -46,7 +47,14 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 			}
 			res := lib.Topics.Search(strings.Join(args, " "))
 			if len(res) == 0 {
-				return usageError{fmt.Errorf("no command or topic matches %q: 'hv help' lists the topics", strings.Join(args, " "))}
+				var names []string
+				for _, c := range root.Commands() {
+					names = append(names, c.Name())
+				}
+				for _, t := range lib.Topics.All() {
+					names = append(names, t.ID)
+				}
+				return usageError{fmt.Errorf("no command or topic matches %q%s: 'hv help' lists the topics", strings.Join(args, " "), didYouMean(args[0], names))}
 			}
 			fmt.Fprintf(out, "Topics about %q (hv help TOPIC prints one):\n\n", strings.Join(args, " "))
 			for _, r := range res {

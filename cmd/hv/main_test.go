@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/ui/uitest"
 )
 
@@ -124,6 +126,39 @@ func TestHostileNamesPrintAsHarmlessText(t *testing.T) {
 	}
 }
 
+// What is done on the demo goes to the demo's own audit trail: trying the
+// demo leaves the user's real one alone.
+func TestDemoKeepsItsOwnTrail(t *testing.T) {
+	t.Setenv(audit.PathEnv, "")
+	os.Unsetenv(audit.PathEnv)
+	code, _, errOut := hv(t, "vm", "pause", "--demo", "web-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	entries, err := audit.Open(filepath.Join(stateDir(), "demo", "audit.log")).Read()
+	if err != nil || len(entries) != 1 || entries[0].Action != "vm.pause" {
+		t.Errorf("the demo's trail holds %+v (%v)", entries, err)
+	}
+}
+
+// libvirt's own log is kept small: past the limit it is moved aside.
+func TestLibvirtLogIsRotated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "libvirt.log")
+	os.WriteFile(path, make([]byte, 100), 0o600)
+	rotate(path, 1000)
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("a small log should stay: %v", err)
+	}
+	os.WriteFile(path, make([]byte, 2000), 0o600)
+	rotate(path, 1000)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a large log should be moved aside: %v", err)
+	}
+	if info, err := os.Stat(path + ".1"); err != nil || info.Size() != 2000 {
+		t.Errorf("the previous log should be kept as libvirt.log.1: %v", err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	code, out, _ := hv(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "hv ") {
@@ -142,12 +177,14 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		{[]string{"vm", "pause", "--demo", "web-01", "mail"}, 0, "web-01: paused\nmail: paused\n", ""},
 		{[]string{"vm", "start", "--demo", "backup"}, 0, "backup: started\n", ""},
 		{[]string{"vm", "pause", "--demo", "backup"}, 1, "", "backup: skipped: backup is shut off"},
+		{[]string{"vm", "pause", "--demo", "backup", "ci-runner"}, 1, "", "ci-runner: skipped: ci-runner is shut off"},
+		{[]string{"vm", "pause", "--demo", "backup", "web-01"}, 1, "web-01: paused\n", "backup: skipped: backup is shut off"},
 		{[]string{"vm", "resume", "--demo", "--filter", "state:paused"}, 0, "dev-sandbox: resumed\nk8s-node-3: resumed\n", ""},
 		{[]string{"vm", "destroy", "--demo", "web-01"}, 2, "", "refusing to force off web-01 without confirmation: add --yes"},
 		{[]string{"vm", "destroy", "--demo", "--yes", "web-01"}, 0, "web-01: forced off\n", ""},
 		{[]string{"vm", "start", "--demo", "nosuch"}, 1, "", "look up nosuch: not found; fix: check the name with 'hv vm list'"},
 		{[]string{"vm", "start", "--demo"}, 2, "", "name the VMs, or use --filter QUERY or --all"},
-		{[]string{"vm", "delete", "--demo", "--yes", "web-01"}, 1, "", "delete web-01: not possible in its current state (web-01 is running)"},
+		{[]string{"vm", "delete", "--demo", "--yes", "web-01"}, 1, "", "delete web-01: not possible in its current state (web-01 is running: shut it down first); fix: run 'hv vm shutdown web-01' first"},
 		{[]string{"vm", "delete", "--demo", "--yes", "backup"}, 0, "backup: deleted\n", ""},
 		{[]string{"vm", "pause", "--demo", "--read-only", "web-01"}, 1, "", "read-only access"},
 		{[]string{"vm", "autostart", "--demo", "backup", "on"}, 0, "backup: set to start with the host\n", ""},
@@ -165,6 +202,33 @@ func TestLifecycleVerbsOnTheDemo(t *testing.T) {
 		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
 			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
 				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}
+
+// Each error names the fix that fits it, not a generic one.
+func TestErrorsNameTheFixThatFits(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"vm", "snapshot", "revert", "--demo", "--yes", "db-primary", "nope"},
+			`hv: revert db-primary: not found (no snapshot named "nope"); fix: check the snapshot's name with 'hv vm snapshot list db-primary'`},
+		{[]string{"vm", "set", "--demo", "backup", "--detach-disk", "vdz"},
+			"hv: detach a disk from backup: not found (no disk on vdz); fix: check the disk's target (vda, sdb...) with 'hv vm show backup'"},
+		{[]string{"vm", "set", "--demo", "backup", "--attach-disk", "default/nope.qcow2"},
+			"hv: attach a disk to backup: not found (pool default has no volume nope.qcow2); fix: check the volume's name with 'hv pool volumes default'"},
+		{[]string{"vm", "delete", "--demo", "--yes", "web-01"},
+			"hv: delete web-01: not possible in its current state (web-01 is running: shut it down first); fix: run 'hv vm shutdown web-01' first"},
+		{[]string{"vm", "delete", "--demo", "--read-only", "--yes", "backup"},
+			"hv: delete backup: permission denied (read-only access); fix: hv was started with --read-only; start it without to make changes"},
+		{[]string{"net", "autostart", "--demo", "--read-only", "default", "off"},
+			"; fix: hv was started with --read-only; start it without to make changes"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := hv(t, tt.args...)
+		if code != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("hv %v: exit %d, stderr %q; want exit 1 and %q", tt.args, code, errOut, tt.want)
 		}
 	}
 }
@@ -195,7 +259,7 @@ func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
 		{[]string{"vm", "create", "--demo", "x", "--memory", "2G", "--vcpus", "1", "--iso", "/no.iso"}, 1, "", "find volume /no.iso: not found"},
 		{[]string{"vm", "clone", "--demo", "web-01", "web-09"}, 1, "", "web-01 is running"},
 		{[]string{"vm", "clone", "--demo", "backup", "web-01"}, 1, "", "a VM named web-01 exists"},
-		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete backup without confirmation: add --yes"},
+		{[]string{"vm", "delete", "--demo", "--storage", "backup"}, 2, "", "refusing to delete with its disks backup without confirmation: add --yes"},
 		{[]string{"vm", "delete", "--demo", "--storage", "--yes", "backup"}, 0, "backup: deleted with its disks\n", ""},
 	}
 	for _, tt := range tests {
@@ -203,6 +267,62 @@ func TestCreateCloneAndDeleteWithStorage(t *testing.T) {
 		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.stderr) {
 			t.Errorf("hv %v:\n exit %d, stdout %q, stderr %q\nwant exit %d, stdout %q, stderr containing %q",
 				tt.args, code, out, errOut, tt.code, tt.out, tt.stderr)
+		}
+	}
+}
+
+// Every --json output names its fields in snake_case, as documented.
+func TestJSONKeysAreSnakeCase(t *testing.T) {
+	key := regexp.MustCompile(`^[a-z0-9_]+$`)
+	var walk func(cmd string, v any)
+	walk = func(cmd string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if !key.MatchString(k) {
+					t.Errorf("hv %s --json has the key %q", cmd, k)
+				}
+				walk(cmd, x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(cmd, x)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"vm", "list"}, {"vm", "show", "db-primary"}, {"vm", "snapshot", "list", "db-primary"},
+		{"net", "list"}, {"net", "show", "default"}, {"pool", "list"}, {"pool", "show", "default"}, {"pool", "volumes", "default"},
+		{"features", "list"}, {"features", "show", "ssh"}, {"features", "score"}, {"features", "status"}, {"features", "check"},
+		{"phase", "status"}, {"doctor"}, {"version"}, {"threats", "rules"},
+	} {
+		code, out, errOut := hv(t, append(args, "--demo", "--json")...)
+		var v any
+		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+			t.Errorf("hv %v --json: exit %d, %s%s", args, code, out, errOut)
+			continue
+		}
+		walk(strings.Join(args, " "), v)
+	}
+}
+
+// With --json, an error is JSON too: what went wrong, the fix, the exit
+// status.
+func TestJSONErrorsAreJSON(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"vm", "show", "nope", "--demo", "--json"}, 1},
+		{[]string{"vm", "list", "--filter", "state:x", "--json"}, 2},
+	} {
+		code, out, errOut := hv(t, tt.args...)
+		var e struct {
+			Error, Fix string
+			Exit       int
+		}
+		if code != tt.code || out != "" || json.Unmarshal([]byte(errOut), &e) != nil || e.Error == "" || e.Fix == "" || e.Exit != code {
+			t.Errorf("hv %v: exit %d, stdout %q, stderr %q", tt.args, code, out, errOut)
 		}
 	}
 }

@@ -106,8 +106,7 @@ func writeMan(w io.Writer, root *cobra.Command) {
 		}
 	}
 	p(".SH EXIT STATUS")
-	p(".TP\n.B 0\ndone\n.TP\n.B 1\nthe action failed; the message says why and how to fix it")
-	p(".TP\n.B 2\nthe command line is wrong, or a risky action needs \\-\\-yes")
+	p("%s", roff(exitCodes))
 	p(".SH ENVIRONMENT")
 	p(".TP\n.B LIBVIRT_DEFAULT_URI\nthe connection, when \\-\\-connect is not given")
 	p(".TP\n.B HV_HOST_FILE\nthe host file, instead of /etc/hyper\\-nixos/host.toml")

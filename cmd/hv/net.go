@@ -12,6 +12,7 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 func newNetCmd(g *globals) *cobra.Command {
@@ -22,8 +23,8 @@ func newNetCmd(g *globals) *cobra.Command {
 		Args:    usageArgs(cobra.NoArgs),
 		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newObjStartCmd(g, "network", "NAME", vm.Hypervisor.StartNetwork),
-		newNetStopCmd(g), newObjAutostartCmd(g, "network", "NAME", vm.Hypervisor.SetNetworkAutostart), newNetUndefineCmd(g))
+	cmd.AddCommand(newNetListCmd(g), newNetShowCmd(g), newNetDefineCmd(g), newObjStartCmd(g, network, vm.Hypervisor.StartNetwork),
+		newNetStopCmd(g), newObjAutostartCmd(g, network, vm.Hypervisor.SetNetworkAutostart), newNetUndefineCmd(g))
 	return cmd
 }
 
@@ -75,9 +76,10 @@ type netShow struct {
 func newNetShowCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a network: mode, addresses, DHCP, the VMs on it and its leases",
-		Args:  exactArgs("NAME"),
+		Use:               "show NAME",
+		ValidArgsFunction: complete(g, netNames),
+		Short:             "Show a network: mode, addresses, DHCP, the VMs on it and its leases",
+		Args:              exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				n, err := hv.Network(ctx, args[0])
@@ -132,7 +134,7 @@ func writeNetShow(w io.Writer, s netShow) {
 
 func newNetDefineCmd(g *globals) *cobra.Command {
 	var spec vm.NetworkSpec
-	var start, autostart bool
+	var start, autostart, yes bool
 	cmd := &cobra.Command{
 		Use:   "define NAME",
 		Short: "Define a NAT or isolated network",
@@ -147,7 +149,15 @@ func newNetDefineCmd(g *globals) *cobra.Command {
 			if !cmd.Flags().Changed("dhcp") {
 				spec.DHCP = spec.IPv4 != ""
 			}
+			// What needs no host to be judged is a mistake of the command line.
+			if _, err := vm.PlanNetwork(spec); err != nil {
+				return usageError{err}
+			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "net.define", verb: "define network", target: spec.Name})
+				if err != nil {
+					return err
+				}
 				n, err := hv.DefineNetwork(ctx, spec)
 				if err != nil {
 					return err
@@ -175,14 +185,16 @@ func newNetDefineCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&spec.DHCP, "dhcp", false, "hand out addresses (default: on when --subnet is given)")
 	cmd.Flags().BoolVar(&start, "start", false, "start it at once")
 	cmd.Flags().BoolVar(&autostart, "autostart", false, "start it with the host")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newNetStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "stop NAME",
-		Short: "Stop a network (asks for --yes when running VMs are on it)",
+		Use:               "stop NAME",
+		ValidArgsFunction: complete(g, netNames),
+		Short:             "Stop a network (asks for --yes when running VMs are on it)",
 		Long: "Stop a network. Running VMs on it lose their link and do not get it back when it starts again until\n" +
 			"they are restarted, so with running VMs on it the command wants --yes.",
 		Args: exactArgs("NAME"),
@@ -196,12 +208,14 @@ func newNetStopCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				impact := "Network " + termsafe.String(n.Name) + " stops routing and serving addresses."
 				if len(on) > 0 {
-					impact := fmt.Sprintf("%d running VMs on network %s lose their link: %s; they get it back only when restarted.",
+					impact = fmt.Sprintf("%d running VMs on network %s lose their link: %s; they get it back only when restarted.",
 						len(on), termsafe.String(n.Name), ui.NameList(on, 6))
-					if ctx, err = g.confirm(ctx, cmd, yes, "stop network", n.Name, "", impact); err != nil {
-						return err
-					}
+				}
+				ctx, err = g.ask(ctx, cmd, yes, question{audit: "net.stop", verb: "stop network", target: n.Name, impact: impact, risk: ops.StopRisk(len(on))})
+				if err != nil {
+					return err
 				}
 				if err := hv.StopNetwork(ctx, n.Name); err != nil {
 					return err
@@ -211,16 +225,17 @@ func newNetStopCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs are on it")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newNetUndefineCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "undefine NAME [--yes]",
-		Short: "Remove an inactive network's definition (asks first; scripts pass --yes)",
-		Args:  exactArgs("NAME"),
+		Use:               "undefine NAME [--yes]",
+		ValidArgsFunction: complete(g, netNames),
+		Short:             "Remove an inactive network's definition (asks first; scripts pass --yes)",
+		Args:              exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				n, err := hv.Network(ctx, args[0])
@@ -234,7 +249,8 @@ func newNetUndefineCmd(g *globals) *cobra.Command {
 				if len(n.UsedBy) > 0 {
 					impact += " VMs with an interface on it will not start: " + ui.NameList(n.UsedBy, 6) + "."
 				}
-				if ctx, err = g.confirm(ctx, cmd, yes, "undefine network", n.Name, "", impact); err != nil {
+				ctx, err = g.ask(ctx, cmd, yes, question{audit: "net.undefine", verb: "undefine network", target: n.Name, impact: impact})
+				if err != nil {
 					return err
 				}
 				if err := hv.UndefineNetwork(ctx, args[0]); err != nil {
@@ -245,6 +261,6 @@ func newNetUndefineCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	yesFlag(cmd, &yes)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 )
 
 // withHV connects, runs fn with a bounded context, and disconnects.
@@ -23,7 +24,19 @@ func (g *globals) withHV(timeout time.Duration, fn func(context.Context, vm.Hype
 	defer hv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return fn(ctx, hv)
+	return deniedFix(fn(ctx, hv), hv.Access())
+}
+
+// deniedFix gives a change refused on a read-only connection the way out
+// that fits why it is read-only (--read-only asked, or no right).
+func deniedFix(err error, access vm.Access) error {
+	var ve *vm.Error
+	if access.Writable() || !errors.Is(err, vm.ErrDenied) || !errors.As(err, &ve) {
+		return err
+	}
+	fixed := *ve
+	fixed.Hint = access.Fix()
+	return &fixed
 }
 
 // Timeouts of one command: callTimeout for one-shot calls, opTimeout for
@@ -47,22 +60,24 @@ func onOff(arg string) (bool, error) {
 	return false, usageError{fmt.Errorf("autostart takes on or off, not %q", arg)}
 }
 
-// confirm asks before a risky change, as the VM verbs do: the person at a
-// terminal answers y/N (or types name, when name is set); a script must
-// pass --yes, and is told what it would have done. The context it returns
-// carries the answer with the change (the hv daemon checks it).
-func (g *globals) confirm(ctx context.Context, cmd *cobra.Command, yes bool, action, target, name, impact string) (context.Context, error) {
-	c := g.confirmer(cmd, yes)
-	rule := phase.Rule{Verdict: phase.Confirm, Ask: phase.YesNo, Typed: phase.YesNo}
-	if name != "" {
-		rule.Ask, rule.Typed, target = phase.TypeName, phase.TypeName, name
+// ask puts the change q.audit, a route of the hv API (vm/api), to the
+// permission matrix in the host's phase with the route's own kind and
+// risk, as the hv daemon and the TUI do: refused with the reason, or asked
+// what the matrix asks of a command typed on purpose (confirmer.confirm).
+// ctx comes back carrying the answer, for the daemon to check.
+func (g *globals) ask(ctx context.Context, cmd *cobra.Command, yes bool, q question) (context.Context, error) {
+	p := g.securityPhase()
+	op := api.Find(q.audit).Op
+	op.Risk = max(op.Risk, q.risk)
+	rule := phase.Decide(p, op, actor())
+	if err := rule.Check(q.verb+" "+q.target, p); err != nil {
+		return ctx, err
 	}
-	answer, err := c.confirm(rule, action, target, impact)
-	var ny needsYes
-	if errors.As(err, &ny) {
-		return ctx, needsYes{fmt.Errorf("%s; %w", strings.TrimSuffix(impact, "."), ny.error)}
+	answer, err := g.confirmer(cmd, yes).confirm(rule, q)
+	if err != nil || answer.How == "" {
+		return ctx, err
 	}
-	return vm.WithConfirmation(ctx, answer), err
+	return vm.WithConfirmation(ctx, answer), nil
 }
 
 // running keeps the names of VMs that run (or are paused) now.
@@ -104,45 +119,75 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	})
 }
 
-// newObjStartCmd is 'hv net start' and 'hv pool start': noun is the kind of
-// object, arg its name in the usage.
-func newObjStartCmd(g *globals, noun, arg string, start func(vm.Hypervisor, context.Context, string) error) *cobra.Command {
-	return &cobra.Command{
-		Use:   "start " + arg,
-		Short: "Start a " + noun,
-		Args:  exactArgs(arg),
+// object is what 'hv net' or 'hv pool' works on, for their shared verbs:
+// its noun, its name in usages, its kind of change for the permission
+// matrix, and its prefix in the audit trail (net.start, pool.start).
+type object struct {
+	noun, arg string
+	kind      phase.Kind
+	audit     string
+	names     completer
+}
+
+var (
+	network = object{"network", "NAME", phase.NetworkChange, "net", netNames}
+	pool    = object{"pool", "POOL", phase.StorageChange, "pool", poolNames}
+)
+
+// newObjStartCmd is 'hv net start' and 'hv pool start'.
+func newObjStartCmd(g *globals, o object, start func(vm.Hypervisor, context.Context, string) error) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:               "start " + o.arg,
+		Short:             "Start a " + o.noun,
+		Args:              exactArgs(o.arg),
+		ValidArgsFunction: complete(g, o.names),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: o.audit + ".start", verb: "start " + o.noun, target: args[0]})
+				if err != nil {
+					return err
+				}
 				if err := start(hv, ctx, args[0]); err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), "started "+noun+" "+termsafe.String(args[0]))
+				fmt.Fprintln(cmd.OutOrStdout(), "started "+o.noun+" "+termsafe.String(args[0]))
 				return nil
 			})
 		},
 	}
+	yesFlag(cmd, &yes)
+	return cmd
 }
 
 // newObjAutostartCmd is 'hv net autostart' and 'hv pool autostart'.
-func newObjAutostartCmd(g *globals, noun, arg string, set func(vm.Hypervisor, context.Context, string, bool) error) *cobra.Command {
-	return &cobra.Command{
-		Use:   "autostart " + arg + " on|off",
-		Short: "Start a " + noun + " with the host, or not",
-		Args:  exactArgs(arg, "on|off"),
+func newObjAutostartCmd(g *globals, o object, set func(vm.Hypervisor, context.Context, string, bool) error) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:               "autostart " + o.arg + " on|off",
+		Short:             "Start a " + o.noun + " with the host, or not",
+		Args:              exactArgs(o.arg, "on|off"),
+		ValidArgsFunction: complete(g, o.names, onOffWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			on, err := onOff(args[1])
 			if err != nil {
 				return err
 			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: o.audit + ".autostart", verb: "set autostart of " + o.noun, target: args[0]})
+				if err != nil {
+					return err
+				}
 				if err := set(hv, ctx, args[0], on); err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), autostartLine(noun, args[0], on))
+				fmt.Fprintln(cmd.OutOrStdout(), autostartLine(o.noun, args[0], on))
 				return nil
 			})
 		},
 	}
+	yesFlag(cmd, &yes)
+	return cmd
 }
 
 func autostartLine(what, name string, on bool) string {

@@ -84,8 +84,36 @@ type ruleJSON struct {
 	Risk      string `json:"risk"`
 	Setup     string `json:"setup"`
 	Hardened  string `json:"hardened"`
-	Why       string `json:"why,omitempty"`
-	Fix       string `json:"fix,omitempty"`
+	// Terminal and Script are what the running phase asks before the
+	// operation: of a person at a terminal (and in the TUI), and of a
+	// command in a script.
+	Terminal string `json:"terminal"`
+	Script   string `json:"script"`
+	Why      string `json:"why,omitempty"`
+	Fix      string `json:"fix,omitempty"`
+}
+
+// terminalAsks says what rule asks a person (phase.Rule.Ask), the TUI's
+// dialogs and the CLI's prompts alike.
+func terminalAsks(r phase.Rule) string {
+	switch r.Ask {
+	case phase.YesNo:
+		return "yes or no"
+	case phase.TypeName:
+		return "the name typed"
+	}
+	return "nothing"
+}
+
+// scriptAsks says what rule asks of a command in a script (phase.Rule.Typed).
+func scriptAsks(r phase.Rule) string {
+	switch {
+	case r.Typed != phase.NoQuestion:
+		return "--yes"
+	case r.Ask != phase.NoQuestion:
+		return "nothing: the command is its yes"
+	}
+	return "nothing"
 }
 
 func newPhaseStatusCmd(g *globals) *cobra.Command {
@@ -127,7 +155,8 @@ func statusReport(f *phaseFacts) phaseStatusJSON {
 			rule = row.Hardened
 		}
 		r.Rules = append(r.Rules, ruleJSON{Operation: row.What, Kind: string(row.Op.Kind), Risk: row.Op.Risk.String(),
-			Setup: row.Setup.Verdict.String(), Hardened: row.Hardened.Verdict.String(), Why: rule.Why, Fix: rule.Fix})
+			Setup: row.Setup.Verdict.String(), Hardened: row.Hardened.Verdict.String(),
+			Terminal: terminalAsks(rule), Script: scriptAsks(rule), Why: rule.Why, Fix: rule.Fix})
 	}
 	if f.running == phase.Setup {
 		ready := phase.Passed(f.checks)
@@ -166,7 +195,8 @@ func writePhaseStatus(w io.Writer, f *phaseFacts, r phaseStatusJSON) {
 // writeRules prints the rows whose rule is not a plain "allowed"; with
 // onlyStricter, those hardening makes stricter.
 func writeRules(w io.Writer, p phase.Phase, rule func(phase.Row) phase.Rule, onlyStricter bool) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	rows := phase.Matrix()
 	if onlyStricter {
 		rows = phase.Stricter()
@@ -175,17 +205,22 @@ func writeRules(w io.Writer, p phase.Phase, rule func(phase.Row) phase.Rule, onl
 		if (row.Op.Kind == phase.PhaseLeave && p == phase.Setup) || (row.Op.Kind == phase.PhaseHarden && p == phase.Hardened) {
 			continue // nothing to leave, or to move to
 		}
+		// Every line has the same cells, so that the columns line up; a
+		// refusal's reason is the last cell, which sets no width.
 		r := rule(row)
 		switch {
 		case r.Verdict == phase.Allow && !onlyStricter:
-			fmt.Fprintf(tw, "  allowed\t%s\n", row.What)
+			fmt.Fprintf(tw, "  allowed\t%s\t\t\n", row.What)
 		case r.Verdict == phase.Confirm:
-			fmt.Fprintf(tw, "  asked first\t%s\n", row.What)
+			fmt.Fprintf(tw, "  asked first\t%s\tterminal: %s\tscript: %s\n", row.What, terminalAsks(r), scriptAsks(r))
 		case r.Verdict == phase.Refuse:
-			fmt.Fprintf(tw, "  refused\t%s: %s\n", row.What, r.Reason())
+			fmt.Fprintf(tw, "  refused\t%s\t%s\n", row.What, r.Reason())
 		}
 	}
 	tw.Flush()
+	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 func writeChecks(w io.Writer, checks []phase.Check) {
@@ -243,11 +278,11 @@ func newPhaseHardenCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(out, "\ndry run: nothing staged")
 				return nil
 			}
-			return stagePhase(cmd, g, f, phase.Hardened, "phase.harden", wait, yes,
-				"Operators will find the above refused; only root can go back.")
+			return stagePhase(cmd, g, f, phase.Hardened, question{audit: "phase.harden", verb: "harden", target: "this host",
+				impact: "Operators will find the above refused; only root can go back."}, wait, yes)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	yesFlag(cmd, &yes)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "run the pre-checks and show what changes, stage nothing")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
 	return cmd
@@ -273,10 +308,11 @@ func newPhaseSetupCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "The setup phase allows what production refuses: critical features, deleting a VM with its disks, high-risk actions on many VMs at once.")
-			return stagePhase(cmd, g, f, phase.Setup, "phase.leave", wait, yes, "The host leaves production rules.")
+			return stagePhase(cmd, g, f, phase.Setup, question{audit: "phase.leave", verb: "leave the hardened phase on", target: "this host",
+				impact: "The host leaves production rules."}, wait, yes)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	yesFlag(cmd, &yes)
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the apply to finish and show its result")
 	return cmd
 }
@@ -286,7 +322,7 @@ func newPhaseSetupCmd(g *globals) *cobra.Command {
 // on the demo host, which has none). The stager checks it all again and
 // writes the trail, refusals included (leaving the hardened phase as an
 // operator).
-func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, action string, wait, yes bool, impact string) error {
+func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, q question, wait, yes bool) error {
 	c := features.Builtin()
 	next := *f.working
 	next.Phase = string(p)
@@ -294,13 +330,13 @@ func stagePhase(cmd *cobra.Command, g *globals, f *phaseFacts, p phase.Phase, ac
 		return r.Err()
 	}
 	rule, _ := hostchange.Question(c, runningHost(f.state), &next, actor())
-	answer, err := g.confirmer(cmd, yes).confirm(rule, strings.TrimPrefix(action, "phase."), "this host", impact)
+	answer, err := g.confirmer(cmd, yes).confirm(rule, q)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 	defer cancel()
-	req := hostchange.Request{Next: &next, Expected: f.state.StagedRaw, Action: action, Summary: "phase " + string(p)}
+	req := hostchange.Request{Next: &next, Expected: f.state.StagedRaw, Action: q.audit, Summary: "phase " + string(p)}
 	return stageAndApply(vm.WithConfirmation(ctx, answer), cmd.OutOrStdout(), g, f.state.Paths, req, wait,
 		"Staged the "+string(p)+" phase in "+f.state.Paths.Staged+".", "Started. 'hv phase status' shows the phase once applied.")
 }

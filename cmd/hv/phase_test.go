@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,4 +180,48 @@ func stubApply(t *testing.T) *int {
 	startApply = func(context.Context, bool) error { *n++; return nil }
 	t.Cleanup(func() { startApply = saved })
 	return n
+}
+
+// 'hv phase status' says what each operation asks, of a person and of a
+// script, and it is what the commands do: a medium-risk shutdown runs
+// from a script as typed, a high-risk force off wants --yes.
+func TestPhaseStatusSaysWhatIsAsked(t *testing.T) {
+	code, out, _ := hv(t, "phase", "status", "--demo", "--json")
+	var r phaseStatusJSON
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	asks := map[string]string{}
+	for _, rule := range r.Rules {
+		asks[rule.Operation] = rule.Terminal + " / " + rule.Script
+	}
+	for op, want := range map[string]string{
+		"VM shut down, reboot, save (medium)":           "yes or no / nothing: the command is its yes",
+		"VM force off, delete keeping its disks (high)": "yes or no / --yes",
+		"volume delete (type its name)":                 "the name typed / --yes",
+		"network define, start, autostart":              "nothing / nothing",
+	} {
+		if asks[op] != want {
+			t.Errorf("%s: %q, want %q", op, asks[op], want)
+		}
+	}
+	if code, _, errOut := hv(t, "vm", "shutdown", "web-01", "--demo"); code != 0 {
+		t.Errorf("a medium-risk command is its own yes: exit %d %s", code, errOut)
+	}
+	// At a terminal, the same command asks what the TUI asks.
+	saved := isTerminal
+	isTerminal = func(io.Reader) bool { return true }
+	var out2, errb bytes.Buffer
+	code = runWith([]string{"--demo", "vm", "reboot", "web-02"}, strings.NewReader("n\n"), &out2, &errb)
+	isTerminal = saved
+	if code != exitFailure || !strings.Contains(errb.String(), "Reboot web-02? [y/N]") {
+		t.Errorf("at a terminal a medium-risk command asks y/N: exit %d %s", code, errb.String())
+	}
+	if code, _, errOut := hv(t, "vm", "destroy", "web-01", "--demo"); code != 2 || !strings.Contains(errOut, "add --yes") {
+		t.Errorf("a high-risk command wants --yes: exit %d %s", code, errOut)
+	}
+	_, text, _ := hv(t, "phase", "status", "--demo")
+	if !strings.Contains(strings.Join(strings.Fields(text), " "), "VM force off, delete keeping its disks (high) terminal: yes or no script: --yes") {
+		t.Errorf("the text says the same:\n%s", text)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 func newPoolCmd(g *globals) *cobra.Command {
@@ -23,8 +24,8 @@ func newPoolCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newObjStartCmd(g, "pool", "POOL", vm.Hypervisor.StartPool), newPoolStopCmd(g),
-		newObjAutostartCmd(g, "pool", "POOL", vm.Hypervisor.SetPoolAutostart), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
+	cmd.AddCommand(newPoolListCmd(g), newPoolShowCmd(g), newPoolDefineCmd(g), newObjStartCmd(g, pool, vm.Hypervisor.StartPool), newPoolStopCmd(g),
+		newObjAutostartCmd(g, pool, vm.Hypervisor.SetPoolAutostart), newPoolUndefineCmd(g), newPoolVolumesCmd(g), newVolCreateCmd(g), newVolCopyCmd(g), newVolDeleteCmd(g))
 	return cmd
 }
 
@@ -70,9 +71,10 @@ func writePoolTable(w io.Writer, pools []vm.Pool) error {
 func newPoolShowCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "show POOL",
-		Short: "Show a pool: path, sizes and the VMs with disks in it",
-		Args:  exactArgs("POOL"),
+		Use:               "show POOL",
+		ValidArgsFunction: complete(g, poolNames),
+		Short:             "Show a pool: path, sizes and the VMs with disks in it",
+		Args:              exactArgs("POOL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				p, err := hv.Pool(ctx, args[0])
@@ -100,7 +102,7 @@ func newPoolShowCmd(g *globals) *cobra.Command {
 
 func newPoolDefineCmd(g *globals) *cobra.Command {
 	var spec vm.PoolSpec
-	var autostart bool
+	var autostart, yes bool
 	cmd := &cobra.Command{
 		Use:     "define POOL --path DIR",
 		Short:   "Define and start a directory pool (libvirt creates the directory)",
@@ -111,7 +113,14 @@ func newPoolDefineCmd(g *globals) *cobra.Command {
 			if spec.Path == "" {
 				return usageError{fmt.Errorf("pool define needs --path, the directory for the volumes")}
 			}
+			if err := vm.CheckPoolSpec(spec); err != nil {
+				return usageError{err}
+			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "pool.define", verb: "define pool", target: spec.Name})
+				if err != nil {
+					return err
+				}
 				p, err := hv.DefinePool(ctx, spec)
 				if err != nil {
 					return err
@@ -130,14 +139,16 @@ func newPoolDefineCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&spec.Path, "path", "", "absolute directory for the pool's volumes")
 	cmd.Flags().BoolVar(&autostart, "autostart", false, "start it with the host")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newPoolStopCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "stop POOL",
-		Short: "Stop a pool (asks for --yes when running VMs have disks in it)",
+		Use:               "stop POOL",
+		ValidArgsFunction: complete(g, poolNames),
+		Short:             "Stop a pool (asks for --yes when running VMs have disks in it)",
 		Long: "Stop a pool. Running VMs keep the disks they have open, but no VM with a disk in it can start, and\n" +
 			"its volumes cannot be listed or changed, until it starts again: with running VMs on it, pass --yes.",
 		Args: exactArgs("POOL"),
@@ -151,12 +162,14 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				impact := "Pool " + termsafe.String(p.Name) + "'s volumes cannot be listed or changed until it starts again."
 				if len(on) > 0 {
-					impact := fmt.Sprintf("%d running VMs have disks in pool %s: %s; they keep running, but no VM with a disk in it can start until it starts again.",
+					impact = fmt.Sprintf("%d running VMs have disks in pool %s: %s; they keep running, but no VM with a disk in it can start until it starts again.",
 						len(on), termsafe.String(p.Name), ui.NameList(on, 6))
-					if ctx, err = g.confirm(ctx, cmd, yes, "stop pool", p.Name, "", impact); err != nil {
-						return err
-					}
+				}
+				ctx, err = g.ask(ctx, cmd, yes, question{audit: "pool.stop", verb: "stop pool", target: p.Name, impact: impact, risk: ops.StopRisk(len(on))})
+				if err != nil {
+					return err
 				}
 				if err := hv.StopPool(ctx, p.Name); err != nil {
 					return err
@@ -166,16 +179,17 @@ func newPoolStopCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "stop it even though running VMs have disks in it")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newPoolUndefineCmd(g *globals) *cobra.Command {
 	var yes, deleteDir bool
 	cmd := &cobra.Command{
-		Use:   "undefine POOL [--yes] [--delete-dir]",
-		Short: "Forget an inactive pool; its directory stays unless --delete-dir (it must be empty)",
-		Args:  exactArgs("POOL"),
+		Use:               "undefine POOL [--yes] [--delete-dir]",
+		ValidArgsFunction: complete(g, poolNames),
+		Short:             "Forget an inactive pool; its directory stays unless --delete-dir (it must be empty)",
+		Args:              exactArgs("POOL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				p, err := hv.Pool(ctx, args[0])
@@ -185,8 +199,13 @@ func newPoolUndefineCmd(g *globals) *cobra.Command {
 				if p.Active { // the backend refuses, saying to stop it first: no point asking
 					return hv.UndefinePool(ctx, p.Name)
 				}
-				impact := "hv forgets pool " + termsafe.String(p.Name) + "; its files stay unless --delete-dir."
-				if ctx, err = g.confirm(ctx, cmd, yes, "undefine pool", p.Name, "", impact); err != nil {
+				q := question{audit: "pool.undefine", verb: "undefine pool", target: p.Name,
+					impact: "hv forgets pool " + termsafe.String(p.Name) + "; its directory and files stay."}
+				if deleteDir {
+					q.audit, q.impact = "pool.delete", "hv removes pool "+termsafe.String(p.Name)+"'s directory (it must be empty) and forgets the pool."
+				}
+				ctx, err = g.ask(ctx, cmd, yes, q)
+				if err != nil {
 					return err
 				}
 				undefine, done := hv.UndefinePool, "undefined pool "
@@ -201,7 +220,7 @@ func newPoolUndefineCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	yesFlag(cmd, &yes)
 	cmd.Flags().BoolVar(&deleteDir, "delete-dir", false, "also remove the pool's (empty) directory")
 	return cmd
 }
@@ -209,10 +228,11 @@ func newPoolUndefineCmd(g *globals) *cobra.Command {
 func newPoolVolumesCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "volumes POOL",
-		Aliases: []string{"vol-list"},
-		Short:   "List the volumes of a pool with their sizes and the VMs using them",
-		Args:    exactArgs("POOL"),
+		Use:               "volumes POOL",
+		ValidArgsFunction: complete(g, poolNames),
+		Aliases:           []string{"vol-list"},
+		Short:             "List the volumes of a pool with their sizes and the VMs using them",
+		Args:              exactArgs("POOL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				vols, err := hv.Volumes(ctx, args[0])
@@ -239,12 +259,13 @@ func newPoolVolumesCmd(g *globals) *cobra.Command {
 func newVolCreateCmd(g *globals) *cobra.Command {
 	var spec vm.VolumeSpec
 	var sizeArg string
-	var asJSON bool
+	var asJSON, yes bool
 	cmd := &cobra.Command{
-		Use:     "vol-create POOL NAME --size SIZE",
-		Short:   "Create an empty volume (refused when it does not fit in the pool's free space)",
-		Example: "  hv pool vol-create default data.qcow2 --size 20G\n  hv pool vol-create fast-ssd scratch.img --size 512M --format raw",
-		Args:    exactArgs("POOL", "NAME"),
+		Use:               "vol-create POOL NAME --size SIZE",
+		ValidArgsFunction: complete(g, poolNames),
+		Short:             "Create an empty volume (refused when it does not fit in the pool's free space)",
+		Example:           "  hv pool vol-create default data.qcow2 --size 20G\n  hv pool vol-create fast-ssd scratch.img --size 512M --format raw",
+		Args:              exactArgs("POOL", "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if sizeArg == "" {
 				return usageError{fmt.Errorf("vol-create needs --size, e.g. --size 20G")}
@@ -254,7 +275,14 @@ func newVolCreateCmd(g *globals) *cobra.Command {
 				return usageError{fmt.Errorf("--size: %w", err)}
 			}
 			spec.Name, spec.CapacityBytes = args[1], n
+			if err := vm.CheckVolumeSpec(args[0], &spec); err != nil {
+				return usageError{err}
+			}
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "volume.create", verb: "create volume", target: args[0] + "/" + spec.Name})
+				if err != nil {
+					return err
+				}
 				v, err := hv.CreateVolume(ctx, args[0], spec)
 				if err != nil {
 					return err
@@ -270,6 +298,7 @@ func newVolCreateCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&sizeArg, "size", "", "what the guest sees: 512M, 20G, 1T (a bare number is GiB)")
 	cmd.Flags().StringVar(&spec.Format, "format", "qcow2", "qcow2 (thin, snapshots) or raw")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new volume as JSON")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
@@ -277,11 +306,12 @@ func newVolCreateCmd(g *globals) *cobra.Command {
 const copyTimeout = 12 * time.Hour
 
 func newVolCopyCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, yes bool
 	cmd := &cobra.Command{
-		Use:   "vol-copy POOL SRC DST",
-		Short: "Copy a volume in full within its pool, with progress on a terminal",
-		Args:  exactArgs("POOL", "SRC", "DST"),
+		Use:               "vol-copy POOL SRC DST",
+		ValidArgsFunction: complete(g, poolNames, volNames),
+		Short:             "Copy a volume in full within its pool, with progress on a terminal",
+		Args:              exactArgs("POOL", "SRC", "DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			progress := func(uint64, uint64) {}
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(f.Fd()) {
@@ -292,6 +322,10 @@ func newVolCopyCmd(g *globals) *cobra.Command {
 				defer fmt.Fprintln(f)
 			}
 			return g.withHV(copyTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "volume.copy", verb: "copy volume", target: args[0] + "/" + args[1]})
+				if err != nil {
+					return err
+				}
 				v, err := hv.CopyVolume(ctx, args[0], args[1], args[2], progress)
 				if err != nil {
 					return err
@@ -305,15 +339,17 @@ func newVolCopyCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the new volume as JSON")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
 func newVolDeleteCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "vol-delete POOL NAME [--yes]",
-		Short: "Delete a volume no VM uses; asks for its name (scripts pass --yes)",
-		Args:  exactArgs("POOL", "NAME"),
+		Use:               "vol-delete POOL NAME [--yes]",
+		ValidArgsFunction: complete(g, poolNames, volNames),
+		Short:             "Delete a volume no VM uses; asks for its name (scripts pass --yes)",
+		Args:              exactArgs("POOL", "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pool, name := args[0], args[1]
 			return g.withHV(callTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
@@ -326,7 +362,8 @@ func newVolDeleteCmd(g *globals) *cobra.Command {
 					return err
 				}
 				impact := fmt.Sprintf("Deleting %s (%s on disk) destroys its data for good.", termsafe.String(name), size(v.AllocationBytes))
-				if ctx, err = g.confirm(ctx, cmd, yes, "delete volume", "", name, impact); err != nil {
+				ctx, err = g.ask(ctx, cmd, yes, question{audit: "volume.delete", verb: "delete volume", target: name, impact: impact})
+				if err != nil {
 					return err
 				}
 				if err := hv.DeleteVolume(ctx, pool, name); err != nil {
@@ -337,7 +374,7 @@ func newVolDeleteCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "confirm")
+	yesFlag(cmd, &yes)
 	return cmd
 }
 

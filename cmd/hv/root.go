@@ -37,6 +37,7 @@ const (
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 
 // needsYes refuses a risky action a script did not confirm (exit 2): the
 // message itself names the fix.
@@ -57,36 +58,20 @@ func run(args []string) int {
 func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
-	if err == nil {
-		return exitOK
-	}
-	var silent silentError
-	if !errors.As(err, &silent) {
-		fmt.Fprintln(stderr, errorLine(err))
-	}
-	var ue usageError
-	var ny needsYes
-	if errors.As(err, &ue) || errors.As(err, &ny) {
-		return exitUsage
-	}
-	return exitFailure
+	cmd, err := root.ExecuteC()
+	return exitWith(cmd, err, stderr)
 }
 
 // errorLine is err in one line of harmless text, with the fix when known.
 func errorLine(err error) string {
 	msg := err.Error()
-	var ue usageError
-	if errors.As(err, &ue) {
-		return "hv: " + termsafe.String(msg) + " (see 'hv --help')"
-	}
 	var ny needsYes
 	if errors.As(err, &ny) {
 		return "hv: " + termsafe.String(msg)
 	}
 	line := "hv: " + termsafe.String(msg)
 	if fix := vm.Fix(err); fix != "" {
-		line += "; fix: " + fix
+		line += "; fix: " + termsafe.String(fix)
 	}
 	return line
 }
@@ -99,7 +84,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Long: "hv manages a Hyper-NixOS virtualisation host as an unprivileged operator.\n" +
 			"Run without a command it opens the terminal UI; the commands below do the same from scripts.\n\n" +
 			"Connection: --connect URI, else $LIBVIRT_DEFAULT_URI, else the host file (" + nix.DefaultHostFile + "),\n" +
-			"else qemu:///system. --demo opens a built-in demo host instead.",
+			"else qemu:///system. --demo opens a built-in demo host instead.\n\n" + exitCodes,
+		Version:       versionLine(),
 		Args:          usageArgs(cobra.NoArgs),
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -126,10 +112,13 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		}
 		return nil
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
+	root.SetVersionTemplate("hv {{.Version}}\n")
 	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(g),
 		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g), newDaemonCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
+	// Every command's help ends with what its exit status means.
+	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitCodes + "\n")
 	return root
 }
 
@@ -138,7 +127,11 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
 			if len(args) > 0 && cmd.HasSubCommands() {
-				return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+				var names []string
+				for _, c := range cmd.Commands() {
+					names = append(names, append([]string{c.Name()}, c.Aliases...)...)
+				}
+				return usageError{fmt.Errorf("unknown command %q for %q%s", args[0], cmd.CommandPath(), didYouMean(args[0], names))}
 			}
 			return usageError{err}
 		}
@@ -206,7 +199,7 @@ func (g *globals) daemonSocket() string {
 // are refused by the UI and the CLI before they are sent.
 type readOnly struct{ vm.Hypervisor }
 
-func (readOnly) Access() vm.Access { return vm.ReadOnly }
+func (readOnly) Access() vm.Access { return vm.ReadOnlyAsked }
 
 // libvirtURI is the URI to connect to, in the documented order; it reads
 // the host file only when neither --connect nor $LIBVIRT_DEFAULT_URI says.
@@ -305,10 +298,23 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 	return err
 }
 
-// routeLibvirtLogs keeps libvirt's own warnings off the terminal.
+// routeLibvirtLogs keeps libvirt's own warnings off the terminal, in a
+// file kept small: past logLimit it becomes libvirt.log.1, replacing the
+// one before.
 func routeLibvirtLogs() {
 	if dir := stateDir(); os.MkdirAll(dir, 0o700) == nil {
-		libvirt.RouteLogs(filepath.Join(dir, "libvirt.log"))
+		path := filepath.Join(dir, "libvirt.log")
+		rotate(path, logLimit)
+		libvirt.RouteLogs(path)
+	}
+}
+
+const logLimit = 1 << 20
+
+// rotate moves path aside to path.1 once it is larger than limit.
+func rotate(path string, limit int64) {
+	if info, err := os.Stat(path); err == nil && info.Size() > limit {
+		os.Rename(path, path+".1")
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hyper-nixos/hv/security"
-	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -29,9 +27,10 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 	}
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list NAME",
-		Short: "List a VM's snapshots",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Use:               "list NAME",
+		ValidArgsFunction: complete(g, vmNames),
+		Short:             "List a VM's snapshots",
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
 			snaps, err := hv.Snapshots(ctx, v.UUID)
 			if err != nil {
@@ -60,18 +59,24 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
+	var yes bool // one flag for create, revert and delete: one runs at a time
 	var spec vm.SnapshotSpec
 	var noMemory bool
 	create := &cobra.Command{
-		Use:   "create NAME SNAPSHOT",
-		Short: "Take a snapshot (with the memory of a running VM unless --no-memory)",
-		Args:  usageArgs(cobra.ExactArgs(2)),
+		Use:               "create NAME SNAPSHOT",
+		ValidArgsFunction: complete(g, vmNames),
+		Short:             "Take a snapshot (with the memory of a running VM unless --no-memory)",
+		Args:              usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec.Name, spec.Memory = args[1], !noMemory
 			if err := vm.ValidName("snapshot", spec.Name); err != nil {
 				return usageError{err}
 			}
 			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: "vm.snapshot.create", verb: "take snapshot", target: v.Name + "/" + spec.Name})
+				if err != nil {
+					return err
+				}
 				s, err := hv.CreateSnapshot(ctx, v.UUID, spec)
 				if err != nil {
 					return err
@@ -91,27 +96,23 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 	create.Flags().StringVarP(&spec.Description, "description", "d", "", "why you took it")
 	create.Flags().BoolVar(&noMemory, "no-memory", false, "disks only, even for a running VM")
 	create.Flags().BoolVar(&spec.DiskOnly, "disk-only", false, "an external, disk-only snapshot (the kind UEFI VMs can take on this libvirt)")
+	yesFlag(create, &yes)
 
-	var yes bool
-	snapOp := func(use, short, verb, done, impact string, kind phase.Kind, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
+	snapOp := func(use, short, verb, done, impact string, run func(context.Context, vm.Hypervisor, string, string) error) *cobra.Command {
 		c := &cobra.Command{
-			Use:   use + " NAME SNAPSHOT",
-			Short: short,
-			Long:  short + ". Risk: high. " + impact,
-			Args:  usageArgs(cobra.ExactArgs(2)),
+			Use:               use + " NAME SNAPSHOT",
+			ValidArgsFunction: complete(g, vmNames, snapNames),
+			Short:             short,
+			Long:              short + ". Risk: high. " + impact,
+			Args:              usageArgs(cobra.ExactArgs(2)),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
-					c := g.confirmer(cmd, yes)
-					rule := phase.Decide(g.securityPhase(), phase.Op{Kind: kind, Risk: security.High}, phase.Operator)
-					if err := rule.Check(verb+" snapshot "+args[1]+" of "+v.Name, g.securityPhase()); err != nil {
-						return err
-					}
-					answer, err := c.confirm(rule, verb, v.Name+" to "+args[1], impact)
+					ctx, err := g.ask(ctx, cmd, yes, question{audit: "vm.snapshot." + use, verb: verb, target: v.Name + "/" + args[1],
+						name: args[1], impact: impact})
 					if err != nil {
 						return err
 					}
-					answer.Name = args[1]
-					if err := run(vm.WithConfirmation(ctx, answer), hv, v.UUID, args[1]); err != nil {
+					if err := run(ctx, hv, v.UUID, args[1]); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s\n", termsafe.String(v.Name), done, termsafe.String(args[1]))
@@ -119,16 +120,16 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 				})(cmd, args)
 			},
 		}
-		c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+		yesFlag(c, &yes)
 		return c
 	}
-	revert := snapOp("revert", "Revert a VM to a snapshot", "revert", "reverted",
-		"The VM's disks (and memory, if saved) go back to the snapshot; everything since is lost.", phase.SnapshotRevert,
+	revert := snapOp("revert", "Revert a VM to a snapshot", "revert to snapshot", "reverted",
+		"The VM's disks (and memory, if saved) go back to the snapshot; everything since is lost.",
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.RevertSnapshot(ctx, ref, name)
 		})
-	del := snapOp("delete", "Delete a snapshot", "delete", "deleted",
-		"You can no longer return to that point; the VM itself does not change.", phase.SnapshotDelete,
+	del := snapOp("delete", "Delete a snapshot", "delete snapshot", "deleted",
+		"You can no longer return to that point; the VM itself does not change.",
 		func(ctx context.Context, hv vm.Hypervisor, ref, name string) error {
 			return hv.DeleteSnapshot(ctx, ref, name)
 		})

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hyper-nixos/hv/help"
-	"github.com/hyper-nixos/hv/ui/app"
 )
 
 func newTutorialCmd() *cobra.Command {
@@ -19,7 +18,8 @@ func newTutorialCmd() *cobra.Command {
 		Long: "Tutorials are done in the terminal UI, on the real host (try 'hv --demo'): each step completes\n" +
 			"when you really do it. This lists them with your progress, or prints one's steps;\n" +
 			"--start makes it the tutorial the UI follows next time it opens.",
-		Args: usageArgs(cobra.MaximumNArgs(1)),
+		Args:              usageArgs(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: complete(nil, tutorialIDs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := help.ProgressPath()
 			if err != nil {
@@ -43,15 +43,16 @@ func newTutorialCmd() *cobra.Command {
 			}
 			t, ok := k.Tutorial(args[0])
 			if !ok {
-				return usageError{fmt.Errorf("no tutorial is called %q: 'hv tutorial list' lists them", args[0])}
+				var ids []string
+				for _, t := range k.Tutorials() {
+					ids = append(ids, t.ID)
+				}
+				return usageError{fmt.Errorf("no tutorial is called %q%s: 'hv tutorial list' lists them", args[0], didYouMean(args[0], ids))}
 			}
 			if reset {
 				k.Reset(t.ID)
 			}
 			if start {
-				if missing := t.Missing(app.Built); len(missing) > 0 {
-					return fmt.Errorf("%s needs screens not built yet: %s", t.ID, strings.Join(missing, ", "))
-				}
 				if err := k.Start(t.ID, time.Now()); err != nil {
 					return err
 				}
@@ -90,9 +91,6 @@ func newTutorialCmd() *cobra.Command {
 }
 
 func progress(k *help.Tracker, t *help.Tutorial) string {
-	if missing := t.Missing(app.Built); len(missing) > 0 {
-		return "needs " + strings.Join(missing, ", ") + " (not built yet)"
-	}
 	done, total, finished := k.Status(t)
 	cur, _, _, _ := k.Current()
 	switch {

@@ -22,13 +22,16 @@ func newVersionCmd() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), map[string]string{"version": v, "go": runtime.Version()})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "hv %s (%s)\n", v, runtime.Version())
+			fmt.Fprintln(cmd.OutOrStdout(), "hv "+versionLine())
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
+
+// versionLine is what 'hv version' and 'hv --version' say after "hv".
+func versionLine() string { return buildVersion() + " (" + runtime.Version() + ")" }
 
 // buildVersion is the -X version, else the VCS revision Go recorded.
 func buildVersion() string {

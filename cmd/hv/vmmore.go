@@ -44,11 +44,14 @@ func refuse(a *ops.Action, v vm.VM, access vm.Access, p phase.Phase) error {
 	if why == "" {
 		return a.Policy(p, 1).Check(strings.ToLower(a.Label)+" "+v.Name, p)
 	}
-	kind := vm.ErrInvalidState
-	if access == vm.ReadOnly {
-		kind = vm.ErrDenied
+	if !access.Writable() {
+		return &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: vm.ErrDenied, Detail: "read-only access", Hint: access.Fix()}
 	}
-	return &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: kind, Detail: why}
+	e := &vm.Error{Op: strings.ToLower(a.Label), Target: v.Name, Kind: vm.ErrInvalidState, Detail: why}
+	if first := a.First(v); first != nil {
+		e.Hint = "run 'hv vm " + first.ID + " " + termsafe.String(v.Name) + "' first"
+	}
+	return e
 }
 
 func newDeleteCmd(g *globals) *cobra.Command {
@@ -69,30 +72,33 @@ func newDeleteCmd(g *globals) *cobra.Command {
 			if err := refuse(a, v, hv.Access(), p); err != nil {
 				return err
 			}
-			c := g.confirmer(cmd, yes)
-			answer, err := c.confirm(a.Policy(p, 1), "delete", v.Name, a.Impact)
+			answer, err := g.confirmer(cmd, yes).confirm(a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
 			if err != nil {
 				return err
 			}
-			if err := a.Run(vm.WithConfirmation(ctx, answer), hv, v); err != nil {
+			if answer.How != "" {
+				ctx = vm.WithConfirmation(ctx, answer)
+			}
+			if err := a.Run(ctx, hv, v); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", termsafe.String(v.Name), a.Done)
 			return nil
 		}),
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the name")
+	yesFlag(cmd, &yes)
 	cmd.Flags().BoolVar(&storage, "storage", false, "also delete the volumes of its disks")
-	cmd.ValidArgsFunction = completeVMs(g)
+	cmd.ValidArgsFunction = complete(g, vmNames)
 	return cmd
 }
 
 func newAutostartCmd(g *globals) *cobra.Command {
+	var yes bool
 	cmd := &cobra.Command{
-		Use:       "autostart NAME on|off",
-		Short:     "Choose whether a VM starts with the host",
-		Args:      usageArgs(cobra.ExactArgs(2)),
-		ValidArgs: []string{"on", "off"},
+		Use:               "autostart NAME on|off",
+		Short:             "Choose whether a VM starts with the host",
+		Args:              usageArgs(cobra.ExactArgs(2)),
+		ValidArgsFunction: complete(g, vmNames, onOffWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			on, err := onOff(args[1])
 			if err != nil {
@@ -103,8 +109,16 @@ func newAutostartCmd(g *globals) *cobra.Command {
 				if on {
 					a = ops.AutostartOn
 				}
-				if err := refuse(a, v, hv.Access(), g.securityPhase()); err != nil {
+				p := g.securityPhase()
+				if err := refuse(a, v, hv.Access(), p); err != nil {
 					return err
+				}
+				answer, err := g.confirmer(cmd, yes).confirm(a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
+				if err != nil {
+					return err
+				}
+				if answer.How != "" {
+					ctx = vm.WithConfirmation(ctx, answer)
 				}
 				if err := a.Run(ctx, hv, v); err != nil {
 					return err
@@ -114,6 +128,7 @@ func newAutostartCmd(g *globals) *cobra.Command {
 			})(cmd, args)
 		},
 	}
+	yesFlag(cmd, &yes)
 	return cmd
 }
 
@@ -125,6 +140,21 @@ type deviceChanges struct {
 
 func (d deviceChanges) any() bool {
 	return d.attachDisk != "" || d.detachDisk != "" || d.attachNIC != "" || d.detachNIC != ""
+}
+
+// route is the hv API route of the first change vm set makes, which names
+// its question: they are all VM edits of the same risk, asked once.
+func (d deviceChanges) route(vcpus int, memory string) string {
+	for _, c := range []struct {
+		on    bool
+		route string
+	}{{vcpus != 0, "vm.set.vcpus"}, {memory != "", "vm.set.memory"}, {d.attachDisk != "", "vm.disk.attach"},
+		{d.detachDisk != "", "vm.disk.detach"}, {d.attachNIC != "", "vm.nic.attach"}} {
+		if c.on {
+			return c.route
+		}
+	}
+	return "vm.nic.detach"
 }
 
 // apply makes the device changes, printing when each takes effect.
@@ -166,6 +196,7 @@ func (d deviceChanges) apply(ctx context.Context, out io.Writer, hv vm.Hyperviso
 
 func newSetCmd(g *globals) *cobra.Command {
 	var vcpus int
+	var yes bool
 	var memory string
 	var dev deviceChanges
 	cmd := &cobra.Command{
@@ -193,6 +224,10 @@ func newSetCmd(g *globals) *cobra.Command {
 				mib = b >> 20
 			}
 			return oneVM(g, func(ctx context.Context, cmd *cobra.Command, hv vm.Hypervisor, v vm.VM) error {
+				ctx, err := g.ask(ctx, cmd, yes, question{audit: dev.route(vcpus, memory), verb: "change", target: v.Name})
+				if err != nil {
+					return err
+				}
 				out := cmd.OutOrStdout()
 				if vcpus != 0 {
 					when, err := hv.SetVCPUs(ctx, v.UUID, vcpus)
@@ -219,7 +254,8 @@ func newSetCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&dev.detachDisk, "detach-disk", "", "detach the disk on this target, e.g. vdb")
 	cmd.Flags().StringVar(&dev.attachNIC, "attach-nic", "", "attach a NIC on this libvirt network")
 	cmd.Flags().StringVar(&dev.detachNIC, "detach-nic", "", "detach the NIC with this MAC address")
-	cmd.ValidArgsFunction = completeVMs(g)
+	yesFlag(cmd, &yes)
+	cmd.ValidArgsFunction = complete(g, vmNames)
 	return cmd
 }
 
@@ -255,7 +291,7 @@ func newShowCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.ValidArgsFunction = completeVMs(g)
+	cmd.ValidArgsFunction = complete(g, vmNames)
 	return cmd
 }
 

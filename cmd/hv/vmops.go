@@ -53,6 +53,9 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 			if err := sel.check(args); err != nil {
 				return err
 			}
+			if !wait && (cmd.Flags().Changed("force") || cmd.Flags().Changed("timeout")) {
+				return usageError{errors.New("--force and --timeout say what to do while waiting: add --wait")}
+			}
 			return g.withHV(opTimeout, func(ctx context.Context, hv vm.Hypervisor) error {
 				vms, err := sel.resolve(ctx, hv, args)
 				if err != nil {
@@ -66,8 +69,7 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 				if err := rule.Check(use+" "+names(vms), p); err != nil {
 					return err
 				}
-				q := g.confirmer(cmd, yes)
-				answer, err := q.confirm(rule, strings.ToLower(a.Label), names(vms), a.Impact)
+				answer, err := g.confirmer(cmd, yes).confirm(rule, question{audit: a.Audit, verb: strings.ToLower(a.Label), target: names(vms), impact: a.Impact})
 				if err != nil {
 					return err
 				}
@@ -85,13 +87,13 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 	}
 	sel.flags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome per VM as JSON")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (scripts)")
+	yesFlag(cmd, &yes)
 	if a == ops.Shutdown {
 		cmd.Flags().BoolVar(&wait, "wait", false, "wait until the VMs are off")
 		cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "with --wait: how long to wait")
 		cmd.Flags().BoolVar(&force, "force", false, "with --wait: force off the VMs still running after --timeout")
 	}
-	cmd.ValidArgsFunction = completeVMs(g)
+	cmd.ValidArgsFunction = completeEach(g, vmNames)
 	return cmd
 }
 
@@ -153,7 +155,8 @@ func names(vms []vm.VM) string {
 	return fmt.Sprintf("%d VMs", len(vms))
 }
 
-// report prints one line per VM; failures go to stderr and fail the command.
+// report prints one line per VM; failures go to stderr. A VM skipped (the
+// action cannot run on it now) or failed fails the command (exit 1).
 func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON bool) error {
 	failed := 0
 	var js []resultJSON
@@ -168,9 +171,7 @@ func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON b
 			if !asJSON {
 				fmt.Fprintf(errOut, "hv: %s: skipped: %s\n", name, termsafe.String(r.Skipped))
 			}
-			if len(results) == 1 {
-				failed++
-			}
+			failed++ // not done, however many were named
 		default:
 			failed++
 			if !asJSON {
@@ -231,28 +232,4 @@ func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, t
 		r.Err = ops.ForceOff.Run(ctx, hv, r.VM)
 	}
 	return results
-}
-
-// completeVMs completes VM names for shells.
-func completeVMs(g *globals) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		hv, err := g.open()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		defer hv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		vms, err := hv.List(ctx)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		out := make([]string, 0, len(vms))
-		for _, v := range vms {
-			if termsafe.String(v.Name) == v.Name {
-				out = append(out, v.Name)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
 }

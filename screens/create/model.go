@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +25,7 @@ type keyMap struct{ Next, Apply, Cancel key.Binding }
 
 var keys = keyMap{
 	Next:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
-	Apply:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "create")),
+	Apply:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit the form")),
 	Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 }
 
@@ -39,7 +39,7 @@ type host struct {
 	vms      map[string]bool
 	pools    []vm.Pool
 	networks []vm.Network
-	media    map[string]vm.Volume // by name and by path: ISOs and disk images
+	media    map[string]vm.Volume // ISOs and unused disk images, by POOL/VOLUME
 }
 
 type (
@@ -148,20 +148,13 @@ func (m *Model) load() tea.Cmd {
 		if h.networks, err = hv.Networks(ctx); err != nil {
 			return loadedMsg{id: id, err: err}
 		}
+		media, err := vm.Attachable(ctx, hv)
+		if err != nil {
+			return loadedMsg{id: id, err: err}
+		}
 		h.media = map[string]vm.Volume{}
-		for _, p := range h.pools {
-			if !p.Active {
-				continue
-			}
-			vols, err := hv.Volumes(ctx, p.Name)
-			if err != nil {
-				continue
-			}
-			for _, v := range vols {
-				if v.Format == "iso" || len(v.UsedBy) == 0 {
-					h.media[v.Name], h.media[v.Path] = v, v
-				}
-			}
+		for _, v := range media {
+			h.media[v.Ref().String()] = v
 		}
 		return loadedMsg{id: id, h: h}
 	}
@@ -325,23 +318,15 @@ func (m *Model) createForm() *ui.Form {
 	if contains(nets, "default") {
 		net = "default"
 	}
-	var isos []string
-	for name, v := range m.h.media {
-		if v.Format == "iso" && !strings.HasPrefix(name, "/") {
-			isos = append(isos, name)
-		}
-	}
-	mediaHint := "an ISO to install from, or an image to copy; empty: none"
-	if len(isos) > 0 {
-		mediaHint += "; e.g. " + isos[0]
-	}
+	media := m.mediaChoices()
 	fields := []ui.Field{
-		fName:    {Label: "Name", Value: m.value(fName, ""), Validate: m.freeName},
-		fVCPUs:   {Label: "vCPUs", Value: m.value(fVCPUs, "2"), Hint: fmt.Sprintf("1 to %d", m.h.info.CPUs), Validate: m.checkVCPUs},
-		fMemory:  {Label: "Memory", Value: m.value(fMemory, "2G"), Hint: "the host has " + vm.FormatKiB(m.h.info.MemoryKiB), Validate: m.checkMemory},
-		fDisk:    {Label: "Disk", Value: m.value(fDisk, "20G"), Hint: "a new blank disk; 0 for none", Validate: checkDisk},
-		fPool:    {Label: "Pool", Value: m.value(fPool, pool), Choices: pools},
-		fMedia:   {Label: "Install", Value: m.value(fMedia, ""), Hint: mediaHint, Validate: m.checkMedia},
+		fName:   {Label: "Name", Value: m.value(fName, ""), Validate: m.freeName},
+		fVCPUs:  {Label: "vCPUs", Value: m.value(fVCPUs, "2"), Hint: fmt.Sprintf("1 to %d", m.h.info.CPUs), Validate: m.checkVCPUs},
+		fMemory: {Label: "Memory", Value: m.value(fMemory, "2G"), Hint: "the host has " + vm.FormatKiB(m.h.info.MemoryKiB), Validate: m.checkMemory},
+		fDisk:   {Label: "Disk", Value: m.value(fDisk, "20G"), Hint: "a new blank disk; 0 for none", Validate: checkDisk},
+		fPool:   {Label: "Pool", Value: m.value(fPool, pool), Choices: pools},
+		fMedia: {Label: "Install", Value: m.value(fMedia, "none"), Choices: media,
+			Hint: "an ISO to boot the installer from, or a disk image to copy (Disk 0)"},
 		fNetwork: {Label: "Network", Value: m.value(fNetwork, net), Choices: nets},
 		fFirmware: {Label: "Firmware", Value: m.value(fFirmware, "bios"), Choices: []string{"bios", "uefi"},
 			Hint: "UEFI needs OVMF on the host"},
@@ -389,14 +374,20 @@ func checkDisk(s string) error {
 	return err
 }
 
-func (m *Model) checkMedia(s string) error {
-	if s == "" {
-		return nil
+// mediaChoices are the install media to pick from: none, the pools' ISOs,
+// then the unused disk images, each as POOL/VOLUME.
+func (m *Model) mediaChoices() []string {
+	var isos, images []string
+	for ref, v := range m.h.media {
+		if v.Format == "iso" {
+			isos = append(isos, ref)
+		} else {
+			images = append(images, ref)
+		}
 	}
-	if _, ok := m.h.media[s]; !ok {
-		return errors.New("no ISO or unused image of that name or path in an active pool")
-	}
-	return nil
+	slices.Sort(isos)
+	slices.Sort(images)
+	return append(append([]string{"none"}, isos...), images...)
 }
 
 // checkSpace is the form-level rule: the new disk fits its pool, and an

@@ -2,6 +2,7 @@ package create
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,9 @@ func TestCreateThenOpenTheNewVM(t *testing.T) {
 	h.Press("tab", "tab", "tab")
 	typeIn(h, "4G")
 	h.Press("tab", "tab")
-	typeIn(h, "debian-12.5.0-amd64-netinst.iso")
+	for i := 0; m.form.Values()[fMedia] != "default/debian-12.5.0-amd64-netinst.iso" && i < 20; i++ {
+		h.Press("right")
+	}
 	h.Press("enter")
 	waitDone(t, h, m)
 	if h.Backs != 1 || len(h.Navigated) != 1 || h.Navigated[0].To != "vm" {
@@ -92,5 +95,32 @@ func TestCloneAShutOffVM(t *testing.T) {
 	waitDone(t, hc, c)
 	if _, err := hv.Lookup(context.Background(), "small-clone"); err != nil {
 		t.Errorf("no clone: %v (errors %v)\n%s", err, hc.Errors, hc.View())
+	}
+}
+
+// The install media are a picker of the pools' ISOs and unused images,
+// named POOL/VOLUME: nothing to guess from a hint cut at the edge.
+func TestInstallMediaArePickedFromThePools(t *testing.T) {
+	hv := uitest.Demo(t)
+	m := New(uitest.Common(hv, 80, 24))
+	h := uitest.NewHarness(t, m)
+	typeIn(h, "app-01")
+	h.Press("tab", "tab", "tab", "tab", "tab") // Install
+	v := uitest.Flat(h.View())
+	if !strings.Contains(v, "none") || !strings.Contains(v, "of ") {
+		t.Fatalf("the install field should be a picker saying how many there are:\n%s", v)
+	}
+	var picked []string
+	for range 12 {
+		h.Press("right")
+		picked = append(picked, m.form.Values()[fMedia])
+	}
+	if !slices.Contains(picked, "default/debian-12.5.0-amd64-netinst.iso") {
+		t.Errorf("the demo's ISO is not offered: %v", picked)
+	}
+	for _, line := range strings.Split(uitest.Plain(m.View()), "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("line wider than the screen: %q", line)
+		}
 	}
 }

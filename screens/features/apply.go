@@ -54,7 +54,7 @@ func (m *Model) stage(answer vm.Confirmation) tea.Cmd {
 		ctx, cancel := c.Context()
 		defer cancel()
 		res, err := stage(vm.WithConfirmation(ctx, answer), req)
-		return stagedMsg{id: id, res: res, since: since, err: err}
+		return stagedMsg{id: id, summary: req.Summary, res: res, since: since, err: err}
 	}
 }
 
@@ -64,16 +64,23 @@ func (m *Model) staged(msg stagedMsg) tea.Cmd {
 		return tea.Batch(ui.Fail(msg.err), m.load())
 	case msg.err != nil:
 		return ui.Fail(msg.err)
-	case msg.res.ApplyErr != nil && !m.opts.Applies:
-		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))
-	case msg.res.ApplyErr != nil:
-		return tea.Batch(m.load(), ui.Status(ui.LevelWarning, "staged, not applied: "+ui.Safe(msg.res.ApplyErr.Error())))
 	}
-	return tea.Batch(m.load(), m.watch.Follow(msg.since))
+	signal := ui.Signal("features-staged", msg.summary)
+	switch {
+	case msg.res.ApplyErr != nil && !m.opts.Applies:
+		return tea.Batch(m.load(), signal, ui.Status(ui.LevelWarning, "staged in "+m.opts.Paths.Staged+"; the demo has no apply service"))
+	case msg.res.ApplyErr != nil:
+		return tea.Batch(m.load(), signal, ui.Status(ui.LevelWarning, "staged, not applied: "+ui.Safe(msg.res.ApplyErr.Error())))
+	}
+	return tea.Batch(m.load(), signal, m.watch.Follow(msg.since))
 }
 
 // applyDone ends the wait with the result; the screen reloads what the
 // host now runs.
 func (m *Model) applyDone(o *ui.ApplyOutcome) tea.Cmd {
-	return tea.Batch(m.load(), ui.OutcomeStatus(o))
+	result := "failed"
+	if o.Result != nil && o.Result.OK() {
+		result = "ok"
+	}
+	return tea.Batch(m.load(), ui.OutcomeStatus(o), ui.Signal("features-applied", result))
 }

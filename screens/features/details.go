@@ -2,25 +2,27 @@ package features
 
 import (
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/hyper-nixos/hv/ui"
 )
 
 // detailsDialog shows all of a feature's details, for screens too small
-// for the pane.
+// for the pane; up and down scroll what does not fit.
 type detailsDialog struct {
-	c    *ui.Common
-	view string
+	c      *ui.Common
+	body   string
+	scroll ui.Scroller
 }
 
 func newDetails(c *ui.Common, body string) *detailsDialog {
-	hint := c.Styles.Muted.Render("esc, i or enter closes")
-	return &detailsDialog{c: c, view: c.Styles.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, body, "", hint))}
+	return &detailsDialog{c: c, body: body}
 }
 
 func (d *detailsDialog) Update(msg tea.Msg) (bool, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
+		if d.scroll.Key(k) {
+			return false, nil
+		}
 		switch k.String() {
 		case "esc", "i", "enter", "q":
 			return true, nil
@@ -29,4 +31,6 @@ func (d *detailsDialog) Update(msg tea.Msg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-func (d *detailsDialog) View() string { return d.view }
+func (d *detailsDialog) View() string {
+	return d.c.Box(nil, []string{d.body}, []string{"", d.c.Styles.Muted.Render("esc or enter closes")}, &d.scroll)
+}

@@ -47,10 +47,11 @@ type (
 		ch *feat.Change
 	}
 	stagedMsg struct {
-		id    int
-		res   hostchange.Result
-		since time.Time // when staging began: the apply's result is newer
-		err   error
+		id      int
+		summary string // the change staged, +id -id
+		res     hostchange.Result
+		since   time.Time // when staging began: the apply's result is newer
+		err     error
 	}
 	presetChosenMsg struct {
 		id     int
@@ -82,28 +83,71 @@ type Model struct {
 	applied, current *feat.Resolution
 	check            *feat.Resolution
 
-	rows   []row
-	cursor int // index into rows, always on a feature
-	offset int // first list row on screen
+	rows   []row // the categories and features the search shows
+	cursor int   // index into rows, always on a feature
+	offset int   // first list row on screen
+	search *ui.Search
 
 	watch *ui.ApplyWatch // the apply service, once started
 }
 
 // New returns the Features screen.
 func New(c *ui.Common, opts Options) *Model {
-	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.Paths.Result)}
-	for _, category := range m.cat.Categories() {
-		m.rows = append(m.rows, row{category: category.ID})
-		for _, f := range m.cat.InCategory(category.ID) {
-			m.rows = append(m.rows, row{category: category.ID, f: f})
-		}
-	}
-	m.cursor = 1
+	m := &Model{c: c, opts: opts, cat: feat.Builtin(), id: int(lastID.Add(1)), watch: ui.NewApplyWatch(c, opts.Paths.Result),
+		search: ui.NewSearch(c, "search", "name, id or words of the description")}
+	m.narrow()
 	return m
 }
 
-func (m *Model) Title() string   { return "Features" }
-func (m *Model) Keys() ui.KeyMap { return keys }
+// narrow lists the categories and the features the search matches, the
+// cursor on the same feature when it is still shown.
+func (m *Model) narrow() tea.Cmd {
+	var was string
+	if f := m.feature(); f != nil {
+		was = f.ID
+	}
+	m.rows = m.rows[:0]
+	for _, category := range m.cat.Categories() {
+		head := len(m.rows)
+		for _, f := range m.cat.InCategory(category.ID) {
+			if m.search.Match(f.ID, f.Name, f.Description) {
+				m.rows = append(m.rows, row{category: category.ID, f: f})
+			}
+		}
+		if len(m.rows) > head {
+			m.rows = slices.Insert(m.rows, head, row{category: category.ID})
+		}
+	}
+	m.cursor, m.offset = 0, 0
+	for i, r := range m.rows {
+		if r.f != nil && (m.cursor == 0 || r.f.ID == was) {
+			m.cursor = i
+		}
+	}
+	if len(m.rows) > 0 {
+		m.moveTo(m.cursor, true)
+	}
+	return nil
+}
+
+// feature is the feature under the cursor, or nil when the search shows none.
+func (m *Model) feature() *feat.Feature {
+	if m.cursor < len(m.rows) {
+		return m.rows[m.cursor].f
+	}
+	return nil
+}
+
+func (m *Model) Title() string { return "Features" }
+
+func (m *Model) Keys() ui.KeyMap {
+	if m.search.Typing() {
+		return ui.SearchHelp
+	}
+	return keys
+}
+
+func (m *Model) Capturing() bool { return m.search.Typing() }
 
 func (m *Model) Help() string {
 	return "Host features from the catalog hv shares with the NixOS module, by category, each with its risk. " +
@@ -113,12 +157,17 @@ func (m *Model) Help() string {
 		"The risk score adds minimal 0, low 1, medium 3, high 6, critical 10 per feature; hardening adds none."
 }
 
-// Esc undoes unsaved changes before esc means back.
+// Esc clears the search, then undoes unsaved changes, before esc means
+// back.
 func (m *Model) Esc() bool {
-	if !m.dirty() {
+	switch {
+	case m.search.Clear():
+		m.narrow()
+	case m.dirty():
+		m.setDraft(m.base)
+	default:
 		return false
 	}
-	m.setDraft(m.base)
 	return true
 }
 
@@ -150,7 +199,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 	case plannedMsg:
 		if msg.id == m.id {
-			m.accept(msg.ch)
+			return m.accept(msg.ch)
 		}
 	case presetChosenMsg:
 		if msg.id == m.id {
@@ -161,6 +210,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.staged(msg)
 		}
 	case tea.KeyPressMsg:
+		if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
+			return cmd
+		}
 		if m.loaded && m.loadErr == nil {
 			return m.key(msg)
 		}
@@ -172,19 +224,31 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, keys.Search) {
+		return m.search.Open()
+	}
+	f := m.feature()
+	if f == nil {
+		return nil // the search shows nothing to act on
+	}
 	if c, ok := keys.Move(msg, m.cursor, len(m.rows), m.listHeight()); ok {
 		m.moveTo(c, c >= m.cursor)
+		if g := m.feature(); g != f {
+			return ui.Signal("feature-selected", g.Risk.String())
+		}
 		return nil
 	}
 	switch {
 	case key.Matches(msg, keys.Toggle):
-		return m.toggle(m.rows[m.cursor].f)
+		return m.toggle(f)
 	case key.Matches(msg, keys.Details):
-		return dialog(newDetails(m.c, m.details(m.rows[m.cursor].f, min(72, m.c.Width-6))))
+		return dialog(newDetails(m.c, m.details(f, min(72, m.c.Width-6))))
 	case key.Matches(msg, keys.NextCat):
 		m.jumpCategory(1)
+		return ui.Signal("feature-selected", m.feature().Risk.String())
 	case key.Matches(msg, keys.PrevCat):
 		m.jumpCategory(-1)
+		return ui.Signal("feature-selected", m.feature().Risk.String())
 	case key.Matches(msg, keys.Phase):
 		return m.switchPhase()
 	case key.Matches(msg, keys.Presets):
@@ -208,7 +272,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 type reloadError struct{}
 
 func (*reloadError) Error() string { return "reloading would drop your unsaved changes" }
-func (*reloadError) Fix() string   { return "stage them with a, or undo them with u, first" }
+func (*reloadError) Fix() string {
+	return "stage them with " + keys.Apply.Help().Key + ", or undo them with " + keys.Undo.Help().Key + ", first"
+}
 
 // moveTo puts the cursor on row i, skipping category headings in the
 // direction of travel.
@@ -229,9 +295,14 @@ func (m *Model) moveTo(i int, down bool) {
 }
 
 func (m *Model) jumpCategory(dir int) {
-	cats := m.cat.Categories()
-	cur := slices.IndexFunc(cats, func(c feat.Category) bool { return c.ID == m.rows[m.cursor].category })
-	next := cats[(cur+dir+len(cats))%len(cats)].ID
+	var cats []string // those shown
+	for _, r := range m.rows {
+		if r.f == nil {
+			cats = append(cats, r.category)
+		}
+	}
+	cur := slices.Index(cats, m.rows[m.cursor].category)
+	next := cats[(cur+dir+len(cats))%len(cats)]
 	for i, r := range m.rows {
 		if r.f != nil && r.category == next {
 			m.cursor = i
@@ -293,9 +364,19 @@ func sortedCopy(s []string) []string {
 }
 
 // accept applies a confirmed change to the draft.
-func (m *Model) accept(ch *feat.Change) {
+func (m *Model) accept(ch *feat.Change) tea.Cmd {
 	next, _ := m.cat.Stage(m.draft, ch)
 	m.setDraft(next)
+	return toggled(ch)
+}
+
+// toggled tells the tutorials which features a change turned on or off.
+func toggled(ch *feat.Change) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, id := range append(slices.Clone(ch.TurnedOn), ch.TurnedOff...) {
+		cmds = append(cmds, ui.Signal("feature-toggled", id))
+	}
+	return tea.Batch(cmds...)
 }
 
 // plan offers a change: refused with the reason when it leaves problems
@@ -320,7 +401,7 @@ func (m *Model) plan(ch *feat.Change, title string, asked ...string) tea.Cmd {
 	rule, name := hostchange.Question(m.cat, m.draft, next, m.opts.Who)
 	if len(others) == 0 && rule.Ask == phase.NoQuestion && ch.Before.Phase == ch.After.Phase {
 		m.setDraft(next)
-		return ui.Status(ui.LevelInfo, m.scoreLine(ch))
+		return tea.Batch(ui.Status(ui.LevelInfo, m.scoreLine(ch)), toggled(ch))
 	}
 	body := m.changeBody(ch, asked...)
 	if rule.Ask == phase.TypeName {

@@ -347,13 +347,13 @@ func TestUnreadableStagedFileIsShownAndKept(t *testing.T) {
 	m := New(uitest.Common(nil, 80, 21), Options{Paths: paths})
 	uitest.Drain(t, m.Update, m.Init())
 	v := uitest.Plain(m.View())
-	for _, want := range []string{"The host file cannot be used", "line 3, column 18", "never overwrites", "r read it again"} {
+	for _, want := range []string{"The host file cannot be used", "line 3, column 18", "never overwrites", "ctrl+r read it again"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
 	os.WriteFile(paths.Staged, []byte(bad+"]\n"), 0o644)
-	uitest.Drain(t, m.Update, m.Update(uitest.Key("r")))
+	uitest.Drain(t, m.Update, m.Update(uitest.Key("ctrl+r")))
 	if m.loadErr != nil || !m.current.IsOn("ssh") {
 		t.Errorf("after fixing the file and r: %v", m.loadErr)
 	}
@@ -400,7 +400,7 @@ func TestHardenedHostRefusesWhatOnlyRootMay(t *testing.T) {
 	if _, err := nix.WriteHost(h.paths.Host, applied, raw); err != nil {
 		t.Fatal(err)
 	}
-	h.press("r")
+	h.press("ctrl+r")
 	h.to("sysctl-hardening")
 	h.press("space")
 	if h.err == nil || !strings.Contains(h.err.Error(), `turning off "sysctl-hardening" in the hardened phase needs root`) {

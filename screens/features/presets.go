@@ -18,6 +18,7 @@ type presetPicker struct {
 	cat    *feat.Catalog
 	cursor int
 	choose func(id string) tea.Msg
+	scroll ui.Scroller
 }
 
 var pickerKeys = struct{ Up, Down, Choose, Cancel key.Binding }{
@@ -59,8 +60,12 @@ func (d *presetPicker) Update(msg tea.Msg) (bool, tea.Cmd) {
 func (d *presetPicker) View() string {
 	s := d.c.Styles
 	width := min(64, max(30, d.c.Width-6))
-	lines := []string{s.Title.Render("Presets by risk tolerance"), ""}
+	var lines []string
+	keep := 0
 	for i, p := range d.cat.Presets() {
+		if i == d.cursor {
+			keep = len(lines)
+		}
 		score := d.cat.Score(d.cat.Resolve(p.Features, p.Phase).Enabled).Total
 		head := fmt.Sprintf("%d %-11s up to %s  phase %s, risk %d", i+1, p.Name, ui.RiskLabel(p.MaxRisk), p.Phase, score)
 		if i == d.cursor {
@@ -71,7 +76,8 @@ func (d *presetPicker) View() string {
 		}
 		lines = append(lines, head, s.Muted.Render(lipgloss.NewStyle().Width(width-2).Render(p.Description)))
 	}
-	lines = append(lines, "", s.Muted.Render(strings.Join([]string{"1-4 or enter choose", "esc cancel"}, " "+d.c.Glyphs.Sep+" ")),
-		s.Muted.Render("The next step shows every change before anything happens."))
-	return s.Dialog.Render(lipgloss.JoinVertical(lipgloss.Left, lines...))
+	foot := []string{"", s.Muted.Render(strings.Join([]string{"1-4 or enter choose", "esc cancel"}, " "+d.c.Glyphs.Sep+" ")),
+		s.Muted.Render("The next step shows every change before anything happens.")}
+	d.scroll.Keep = &keep
+	return d.c.Box([]string{s.Title.Render("Presets by risk tolerance"), ""}, lines, foot, &d.scroll)
 }

@@ -20,7 +20,13 @@ const (
 	panelLines = 3
 )
 
-func (m *Model) listHeight() int { return max(3, m.c.Height-headLines-panelLines) }
+func (m *Model) listHeight() int {
+	h := m.c.Height - headLines - panelLines
+	if m.search.Active() {
+		h--
+	}
+	return max(3, h)
+}
 
 // leftWidth is the list's width; the details take the rest.
 func (m *Model) leftWidth() int {
@@ -38,11 +44,18 @@ func (m *Model) View() string {
 	case m.loadErr != nil:
 		return m.errorView()
 	}
-	left := m.listView()
-	sep := st.Muted.Render(strings.Repeat(m.c.Glyphs.Border.Left+"\n", m.listHeight()-1) + m.c.Glyphs.Border.Left)
-	right := m.detailView(m.c.Width - m.leftWidth() - 2)
-	body := lipgloss.JoinHorizontal(lipgloss.Top, left, sep, " ", right)
-	return strings.Join([]string{m.titleLine(), "", body, "", m.pendingLine(), m.statusLine()}, "\n")
+	head := []string{m.titleLine(), ""}
+	if line := m.search.View(m.c.Width); line != "" {
+		head = []string{m.titleLine(), line}
+	}
+	body := st.Muted.Render("No feature matches the search. Esc clears it.")
+	if m.feature() != nil {
+		left := m.listView()
+		sep := st.Muted.Render(strings.Repeat(m.c.Glyphs.Border.Left+"\n", m.listHeight()-1) + m.c.Glyphs.Border.Left)
+		right := m.detailView(m.c.Width - m.leftWidth() - 2)
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, sep, " ", right)
+	}
+	return strings.Join(append(head, body, "", m.pendingLine(), m.statusLine()), "\n")
 }
 
 func points(n int) string {
@@ -61,7 +74,7 @@ func (m *Model) errorView() string {
 		lines = append(lines, "", st.Header.Render("How to fix it"), para.Render(fix))
 	}
 	lines = append(lines, "", para.Render(st.Muted.Render("hv never overwrites a host file it cannot read.")),
-		"", st.Key.Render("r")+" read it again")
+		"", st.Key.Render(m.c.KeyLabel(keys.Reload))+" read it again")
 	return strings.Join(lines, "\n")
 }
 
@@ -143,9 +156,9 @@ func (m *Model) marks(id string) (change, box string) {
 }
 
 func (m *Model) detailView(width int) string {
-	out := strings.Split(m.details(m.rows[m.cursor].f, width), "\n")
+	out := strings.Split(m.details(m.feature(), width), "\n")
 	if h := m.listHeight(); len(out) > h {
-		out = append(out[:h-1], m.c.Styles.Muted.Render(ansi.Truncate(m.c.Glyphs.Ellipsis+" i shows all", width, "")))
+		out = append(out[:h-1], m.c.Styles.Muted.Render(ansi.Truncate(m.c.Glyphs.Ellipsis+" enter shows all", width, "")))
 	}
 	return strings.Join(out, "\n")
 }

@@ -9,18 +9,15 @@ import (
 type keyMap struct {
 	ui.ListKeys
 	Open, Search, Level, Tutorials, Back key.Binding
-	Apply, Clear                         key.Binding // in the search field
 }
 
 var keys = keyMap{
 	ListKeys:  ui.DefaultListKeys,
-	Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "read")),
-	Search:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+	Open:      ui.Bind(ui.Verbs.Open, "read"),
+	Search:    ui.Verbs.Search,
 	Level:     key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "change level")),
 	Tutorials: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tutorials")),
 	Back:      key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "previous topic")),
-	Apply:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep search")),
-	Clear:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
@@ -47,8 +44,3 @@ func (k readingKeys) FullHelp() [][]key.Binding {
 		{k.Search, k.Level, k.Tutorials},
 	}
 }
-
-// searchKeys are the footer while typing a search.
-type searchKeys struct{ keyMap }
-
-func (k searchKeys) ShortHelp() []key.Binding { return []key.Binding{k.Apply, k.Clear} }

@@ -5,7 +5,6 @@ package help
 
 import (
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
@@ -27,8 +26,7 @@ type Model struct {
 	cursor  int // index into entries, always on a topic
 	offset  int
 
-	input  textinput.Model
-	typing bool
+	search *ui.Search
 
 	reading   *ui.TopicView // nil: the index is shown
 	history   []string      // topics read before the current one
@@ -38,14 +36,14 @@ type Model struct {
 // New opens the browser on the topic called arg, or on the index searched
 // for arg when no topic has that id.
 func New(c *ui.Common, arg string) *Model {
-	m := &Model{c: c, input: c.NewInput("/ ", "words to find in titles and texts")}
+	m := &Model{c: c, search: ui.NewSearch(c, "search", "words to find in titles and texts")}
 	if t, ok := c.Help.Topics.Topic(arg); ok {
 		m.reading = ui.NewTopicView(c, t)
 	} else {
 		m.showIndex = true
-		m.input.SetValue(arg)
+		m.search.Set(arg)
 	}
-	m.search()
+	m.find()
 	return m
 }
 
@@ -58,8 +56,8 @@ func (m *Model) Title() string {
 
 func (m *Model) Keys() ui.KeyMap {
 	switch {
-	case m.typing:
-		return searchKeys{keys}
+	case m.search.Typing():
+		return ui.SearchHelp
 	case m.reading != nil:
 		return readingKeys{keys}
 	}
@@ -72,14 +70,14 @@ func (m *Model) Help() string {
 		"tab selects one, enter follows it, backspace comes back."
 }
 
-func (m *Model) Capturing() bool { return m.typing }
+func (m *Model) Capturing() bool { return m.search.Typing() }
 
 // Esc clears a search, then leaves a topic for the index it was opened
 // from, before esc means back.
 func (m *Model) Esc() bool {
 	switch {
-	case m.reading == nil && m.input.Value() != "":
-		m.clearSearch()
+	case m.reading == nil && m.search.Clear():
+		m.find()
 		return true
 	case m.reading != nil && m.showIndex:
 		m.reading, m.history = nil, nil
@@ -101,24 +99,21 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
-		if m.typing {
-			var cmd tea.Cmd
-			m.input, cmd = m.input.Update(msg)
-			m.search()
-			return cmd
+		if m.search.Typing() {
+			return m.typed(msg)
 		}
 	}
 	return nil
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	if m.typing {
+	if m.search.Typing() {
 		return m.typed(msg)
 	}
 	switch {
 	case key.Matches(msg, keys.Search):
-		m.reading, m.history, m.showIndex, m.typing = nil, nil, true, true
-		return m.input.Focus()
+		m.reading, m.history, m.showIndex = nil, nil, true
+		return m.search.Open()
 	case key.Matches(msg, keys.Level):
 		return func() tea.Msg { return ui.SetLevelMsg{Level: m.c.Level.Next()} }
 	case key.Matches(msg, keys.Tutorials):
@@ -162,41 +157,28 @@ func (m *Model) open(t *help.Topic) tea.Cmd {
 	return ui.Signal("topic", t.ID)
 }
 
-func (m *Model) typed(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, keys.Apply):
-		m.typing = false
-		m.input.Blur()
-		if q := m.input.Value(); q != "" && m.cursor < len(m.entries) {
+// typed hands a key or paste to the open search field.
+func (m *Model) typed(msg tea.Msg) tea.Cmd {
+	cmd, res := m.search.Update(msg)
+	switch res {
+	case ui.SearchKept:
+		if q := m.search.Query(); q != "" && m.cursor < len(m.entries) {
 			return ui.Signal("search", q)
 		}
-		return nil
-	case key.Matches(msg, keys.Clear):
-		m.clearSearch()
-		return nil
-	case key.Matches(msg, keys.Up, keys.Down):
-		if c, ok := keys.Move(msg, m.cursor, len(m.entries), 1); ok {
+	case ui.SearchMove:
+		if c, ok := keys.Move(msg.(tea.KeyPressMsg), m.cursor, len(m.entries), 1); ok {
 			m.moveTo(c, c >= m.cursor)
 		}
-		return nil
+	case ui.SearchTyped, ui.SearchCleared:
+		m.find()
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.search()
 	return cmd
 }
 
-func (m *Model) clearSearch() {
-	m.typing = false
-	m.input.Blur()
-	m.input.SetValue("")
-	m.search()
-}
-
-// search fills the index: every topic by group, or the search's results.
-func (m *Model) search() {
+// find fills the index: every topic by group, or the search's results.
+func (m *Model) find() {
 	m.entries = m.entries[:0]
-	if q := m.input.Value(); q != "" {
+	if q := m.search.Query(); q != "" {
 		for _, r := range m.c.Help.Topics.Search(q) {
 			m.entries = append(m.entries, entry{topic: r.Topic, snippet: r.Snippet})
 		}

@@ -25,7 +25,7 @@ func (m *Model) View() string {
 // listHeight is how many index lines fit under the title and search.
 func (m *Model) listHeight() int {
 	n := m.c.Height - 1
-	if m.typing || m.input.Value() != "" {
+	if m.search.Active() {
 		n--
 	}
 	return max(n, 1)
@@ -36,14 +36,13 @@ func (m *Model) indexView() string {
 	w := m.c.Width
 	sep := " " + m.c.Glyphs.Sep + " "
 	count := fmt.Sprintf("%d topics", len(m.c.Help.Topics.All()))
-	if q := m.input.Value(); q != "" {
+	if m.search.Query() != "" {
 		count = fmt.Sprintf("%d found", len(m.entries))
 	}
 	lines := []string{ansi.Truncate(st.Title.Render("Help")+"  "+
 		st.Muted.Render(count+sep+"level: "+m.c.Level.String()+" (L changes)"+sep+"t tutorials"), w, m.c.Glyphs.Ellipsis)}
-	if m.typing || m.input.Value() != "" {
-		m.input.SetWidth(w - 4)
-		lines = append(lines, m.input.View())
+	if line := m.search.View(w); line != "" {
+		lines = append(lines, line)
 	}
 	if len(m.entries) == 0 {
 		lines = append(lines, "", st.Muted.Render("No topic holds all these words. Fewer or other words may find one; esc clears."))

@@ -19,20 +19,19 @@ import (
 // Item is one entry of the menu.
 type Item struct {
 	Key, Title, Desc string
-	Screen           string // registry id of the screen it opens
-	Built            bool   // false: the section says honestly it is not built yet
+	Screen           string // the route of the screen it opens
 }
 
 // Items is the console menu.
 var Items = []Item{
-	{"1", "Virtual machines", "list, watch and filter the VMs of this host", "vms", true},
-	{"2", "Features", "choose host features by their security risk", "features", true},
-	{"3", "Threats", "live threat detection and response", "threats", true},
-	{"4", "Setup wizard", "set this host up: checks, operators, network, phase", "wizard", true},
-	{"5", "Help & tutorials", "learn hv step by step", "help", true},
-	{"6", "Host", "this machine, its libvirt and your access", "host", true},
-	{"7", "Networks", "virtual networks: NAT, isolated, who uses them", "networks", true},
-	{"8", "Storage", "storage pools and volumes: sizes, free space, disks", "storage", true},
+	{"1", "Virtual machines", "list, watch and filter the VMs of this host", "vms"},
+	{"2", "Features", "choose host features by their security risk", "features"},
+	{"3", "Threats", "live threat detection and response", "threats"},
+	{"4", "Setup wizard", "set this host up: checks, operators, network, phase", "wizard"},
+	{"5", "Help & tutorials", "learn hv step by step", "help"},
+	{"6", "Host", "this machine, its libvirt and your access", "host"},
+	{"7", "Networks", "virtual networks: NAT, isolated, who uses them", "networks"},
+	{"8", "Storage", "storage pools and volumes: sizes, free space, disks", "storage"},
 }
 
 type keyMap struct {
@@ -80,8 +79,7 @@ func New(c *ui.Common) *Model {
 func (m *Model) Title() string   { return "Home" }
 func (m *Model) Keys() ui.KeyMap { return keys }
 func (m *Model) Help() string {
-	return "The console menu of this host. Pick a section with the arrows and enter, or its number. " +
-		"Sections marked 'not built yet' are planned and say what they will do."
+	return "The console menu of this host. Pick a section with the arrows and enter, or its number."
 }
 
 func (m *Model) Init() tea.Cmd { return m.summary() }
@@ -156,9 +154,6 @@ func (m *Model) View() string {
 	for i, it := range Items {
 		title := it.Title + strings.Repeat(" ", width-lipgloss.Width(it.Title))
 		desc := it.Desc
-		if !it.Built {
-			desc += " (not built yet)"
-		}
 		line := fmt.Sprintf(" %s  %s   %s ", it.Key, title, desc)
 		if i == m.cursor {
 			b.WriteString(st.Selected.Render(m.c.Glyphs.Cursor+line) + "\n")

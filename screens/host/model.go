@@ -24,7 +24,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Reload}}
 }
 
-var keys = keyMap{ListKeys: ui.DefaultListKeys, Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again"))}
+var keys = keyMap{ListKeys: ui.DefaultListKeys, Reload: ui.Bind(ui.Verbs.Reload, "check again")}
 
 // Diagnose finds what this user may do and checks the host; it probes
 // libvirt, so the caller (cmd) provides it.

@@ -15,7 +15,7 @@ import (
 )
 
 // actions are what can be done to the selected network now, each with the
-// reason when it cannot.
+// reason when it cannot, and what it does.
 func (m *Model) actions() ui.Actions {
 	ro := m.c.ReadOnlyWhy()
 	n, ok := m.Selected()
@@ -23,12 +23,34 @@ func (m *Model) actions() ui.Actions {
 	if ok && n.Autostart {
 		autostart = "autostart off"
 	}
+	name, hv := n.Name, m.c.HV
+	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
+		return m.c.Job(m.id, busy, done, "", fn)
+	}
 	as := ui.Actions{
-		{Key: keys.Start, Risk: ops.Low},
-		{Key: keys.Stop, Risk: ops.Medium},
-		{Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ops.Low},
-		{Key: keys.New, Risk: ops.Low},
-		{Key: keys.Undefine, Risk: ops.High},
+		actStart: {Key: keys.Start, Risk: ops.Low, Audit: "net.start", Run: func() tea.Cmd {
+			return job("starting "+name, "started network "+name, func(ctx context.Context) error { return hv.StartNetwork(ctx, name) })
+		}},
+		actStop: {Key: keys.Stop, Risk: ops.Medium, Audit: "net.stop"},
+		actAutostart: {Key: ui.Bind(keys.Autostart, autostart), Risk: ops.Low, Audit: "net.autostart", Run: func() tea.Cmd {
+			on := !n.Autostart
+			done := map[bool]string{true: "network " + name + " now starts with the host", false: "network " + name + " no longer starts with the host"}[on]
+			return job("setting autostart of "+name, done, func(ctx context.Context) error { return hv.SetNetworkAutostart(ctx, name, on) })
+		}},
+		actNew:      {Key: keys.New, Risk: ops.Low, Audit: "net.define", Run: m.defineForm},
+		actUndefine: {Key: keys.Undefine, Risk: ops.High, Audit: "net.undefine"},
+	}
+	as[actStop].Run = func() tea.Cmd {
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("stopping "+name, "stopped network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.StopNetwork(ctx, name) }))
+		}
+		return m.c.Confirm(as[actStop], "Stop network "+ui.Safe(name)+"?", m.stopBody(n), name, run)
+	}
+	as[actUndefine].Run = func() tea.Cmd {
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("undefining "+name, "undefined network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.UndefineNetwork(ctx, name) }))
+		}
+		return m.c.Confirm(as[actUndefine], "Undefine network "+ui.Safe(name)+"?", m.undefineBody(n), name, run)
 	}
 	for i := range as {
 		as[i] = as[i].Unless(ro)
@@ -69,43 +91,18 @@ const (
 // users splits the VMs on network n into running and stopped ones.
 func (m *Model) users(n vm.Network) (running, stopped []string) { return m.states.Split(n.UsedBy) }
 
-// act runs the action msg presses, after the confirmation its risk asks for.
+// act runs the action msg presses, or its 'x' menu, after the
+// confirmation its risk asks for.
 func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	n, _ := m.Selected()
+	if key.Matches(msg, keys.Actions) {
+		return m.actions().Menu(m.c, "Network "+ui.Safe(n.Name)), true
+	}
 	target := n.Name
 	if key.Matches(msg, keys.New) {
 		target = ""
 	}
-	a, refusal, ok := m.actions().Pressed(msg, target)
-	if !ok || refusal != nil {
-		return refusal, ok
-	}
-	if key.Matches(msg, keys.New) {
-		return m.defineForm(), true
-	}
-	name, hv := n.Name, m.c.HV
-	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
-		return m.c.Job(m.id, busy, done, "", fn)
-	}
-	switch {
-	case key.Matches(msg, keys.Start):
-		return job("starting "+name, "started network "+name, func(ctx context.Context) error { return hv.StartNetwork(ctx, name) }), true
-	case key.Matches(msg, keys.Stop):
-		run := func(c vm.Confirmation) tea.Cmd {
-			return job("stopping "+name, "stopped network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.StopNetwork(ctx, name) }))
-		}
-		return m.c.Confirm(a, "Stop network "+ui.Safe(name)+"?", m.stopBody(n), name, run), true
-	case key.Matches(msg, keys.Autostart):
-		on := !n.Autostart
-		done := map[bool]string{true: "network " + name + " now starts with the host", false: "network " + name + " no longer starts with the host"}[on]
-		return job("setting autostart of "+name, done, func(ctx context.Context) error { return hv.SetNetworkAutostart(ctx, name, on) }), true
-	case key.Matches(msg, keys.Undefine):
-		run := func(c vm.Confirmation) tea.Cmd {
-			return job("undefining "+name, "undefined network "+name, ui.Answered(c, func(ctx context.Context) error { return hv.UndefineNetwork(ctx, name) }))
-		}
-		return m.c.Confirm(a, "Undefine network "+ui.Safe(name)+"?", m.undefineBody(n), name, run), true
-	}
-	return nil, false
+	return m.actions().Handle(msg, target)
 }
 
 // stopBody says what stopping n breaks.

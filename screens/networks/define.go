@@ -45,7 +45,7 @@ func (m *Model) check(s vm.NetworkSpec) (vm.NetworkPlan, error) {
 	if err != nil {
 		return plan, err
 	}
-	for _, n := range m.nets {
+	for _, n := range m.all {
 		switch {
 		case n.Name == s.Name:
 			return plan, &vm.Error{Op: "define network", Target: s.Name, Kind: vm.ErrExists,
@@ -72,7 +72,7 @@ func (m *Model) freeSubnet() string {
 next:
 	for n := 100; n < 255; n++ {
 		subnet := fmt.Sprintf("192.168.%d.0/24", n)
-		for _, other := range m.nets {
+		for _, other := range m.all {
 			if vm.Overlaps(other.IPv4, subnet) {
 				continue next
 			}

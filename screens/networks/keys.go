@@ -8,27 +8,29 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Start, Stop, Autostart, New, Undefine, Reload key.Binding
-	actions                                       ui.Actions // of the current selection
+	Start, Stop, Autostart, New, Undefine, Reload, Actions, Search key.Binding
+	actions                                                        ui.Actions // of the current selection
 }
 
 var keys = keyMap{
 	ListKeys:  ui.DefaultListKeys,
-	Start:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
-	Stop:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
-	Autostart: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "autostart")),
-	New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "define a network")),
-	Undefine:  key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "undefine")),
-	Reload:    key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+	Start:     ui.Verbs.Start,
+	Stop:      ui.Verbs.Stop,
+	Autostart: ui.Verbs.Autostart,
+	New:       ui.Bind(ui.Verbs.New, "define a network"),
+	Undefine:  ui.Bind(ui.Verbs.Delete, "undefine"),
+	Reload:    ui.Verbs.Reload,
+	Actions:   ui.Verbs.Actions,
+	Search:    ui.Verbs.Search,
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
-	return append(k.actions.Short(), k.Reload)
+	return append(k.actions.Short(), k.Actions, k.Search)
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.Reload},
-		k.actions.Full(),
+		{k.Up, k.Down, k.Top, k.Bottom, k.Search, k.Reload},
+		append(k.actions.Full(), k.Actions),
 	}
 }

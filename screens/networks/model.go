@@ -5,6 +5,7 @@ package networks
 
 import (
 	"errors"
+	"strings"
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
@@ -37,7 +38,9 @@ type Model struct {
 	c  *ui.Common
 	id int
 
-	nets     []vm.Network
+	all      []vm.Network // every network
+	nets     []vm.Network // those the search shows
+	search   *ui.Search
 	states   ui.VMStates // to tell running users from stopped ones
 	cursor   int
 	offset   int
@@ -55,12 +58,16 @@ type Model struct {
 // New returns the Networks screen; select names the network to put the
 // cursor on ("" for the first).
 func New(c *ui.Common, selected string) *Model {
-	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, selected: selected}
+	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, selected: selected,
+		search: ui.NewSearch(c, "search", "name, mode, address or a VM on it")}
 }
 
 func (m *Model) Title() string { return "Networks" }
 
 func (m *Model) Keys() ui.KeyMap {
+	if m.search.Typing() {
+		return ui.SearchHelp
+	}
 	k := keys
 	k.actions = m.actions()
 	return k
@@ -71,6 +78,20 @@ func (m *Model) Help() string {
 		"isolated ones connect guests with each other and the host only. VMS counts the VMs with an interface on a network. " +
 		"Stopping a network cuts its running VMs off until they are restarted: hv asks first and names them."
 }
+
+func (m *Model) Capturing() bool { return m.search.Typing() }
+
+// Esc clears the search before esc means back.
+func (m *Model) Esc() bool {
+	if m.search.Clear() {
+		m.narrow() // the selection stays: no leases to fetch
+		return true
+	}
+	return false
+}
+
+// Actions are what can be done to the selected network now.
+func (m *Model) Actions() ui.Actions { return m.actions() }
 
 func (m *Model) Init() tea.Cmd { return m.load() }
 
@@ -99,6 +120,9 @@ func (m *Model) loadLeases(name string) tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -133,8 +157,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.act(msg); ok {
 		return cmd
 	}
-	if key.Matches(msg, keys.Reload) {
+	switch {
+	case key.Matches(msg, keys.Reload):
 		return m.load()
+	case key.Matches(msg, keys.Search):
+		return m.search.Open()
 	}
 	if c, ok := keys.Move(msg, m.cursor, len(m.nets), m.pageSize()); ok {
 		m.cursor = c
@@ -165,15 +192,27 @@ func (m *Model) setAll(msg loadedMsg) tea.Cmd {
 		return nil
 	}
 	m.loaded = true
-	m.nets = msg.nets
+	m.all = msg.nets
 	m.states.Set(msg.vms)
+	m.leasesFor = "" // reload them: a restart hands out new ones
+	return m.narrow()
+}
+
+// narrow shows the networks the search matches, keeping the cursor on
+// the selected one when it is still shown.
+func (m *Model) narrow() tea.Cmd {
+	m.nets = m.nets[:0]
+	for _, n := range m.all {
+		if m.search.Match(n.Name, n.Mode, n.IPv4, n.Bridge, strings.Join(n.UsedBy, " ")) {
+			m.nets = append(m.nets, n)
+		}
+	}
 	m.cursor = min(m.cursor, max(len(m.nets)-1, 0))
 	for i, n := range m.nets {
 		if n.Name == m.selected {
 			m.cursor = i
 		}
 	}
-	m.leasesFor = "" // reload them: a restart hands out new ones
 	return m.follow()
 }
 

@@ -75,9 +75,9 @@ func TestUnavailableActionSaysWhyWithoutCallingLibvirt(t *testing.T) {
 func TestStoppingANetworkInUseNamesWhatBreaks(t *testing.T) {
 	m, h := open(t, nil, 80, 21)
 	hv := m.c.HV
-	h.Press("x")
+	h.Press("d")
 	if h.Dialog == nil {
-		t.Fatal("x on a network in use should ask first")
+		t.Fatal("d on a network in use should ask first")
 	}
 	body := uitest.Flat(h.Dialog.View())
 	for _, want := range []string{"Stop network default?", "10 running VMs lose their link at once: db-primary, db-replica",
@@ -90,11 +90,11 @@ func TestStoppingANetworkInUseNamesWhatBreaks(t *testing.T) {
 	if h.Dialog != nil || !network(t, hv, "default").Active {
 		t.Fatal("enter on a high-risk question must cancel")
 	}
-	h.Press("x", "y")
+	h.Press("d", "y")
 	if h.LastStatus() != "stopped network default" || network(t, hv, "default").Active {
 		t.Fatalf("y should stop it and say so: %q", h.LastStatus())
 	}
-	if view := uitest.Plain(m.View()); !strings.Contains(view, "inactive") || !strings.Contains(view, "x stop (it is inactive)") {
+	if view := uitest.Plain(m.View()); !strings.Contains(view, "inactive") || !strings.Contains(view, "d stop (it is inactive)") {
 		t.Errorf("the list does not show the stopped network:\n%s", view)
 	}
 }
@@ -137,7 +137,7 @@ func TestDefineThroughTheFormThenStartAndUndefine(t *testing.T) {
 	if !network(t, hv, "lab-2").Active {
 		t.Fatal("s did not start the new network")
 	}
-	h.Press("x") // no VM on it: medium risk, yes is focused
+	h.Press("d") // no VM on it: medium risk, yes is focused
 	if h.Dialog == nil || !strings.Contains(uitest.Flat(h.Dialog.View()), "No VM has an interface on lab-2") {
 		t.Fatal("stopping an unused network should still ask, saying nothing breaks")
 	}
@@ -169,13 +169,13 @@ func TestAutostartToggles(t *testing.T) {
 
 func TestReadOnlyOffersNoChange(t *testing.T) {
 	m, h := open(t, uitest.DemoReadOnly(t), 80, 21)
-	for _, k := range []string{"s", "x", "a", "n", "D"} {
+	for _, k := range []string{"s", "d", "a", "n", "D"} {
 		h.Press(k)
 		if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
 			t.Errorf("%s as a read-only user: dialog %v, status %q", k, h.Dialog, h.LastStatus())
 		}
 	}
-	if view := uitest.Flat(m.View()); !strings.Contains(view, "s start, x stop, a autostart on, n define a network, D undefine (read-only access") {
+	if view := uitest.Flat(m.View()); !strings.Contains(view, "s start, d stop, a autostart on, n define a network, D undefine (read-only access") {
 		t.Errorf("the view does not say why:\n%s", view)
 	}
 }

@@ -14,13 +14,18 @@ import (
 func (m *Model) View() string {
 	var b strings.Builder
 	b.WriteString(m.titleLine())
+	if line := m.search.View(m.c.Width); line != "" {
+		b.WriteString("\n" + line)
+	}
 	switch {
 	case m.loadErr != nil && !m.loaded:
 		b.WriteString("\n" + m.c.LoadErrorView("networks", m.loadErr))
 	case !m.loaded:
 		b.WriteString("\n\nLoading the networks" + m.c.Glyphs.Ellipsis)
+	case len(m.all) == 0:
+		b.WriteString("\n\nNo virtual networks are defined here. Press " + keys.New.Help().Key + " to define one.")
 	case len(m.nets) == 0:
-		b.WriteString("\n\nNo virtual networks are defined here. Press n to define one.")
+		b.WriteString("\n\nNo network matches the search. Esc clears it.")
 	default:
 		b.WriteString("\n" + m.table())
 		b.WriteString("\n\n" + m.detail())
@@ -33,13 +38,16 @@ func (m *Model) View() string {
 
 func (m *Model) titleLine() string {
 	active := 0
-	for _, n := range m.nets {
+	for _, n := range m.all {
 		if n.Active {
 			active++
 		}
 	}
 	sep := " " + m.c.Glyphs.Sep + " "
-	counts := fmt.Sprintf("%s%s%d active", ui.Count(len(m.nets), "network"), sep, active)
+	counts := fmt.Sprintf("%s%s%d active", ui.Count(len(m.all), "network"), sep, active)
+	if m.search.Query() != "" {
+		counts = fmt.Sprintf("%d of %d shown%s", len(m.nets), len(m.all), sep) + counts
+	}
 	if m.busy != "" {
 		counts += sep + m.busy + m.c.Glyphs.Ellipsis
 	}
@@ -51,7 +59,13 @@ func (m *Model) titleLine() string {
 const detailLines = 7
 
 // pageSize is the number of table rows that fit above the detail pane.
-func (m *Model) pageSize() int { return max(m.c.Height-2-1-detailLines-2, 1) }
+func (m *Model) pageSize() int {
+	n := m.c.Height - 2 - 1 - detailLines - 2
+	if m.search.Active() {
+		n--
+	}
+	return max(n, 1)
+}
 
 func (m *Model) table() string {
 	st := m.c.Styles

@@ -14,7 +14,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
+	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/ops"
@@ -22,20 +24,27 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Take, Revert, Delete, Reload key.Binding
+	Details, Take, Revert, Delete, Reload, Actions, Search key.Binding
+	actions                                                ui.Actions // of the current selection
 }
 
 var keys = keyMap{
 	ListKeys: ui.DefaultListKeys,
-	Take:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "take a snapshot")),
-	Revert:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "revert to it")),
-	Delete:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete it")),
-	Reload:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
+	Details:  ui.Bind(ui.Verbs.Open, "details"),
+	Take:     ui.Bind(ui.Verbs.New, "take a snapshot"),
+	Revert:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "revert to it")),
+	Delete:   ui.Bind(ui.Verbs.Delete, "delete it"),
+	Reload:   ui.Verbs.Reload,
+	Actions:  ui.Verbs.Actions,
+	Search:   ui.Verbs.Search,
 }
 
-func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Take, k.Revert, k.Delete} }
+func (k keyMap) ShortHelp() []key.Binding {
+	return append(k.actions.Short(), k.Details, k.Search)
+}
+
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Take, k.Revert, k.Delete, k.Reload}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom, k.Details, k.Search, k.Reload}, append(k.actions.Full(), k.Actions)}
 }
 
 // Risks of the snapshot operations, shown on their confirmations.
@@ -68,7 +77,9 @@ type Model struct {
 	id     int
 	ref    string
 	v      vm.VM
-	rows   []row // the tree, flattened in display order
+	all    []row // the tree, flattened in display order
+	rows   []row // those the search shows
+	search *ui.Search
 	cursor int
 	err    error
 	loaded bool
@@ -82,10 +93,34 @@ type row struct {
 }
 
 // New shows the snapshots of the VM with this UUID.
-func New(c *ui.Common, ref string) *Model { return &Model{c: c, id: int(lastID.Add(1)), ref: ref} }
+func New(c *ui.Common, ref string) *Model {
+	return &Model{c: c, id: int(lastID.Add(1)), ref: ref, search: ui.NewSearch(c, "search", "name or description")}
+}
 
-func (m *Model) Title() string   { return "Snapshots" }
-func (m *Model) Keys() ui.KeyMap { return keys }
+func (m *Model) Title() string { return "Snapshots" }
+
+func (m *Model) Keys() ui.KeyMap {
+	if m.search.Typing() {
+		return ui.SearchHelp
+	}
+	k := keys
+	k.actions = m.actions()
+	return k
+}
+
+func (m *Model) Capturing() bool { return m.search.Typing() }
+
+// Esc clears the search before esc means back.
+func (m *Model) Esc() bool {
+	if m.search.Clear() {
+		m.narrow()
+		return true
+	}
+	return false
+}
+
+// Actions are what can be done to the VM's snapshots now.
+func (m *Model) Actions() ui.Actions { return m.actions() }
 func (m *Model) Help() string {
 	return "A snapshot keeps the VM's disks (and, when it runs, its memory) as they are, to come back to later. " +
 		"Reverting discards everything since. Internal snapshots live inside qcow2 disks; a UEFI VM on this " +
@@ -109,14 +144,17 @@ func (m *Model) load() tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.id == m.id {
 			m.err, m.loaded = msg.err, true
 			if msg.err == nil {
 				m.v = msg.v
-				m.rows = tree(msg.snaps, m.c.Glyphs)
-				m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
+				m.all = tree(msg.snaps, m.c.Glyphs)
+				m.narrow()
 			}
 		}
 	case busyMsg:
@@ -137,6 +175,18 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// narrow shows the snapshots the search matches.
+func (m *Model) narrow() tea.Cmd {
+	m.rows = m.rows[:0]
+	for _, r := range m.all {
+		if m.search.Match(r.s.Name, r.s.Description) {
+			m.rows = append(m.rows, r)
+		}
+	}
+	m.cursor = min(m.cursor, max(len(m.rows)-1, 0))
+	return nil
+}
+
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if c, ok := keys.Move(msg, m.cursor, len(m.rows), max(m.c.Height-4, 1)); ok {
 		m.cursor = c
@@ -145,14 +195,78 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, keys.Reload):
 		return m.load()
-	case key.Matches(msg, keys.Take):
-		return m.take()
-	case key.Matches(msg, keys.Revert):
-		return m.revert()
-	case key.Matches(msg, keys.Delete):
-		return m.delete()
+	case key.Matches(msg, keys.Search):
+		return m.search.Open()
+	case key.Matches(msg, keys.Details):
+		return m.details()
+	case key.Matches(msg, keys.Actions):
+		return m.actions().Menu(m.c, "Snapshots of "+ui.Safe(m.v.Name))
 	}
-	return nil
+	s, _ := m.selected()
+	target := s.Name
+	if key.Matches(msg, keys.Take) {
+		target = "of " + m.v.Name
+	}
+	cmd, _ := m.actions().Handle(msg, target)
+	return cmd
+}
+
+// Indexes into actions().
+const (
+	actTake = iota
+	actRevert
+	actDelete
+)
+
+// actions are what can be done now to the VM's snapshots, each with the
+// reason when it cannot, and what it does.
+func (m *Model) actions() ui.Actions {
+	_, selected := m.selected()
+	as := ui.Actions{
+		actTake:   {Key: keys.Take, Risk: ops.Low, Audit: "vm.snapshot.create", Run: m.take},
+		actRevert: {Key: keys.Revert, Risk: revertRisk, Audit: "vm.snapshot.revert"},
+		actDelete: {Key: keys.Delete, Risk: deleteRisk, Audit: "vm.snapshot.delete"},
+	}
+	as[actRevert].Run = func() tea.Cmd { return m.revert(as[actRevert]) }
+	as[actDelete].Run = func() tea.Cmd { return m.delete(as[actDelete]) }
+	for i := range as {
+		as[i] = as[i].Unless(m.refuse())
+		if i != actTake && !selected {
+			as[i] = as[i].Unless("no snapshot is selected")
+		}
+	}
+	as[actTake:actRevert].InPhase(m.c.Phase, phase.SnapshotCreate)
+	as[actRevert:actDelete].InPhase(m.c.Phase, phase.SnapshotRevert)
+	as[actDelete:].InPhase(m.c.Phase, phase.SnapshotDelete)
+	return as
+}
+
+// details shows everything about the selected snapshot, description in full.
+func (m *Model) details() tea.Cmd {
+	s, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	kind := "disks only"
+	switch {
+	case s.External:
+		kind = "disks, external (overlay files)"
+	case s.Memory:
+		kind = "disks and memory"
+	}
+	lines := []string{
+		"Taken       " + s.Created.Format("2006-01-02 15:04:05"),
+		"VM was      " + s.State.String(),
+		"Holds       " + kind,
+		"Parent      " + ui.OrDash(ui.Safe(s.Parent)),
+	}
+	if s.Current {
+		lines = append(lines, "Current     yes: the VM runs on from this snapshot")
+	}
+	if s.Description != "" {
+		lines = append(lines, "", lipgloss.NewStyle().Width(min(60, m.c.Width-8)).Render(ui.Safe(s.Description)))
+	}
+	return dialog(ui.NewMessage(m.c, "Snapshot "+ui.Safe(s.Name), strings.Join(lines, "\n")))
 }
 
 func (m *Model) selected() (vm.Snapshot, bool) {
@@ -166,7 +280,7 @@ func (m *Model) selected() (vm.Snapshot, bool) {
 func (m *Model) refuse() string {
 	switch {
 	case m.c.ReadOnly():
-		return "read-only access: ask an administrator to add you to the operators group"
+		return m.c.ReadOnlyWhy()
 	case m.busy != "":
 		return "busy " + m.busy
 	}
@@ -174,9 +288,6 @@ func (m *Model) refuse() string {
 }
 
 func (m *Model) take() tea.Cmd {
-	if why := m.refuse(); why != "" {
-		return ui.Status(ui.LevelWarning, "Cannot take a snapshot: "+why)
-	}
 	running := m.v.State.Active()
 	fields := []ui.Field{
 		{Label: "Name", Value: "snap-" + m.c.Now().Format("2006-01-02-1504"),
@@ -184,12 +295,11 @@ func (m *Model) take() tea.Cmd {
 		{Label: "Description", Hint: "optional: why you took it"},
 	}
 	if running {
-		fields = append(fields, ui.Field{Label: "Memory", Value: "yes",
-			Hint:     "yes: a revert resumes the VM exactly; no: disks only",
-			Validate: yesNo})
+		fields = append(fields, ui.Field{Label: "Memory", Value: "yes", Choices: []string{"yes", "no"},
+			Hint: "yes: a revert resumes the VM exactly; no: disks only"})
 	}
 	form := ui.NewForm(m.c, "Snapshot "+ui.Safe(m.v.Name), fields, func(v []string) tea.Cmd {
-		spec := vm.SnapshotSpec{Name: v[0], Description: v[1], Memory: running && (len(v) < 3 || isYes(v[2]))}
+		spec := vm.SnapshotSpec{Name: v[0], Description: v[1], Memory: running && (len(v) < 3 || v[2] == "yes")}
 		return m.run("took "+spec.Name, "snapshot-taken", &spec, func(ctx context.Context) error {
 			_, err := m.c.HV.CreateSnapshot(ctx, m.v.UUID, spec)
 			return err
@@ -198,49 +308,31 @@ func (m *Model) take() tea.Cmd {
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: form} }
 }
 
-func yesNo(s string) error {
-	switch strings.ToLower(s) {
-	case "yes", "y", "no", "n":
-		return nil
-	}
-	return errors.New("yes or no")
-}
-
-func isYes(s string) bool { return strings.HasPrefix(strings.ToLower(s), "y") }
-
-func (m *Model) revert() tea.Cmd {
-	s, ok := m.selected()
-	if !ok {
-		return nil
-	}
-	if why := m.refuse(); why != "" {
-		return ui.Status(ui.LevelWarning, "Cannot revert: "+why)
-	}
+func (m *Model) revert(a ui.Action) tea.Cmd {
+	s, _ := m.selected()
 	after := "shut off"
 	if s.Memory {
 		after = s.State.String() + ", from its saved memory"
 	}
 	body := fmt.Sprintf("%s goes back to %s, taken %s: its disks return to that point and it will be %s. "+
-		"Everything since is lost unless another snapshot holds it.\n\nRisk: %s",
-		ui.Safe(m.v.Name), ui.Safe(s.Name), s.Created.Format("2006-01-02 15:04"), after, m.c.RiskBadge(revertRisk))
-	name := s.Name
-	run := m.run("reverted to "+name, "snapshot-reverted", nil, func(ctx context.Context) error { return m.c.HV.RevertSnapshot(ctx, m.v.UUID, name) })
-	return dialog(ui.NewConfirm(m.c, "Revert to "+ui.Safe(name)+"?", body, true, run).Audited("snapshot.revert", m.v.Name+" to "+name))
+		"Everything since is lost unless another snapshot holds it.",
+		ui.Safe(m.v.Name), ui.Safe(s.Name), s.Created.Format("2006-01-02 15:04"), after)
+	name, ref, hv := s.Name, m.v.UUID, m.c.HV
+	run := func(c vm.Confirmation) tea.Cmd {
+		return m.run("reverted to "+name, "snapshot-reverted", nil, ui.Answered(c, func(ctx context.Context) error { return hv.RevertSnapshot(ctx, ref, name) }))
+	}
+	return m.c.Confirm(a, "Revert to "+ui.Safe(name)+"?", body, m.v.Name+" "+name, run)
 }
 
-func (m *Model) delete() tea.Cmd {
-	s, ok := m.selected()
-	if !ok {
-		return nil
-	}
-	if why := m.refuse(); why != "" {
-		return ui.Status(ui.LevelWarning, "Cannot delete: "+why)
-	}
+func (m *Model) delete(a ui.Action) tea.Cmd {
+	s, _ := m.selected()
 	body := fmt.Sprintf("The snapshot %s goes away: you can no longer return to that point. Its children, if any, "+
-		"attach to its parent. The VM itself does not change.\n\nRisk: %s", ui.Safe(s.Name), m.c.RiskBadge(deleteRisk))
-	name := s.Name
-	run := m.run("deleted "+name, "snapshot-deleted", nil, func(ctx context.Context) error { return m.c.HV.DeleteSnapshot(ctx, m.v.UUID, name) })
-	return dialog(ui.NewConfirm(m.c, "Delete the snapshot "+ui.Safe(name)+"?", body, true, run).Audited("snapshot.delete", m.v.Name+" "+name))
+		"attach to its parent. The VM itself does not change.", ui.Safe(s.Name))
+	name, ref, hv := s.Name, m.v.UUID, m.c.HV
+	run := func(c vm.Confirmation) tea.Cmd {
+		return m.run("deleted "+name, "snapshot-deleted", nil, ui.Answered(c, func(ctx context.Context) error { return hv.DeleteSnapshot(ctx, ref, name) }))
+	}
+	return m.c.Confirm(a, "Delete the snapshot "+ui.Safe(name)+"?", body, m.v.Name+" "+name, run)
 }
 
 func dialog(d ui.Dialog) tea.Cmd { return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} } }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -37,7 +38,7 @@ func TestTakeRevertDelete(t *testing.T) {
 	if len(m.rows) != 1 || m.rows[0].s.Name != "before-change" || !m.rows[0].s.Current || !m.rows[0].s.Memory {
 		t.Fatalf("after taking one: %+v", m.rows)
 	}
-	h.Press("enter")
+	h.Press("r")
 	if !strings.Contains(h.View(), "Revert to before-change?") || !strings.Contains(h.View(), "[HIGH]") {
 		t.Fatalf("revert should ask with its risk:\n%s", h.View())
 	}
@@ -69,5 +70,31 @@ func TestReadOnlyCannotTakeSnapshots(t *testing.T) {
 	h.Press("n")
 	if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
 		t.Errorf("read-only: dialog %v, status %q", h.Dialog != nil, h.LastStatus())
+	}
+}
+
+// Whether to keep the memory is a choice between yes and no, not a text
+// field where anything can be typed.
+func TestMemoryIsAChoice(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, _ := open(t, hv, "web-01")
+	h.Press("n")
+	if v := uitest.Flat(h.Dialog.View()); !strings.Contains(v, "Memory") || !strings.Contains(v, "[yes]  no") {
+		t.Fatalf("the memory field should offer yes and no:\n%s", v)
+	}
+	h.Press("tab", "tab", "y", "right")
+	if v := h.Dialog.(*ui.Form).Values(); v[2] != "no" {
+		t.Errorf("right should choose no, and y type nothing: %q", v[2])
+	}
+}
+
+// Enter opens a snapshot's details, its description in full; it never
+// reverts.
+func TestEnterShowsDetails(t *testing.T) {
+	h, _ := open(t, uitest.Demo(t), "db-primary")
+	h.Press("enter")
+	v := uitest.Flat(h.View())
+	if !strings.Contains(v, "Snapshot baseline") || !strings.Contains(v, "before any data import.") || strings.Contains(v, "Revert") {
+		t.Errorf("enter should show the snapshot's details:\n%s", v)
 	}
 }

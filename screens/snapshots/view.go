@@ -21,13 +21,20 @@ func (m *Model) View() string {
 	if m.busy != "" {
 		title += "  " + st.Warning.Render(m.busy+m.c.Glyphs.Ellipsis)
 	}
-	lines := []string{title}
-	if len(m.rows) == 0 {
-		lines = append(lines, "", "No snapshots yet. Press n to take one.")
+	lines := []string{ansi.Truncate(title, m.c.Width, m.c.Glyphs.Ellipsis)}
+	if line := m.search.View(m.c.Width); line != "" {
+		lines = append(lines, line)
+	}
+	switch {
+	case len(m.all) == 0:
+		lines = append(lines, "", "No snapshots yet. Press "+keys.Take.Help().Key+" to take one.")
+		return strings.Join(lines, "\n")
+	case len(m.rows) == 0:
+		lines = append(lines, "", "No snapshot matches the search. Esc clears it.")
 		return strings.Join(lines, "\n")
 	}
 	lines = append(lines, st.Header.Render(fmt.Sprintf("  %-32s %-16s %-9s %-7s %s", "NAME", "TAKEN", "STATE", "KIND", "DESCRIPTION")))
-	page := max(m.c.Height-3, 1)
+	page := max(m.c.Height-len(lines)-2, 1)
 	start := max(0, min(m.cursor-page+1, len(m.rows)-page))
 	start = max(0, min(start, m.cursor))
 	for i := start; i < min(start+page, len(m.rows)); i++ {

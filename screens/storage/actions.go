@@ -25,7 +25,7 @@ const (
 )
 
 // actions are what can be done now to the selected pool and volume, each
-// with the reason when it cannot.
+// with the reason when it cannot, and what it does.
 func (m *Model) actions() ui.Actions {
 	p, havePool := m.SelectedPool()
 	v, haveVol := m.SelectedVolume()
@@ -33,13 +33,38 @@ func (m *Model) actions() ui.Actions {
 	if havePool && p.Autostart {
 		autostart = "autostart off"
 	}
+	pool, hv := p.Name, m.c.HV
+	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
+		return m.c.Job(m.id, busy, done, "", fn)
+	}
 	as := ui.Actions{
-		actStart:     {Key: keys.Start, Risk: ops.Low},
-		actStop:      {Key: keys.Stop, Risk: ops.Medium},
-		actAutostart: {Key: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", autostart)), Risk: ops.Low},
-		actNewVolume: {Key: keys.NewVolume, Risk: ops.Low},
-		actCopy:      {Key: keys.Copy, Risk: ops.Low},
-		actDelete:    {Key: keys.Delete, Risk: ops.Critical},
+		actStart: {Key: keys.Start, Risk: ops.Low, Audit: "pool.start", Run: func() tea.Cmd {
+			return job("starting "+pool, "started pool "+pool, func(ctx context.Context) error { return hv.StartPool(ctx, pool) })
+		}},
+		actStop: {Key: keys.Stop, Risk: ops.Medium, Audit: "pool.stop"},
+		actAutostart: {Key: ui.Bind(keys.Autostart, autostart), Risk: ops.Low, Audit: "pool.autostart", Run: func() tea.Cmd {
+			on := !p.Autostart
+			done := map[bool]string{true: "pool " + pool + " now starts with the host", false: "pool " + pool + " no longer starts with the host"}[on]
+			return job("setting autostart of "+pool, done, func(ctx context.Context) error { return hv.SetPoolAutostart(ctx, pool, on) })
+		}},
+		actNewVolume: {Key: keys.NewVolume, Risk: ops.Low, Audit: "volume.create", Run: func() tea.Cmd { return m.createForm(p) }},
+		actCopy:      {Key: keys.Copy, Risk: ops.Low, Audit: "volume.copy", Run: func() tea.Cmd { return m.copyForm(p, v) }},
+		actDelete:    {Key: keys.Delete, Risk: ops.Critical, Audit: "volume.delete"},
+	}
+	as[actStop].Run = func() tea.Cmd {
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("stopping "+pool, "stopped pool "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.StopPool(ctx, pool) }))
+		}
+		return m.c.Confirm(as[actStop], "Stop pool "+ui.Safe(pool)+"?", m.stopBody(p), pool, run)
+	}
+	as[actDelete].Run = func() tea.Cmd {
+		name := v.Name
+		run := func(c vm.Confirmation) tea.Cmd {
+			return job("deleting "+name, "deleted volume "+name+" from "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.DeleteVolume(ctx, pool, name) }))
+		}
+		body := fmt.Sprintf("%s (%s on disk, %s for the guest) is deleted from pool %s. Its data cannot be recovered.",
+			ui.Safe(name), vm.FormatBytes(float64(v.AllocationBytes)), vm.FormatBytes(float64(v.CapacityBytes)), ui.Safe(pool))
+		return m.c.Confirm(as[actDelete], "Delete volume "+ui.Safe(name)+"?", body, name, run)
 	}
 	for i := range as {
 		as[i] = as[i].Unless(m.c.ReadOnlyWhy())
@@ -72,7 +97,7 @@ func (m *Model) actions() ui.Actions {
 	for _, i := range []int{actCopy, actDelete} {
 		switch {
 		case !haveVol:
-			as[i] = as[i].Unless("the pool has no volumes")
+			as[i] = as[i].Unless("no volume is selected")
 		case m.focus != volumesPane:
 			as[i] = as[i].Unless("tab to the volumes first")
 		}
@@ -90,7 +115,7 @@ func (m *Model) actions() ui.Actions {
 
 // overlayOf names a volume of the pool that has v as its backing file.
 func (m *Model) overlayOf(v vm.Volume) string {
-	for _, o := range m.vols {
+	for _, o := range m.allVols {
 		if o.BackingPath != "" && o.BackingPath == v.Path {
 			return o.Name
 		}
@@ -101,10 +126,14 @@ func (m *Model) overlayOf(v vm.Volume) string {
 // users splits VM names into running and stopped ones.
 func (m *Model) users(vms []string) (running, stopped []string) { return m.states.Split(vms) }
 
-// act runs the action msg presses, after the confirmation its risk asks for.
+// act runs the action msg presses, or the 'x' menu, after the
+// confirmation its risk asks for.
 func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	p, _ := m.SelectedPool()
 	v, _ := m.SelectedVolume()
+	if key.Matches(msg, keys.Actions) {
+		return m.actions().Menu(m.c, "Pool "+ui.Safe(p.Name)), true
+	}
 	target := p.Name
 	switch {
 	case key.Matches(msg, keys.NewVolume):
@@ -112,40 +141,7 @@ func (m *Model) act(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keys.Copy, keys.Delete):
 		target = v.Name
 	}
-	a, refusal, ok := m.actions().Pressed(msg, target)
-	if !ok || refusal != nil {
-		return refusal, ok
-	}
-	pool, hv := p.Name, m.c.HV
-	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
-		return m.c.Job(m.id, busy, done, "", fn)
-	}
-	switch {
-	case key.Matches(msg, keys.Start):
-		return job("starting "+pool, "started pool "+pool, func(ctx context.Context) error { return hv.StartPool(ctx, pool) }), true
-	case key.Matches(msg, keys.Stop):
-		run := func(c vm.Confirmation) tea.Cmd {
-			return job("stopping "+pool, "stopped pool "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.StopPool(ctx, pool) }))
-		}
-		return m.c.Confirm(a, "Stop pool "+ui.Safe(pool)+"?", m.stopBody(p), pool, run), true
-	case key.Matches(msg, keys.Autostart):
-		on := !p.Autostart
-		done := map[bool]string{true: "pool " + pool + " now starts with the host", false: "pool " + pool + " no longer starts with the host"}[on]
-		return job("setting autostart of "+pool, done, func(ctx context.Context) error { return hv.SetPoolAutostart(ctx, pool, on) }), true
-	case key.Matches(msg, keys.NewVolume):
-		return m.createForm(p), true
-	case key.Matches(msg, keys.Copy):
-		return m.copyForm(p, v), true
-	case key.Matches(msg, keys.Delete):
-		name := v.Name
-		run := func(c vm.Confirmation) tea.Cmd {
-			return job("deleting "+name, "deleted volume "+name+" from "+pool, ui.Answered(c, func(ctx context.Context) error { return hv.DeleteVolume(ctx, pool, name) }))
-		}
-		body := fmt.Sprintf("%s (%s on disk, %s for the guest) is deleted from pool %s. Its data cannot be recovered.",
-			ui.Safe(name), vm.FormatBytes(float64(v.AllocationBytes)), vm.FormatBytes(float64(v.CapacityBytes)), ui.Safe(pool))
-		return m.c.Confirm(a, "Delete volume "+ui.Safe(name)+"?", body, name, run), true
-	}
-	return nil, false
+	return m.actions().Handle(msg, target)
 }
 
 // stopBody says what stopping pool p breaks.

@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"strings"
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
@@ -49,7 +50,9 @@ type Model struct {
 	poolOffset int
 	pool       string // selected pool's name, kept across reloads
 
-	vols      []vm.Volume
+	allVols   []vm.Volume // of the selected pool
+	vols      []vm.Volume // those the search shows
+	search    *ui.Search
 	volsFor   string // pool the volumes belong to
 	volsErr   error
 	volCursor int
@@ -66,12 +69,16 @@ type Model struct {
 // New returns the Storage screen; pool names the pool to select ("" for
 // the first).
 func New(c *ui.Common, pool string) *Model {
-	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, pool: pool}
+	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, pool: pool,
+		search: ui.NewSearch(c, "search", "volume name, format or a VM using it")}
 }
 
 func (m *Model) Title() string { return "Storage" }
 
 func (m *Model) Keys() ui.KeyMap {
+	if m.search.Typing() {
+		return ui.SearchHelp
+	}
 	k := keys
 	k.actions = m.actions()
 	return k
@@ -83,6 +90,20 @@ func (m *Model) Help() string {
 		"volumes grow into that space, and a pool that fills up pauses every VM writing to it. " +
 		"A volume that is a VM's disk cannot be deleted here; deleting one asks you to type its name."
 }
+
+func (m *Model) Capturing() bool { return m.search.Typing() }
+
+// Esc clears the search before esc means back.
+func (m *Model) Esc() bool {
+	if m.search.Clear() {
+		m.narrow()
+		return true
+	}
+	return false
+}
+
+// Actions are what can be done to the selected pool and volume now.
+func (m *Model) Actions() ui.Actions { return m.actions() }
 
 func (m *Model) Init() tea.Cmd { return m.loadPools() }
 
@@ -111,6 +132,9 @@ func (m *Model) loadVolumes(pool string) tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -171,6 +195,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Reload):
 		m.volsFor = ""
 		return m.loadPools()
+	case key.Matches(msg, keys.Search):
+		m.focus = volumesPane
+		return m.search.Open()
 	case key.Matches(msg, keys.Pane):
 		if m.focus == poolsPane && len(m.vols) > 0 {
 			m.focus = volumesPane
@@ -209,7 +236,7 @@ func (m *Model) followPool() tea.Cmd {
 		m.vol, m.volCursor, m.volOffset = "", 0, 0
 	}
 	m.pool = p.Name
-	m.vols, m.volsFor, m.volsErr = nil, "", nil
+	m.allVols, m.vols, m.volsFor, m.volsErr = nil, nil, "", nil
 	if !p.Active {
 		m.volsFor = p.Name
 		m.focus = poolsPane
@@ -237,19 +264,32 @@ func (m *Model) setPools(msg poolsMsg) tea.Cmd {
 }
 
 func (m *Model) setVolumes(msg volumesMsg) {
-	m.vols, m.volsFor, m.volsErr = msg.vols, msg.pool, msg.err
+	m.allVols, m.volsFor, m.volsErr = msg.vols, msg.pool, msg.err
+	m.narrow()
+}
+
+// narrow shows the volumes the search matches, keeping the cursor on the
+// selected one when it is still shown.
+func (m *Model) narrow() tea.Cmd {
+	m.vols = m.vols[:0]
+	for _, v := range m.allVols {
+		if m.search.Match(v.Name, v.Format, strings.Join(v.UsedBy, " ")) {
+			m.vols = append(m.vols, v)
+		}
+	}
 	m.volCursor = min(m.volCursor, max(len(m.vols)-1, 0))
 	for i, v := range m.vols {
 		if v.Name == m.vol {
 			m.volCursor = i
 		}
 	}
-	if len(m.vols) == 0 {
+	if len(m.vols) == 0 && !m.search.Active() {
 		m.focus = poolsPane
-	} else {
+	} else if len(m.vols) > 0 {
 		m.vol = m.vols[m.volCursor].Name
 	}
 	m.volOffset = ui.Scroll(m.volOffset, m.volCursor, len(m.vols), m.volPage())
+	return nil
 }
 
 // event reloads on pool changes and on VMs coming and going (disk users),

@@ -146,7 +146,7 @@ func TestDeletingAVMsDiskIsUnavailable(t *testing.T) {
 func TestStoppingAPoolInUseNamesTheVMs(t *testing.T) {
 	m, h := open(t, nil, 80, 21)
 	hv := m.c.HV
-	h.Press("down", "x") // fast-ssd
+	h.Press("down", "d") // fast-ssd
 	if h.Dialog == nil {
 		t.Fatal("x should ask first")
 	}
@@ -161,12 +161,12 @@ func TestStoppingAPoolInUseNamesTheVMs(t *testing.T) {
 	if p, _ := hv.Pool(context.Background(), "fast-ssd"); !p.Active {
 		t.Fatal("enter stopped the pool")
 	}
-	h.Press("x", "y")
+	h.Press("d", "y")
 	view := uitest.Plain(m.View())
 	if !strings.Contains(view, "inactive") || !strings.Contains(view, "The pool is inactive: its volumes are not listed. s starts it.") {
 		t.Errorf("the stopped pool is not shown as such:\n%s", view)
 	}
-	if !strings.Contains(uitest.Flat(view), "x stop pool, n create volume, c copy volume, D delete volume (the pool is inactive)") {
+	if !strings.Contains(uitest.Flat(view), "d stop pool, n create volume, c copy volume, D delete volume (the pool is inactive)") {
 		t.Errorf("the pool's actions should say why they are unavailable:\n%s", view)
 	}
 	h.Press("s")
@@ -200,7 +200,7 @@ func TestCopyReportsProgressAndSelectsTheCopy(t *testing.T) {
 	if view := uitest.Plain(m.View()); !strings.Contains(view, "copying web-01.qcow2 › web-01-copy.qcow2") || !strings.Contains(view, "50%  3G of 6G") {
 		t.Errorf("progress not shown:\n%s", view)
 	}
-	h.Press("x")
+	h.Press("d")
 	if !strings.Contains(h.LastStatus(), "a copy is running in it") {
 		t.Errorf("stopping the pool during a copy: %q", h.LastStatus())
 	}
@@ -208,7 +208,7 @@ func TestCopyReportsProgressAndSelectsTheCopy(t *testing.T) {
 
 func TestReadOnlyOffersNoChange(t *testing.T) {
 	_, h := open(t, uitest.DemoReadOnly(t), 80, 21)
-	for _, k := range []string{"s", "x", "a", "n", "c", "D"} {
+	for _, k := range []string{"s", "d", "a", "n", "c", "D"} {
 		h.Press(k)
 		if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
 			t.Errorf("%s as a read-only user: dialog %v, status %q", k, h.Dialog, h.LastStatus())

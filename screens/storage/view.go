@@ -24,6 +24,9 @@ func (m *Model) volPage() int {
 	if m.copying != nil {
 		used++
 	}
+	if m.search.Active() {
+		used++
+	}
 	return max(m.c.Height-used, 1)
 }
 
@@ -41,6 +44,9 @@ func (m *Model) View() string {
 		return b.String()
 	}
 	b.WriteString("\n" + m.poolTable() + "\n\n" + m.volumesTitle())
+	if line := m.search.View(m.c.Width); line != "" {
+		b.WriteString("\n" + line)
+	}
 	if cp := m.copyLine(); cp != "" {
 		b.WriteString("\n" + cp)
 	}
@@ -137,7 +143,11 @@ func (m *Model) volumesTitle() string {
 	sep := " " + m.c.Glyphs.Sep + " "
 	line := st.Header.Render("Volumes of "+ui.Safe(p.Name)) + "  " + st.Muted.Render(ui.Safe(p.Path))
 	if m.volsFor == p.Name && m.volsErr == nil && p.Active {
-		line += st.Muted.Render(sep + ui.Count(len(m.vols), "volume"))
+		count := ui.Count(len(m.allVols), "volume")
+		if m.search.Query() != "" {
+			count = fmt.Sprintf("%d of %s shown", len(m.vols), count)
+		}
+		line += st.Muted.Render(sep + count)
 	}
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
@@ -161,13 +171,15 @@ func (m *Model) volumesBody() string {
 	p, _ := m.SelectedPool()
 	switch {
 	case !p.Active:
-		return st.Muted.Render("The pool is inactive: its volumes are not listed. s starts it.")
+		return st.Muted.Render("The pool is inactive: its volumes are not listed. " + keys.Start.Help().Key + " starts it.")
 	case m.volsFor != p.Name:
 		return "Reading the volumes" + m.c.Glyphs.Ellipsis
 	case m.volsErr != nil:
 		return st.Danger.Render("Could not list the volumes: ") + ui.Safe(ui.Reason(m.volsErr))
+	case len(m.allVols) == 0:
+		return st.Muted.Render("No volumes yet. " + keys.NewVolume.Help().Key + " creates one.")
 	case len(m.vols) == 0:
-		return st.Muted.Render("No volumes yet. n creates one.")
+		return st.Muted.Render("No volume matches the search. Esc clears it.")
 	}
 	nameMax := 0
 	for _, v := range m.vols {

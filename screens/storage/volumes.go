@@ -58,7 +58,7 @@ func (m *Model) volumeSpec(p vm.Pool, v []string) (vm.VolumeSpec, error) {
 }
 
 func (m *Model) nameFree(p vm.Pool, name string) error {
-	for _, o := range m.vols {
+	for _, o := range m.allVols {
 		if o.Name == name {
 			return &vm.Error{Op: "create volume", Target: name, Kind: vm.ErrExists,
 				Detail: "pool " + ui.Safe(p.Name) + " already has a volume " + ui.Safe(name), Hint: "pick another name"}

@@ -8,19 +8,20 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Details, Ack, Resolve, Reopen, Playbook, Refresh, Filter, Order key.Binding
+	Details, Ack, Resolve, Reopen, Playbook, Refresh, Filter, Order, Search key.Binding
 }
 
 var keys = keyMap{
 	ListKeys: ui.DefaultListKeys,
-	Details:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+	Details:  ui.Bind(ui.Verbs.Open, "details"),
 	Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 	Resolve:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "resolve")),
-	Reopen:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen")),
+	Reopen:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reopen")),
 	Playbook: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "run playbook")),
-	Refresh:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
+	Refresh:  ui.Bind(ui.Verbs.Reload, "refresh"),
 	Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "minimum severity")),
-	Order:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "most severe / newest first")),
+	Order:    ui.Bind(ui.Verbs.Order, "order: most severe / newest first"),
+	Search:   ui.Verbs.Search,
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
@@ -30,7 +31,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Details, k.Filter, k.Order, k.Refresh},
+		{k.Details, k.Search, k.Filter, k.Order, k.Refresh},
 		{k.Ack, k.Resolve, k.Reopen, k.Playbook},
 	}
 }

@@ -104,18 +104,29 @@ type Model struct {
 	cursor  int
 	offset  int
 	details bool
+	search  *ui.Search
 	// selected keeps the cursor on the same finding as new ones arrive.
 	selected int64
 }
 
 // New returns the dashboard.
-func New(c *ui.Common) *Model { return &Model{c: c, id: int(lastID.Add(1)), minSev: threat.Low} }
+func New(c *ui.Common) *Model {
+	return &Model{c: c, id: int(lastID.Add(1)), minSev: threat.Low, search: ui.NewSearch(c, "search", "rule, address, user, VM or evidence")}
+}
 
-func (m *Model) Title() string   { return "Threats" }
-func (m *Model) Keys() ui.KeyMap { return keys }
+func (m *Model) Title() string { return "Threats" }
+
+func (m *Model) Keys() ui.KeyMap {
+	if m.search.Typing() {
+		return ui.SearchHelp
+	}
+	return keys
+}
+
+func (m *Model) Capturing() bool { return m.search.Typing() }
 
 func (m *Model) Help() string {
-	return "Findings of threat detection, most severe first (s: newest first; f: raise the minimum severity): " +
+	return "Findings of threat detection, most severe first (o: newest first; f: raise the minimum severity; / searches): " +
 		"from the monitor service when it runs, " +
 		"otherwise from detection in this session over the logs you can read. Counts are by severity; " +
 		"the timeline covers the last 30 minutes; sparklines show each VM's recent CPU, outbound traffic " +
@@ -124,13 +135,17 @@ func (m *Model) Help() string {
 		"Playbooks run only after you confirm, and every action is audited."
 }
 
-// Esc closes the details before esc means back.
+// Esc closes the details, then clears the search, before esc means back.
 func (m *Model) Esc() bool {
-	if m.details {
+	switch {
+	case m.details:
 		m.details = false
-		return true
+	case m.search.Clear():
+		m.arrange()
+	default:
+		return false
 	}
-	return false
+	return true
 }
 
 func (m *Model) Init() tea.Cmd {
@@ -204,12 +219,24 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			monitor.PushEvent(m.feed, msg.Event)
 		}
 	case tea.KeyPressMsg:
+		if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
+			return cmd
+		}
 		return m.key(msg)
 	}
 	return nil
 }
 
+// narrow shows what the search matches.
+func (m *Model) narrow() tea.Cmd {
+	m.arrange()
+	return nil
+}
+
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, keys.Search) {
+		return m.search.Open()
+	}
 	n := len(m.snap.Recent)
 	if c, ok := keys.Move(msg, m.cursor, n, m.listHeight()); ok {
 		m.cursor = c
@@ -275,7 +302,7 @@ func (m *Model) remember() {
 func (m *Model) arrange() {
 	list := make([]threat.Finding, 0, len(m.all))
 	for _, f := range m.all {
-		if f.Severity >= m.minSev {
+		if f.Severity >= m.minSev && m.search.Match(f.Rule, f.Title, f.IP, f.User, f.VM, f.Service, f.Evidence) {
 			list = append(list, f)
 		}
 	}

@@ -145,7 +145,7 @@ func TestAcknowledgeAndResolve(t *testing.T) {
 	if m.snap.Recent[0].State != "resolved" {
 		t.Fatalf("state %q", m.snap.Recent[0].State)
 	}
-	send(t, m, uitest.Key("o"))
+	send(t, m, uitest.Key("r"))
 	if m.snap.Recent[0].State != "open" {
 		t.Fatalf("state %q", m.snap.Recent[0].State)
 	}

@@ -169,7 +169,14 @@ func (m *Model) list(height int) string {
 		filter = ", " + m.minSev.String() + " and above"
 	}
 	title := st.Header.Render(fmt.Sprintf("Findings (%d%s, %s)", len(m.snap.Recent), filter, order))
-	if len(m.snap.Recent) == 0 {
+	if line := m.search.View(m.c.Width); line != "" {
+		title += "\n" + line
+		height = max(height-1, 1)
+	}
+	switch {
+	case len(m.snap.Recent) == 0 && m.search.Query() != "":
+		return title + "\n" + st.Muted.Render("no finding matches the search; esc clears it")
+	case len(m.snap.Recent) == 0:
 		return title + "\n" + st.Muted.Render("nothing found yet")
 	}
 	if m.cursor < m.offset {

@@ -23,9 +23,9 @@ type keyMap struct {
 
 var keys = keyMap{
 	ListKeys: ui.DefaultListKeys,
-	Start:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start or resume")),
-	Stop:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop following")),
-	Restart:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "start over")),
+	Start:    key.NewBinding(key.WithKeys("s", "enter"), key.WithHelp("s/enter", "start or resume")),
+	Stop:     ui.Bind(ui.Verbs.Stop, "stop following"),
+	Restart:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restart from the first step")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Start, k.Stop, k.Restart} }
@@ -77,9 +77,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(k, keys.Start, keys.Restart):
-		if missing := t.Missing(m.c.Available); len(missing) > 0 {
-			return ui.Status(ui.LevelWarning, t.Title+" needs screens not built yet: "+strings.Join(missing, ", "))
-		}
 		if key.Matches(k, keys.Restart) {
 			return tea.Batch(do(ui.TutorialRestart), ui.Status(ui.LevelInfo, "Started over: "+t.Title))
 		}
@@ -94,9 +91,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 // state says where the operator is with t.
 func (m *Model) state(t *help.Tutorial) string {
-	if missing := t.Missing(m.c.Available); len(missing) > 0 {
-		return "waits for " + strings.Join(missing, ", ")
-	}
 	done, total, finished := m.c.Tutorials.Status(t)
 	cur, _, _, _ := m.c.Tutorials.Current()
 	switch {
@@ -160,10 +154,6 @@ func (m *Model) detail() []string {
 			lines = append(lines, "")
 			lines = append(lines, text[:min(len(text), room)]...)
 		}
-	}
-	if missing := t.Missing(m.c.Available); len(missing) > 0 {
-		lines = append(lines, "", st.Warning.Render("Not yet: ")+para.Render("this tutorial uses the "+
-			strings.Join(missing, ", ")+" screen(s), which are not built yet. It opens when they are."))
 	}
 	return lines
 }

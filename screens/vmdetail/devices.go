@@ -20,10 +20,7 @@ type deviceDoneMsg struct {
 
 // deviceItems are the action-menu entries that change devices.
 func (m *Model) deviceItems() []ui.MenuItem {
-	why := ""
-	if m.c.ReadOnly() {
-		why = "read-only access: ask an administrator to add you to the operators group"
-	}
+	why := m.c.ReadOnlyWhy()
 	return []ui.MenuItem{
 		{Label: "Attach a disk or ISO", Disabled: why, Run: m.attachDisk()},
 		{Label: "Detach a disk", Disabled: firstOr(why, len(m.d.Disks) == 0, "it has no disk"), Run: m.detachDisk()},
@@ -71,29 +68,37 @@ func (m *Model) form(title string, fields []ui.Field, submit func([]string) tea.
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: f} }
 }
 
+// attachDisk offers the volumes that can be attached, read from the
+// pools first: ISOs, and disks no VM uses (two VMs writing one disk would
+// corrupt it).
 func (m *Model) attachDisk() tea.Cmd {
-	hv, uuid := m.c.HV, m.d.UUID
-	return m.form("Attach a disk to "+ui.Safe(m.d.Name), []ui.Field{
-		{Label: "Volume", Hint: "POOL/VOLUME as the Storage screen lists it, e.g. default/data.qcow2", Validate: func(s string) error {
-			if _, err := vm.ParseVolumeRef(s); err != nil {
-				return errors.New("a volume is required, as POOL/VOLUME")
-			}
-			return nil
-		}},
-		{Label: "CD-ROM", Value: "no", Hint: "yes for an ISO: attached read-only", Validate: func(s string) error {
-			if s != "yes" && s != "no" {
-				return errors.New("yes or no")
-			}
-			return nil
-		}},
-	}, func(v []string) tea.Cmd {
-		ref, _ := vm.ParseVolumeRef(v[0])
-		spec := vm.DiskSpec{Volume: ref}
-		if v[1] == "yes" {
-			spec.Device = "cdrom"
+	hv, uuid, name := m.c.HV, m.d.UUID, m.d.Name
+	return func() tea.Msg {
+		ctx, cancel := m.c.Context()
+		defer cancel()
+		vols, err := vm.Attachable(ctx, hv)
+		if err != nil {
+			return ui.ErrorMsg{Err: err}
 		}
-		return m.device("attached "+ui.Safe(v[0]), func(ctx context.Context) (vm.Applied, error) { return hv.AttachDisk(ctx, uuid, spec) })
-	})
+		if len(vols) == 0 {
+			return ui.StatusMsg{Text: "No volume to attach: every disk is in use; create one in Storage", Level: ui.LevelWarning}
+		}
+		refs := make([]string, len(vols))
+		for i, v := range vols {
+			refs[i] = v.Ref().String()
+		}
+		return ui.OpenDialogMsg{Dialog: ui.NewForm(m.c, "Attach a disk to "+ui.Safe(name), []ui.Field{
+			{Label: "Volume", Value: refs[0], Choices: refs, Hint: "the pools' ISOs, and their disks no VM uses"},
+			{Label: "CD-ROM", Value: "no", Choices: []string{"no", "yes"}, Hint: "yes for an ISO: attached read-only"},
+		}, func(v []string) tea.Cmd {
+			ref, _ := vm.ParseVolumeRef(v[0])
+			spec := vm.DiskSpec{Volume: ref}
+			if v[1] == "yes" {
+				spec.Device = "cdrom"
+			}
+			return m.device("attached "+ui.Safe(v[0]), func(ctx context.Context) (vm.Applied, error) { return hv.AttachDisk(ctx, uuid, spec) })
+		})}
+	}
 }
 
 func (m *Model) detachDisk() tea.Cmd {

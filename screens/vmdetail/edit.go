@@ -13,6 +13,7 @@ import (
 
 type editedMsg struct {
 	id         int
+	values     []string // as typed, to show again if it failed
 	vcpus, mem vm.Applied
 	err        error
 	changedCPU bool
@@ -23,8 +24,14 @@ type editedMsg struct {
 // change applies now or at the next boot.
 func (m *Model) edit() tea.Cmd {
 	if m.c.ReadOnly() {
-		return ui.Status(ui.LevelWarning, "Cannot edit: read-only access: ask an administrator to add you to the operators group")
+		return ui.Status(ui.LevelWarning, "Cannot edit: "+m.c.ReadOnlyWhy())
 	}
+	return m.editForm(nil, nil)
+}
+
+// editForm is the edit form, refilled with values and the reason when the
+// last attempt failed.
+func (m *Model) editForm(values []string, failed error) tea.Cmd {
 	d := m.d
 	fields := []ui.Field{
 		{Label: "vCPUs", Value: strconv.Itoa(d.VCPUs), Hint: "live on a running VM up to its maximum, else at the next boot",
@@ -51,7 +58,7 @@ func (m *Model) edit() tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), m.c.Timeout)
 			defer cancel()
-			msg := editedMsg{id: id}
+			msg := editedMsg{id: id, values: v}
 			if n != d.VCPUs {
 				msg.changedCPU = true
 				if msg.vcpus, msg.err = hv.SetVCPUs(ctx, uuid, n); msg.err != nil {
@@ -65,12 +72,15 @@ func (m *Model) edit() tea.Cmd {
 			return msg
 		}
 	})
+	if failed != nil {
+		form.Failed(values, failed)
+	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: form} }
 }
 
 func (m *Model) edited(msg editedMsg) tea.Cmd {
 	if msg.err != nil {
-		return tea.Batch(ui.Fail(vm.Named(msg.err, m.d.VM)), m.load())
+		return tea.Batch(m.editForm(msg.values, vm.Named(msg.err, m.d.VM)), m.load())
 	}
 	var parts []string
 	if msg.changedCPU {

@@ -142,26 +142,25 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if !m.loaded {
 		return nil
 	}
-	v := m.d.VM
+	v, k := m.d.VM, vmaction.Keys
 	switch {
 	case key.Matches(msg, keys.Reload):
 		return tea.Batch(m.load(), m.loadAddresses())
-	case key.Matches(msg, keys.Console):
+	case key.Matches(msg, k.Console):
 		return ui.Navigate("console", v.UUID)
-	case key.Matches(msg, keys.Snapshots):
+	case key.Matches(msg, k.Snapshots):
 		return ui.Navigate("snapshots", v.UUID)
 	case key.Matches(msg, keys.Edit):
 		return m.edit()
-	case key.Matches(msg, keys.Actions):
+	case key.Matches(msg, k.Actions):
 		return tea.Batch(ui.Signal("action-menu", v.Name), m.actions.Menu(v, []vm.VM{v}, append([]ui.MenuItem{
-			{Key: "c", Label: "Serial console", Run: ui.Navigate("console", v.UUID)},
-			{Key: "S", Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID)},
-			{Key: "e", Label: "Edit vCPUs and memory", Run: m.edit()},
+			{Key: k.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.UUID)},
+			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID)},
+			{Key: keys.Edit.Help().Key, Label: "Edit vCPUs and memory", Run: m.edit()},
 		}, m.deviceItems()...)))
-	case key.Matches(msg, lifecycle...):
-		if a, ok := vmaction.ForKey(msg.String(), v); ok {
-			return m.actions.Act(a, []vm.VM{v})
-		}
+	}
+	if a, ok := vmaction.ForKey(msg, v); ok {
+		return m.actions.Act(a, []vm.VM{v})
 	}
 	return nil
 }

@@ -109,6 +109,15 @@ func TestGoneVMSaysSo(t *testing.T) {
 	}
 }
 
+// ':vm nope' names a VM that never existed: nothing was deleted.
+func TestUnknownVMIsNotCalledDeleted(t *testing.T) {
+	h := uitest.NewHarness(t, New(uitest.Common(uitest.Demo(t), 100, 30), "nope"))
+	view := h.View()
+	if !strings.Contains(view, "No VM is called nope") || strings.Contains(view, "deleted") {
+		t.Errorf("an unknown VM should be said so:\n%s", view)
+	}
+}
+
 func waitEvent(t *testing.T, hv vm.Hypervisor, name string, kind vm.EventKind) vm.Event {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
@@ -127,13 +136,53 @@ func waitEvent(t *testing.T, hv vm.Hypervisor, name string, kind vm.EventKind) v
 func TestAttachOnADriverWithoutHotplugSaysSo(t *testing.T) {
 	h, m := show(t, uitest.Demo(t), "backup", 100, 30)
 	h.Run(m.attachDisk())
-	h.Press("enter")
-	if !strings.Contains(h.View(), "a volume is required, as POOL/VOLUME") {
-		t.Fatalf("an empty volume must be refused in the form:\n%s", h.View())
+	form, ok := h.Dialog.(*ui.Form)
+	if !ok {
+		t.Fatalf("the attach form should open, got %T", h.Dialog)
 	}
-	h.Send(uitest.Type("default/web-01.qcow2")...)
+	if v := uitest.Flat(form.View()); !strings.Contains(v, "default/Win11_23H2_English_x64v2.iso") || !strings.Contains(v, "1 of 3") || !strings.Contains(v, "[no]  yes") {
+		t.Fatalf("the form should offer the pools' volumes and CD-ROM as a choice:\n%s", v)
+	}
 	h.Press("enter")
 	if len(h.Errors) != 1 || !strings.Contains(h.Errors[0].Error(), "attach a disk to backup: not supported") {
 		t.Errorf("errors %v", h.Errors)
+	}
+}
+
+// A change the host refuses brings the form back with what was typed and
+// why, instead of dropping the input.
+func TestEditKeepsTheInputOnError(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, _ := show(t, hv, "backup", 80, 24)
+	h.Press("e", "ctrl+u")
+	h.Send(uitest.Type("999")...)
+	h.Press("enter")
+	v := uitest.Flat(h.View())
+	if h.Dialog == nil || !strings.Contains(v, "999") || !strings.Contains(v, "the host has 48 CPUs") {
+		t.Errorf("the form should come back with 999 and the reason:\n%s", h.View())
+	}
+}
+
+// The form's hints are wrapped, not cut: "at the next boot" is readable at
+// 80 columns.
+func TestEditHintsAreReadWhole(t *testing.T) {
+	h, _ := show(t, uitest.Demo(t), "backup", 80, 24)
+	h.Press("e")
+	if v := uitest.Flat(h.View()); !strings.Contains(v, "else at the next boot") {
+		t.Errorf("the vCPU hint is cut:\n%s", h.View())
+	}
+}
+
+// Where an address comes from is read whole at 80 columns.
+func TestAddressSourceIsReadAt80Columns(t *testing.T) {
+	h, _ := show(t, uitest.Demo(t), "db-primary", 80, 30)
+	view := h.View()
+	if !strings.Contains(view, "from DHCP lease") {
+		t.Errorf("the address source is cut:\n%s", view)
+	}
+	for _, l := range strings.Split(view, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
 	}
 }

@@ -15,6 +15,9 @@ import (
 func (m *Model) View() string {
 	st := m.c.Styles
 	switch {
+	case m.gone() && !m.loaded:
+		return st.Warning.Render("No VM is called "+ui.Safe(m.ref)+".") + "\n" +
+			st.Muted.Render("Press esc to go back; the VM list (:vms) shows every VM of this host.")
 	case m.gone():
 		return st.Warning.Render("This VM no longer exists.") + "\n" + st.Muted.Render("It was deleted. Press esc to go back.")
 	case !m.loaded && m.err != nil:
@@ -129,12 +132,13 @@ func (m *Model) hardware() []string {
 		if n.LinkDown {
 			line += " " + st.Warning.Render("link down: isolated")
 		}
+		lines = append(lines, line)
+		// Each address on its own line, where its source is not cut off.
 		for _, a := range m.addrs {
 			if strings.EqualFold(a.MAC, n.MAC) {
-				line += fmt.Sprintf("  %s/%d", a.IP, a.Prefix) + st.Muted.Render(" from "+a.Source)
+				lines = append(lines, label("")+fmt.Sprintf("  %s/%d", a.IP, a.Prefix)+st.Muted.Render(" from "+a.Source))
 			}
 		}
-		lines = append(lines, line)
 	}
 	if len(d.NICs) == 0 {
 		lines = append(lines, label("NICs")+st.Muted.Render("none"))

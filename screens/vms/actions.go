@@ -44,8 +44,8 @@ func (m *Model) state(uuid string) (vm.State, bool) {
 // actionKey runs the action or opens the screen a key stands for.
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if key.Matches(msg, keys.New) {
-		if m.c.ReadOnly() {
-			return ui.Status(ui.LevelWarning, "Cannot create a VM: read-only access: ask an administrator to add you to the operators group"), true
+		if why := m.c.ReadOnlyWhy(); why != "" {
+			return ui.Status(ui.LevelWarning, "Cannot create a VM: "+why), true
 		}
 		return ui.Navigate("create", ""), true
 	}
@@ -53,33 +53,31 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if !ok {
 		return nil, false
 	}
+	k := vmaction.Keys
 	switch {
-	case key.Matches(msg, keys.Clone):
-		if why := cloneUnavailable(v, m.c.HV.Access()); why != "" {
+	case key.Matches(msg, k.Clone):
+		if why := cloneUnavailable(v, m.c.Access()); why != "" {
 			return ui.Status(ui.LevelWarning, "Cannot clone "+ui.Safe(v.Name)+": "+why), true
 		}
 		return ui.Navigate("clone", v.UUID), true
 	case key.Matches(msg, keys.Details):
 		return ui.Navigate("vm", v.UUID), true
-	case key.Matches(msg, keys.Console):
+	case key.Matches(msg, k.Console):
 		return ui.Navigate("console", v.UUID), true
-	case key.Matches(msg, keys.Snapshots):
+	case key.Matches(msg, k.Snapshots):
 		return ui.Navigate("snapshots", v.UUID), true
-	case key.Matches(msg, keys.Actions):
+	case key.Matches(msg, k.Actions):
 		return tea.Batch(m.actions.Menu(v, m.targets(), []ui.MenuItem{
-			{Key: "enter", Label: "Details", Run: ui.Navigate("vm", v.UUID), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
-			{Key: "c", Label: "Serial console", Run: ui.Navigate("console", v.UUID), Disabled: unlessActive(v), Tip: "Type into the VM's serial port; ctrl+] leaves."},
-			{Key: "S", Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID), Tip: "Points in time of the VM to go back to."},
+			{Key: keys.Details.Help().Key, Label: "Details", Run: ui.Navigate("vm", v.UUID), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
+			{Key: k.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.UUID), Disabled: unlessActive(v), Tip: "Type into the VM's serial port; ctrl+] leaves."},
+			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID), Tip: "Points in time of the VM to go back to."},
 		}), ui.Signal("action-menu", v.Name)), true
 	}
-	for _, b := range []key.Binding{keys.Start, keys.Shutdown, keys.Reboot, keys.Pause, keys.Save, keys.ForceOff, keys.Delete, keys.Autostart} {
-		if key.Matches(msg, b) {
-			a, _ := vmaction.ForKey(msg.String(), v)
-			if len(m.marked()) > 0 && msg.String() == "p" {
-				a = ops.Pause // on marked VMs, p pauses; resume is in the menu
-			}
-			return m.actions.Act(a, m.targets()), true
+	if a, ok := vmaction.ForKey(msg, v); ok {
+		if len(m.marked()) > 0 && a == ops.Resume {
+			a = ops.Pause // on marked VMs, p pauses; resume is in the menu
 		}
+		return m.actions.Act(a, m.targets()), true
 	}
 	return nil, false
 }
@@ -94,8 +92,8 @@ func unlessActive(v vm.VM) string {
 // cloneUnavailable says why v cannot be cloned now, or "".
 func cloneUnavailable(v vm.VM, access vm.Access) string {
 	switch {
-	case access == vm.ReadOnly:
-		return "read-only access: ask an administrator to add you to the operators group"
+	case !access.Writable():
+		return access.Why()
 	case v.State.Active():
 		return v.Name + " is " + v.State.String() + ": shut it down first"
 	}

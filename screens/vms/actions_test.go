@@ -70,7 +70,7 @@ func TestUnavailableActionSaysWhyInsteadOfFailing(t *testing.T) {
 	h, m := harness(t, hv)
 	selectVM(t, h, m, "backup") // shut off
 	h.Press("p")
-	if got := h.LastStatus(); got != "Cannot pause backup: backup is shut off" {
+	if got := h.LastStatus(); got != "Cannot pause backup: backup is shut off: start it first" {
 		t.Errorf("status %q", got)
 	}
 	if len(h.Errors) > 0 {
@@ -142,7 +142,7 @@ func TestBulkActionOnMarkedVMsSummarisesEach(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	view := h.View()
-	for _, want := range []string{"Pause: 2 of 3 VMs paused", "ok   k8s-node-1", "ok   k8s-node-2", "skip k8s-node-3: k8s-node-3 is paused"} {
+	for _, want := range []string{"Pause: 2 of 2 VMs paused, 1 skipped", "ok   k8s-node-1", "ok   k8s-node-2", "skip k8s-node-3: k8s-node-3 is paused"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("summary lacks %q:\n%s", want, view)
 		}
@@ -165,8 +165,8 @@ func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
 	if !strings.Contains(h.View(), "Unavailable: read-only access") {
 		t.Errorf("the menu should say why:\n%s", h.View())
 	}
-	h.Press("esc", "u")
-	if !strings.Contains(h.LastStatus(), "read-only access: ask an administrator") {
+	h.Press("esc", "s")
+	if !strings.Contains(h.LastStatus(), "read-only access: hv was started with --read-only; start it without") {
 		t.Errorf("status %q", h.LastStatus())
 	}
 }
@@ -221,5 +221,51 @@ func TestHardenedPhaseRefusesWithTheReason(t *testing.T) {
 	}
 	if got := stateOf(t, hv, "k8s-node-1"); got != vm.StateRunning {
 		t.Errorf("nothing should have run: k8s-node-1 is %v", got)
+	}
+}
+
+// A bulk question counts and names the VMs that will change, not every VM
+// marked, and the summary counts them too.
+func TestBulkQuestionNamesTheVMsThatChange(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	h.Press("*", "F")
+	v := uitest.Flat(h.View())
+	if !strings.Contains(v, "Force off 11 VMs?") || !strings.Contains(v, "db-primary") || !strings.Contains(v, "3 marked VMs are skipped") {
+		t.Errorf("force off of the 14 marked VMs should be asked of the 11 that run:\n%s", v)
+	}
+	h.Press("n", "D")
+	v = uitest.Flat(h.View())
+	if !strings.Contains(v, "Delete 3 VMs?") || !strings.Contains(v, "backup, ci-runner, win11-desk") || !strings.Contains(v, "Type delete 3 to confirm") {
+		t.Fatalf("delete of the 14 marked VMs should be asked of the 3 shut off:\n%s", v)
+	}
+	h.Send(uitest.Type("delete 3")...)
+	h.Press("enter")
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Dialog == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if v := uitest.Flat(h.View()); !strings.Contains(v, "Delete: 3 of 3 VMs deleted, 11 skipped") {
+		t.Errorf("the summary should count the VMs it changed:\n%s", v)
+	}
+	_ = m
+}
+
+// The TUI records an answer under the same name as the CLI and the change
+// itself: confirm.vm.force-off.
+func TestAnswersAreAuditedUnderTheChangesName(t *testing.T) {
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, 120, 37)
+	var recorded []string
+	c.RecordAnswer = func(action, target, answer string) error {
+		recorded = append(recorded, action+" "+target+": "+answer)
+		return nil
+	}
+	m := New(c, "")
+	h := uitest.NewHarness(t, m)
+	selectVM(t, h, m, "mail")
+	h.Press("F", "n")
+	if strings.Join(recorded, ",") != "confirm.vm.force-off mail: declined" {
+		t.Errorf("recorded %q", recorded)
 	}
 }

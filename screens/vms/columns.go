@@ -3,6 +3,7 @@ package vms
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hyper-nixos/hv/vm"
@@ -86,17 +87,28 @@ type column struct {
 	right bool
 	sort  sortKey
 	cell  func(r *row) string
+	// has is the statistic the column shows: without it the column is
+	// dropped, since every cell would be "-".
+	has vm.Fields
+	// drop orders what goes first when the names lack room (higher
+	// first); 0 never goes.
+	drop int
 }
 
-// columns returns the columns for a screen width: wide screens split disk
-// and network into their two directions.
-func columns(width int) []column {
+// minName is the width the names get before columns are dropped for them.
+const minName = 16
+
+// columns returns the columns for a screen width and the statistics the
+// driver reports: wide screens split disk and network into their two
+// directions; rate columns with nothing to show go, and on a narrow screen
+// the least needed go until the names fit (up to minName).
+func columns(width int, reported vm.Fields, nameMax int) []column {
 	cols := []column{
 		{title: "NAME", sort: byName},
 		{title: "STATE", width: 9, sort: byState},
-		{title: "VCPU", width: 5, right: true, sort: byVCPUs, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
-		{title: "MEMORY", width: 7, right: true, sort: byMemory, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
-		{title: "CPU%", width: 6, right: true, sort: byCPU, cell: func(r *row) string {
+		{title: "VCPU", width: 5, right: true, sort: byVCPUs, drop: 2, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
+		{title: "MEMORY", width: 7, right: true, sort: byMemory, drop: 1, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
+		{title: "CPU%", width: 6, right: true, sort: byCPU, has: vm.HasCPU, drop: 3, cell: func(r *row) string {
 			if !r.has(vm.HasCPU) {
 				return "-"
 			}
@@ -104,7 +116,7 @@ func columns(width int) []column {
 		}},
 	}
 	rate := func(title string, f vm.Fields, sort sortKey, v func(*row) float64) column {
-		return column{title: title, width: 7, right: true, sort: sort, cell: func(r *row) string {
+		return column{title: title, width: 7, right: true, sort: sort, has: f, drop: 4, cell: func(r *row) string {
 			if !r.has(f) {
 				return "-"
 			}
@@ -122,12 +134,36 @@ func columns(width int) []column {
 			rate("DISK", vm.HasDisk, byDisk, func(r *row) float64 { return r.rates.DiskRead + r.rates.DiskWrite }),
 			rate("NET", vm.HasNet, byNet, func(r *row) float64 { return r.rates.NetRx + r.rates.NetTx }))
 	}
-	return append(cols, column{title: "AUTO", width: 5, sort: byAutostart, cell: func(r *row) string {
+	cols = append(cols, column{title: "AUTO", width: 5, sort: byAutostart, drop: 1, cell: func(r *row) string {
 		if r.vm.Autostart {
 			return "yes"
 		}
 		return "no"
 	}})
+	cols = slices.DeleteFunc(cols, func(c column) bool { return c.has != 0 && reported&c.has == 0 })
+	want := min(max(nameMax, 4), minName)
+	for nameRoom(cols, width) < want {
+		worst := 0
+		for i, c := range cols {
+			if c.drop > cols[worst].drop {
+				worst = i
+			}
+		}
+		if cols[worst].drop == 0 {
+			break
+		}
+		cols = slices.Delete(cols, worst, worst+1)
+	}
+	return cols
+}
+
+// nameRoom is what is left for the names beside cols in width cells.
+func nameRoom(cols []column, width int) int {
+	room := width - 2 // the cursor's margin
+	for _, c := range cols[1:] {
+		room -= c.width + 1
+	}
+	return room
 }
 
 // stateLabel is the state in at most nine characters.

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -77,12 +76,10 @@ type Model struct {
 	offset   int // first visible row on screen
 	nameMax  int // widest name, so the name column fits it and no more
 
-	sort     sortKey
-	desc     bool
-	filter   vm.Filter
-	input    textinput.Model
-	typing   bool
-	inputErr error
+	sort   sortKey
+	desc   bool
+	filter vm.Filter
+	search *ui.Search
 
 	loaded   bool
 	loadErr  error
@@ -93,14 +90,14 @@ type Model struct {
 }
 
 // New returns the VM list. query is an initial filter, such as
-// "state:running"; a bad one is shown as the filter's error.
+// "state:running"; a bad one opens the filter with the reason.
 func New(c *ui.Common, query string) *Model {
-	in := c.NewInput("/ ", "name or state:running autostart:no -web")
-	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, input: in}
+	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, search: ui.NewSearch(c, "filter", "name or state:running autostart:no -web")}
+	m.search.Parse = func(q string) error { _, err := vm.ParseFilter(q); return err }
 	m.actions = vmaction.New(c, m.state)
 	if query != "" {
-		m.input.SetValue(query)
-		m.applyInput()
+		m.search.Set(query)
+		m.applySearch()
 	}
 	return m
 }
@@ -108,8 +105,8 @@ func New(c *ui.Common, query string) *Model {
 func (m *Model) Title() string { return "Virtual machines" }
 
 func (m *Model) Keys() ui.KeyMap {
-	if m.typing {
-		return filterKeys{keys}
+	if m.search.Typing() {
+		return ui.SearchHelp
 	}
 	return keys
 }
@@ -121,7 +118,7 @@ func (m *Model) Help() string {
 		"and why one is unavailable. Filter: " + vm.FilterHelp + "."
 }
 
-func (m *Model) Capturing() bool { return m.typing }
+func (m *Model) Capturing() bool { return m.search.Typing() }
 
 // Esc clears marks, then an applied filter, before esc means back.
 func (m *Model) Esc() bool {
@@ -131,11 +128,11 @@ func (m *Model) Esc() bool {
 		}
 		return true
 	}
-	if m.filter.Empty() && m.input.Value() == "" {
-		return false
+	if m.search.Clear() {
+		m.applySearch()
+		return true
 	}
-	m.clearFilter()
-	return true
+	return false
 }
 
 func (m *Model) Init() tea.Cmd { return m.list() }
@@ -165,7 +162,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.PasteMsg:
-		if m.typing {
+		if m.search.Typing() {
 			return m.typed(msg)
 		}
 	case listedMsg:
@@ -201,28 +198,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	if m.typing {
-		switch {
-		case key.Matches(msg, keys.Apply):
-			m.typing = false
-			m.input.Blur()
-			if q := m.input.Value(); q != "" && m.inputErr == nil {
-				return ui.Signal("filter", q)
-			}
-			return nil
-		case key.Matches(msg, keys.Clear):
-			m.clearFilter()
-			return nil
-		case key.Matches(msg, keys.Up, keys.Down):
-			m.move(msg)
-			return nil
-		}
+	if m.search.Typing() {
 		return m.typed(msg)
 	}
 	switch {
 	case key.Matches(msg, keys.Filter):
-		m.typing = true
-		return m.input.Focus()
+		return m.search.Open()
 	case key.Matches(msg, keys.Order):
 		m.sort = (m.sort + 1) % sortKeys
 		m.desc = m.sort != byName // numbers and states: the most first
@@ -231,7 +212,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Reverse):
 		m.desc = !m.desc
 		m.refresh()
-	case key.Matches(msg, keys.Refresh):
+	case key.Matches(msg, keys.Reload):
 		return m.list()
 	case key.Matches(msg, keys.Mark):
 		if len(m.visible) > 0 {
@@ -258,26 +239,26 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// typed hands a key or paste to the open filter field.
 func (m *Model) typed(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.applyInput()
+	cmd, res := m.search.Update(msg)
+	switch res {
+	case ui.SearchMove:
+		m.move(msg.(tea.KeyPressMsg))
+	case ui.SearchKept:
+		if q := m.search.Query(); q != "" {
+			return ui.Signal("filter", q)
+		}
+	case ui.SearchTyped, ui.SearchCleared:
+		m.applySearch()
+	}
 	return cmd
 }
 
-// applyInput parses the filter field; terms that do not parse are shown
+// applySearch filters by the query; terms that do not parse are shown
 // with the reason and left out.
-func (m *Model) applyInput() {
-	m.filter, m.inputErr = vm.ParseFilter(m.input.Value())
-	m.refresh()
-}
-
-func (m *Model) clearFilter() {
-	m.typing = false
-	m.input.Blur()
-	m.input.SetValue("")
-	m.inputErr = nil
-	m.filter = vm.Filter{}
+func (m *Model) applySearch() {
+	m.filter, _ = vm.ParseFilter(m.search.Query())
 	m.refresh()
 }
 
@@ -431,7 +412,7 @@ func (m *Model) chromeLines() int {
 	if len(m.marked()) > 0 {
 		n++
 	}
-	if m.typing || m.input.Value() != "" {
+	if m.search.Active() {
 		n++
 	}
 	if m.statsNote() != "" {
@@ -452,13 +433,4 @@ func (m *Model) hintLines() int {
 }
 
 // scroll moves the window so the cursor stays in view.
-func (m *Model) scroll() {
-	page := m.pageSize()
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	if m.cursor >= m.offset+page {
-		m.offset = m.cursor - page + 1
-	}
-	m.offset = max(0, min(m.offset, len(m.visible)-page))
-}
+func (m *Model) scroll() { m.offset = ui.Scroll(m.offset, m.cursor, len(m.visible), m.pageSize()) }

@@ -303,3 +303,57 @@ func BenchmarkApplyStats1000VMs(b *testing.B) {
 		i++
 	}
 }
+
+// Every letter typed into the filter is text: j and k do not move the
+// cursor while the field is open (/backup typed "bacup").
+func TestFilterTypesEveryLetter(t *testing.T) {
+	for _, q := range []string{"backup", "k8s", "web-0j"} {
+		m, _ := open(t, 80, 21, "")
+		send(t, m, uitest.Key("/"))
+		send(t, m, uitest.Type(q)...)
+		if view := uitest.Plain(m.View()); !strings.Contains(view, "/ "+q) {
+			t.Errorf("typed %q, the field shows:\n%s", q, view)
+		}
+	}
+	m, _ := open(t, 80, 21, "")
+	send(t, m, uitest.Key("/"))
+	send(t, m, uitest.Type("k8s")...)
+	if got := strings.Join(names(m), ","); got != "k8s-node-1,k8s-node-2,k8s-node-3" {
+		t.Errorf("/k8s shows %s", got)
+	}
+}
+
+// A filter that does not parse cannot be kept: enter says why and leaves
+// the field open, instead of keeping a filter that filters nothing.
+func TestBadFilterCannotBeKept(t *testing.T) {
+	m, _ := open(t, 80, 21, "")
+	h := uitest.NewHarness(t, m)
+	h.Press("/")
+	h.Send(uitest.Type("state:bogus")...)
+	h.Press("enter")
+	if !m.Capturing() || !strings.Contains(h.LastStatus(), `unknown state "bogus"`) {
+		t.Errorf("enter on a bad filter: field open %v, status %q", m.Capturing(), h.LastStatus())
+	}
+	h.Press("esc")
+	if m.Capturing() || len(names(m)) != 14 {
+		t.Errorf("esc should clear the bad filter: open %v, %d shown", m.Capturing(), len(names(m)))
+	}
+}
+
+// At 60 columns the names are whole: columns with nothing to show give
+// their room to the names.
+func TestNarrowListKeepsNamesWhole(t *testing.T) {
+	m, _ := open(t, 60, 20, "")
+	send(t, m, ui.StatsMsg{})
+	view := uitest.Plain(m.View())
+	for _, name := range []string{"dev-sandbox", "k8s-node-1", "monitoring", "win11-desk"} {
+		if !strings.Contains(view, name) {
+			t.Errorf("at 60 columns %s is cut:\n%s", name, view)
+		}
+	}
+	for _, line := range strings.Split(view, "\n") {
+		if len([]rune(line)) > 60 {
+			t.Errorf("line wider than 60: %q", line)
+		}
+	}
+}

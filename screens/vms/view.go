@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 )
@@ -14,24 +15,20 @@ import (
 func (m *Model) View() string {
 	var b strings.Builder
 	b.WriteString(m.titleLine())
-	if m.typing || m.input.Value() != "" {
-		b.WriteString("\n" + m.filterLine())
+	if line := m.search.View(m.c.Width); line != "" {
+		b.WriteString("\n" + line)
 	}
 	if n := len(m.marked()); n > 0 {
-		b.WriteString("\n" + m.c.Styles.Warning.Render(fmt.Sprintf("%d marked", n)) +
-			m.c.Styles.Muted.Render(": actions apply to them (x lists them; esc unmarks)"))
+		b.WriteString("\n" + ansi.Truncate(m.c.Styles.Warning.Render(fmt.Sprintf("%d marked", n))+
+			m.c.Styles.Muted.Render(": actions apply to them (x lists them; esc unmarks)"), m.c.Width, m.c.Glyphs.Ellipsis))
 	}
 	switch {
 	case m.loadErr != nil && !m.loaded:
-		b.WriteString("\n\n" + m.c.Styles.Danger.Render("Could not list the VMs: ") + m.loadErr.Error())
-		if fix := vm.Fix(m.loadErr); fix != "" {
-			b.WriteString("\n" + m.c.Styles.Muted.Render(fix))
-		}
-		b.WriteString("\n" + m.c.Styles.Muted.Render("Press r to try again."))
+		b.WriteString("\n" + m.c.LoadErrorView("VMs", m.loadErr))
 	case !m.loaded:
 		b.WriteString("\n\nLoading the VM list" + m.c.Glyphs.Ellipsis)
 	case len(m.rows) == 0:
-		b.WriteString("\n\nNo virtual machines are defined on " + m.c.HV.URI() + ".")
+		b.WriteString("\n\nNo virtual machines are defined on " + ui.Safe(m.c.HV.URI()) + ".")
 	default:
 		b.WriteString("\n" + m.table())
 		if len(m.visible) == 0 {
@@ -69,9 +66,9 @@ func (m *Model) titleLine() string {
 func (m *Model) statsNote() string {
 	switch {
 	case m.statsErr != nil:
-		return "Live statistics unavailable: " + m.statsErr.Error()
+		return "Live statistics unavailable: " + ui.Safe(m.statsErr.Error())
 	case m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
-		return "CPU%, DISK and NET show - : this libvirt driver reports no live statistics."
+		return "No CPU, disk or network rates: this libvirt driver reports no live statistics."
 	}
 	return ""
 }
@@ -85,106 +82,37 @@ func (m *Model) anyActive() bool {
 	return false
 }
 
-func (m *Model) filterLine() string {
-	st := m.c.Styles
-	if m.typing {
-		line := m.input.View()
-		if m.inputErr != nil {
-			line += "  " + st.Danger.Render(m.inputErr.Error())
-		}
-		return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
-	}
-	return ansi.Truncate(st.Muted.Render("filter: ")+st.Input.Render(m.input.Value())+
-		st.Muted.Render("  (/ edits, esc clears)"), m.c.Width, m.c.Glyphs.Ellipsis)
-}
-
-// table renders the header and only the rows that fit on screen.
+// table draws the shared table over the visible rows, with the sort
+// column's arrow, marks and what is under way on each VM.
 func (m *Model) table() string {
 	st := m.c.Styles
-	cols := columns(m.c.Width)
-	nameW := m.c.Width - 2 // cursor margin
-	for _, c := range cols[1:] {
-		nameW -= c.width + 1
-	}
-	nameW = max(min(nameW, max(m.nameMax, 12)), 8)
-
-	var b strings.Builder
-	header := make([]string, len(cols))
-	shownSort := false
+	cols := columns(m.c.Width, m.sawStats, m.nameMax)
+	ucols := make([]ui.Column, len(cols))
+	arrowed := false
 	for i, c := range cols {
 		title := c.title
-		if c.sort == m.sort && !shownSort {
-			shownSort = true
-			arrow := m.c.Glyphs.SortAsc
-			if m.desc {
-				arrow = m.c.Glyphs.SortDesc
-			}
-			title += arrow
+		if c.sort == m.sort && !arrowed {
+			arrowed = true
+			title += map[bool]string{false: m.c.Glyphs.SortAsc, true: m.c.Glyphs.SortDesc}[m.desc]
 		}
-		header[i] = cell(title, width(c, nameW), c.right, m.c.Glyphs.Ellipsis)
+		ucols[i] = ui.Column{Title: title, Width: c.width, Right: c.right}
+		if c.width == 0 {
+			ucols[i].Max = max(m.nameMax, 12)
+		}
 	}
-	b.WriteString(st.Header.Render("  " + strings.Join(header, " ")))
-
-	end := min(m.offset+m.pageSize(), len(m.visible))
-	for pos := m.offset; pos < end; pos++ {
-		r := &m.rows[m.visible[pos]]
-		selected := pos == m.cursor
-		cells := make([]string, len(cols))
-		for i, c := range cols {
-			var text string
-			switch c.sort {
+	return m.c.TableView(ui.Table{Columns: ucols, N: len(m.visible), Offset: m.offset, Height: m.pageSize(), Cursor: m.cursor, Focused: true,
+		Marked: func(r int) bool { return m.rows[m.visible[r]].marked },
+		Cell: func(r, c int) (string, lipgloss.Style) {
+			row := &m.rows[m.visible[r]]
+			switch cols[c].sort {
 			case byName:
-				text = r.name
+				return row.name, lipgloss.Style{}
 			case byState:
-				text = stateLabel(r.vm.State)
-				if p := m.actions.Pending(r.vm.UUID); p != "" {
-					text = p + m.c.Glyphs.Ellipsis
+				if p := m.actions.Pending(row.vm.UUID); p != "" {
+					return p + m.c.Glyphs.Ellipsis, st.Warning
 				}
-			default:
-				text = c.cell(r)
+				return stateLabel(row.vm.State), st.State(row.vm.State)
 			}
-			text = cell(text, width(c, nameW), c.right, m.c.Glyphs.Ellipsis)
-			if !selected && c.sort == byState {
-				if m.actions.Pending(r.vm.UUID) != "" {
-					text = st.Warning.Render(text)
-				} else {
-					text = st.State(r.vm.State).Render(text)
-				}
-			}
-			cells[i] = text
-		}
-		line := strings.Join(cells, " ")
-		mark := " "
-		if r.marked {
-			mark = "*"
-		}
-		b.WriteString("\n")
-		if selected {
-			b.WriteString(st.Selected.Render(m.c.Glyphs.Cursor + mark + line))
-		} else if r.marked {
-			b.WriteString(" " + st.Warning.Render(mark) + line)
-		} else {
-			b.WriteString("  " + line)
-		}
-	}
-	return b.String()
-}
-
-func width(c column, nameW int) int {
-	if c.width == 0 {
-		return nameW
-	}
-	return c.width
-}
-
-// cell fits text into exactly w columns.
-func cell(text string, w int, right bool, ellipsis string) string {
-	if lipgloss.Width(text) > w {
-		text = ansi.Truncate(text, w, ellipsis)
-	}
-	pad := strings.Repeat(" ", max(0, w-lipgloss.Width(text)))
-	if right {
-		return pad + text
-	}
-	return text + pad
+			return cols[c].cell(row), lipgloss.Style{}
+		}}, m.c.Width)
 }

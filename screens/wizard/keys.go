@@ -15,11 +15,11 @@ type keyMap struct {
 var keys = keyMap{
 	Next:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next step")),
 	Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "previous step")),
-	NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-	PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous field")),
+	NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+	PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
 	Choose:    key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("left/right", "choose")),
-	Recheck:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
-	StartOver: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "start over")),
+	Recheck:   ui.Bind(ui.Verbs.Reload, "check again"),
+	StartOver: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "begin again (asks first)")),
 	Scroll:    ui.DefaultListKeys,
 }
 
@@ -63,6 +63,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Next, k.Back, k.StartOver},
 		{k.NextField, k.PrevField, k.Choose},
-		{k.Recheck, k.Scroll.Up, k.Scroll.Down, k.Scroll.PageUp, k.Scroll.PageDown},
+		{k.Recheck, k.Scroll.PageUp, k.Scroll.PageDown},
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // Options wire the wizard to a host.
@@ -91,6 +92,7 @@ type (
 		progress *progress
 		progErr  error
 		ifaces   []hostcheck.Interface
+		nets     []vm.Network // libvirt's networks, for the NAT subnet
 		users    map[string]bool
 		auditN   int
 		auditErr error
@@ -115,6 +117,8 @@ type (
 		since time.Time // when staging began: the apply's result is newer
 		err   error
 	}
+	// startOverMsg: the operator confirmed forgetting every answer.
+	startOverMsg struct{ id int }
 )
 
 var lastID atomic.Int64
@@ -145,6 +149,7 @@ type Model struct {
 	reportErr error
 	checking  bool
 	ifaces    []hostcheck.Interface
+	nets      []vm.Network
 	users     map[string]bool
 	disk      hostcheck.Check
 	diskFor   string
@@ -193,7 +198,7 @@ func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.diagnose()) }
 // load reads the host contract, the saved progress, and what the steps
 // offer to choose from, in one command.
 func (m *Model) load() tea.Cmd {
-	o, id := m.opts, m.id
+	o, id, hv := m.opts, m.id, m.c.HV
 	return func() tea.Msg {
 		msg := loadedMsg{id: id, state: nix.ReadState(o.Paths)}
 		h, err := msg.state.Working()
@@ -209,6 +214,11 @@ func (m *Model) load() tea.Cmd {
 		msg.progress, msg.progErr = loadProgress(o.Progress)
 		msg.ifaces, _ = hostcheck.Interfaces(o.Host.Net)
 		msg.users, _ = hostcheck.Users(o.Host.Passwd)
+		if hv != nil { // the first-boot wizard may run before libvirt does
+			ctx, cancel := m.c.Context()
+			msg.nets, _ = hv.Networks(ctx)
+			cancel()
+		}
 		if o.VerifyAudit != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			msg.auditN, msg.auditErr = o.VerifyAudit(ctx)
@@ -268,6 +278,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.id == m.id {
 			return m.stagedDone(msg)
 		}
+	case startOverMsg:
+		if msg.id == m.id {
+			return m.startOver()
+		}
 	case tea.KeyPressMsg:
 		if m.loaded {
 			return m.key(msg)
@@ -282,7 +296,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) loadedFrom(msg loadedMsg) tea.Cmd {
 	m.loaded, m.state, m.base, m.fresh, m.baseErr = true, msg.state, msg.base, msg.fresh, msg.baseErr
-	m.ifaces, m.users, m.auditN, m.auditErr = msg.ifaces, msg.users, msg.auditN, msg.auditErr
+	m.ifaces, m.nets, m.users, m.auditN, m.auditErr = msg.ifaces, msg.nets, msg.users, msg.auditN, msg.auditErr
 	m.answers = defaults(m.base, m.fresh)
 	m.answers.Level = m.c.Level.String()
 	switch {
@@ -292,7 +306,7 @@ func (m *Model) loadedFrom(msg loadedMsg) tea.Cmd {
 		m.answers = msg.progress.Answers
 		if i := stepIndex(msg.progress.Step); i > 0 {
 			m.step, m.resumed = i, msg.progress.Step
-			m.note = "Resumed where you left off, with your answers (ctrl+r starts over)."
+			m.note = "Resumed where you left off, with your answers (" + keys.StartOver.Help().Key + " begins again)."
 		}
 	}
 	m.buildFields()
@@ -323,8 +337,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.watch.Running || m.writing {
 		return nil
 	}
-	if key.Matches(msg, keys.StartOver) {
-		return m.startOver()
+	if key.Matches(msg, keys.StartOver) && !m.staged {
+		id := m.id
+		d := ui.NewConfirm(m.c, "Begin again?", "Every answer given so far is forgotten, the saved ones too, and the wizard "+
+			"starts again at its first step with the values the host file has.", true, func() tea.Msg { return startOverMsg{id} })
+		return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 	}
 	// While a field has the keys, the app hands esc here too: still back.
 	if key.Matches(msg, keys.Back) && m.Capturing() {

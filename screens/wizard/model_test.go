@@ -75,7 +75,13 @@ func report(context.Context) (*access.Report, error) {
 
 func (f *fixture) open(t *testing.T, w, h int, who phase.Who) (*uitest.Harness, *Model) {
 	t.Helper()
-	c := uitest.Common(nil, w, h)
+	return f.openOn(t, nil, w, h, who)
+}
+
+// openOn is open with the wizard connected to hv, whose networks it sees.
+func (f *fixture) openOn(t *testing.T, hv vm.Hypervisor, w, h int, who phase.Who) (*uitest.Harness, *Model) {
+	t.Helper()
+	c := uitest.Common(hv, w, h)
 	c.Glyphs = ui.GlyphsFor("linux")
 	c.Styles = ui.NewStyles(ui.DefaultPalette, c.Glyphs)
 	c.User = "root"
@@ -193,9 +199,19 @@ func TestInterruptedWizardResumes(t *testing.T) {
 	if !m2.Esc() || m2.Esc() {
 		t.Error("on the first step, esc leaves the wizard")
 	}
-	h2.Press("ctrl+r")
+	h2.Press("enter", "enter")
+	step, users := m2.step, m2.answers.Users
+	h2.Press("ctrl+n")
+	if h2.Dialog == nil || !strings.Contains(uitest.Flat(h2.Dialog.View()), "Every answer given so far is forgotten") {
+		t.Fatalf("ctrl+n must ask before forgetting the answers:\n%s", h2.View())
+	}
+	h2.Press("n")
+	if m2.step != step || m2.answers.Users != users || users == "" {
+		t.Errorf("declining must keep the answers: step %d, users %q", m2.step, m2.answers.Users)
+	}
+	h2.Press("ctrl+n", "y")
 	if m2.step != 0 || m2.answers.Users != "" {
-		t.Errorf("ctrl+r starts over: step %d, users %q", m2.step, m2.answers.Users)
+		t.Errorf("ctrl+n then yes starts over: step %d, users %q", m2.step, m2.answers.Users)
 	}
 }
 
@@ -327,5 +343,72 @@ func TestSignalsForTheTutorials(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(s.got, want) {
 		t.Errorf("signals\n%q\nwant\n%q", s.got, want)
+	}
+}
+
+// The summary's diff shows the features that change, not the ones that
+// moved: features are written in one order.
+func TestSummaryDiffShowsOnlyRealChanges(t *testing.T) {
+	f := newFixture(t, content.DemoHostTOML)
+	h, m := f.open(t, 120, 200, phase.Root)
+	walkTo(t, h, m, stepPreset)
+	h.Press("right", "right") // past "current" and "paranoid", to "cautious"
+	walkTo(t, h, m, stepSummary)
+	base := map[string]bool{}
+	for _, id := range m.state.Applied.Features {
+		base[id] = true
+	}
+	draft := map[string]bool{}
+	for _, id := range m.draft().Features {
+		draft[id] = true
+	}
+	changed := 0
+	for _, line := range strings.Split(h.View(), "\n") {
+		rest := strings.TrimSpace(line[min(1, len(line)):])
+		if !strings.HasPrefix(rest, "'") {
+			continue
+		}
+		id := strings.Trim(rest, "',")
+		switch {
+		case strings.HasPrefix(line, "-"):
+			changed++
+			if draft[id] {
+				t.Errorf("the diff removes %s, which the new file keeps", id)
+			}
+		case strings.HasPrefix(line, "+"):
+			changed++
+			if base[id] {
+				t.Errorf("the diff adds %s, which the old file had", id)
+			}
+		}
+	}
+	if changed == 0 {
+		t.Errorf("a new preset should change features:\n%s", h.View())
+	}
+}
+
+// A NAT subnet that overlaps one of libvirt's networks is refused, as the
+// Networks screen refuses it; the network hv itself makes is no rival.
+func TestNATSubnetMustNotOverlapANetwork(t *testing.T) {
+	f := newFixture(t, content.DemoHostTOML)
+	h, m := f.openOn(t, uitest.Demo(t), 100, 30, phase.Root)
+	walkTo(t, h, m, stepNetwork)
+	for i := 0; i < 3 && m.focused().label != "NAT subnet"; i++ {
+		h.Press("tab")
+	}
+	if f := m.focused(); f.label != "NAT subnet" {
+		t.Fatalf("tab should reach the NAT subnet, it is on %s", f.label)
+	}
+	h.Press("ctrl+u")
+	typeInto(h, "192.168.122.0/25")
+	h.Press("enter")
+	if steps[m.step].id != stepNetwork || !strings.Contains(uitest.Flat(h.View()), "overlaps libvirt network default (192.168.122.1/24)") {
+		t.Errorf("an overlapping subnet must be refused with the reason:\n%s", h.View())
+	}
+	h.Press("ctrl+u")
+	typeInto(h, "10.77.0.0/24")
+	h.Press("enter")
+	if steps[m.step].id == stepNetwork {
+		t.Errorf("a free subnet should be taken: %s", m.stepErr)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // buildFields makes the fields of every step from the answers.
@@ -45,7 +47,7 @@ func (m *Model) buildFields() {
 	if len(names) == 0 {
 		uplink.locked = "no network interface found in " + m.opts.Host.Net
 	}
-	subnet := newText(c, "NAT subnet", a.Subnet, "the VMs' private addresses; the host takes the first", m.settingCheck("network.nat_subnet"))
+	subnet := newText(c, "NAT subnet", a.Subnet, "the VMs' private addresses; the host takes the first", m.checkSubnet)
 	subnet.hidden = func() bool { return mode.value() != NAT }
 	m.fields[stepNetwork] = []*field{mode, uplink, subnet}
 
@@ -92,6 +94,25 @@ func (m *Model) settingCheck(path string) func(string) (string, string) {
 		}
 		return "", ""
 	}
+}
+
+// natNetwork is the libvirt network the NixOS module makes of the NAT
+// subnet (nix/features/networking.nix): it may hold the subnet already.
+const natNetwork = "hv-nat"
+
+// checkSubnet refuses a NAT subnet that is no subnet, or that overlaps a
+// libvirt network other than the one hv makes of it, as the Networks
+// screen does.
+func (m *Model) checkSubnet(v string) (string, string) {
+	if problem, _ := m.settingCheck("network.nat_subnet")(v); problem != "" {
+		return problem, ""
+	}
+	for _, n := range m.nets {
+		if n.Name != natNetwork && vm.Overlaps(n.IPv4, v) {
+			return fmt.Sprintf("overlaps libvirt network %s (%s): pick a subnet no network uses", ui.Safe(n.Name), n.IPv4), ""
+		}
+	}
+	return "", ""
 }
 
 func (m *Model) checkGroup(v string) (string, string) {

@@ -226,7 +226,7 @@ func (m *Model) welcome() []string {
 			from, m.base.Phase, len(m.base.Features)))...)
 	}
 	lines = append(lines, "")
-	lines = append(lines, m.wrap(st.Muted.Render("enter goes on, esc goes back; answers are saved after each step (ctrl+r starts over)."))...)
+	lines = append(lines, m.wrap(st.Muted.Render("enter goes on, esc goes back; answers are saved after each step ("+keys.StartOver.Help().Key+" begins again)."))...)
 	return lines
 }
 

@@ -187,7 +187,7 @@ func LibvirtCheck(lv Libvirt) Check {
 		}
 		return check(id, title, Fail, "cannot reach "+lv.URI+": "+lv.Err.Error(), "hv cannot manage VMs here", fix)
 	}
-	if lv.Access == vm.ReadOnly {
+	if !lv.Access.Writable() {
 		return check(id, title, Warn, lv.URI+" answers, read-only for you",
 			"you can watch VMs, not change them", "'hv doctor' says how to get read-write access")
 	}

@@ -14,7 +14,7 @@ func TestTutorialOnTheDemoHostSurvivesARestart(t *testing.T) {
 	tm := runWithState(t, state, "linux", 100, 30, "--demo")
 	tm.waitFor("Virtual machines")
 	tm.keys("5") // Help & tutorials
-	tm.waitFor("49 topics")
+	tm.waitFor("50 topics")
 	tm.keys("t")
 	tm.waitFor("The life of a VM")
 	tm.keys("Down", "Enter")
@@ -23,7 +23,7 @@ func TestTutorialOnTheDemoHostSurvivesARestart(t *testing.T) {
 	tm.waitFor("tutorial 2/5")
 	tm.keys("/", "ci-runner", "Enter")
 	tm.waitFor("1 of 14 shown")
-	tm.keys("u")
+	tm.keys("s")
 	s := tm.waitFor("tutorial 3/5")
 	if !strings.Contains(s, "Pause ci-runner") || !strings.Contains(s, "running") {
 		t.Errorf("ci-runner's start should have completed the step:\n%s", s)
@@ -42,7 +42,7 @@ func TestTutorialOnTheDemoHostSurvivesARestart(t *testing.T) {
 	}
 	tm.keys("1", "/", "ci-runner", "Enter")
 	tm.waitFor("1 of 14 shown")
-	tm.keys("u") // start it again: the step waits for a pause, not a start
+	tm.keys("s") // start it again: the step waits for a pause, not a start
 	tm.waitFor("ci-runner started")
 	tm.keys("p")
 	tm.waitFor("tutorial 4/5")

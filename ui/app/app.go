@@ -105,7 +105,8 @@ type Model struct {
 	connErr error
 
 	stack  []ui.Screen
-	ids    []string // the registry id of each screen on the stack
+	ids    []string // the route of each screen on the stack
+	args   []string // and the argument it was opened with
 	dialog ui.Dialog
 
 	// strip is how many lines the tutorial strip takes above the footer.
@@ -131,7 +132,6 @@ func New(opts Options) *Model {
 	m := &Model{opts: opts, c: ui.NewCommon(nil, opts.User, opts.Term), keys: ui.DefaultGlobalKeys}
 	m.c.Level = opts.Settings.Level
 	m.c.Tutorials = help.NewTracker(m.c.Help.Tutorials, opts.Progress)
-	m.c.Available = m.available
 	m.c.Phase = secphase.Of(opts.Phase)
 	m.c.RecordAnswer = opts.RecordAnswer
 	return m
@@ -204,8 +204,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.phase, m.connErr, m.c.HV, m.errTopic = ready, nil, msg.hv, nil
-		m.stack, m.ids = nil, nil
-		cmds := []tea.Cmd{m.push(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats()}
+		m.popTo(-1)
+		cmds := []tea.Cmd{m.navigate(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats()}
 		if err := m.opts.PrefsErr; err != nil {
 			m.opts.PrefsErr = nil
 			m.setStatus(ui.StatusMsg{Text: err.Error(), Level: ui.LevelError, TTL: 30 * time.Second, Topic: help.ErrorTopic(err)})
@@ -242,7 +242,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus(ui.StatusMsg{Text: "only the " + m.opts.Only + " is offered here: log in to use the rest of hv", Level: ui.LevelWarning})
 			return m, m.expireStatus()
 		}
-		return m, m.push(msg.To, msg.Arg)
+		return m, m.navigate(msg.To, msg.Arg)
 
 	case ui.SignalMsg:
 		return m, m.observe(help.SignalSent(msg.Name, msg.Arg))
@@ -288,6 +288,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case ui.OpenDialogMsg:
 		m.dialog = msg.Dialog
+		return m, nil
+
+	case namesMsg:
+		if p, ok := m.dialog.(*palette); ok {
+			p.learned(msg)
+		}
 		return m, nil
 
 	case tea.KeyPressMsg:
@@ -347,11 +353,28 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// push opens the screen registered as id on top of the stack.
-func (m *Model) push(id, arg string) tea.Cmd {
-	s, cmd := m.open(id, arg)
-	m.stack = append(m.stack, s)
-	m.ids = append(m.ids, id)
+// navigate opens the screen of route id. A screen already on the stack is
+// gone back to, not opened again: rebuilt with arg when arg names
+// something else, kept as it was otherwise. So the stack holds each route
+// once, and "home" always leads back to the bottom.
+func (m *Model) navigate(id, arg string) tea.Cmd {
+	r, ok := RouteOf(id)
+	if !ok {
+		return ui.Status(ui.LevelWarning, "no screen is called "+ui.Safe(id))
+	}
+	for i := len(m.ids) - 1; i >= 0; i-- {
+		if m.ids[i] != id {
+			continue
+		}
+		if arg == "" || arg == m.args[i] {
+			m.popTo(i)
+			return m.observe(help.ScreenOpened(id))
+		}
+		m.popTo(i - 1)
+		break
+	}
+	s, cmd := m.open(r, arg)
+	m.stack, m.ids, m.args = append(m.stack, s), append(m.ids, id), append(m.args, arg)
 	return tea.Batch(cmd, m.observe(help.ScreenOpened(id)))
 }
 
@@ -384,16 +407,19 @@ func (m *Model) keyUnready(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// help answers '?': the topic of the error just shown, or of the refusal
-// in the status bar, else the screen's help.
+// help answers '?': the whole of the error just shown, or of the status
+// message when it has a topic or was cut, with its topic a key away; else
+// the screen's help.
 func (m *Model) help(failed error) tea.Cmd {
 	switch {
 	case failed != nil:
-		return ui.Navigate("help", help.ErrorTopic(failed))
-	case m.status.Topic != "":
-		topic := m.status.Topic
+		m.dialog = newNotice(m.c, "Error", failed.Error(), failed, help.ErrorTopic(failed))
+		return nil
+	case m.status.Topic != "" || m.statusCut():
+		s := m.status
 		m.status = ui.StatusMsg{}
-		return ui.Navigate("help", topic)
+		m.dialog = newNotice(m.c, "Message", s.Text, nil, s.Topic)
+		return nil
 	}
 	id := m.ids[len(m.ids)-1]
 	hc := ui.HelpContext{Step: m.stepMarkdown()}
@@ -413,13 +439,19 @@ func (m *Model) top() ui.Screen {
 
 func (m *Model) back() {
 	if len(m.stack) > 1 {
-		if c, ok := m.top().(ui.Closer); ok {
+		m.popTo(len(m.stack) - 2)
+	}
+}
+
+// popTo closes the screens above the i-th (all of them for -1).
+func (m *Model) popTo(i int) {
+	for j := len(m.stack) - 1; j > i; j-- {
+		if c, ok := m.stack[j].(ui.Closer); ok {
 			c.Close()
 		}
-		m.stack[len(m.stack)-1] = nil
-		m.stack = m.stack[:len(m.stack)-1]
-		m.ids = m.ids[:len(m.ids)-1]
+		m.stack[j] = nil
 	}
+	m.stack, m.ids, m.args = m.stack[:i+1], m.ids[:i+1], m.args[:i+1]
 }
 
 // broadcast hands a message to every screen on the stack: data and events

@@ -106,11 +106,27 @@ func TestGoldenFeatures(t *testing.T) {
 	}
 }
 
+// The three sizes hv is drawn at on purpose: a small window, the Linux
+// console, a large terminal.
+var allSizes = [][2]int{{60, 20}, {80, 24}, {120, 40}}
+
 func TestGoldenVMList(t *testing.T) {
-	for _, sz := range sizes {
+	for _, sz := range allSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			m := start(t, sz[0], sz[1])
 			press(t, m, "1")
+			golden.RequireEqual(t, screen(m))
+		})
+	}
+}
+
+// A dialog at each size: the action menu of every VM marked, the tallest
+// a newcomer opens.
+func TestGoldenActionMenu(t *testing.T) {
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := start(t, sz[0], sz[1])
+			press(t, m, "1", "*", "x")
 			golden.RequireEqual(t, screen(m))
 		})
 	}
@@ -160,7 +176,7 @@ func TestNavigationAndBack(t *testing.T) {
 }
 
 func TestHelpShowsTheScreensKeys(t *testing.T) {
-	m := start(t, 100, 30)
+	m := start(t, 100, 36)
 	m.c.Level = help.Expert // beginners read the screen's topic first, keys below
 	press(t, m, "1", "?")
 	s := screen(m)
@@ -303,5 +319,40 @@ func TestStatusBarFollowsAnAppliedPhase(t *testing.T) {
 	send(t, m, ui.HostAppliedMsg{})
 	if !strings.Contains(screen(m), "phase: hardened") || m.Common().Phase.String() != "hardened" {
 		t.Errorf("after the apply the status bar should say hardened:\n%s", screen(m))
+	}
+}
+
+// Going to a screen already open goes back to it instead of piling up
+// copies: ':vms' from the VM list, ':home' from deep down, and the
+// finished wizard's way home, after which esc cannot reach the wizard.
+func TestNavigationReplacesOrPops(t *testing.T) {
+	m := start(t, 100, 30)
+	press(t, m, "1")
+	press(t, m, ":")
+	press(t, m, strings.Split("vms", "")...)
+	press(t, m, "enter")
+	if got := strings.Join(m.ids, ","); got != "home,vms" {
+		t.Errorf("':vms' on the VM list: stack %s", got)
+	}
+	press(t, m, ":")
+	press(t, m, strings.Split("vms state:paused", "")...)
+	press(t, m, "enter")
+	if got := strings.Join(m.ids, ","); got != "home,vms" || !strings.Contains(screen(m), "2 of 14 shown") {
+		t.Errorf("':vms state:paused' on the VM list: stack %s\n%s", got, screen(m))
+	}
+	press(t, m, "enter", ":")
+	press(t, m, strings.Split("home", "")...)
+	press(t, m, "enter")
+	if got := strings.Join(m.ids, ","); got != "home" {
+		t.Errorf("':home' from a VM's details: stack %s", got)
+	}
+	press(t, m, "4")
+	send(t, m, ui.NavigateMsg{To: "home"}) // what the finished wizard's enter sends
+	if got := strings.Join(m.ids, ","); got != "home" {
+		t.Errorf("home from the wizard: stack %s", got)
+	}
+	press(t, m, "esc")
+	if got := m.top().Title(); got != "Home" {
+		t.Errorf("esc on the home screen went to %q", got)
 	}
 }

@@ -120,9 +120,9 @@ func TestFooterErrorOffersItsTopic(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "? explains") {
 		t.Fatalf("the footer should offer the explanation:\n%s", s)
 	}
-	press(t, m, "?")
+	press(t, m, "?", "enter")
 	if got := m.top().Title(); got != "Help: Permission denied" {
-		t.Errorf("? after an error should open its topic, got %q", got)
+		t.Errorf("? then enter after an error should open its topic, got %q", got)
 	}
 }
 
@@ -132,7 +132,7 @@ func TestRefusalOffersItsTopic(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "Cannot shut down backup") || !strings.Contains(s, "(? why)") {
 		t.Fatalf("the refusal should say why and offer help:\n%s", s)
 	}
-	press(t, m, "?")
+	press(t, m, "?", "enter")
 	if got := m.top().Title(); got != "Help: Why an action is unavailable" {
 		t.Errorf("got %q", got)
 	}
@@ -183,5 +183,30 @@ func TestTutorialAdvancesOnRealEvents(t *testing.T) {
 	p, err := help.LoadProgress(m.opts.ProgressPath)
 	if err != nil || p.Active != "vm-lifecycle" || fmt.Sprint(p.Tutorials["vm-lifecycle"].Done) != "[open-list start]" {
 		t.Errorf("progress should be saved: %+v %v", p, err)
+	}
+}
+
+// An error or a message too long for the footer or the status bar is cut
+// there, and '?' shows it whole, with its fix.
+func TestCutTextIsReadWithQuestionMark(t *testing.T) {
+	m := startAt(t, help.Expert, 80, 24)
+	long := &vm.Error{Op: "start", Target: "web-01", Kind: vm.ErrInvalidState,
+		Detail: "the guest's firmware refused to boot from the disk given as the first of its boot devices; the end"}
+	send(t, m, ui.ErrorMsg{Err: long})
+	if s := screen(m); strings.Contains(s, "the end") || !strings.Contains(s, "? explains") {
+		t.Fatalf("the footer should cut the error and offer '?':\n%s", s)
+	}
+	press(t, m, "?")
+	if m.dialog == nil || !strings.Contains(uitest.Flat(m.dialog.View()), "of its boot devices; the end") || !strings.Contains(screen(m), "How to fix it") {
+		t.Errorf("? should show the whole error and its fix:\n%s", screen(m))
+	}
+	press(t, m, "esc")
+	send(t, m, ui.StatusMsg{Text: "copied web-01.qcow2 to web-01-copy.qcow2 in pool fast-ssd after checking its space: 20G of 33G"})
+	if s := screen(m); strings.Contains(s, "20G of 33G") || !strings.Contains(s, "(? more)") {
+		t.Fatalf("the status bar should cut the message and offer '?':\n%s", s)
+	}
+	press(t, m, "?")
+	if m.dialog == nil || !strings.Contains(uitest.Flat(m.dialog.View()), "after checking its space: 20G of 33G") {
+		t.Errorf("? should show the whole message:\n%s", screen(m))
 	}
 }

@@ -31,7 +31,7 @@ func TestGoldenStorage(t *testing.T) {
 // The question before stopping a network in use, over the screen.
 func TestGoldenStopNetworkInUse(t *testing.T) {
 	m := start(t, 80, 24)
-	press(t, m, "7", "x")
+	press(t, m, "7", "d")
 	golden.RequireEqual(t, screen(m))
 }
 

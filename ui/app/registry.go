@@ -1,8 +1,6 @@
 package app
 
 import (
-	"fmt"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/screens/console"
@@ -13,7 +11,6 @@ import (
 	"github.com/hyper-nixos/hv/screens/host"
 	"github.com/hyper-nixos/hv/screens/networks"
 	"github.com/hyper-nixos/hv/screens/snapshots"
-	"github.com/hyper-nixos/hv/screens/soon"
 	"github.com/hyper-nixos/hv/screens/storage"
 	"github.com/hyper-nixos/hv/screens/threats"
 	"github.com/hyper-nixos/hv/screens/tutorials"
@@ -23,85 +20,83 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 )
 
-// open builds the screen registered as id and starts it.
-func (m *Model) open(id, arg string) (ui.Screen, tea.Cmd) {
-	s := m.build(id, arg)
+// Arg is what a route's argument names, so that the palette can complete
+// it from the host.
+type Arg int
+
+const (
+	NoArg     Arg = iota
+	VMArg         // a VM's name
+	NetArg        // a network's name
+	PoolArg       // a pool's name
+	TopicArg      // a help topic
+	TutorArg      // a tutorial
+	FilterArg     // a VM filter query (VM names complete it)
+)
+
+// Route is one screen of the app: its id (the palette's command, the key
+// of the registry, what tutorials and help name), what it is for, what its
+// argument names, and how it is built. One table serves the registry, the
+// palette, the keyboard cheatsheet and the tutorials.
+type Route struct {
+	ID   string
+	Desc string // what the palette says of it
+	Arg  Arg
+	// Example is an argument for the cheatsheet's and tests' builds; ""
+	// for none. A VM's is looked up on the demo host.
+	Example string
+	build   func(m *Model, arg string) ui.Screen
+}
+
+// Routes lists every screen, in the order the palette shows them.
+var Routes = []Route{
+	{ID: "home", Desc: "the console menu", build: func(m *Model, _ string) ui.Screen { return home.New(m.c) }},
+	{ID: "vms", Desc: "the VM list; add a filter, e.g. vms state:running", Arg: FilterArg,
+		build: func(m *Model, arg string) ui.Screen { return vms.New(m.c, arg) }},
+	{ID: "vm", Desc: "one VM in full: vm NAME", Arg: VMArg, Example: "web-01",
+		build: func(m *Model, arg string) ui.Screen { return vmdetail.New(m.c, arg) }},
+	{ID: "console", Desc: "a VM's serial console: console NAME", Arg: VMArg, Example: "web-01",
+		build: func(m *Model, arg string) ui.Screen { return console.New(m.c, arg) }},
+	{ID: "snapshots", Desc: "a VM's snapshots: snapshots NAME", Arg: VMArg, Example: "web-01",
+		build: func(m *Model, arg string) ui.Screen { return snapshots.New(m.c, arg) }},
+	{ID: "create", Desc: "make a new VM", build: func(m *Model, _ string) ui.Screen { return create.New(m.c) }},
+	{ID: "clone", Desc: "copy a shut-off VM: clone NAME", Arg: VMArg, Example: "backup",
+		build: func(m *Model, arg string) ui.Screen { return create.NewClone(m.c, arg) }},
+	{ID: "networks", Desc: "virtual networks; add a name to select it, e.g. networks default", Arg: NetArg,
+		build: func(m *Model, arg string) ui.Screen { return networks.New(m.c, arg) }},
+	{ID: "storage", Desc: "storage pools and volumes; add a pool to select it, e.g. storage default", Arg: PoolArg,
+		build: func(m *Model, arg string) ui.Screen { return storage.New(m.c, arg) }},
+	{ID: "host", Desc: "this machine and your access",
+		build: func(m *Model, _ string) ui.Screen { return host.New(m.c, m.opts.Where, m.opts.Diagnose) }},
+	{ID: "features", Desc: "host features by risk: turn on, off, stage and apply",
+		build: func(m *Model, _ string) ui.Screen {
+			return features.New(m.c, features.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who})
+		}},
+	{ID: "threats", Desc: "threat dashboard: findings, anomalies, playbooks",
+		build: func(m *Model, _ string) ui.Screen { return threats.New(m.c) }},
+	{ID: "wizard", Desc: "setup wizard: host checks, operators, network, storage, preset, phase",
+		build: func(m *Model, _ string) ui.Screen {
+			return wizard.New(m.c, wizard.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who,
+				Diagnose: m.opts.Diagnose, Host: m.opts.HostFiles, Progress: m.opts.WizardProgress, VerifyAudit: m.opts.VerifyAudit})
+		}},
+	{ID: "help", Desc: "help topics; help WORDS searches, help TOPIC opens one", Arg: TopicArg,
+		build: func(m *Model, arg string) ui.Screen { return helpscreen.New(m.c, arg) }},
+	{ID: "tutorials", Desc: "step-by-step lessons on this host", Arg: TutorArg,
+		build: func(m *Model, arg string) ui.Screen { return tutorials.New(m.c, arg) }},
+}
+
+// RouteOf finds the route called id.
+func RouteOf(id string) (Route, bool) {
+	for _, r := range Routes {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// open builds the screen of route r and starts it.
+func (m *Model) open(r Route, arg string) (ui.Screen, tea.Cmd) {
+	s := r.build(m, arg)
 	return s, s.Init()
 }
-
-// available reports whether id is a built screen, not a "not built yet"
-// page; tutorials that need a screen wait for it.
-func (m *Model) available(id string) bool {
-	_, planned := m.build(id, "").(*soon.Model)
-	return !planned
-}
-
-// build makes the screen registered as id; it does no I/O until Init.
-func (m *Model) build(id, arg string) ui.Screen {
-	var s ui.Screen
-	switch id {
-	case "help":
-		s = helpscreen.New(m.c, arg)
-	case "tutorials":
-		s = tutorials.New(m.c, arg)
-	case "home":
-		s = home.New(m.c)
-	case "vms":
-		s = vms.New(m.c, arg)
-	case "host":
-		s = host.New(m.c, m.opts.Where, m.opts.Diagnose)
-	case "vm":
-		s = vmdetail.New(m.c, arg)
-	case "snapshots":
-		s = snapshots.New(m.c, arg)
-	case "console":
-		s = console.New(m.c, arg)
-	case "create":
-		s = create.New(m.c)
-	case "clone":
-		s = create.NewClone(m.c, arg)
-	case "networks":
-		s = networks.New(m.c, arg)
-	case "storage":
-		s = storage.New(m.c, arg)
-	case "features":
-		s = features.New(m.c, features.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who})
-	case "threats":
-		s = threats.New(m.c)
-	case "wizard":
-		s = wizard.New(m.c, wizard.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who,
-			Diagnose: m.opts.Diagnose, Host: m.opts.HostFiles, Progress: m.opts.WizardProgress, VerifyAudit: m.opts.VerifyAudit})
-	default:
-		sec, ok := soon.Sections[id]
-		if !ok {
-			sec = soon.Section{Title: id, WillDo: fmt.Sprintf("(no screen is called %q)", id), Meanwhile: "press esc"}
-		}
-		s = soon.New(m.c, sec)
-	}
-	return s
-}
-
-// commands are what the palette offers: a registry id, or "quit".
-var commands = []struct{ name, desc string }{
-	{"vms", "the VM list; add a filter, e.g. vms state:running"},
-	{"vm", "one VM in full: vm NAME"},
-	{"console", "a VM's serial console: console NAME"},
-	{"create", "make a new VM"},
-	{"clone", "copy a shut-off VM: clone NAME"},
-	{"snapshots", "a VM's snapshots: snapshots NAME"},
-	{"home", "the console menu"},
-	{"networks", "virtual networks; add a name to select it, e.g. networks default"},
-	{"storage", "storage pools and volumes; add a pool to select it, e.g. storage default"},
-	{"host", "this machine and your access"},
-	{"features", "host features by risk: turn on, off, stage and apply"},
-	{"threats", "threat dashboard: findings, anomalies, playbooks"},
-	{"wizard", "setup wizard: host checks, operators, network, storage, preset, phase"},
-	{"help", "help topics; help WORDS searches, help TOPIC opens one"},
-	{"tutorials", "step-by-step lessons on this host"},
-	{"level", "your experience level: level beginner|intermediate|expert"},
-	{"quit", "leave hv"},
-}
-
-// Built reports whether the screen registered as id exists in this build
-// of hv, for the CLI's list of tutorials.
-func Built(id string) bool { return New(Options{}).available(id) }

@@ -91,9 +91,9 @@ func (m *Model) footer() string {
 	if m.footerErr != nil {
 		line := st.Danger.Render("Error: ") + ui.Safe(m.footerErr.Error())
 		if fix := vm.Fix(m.footerErr); fix != "" {
-			line += st.Muted.Render(" " + m.c.Glyphs.Arrow + " " + fix)
+			line += st.Muted.Render(" " + m.c.Glyphs.Arrow + " " + ui.Safe(fix))
 		}
-		// The way to the explanation must stay visible: it is cut last.
+		// The way to the whole of it must stay visible: it is cut last.
 		more := "  " + st.Key.Render("?") + st.Muted.Render(" explains")
 		return ansi.Truncate(" "+line, m.width-lipgloss.Width(more), m.c.Glyphs.Ellipsis) + more
 	}
@@ -119,14 +119,16 @@ func (m *Model) statusBar() string {
 	case failure != nil:
 		right = "audit trail not written: " + ui.Safe(failure.Error()) + " "
 	case m.status.Text != "":
-		right = ui.Safe(m.status.Text) + " "
+		more := " "
 		if m.status.Topic != "" {
-			right += "(? why) "
+			more = " (? why) "
 		}
-	}
-	// A message outranks the fixed part, which the operator already knows.
-	if room := m.width - lipgloss.Width(right) - 1; right != "" && lipgloss.Width(left) > room {
-		left = ansi.Truncate(left, max(room, 0), m.c.Glyphs.Ellipsis)
+		// A message too long for the bar is cut, and '?' reads it all.
+		text := ui.Safe(m.status.Text)
+		if m.statusCut() {
+			text, more = ansi.Truncate(text, m.statusRoom()-8, m.c.Glyphs.Ellipsis), " (? more) "
+		}
+		right = text + more
 	}
 	// A message outranks the fixed part, which the operator already knows.
 	if room := m.width - lipgloss.Width(right) - 1; right != "" && lipgloss.Width(left) > room {
@@ -143,6 +145,15 @@ func (m *Model) statusBar() string {
 		bar = st.StatusBar.Foreground(st.Danger.GetForeground()).Render(line)
 	}
 	return bar
+}
+
+// statusRoom is the room for a message in the status bar, beside what
+// says where and who (kept short, not gone).
+func (m *Model) statusRoom() int { return m.width - 22 }
+
+// statusCut reports whether the status message is too long for the bar.
+func (m *Model) statusCut() bool {
+	return m.status.Text != "" && lipgloss.Width(ui.Safe(m.status.Text)) > m.statusRoom()
 }
 
 func (m *Model) securityPhase() string {

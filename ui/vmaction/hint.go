@@ -23,18 +23,15 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 	x := c.Help.State(v.State)
 	lines := []string{st.Info.Render(ui.Safe(v.Name)+" is "+v.State.String()+": ") + x.Tip}
 	if c.Level == help.Beginner {
-		access := vm.ReadWrite
-		if c.ReadOnly() {
-			access = vm.ReadOnly
-		}
+		access := c.Access()
 		var can []string
 		for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
-			if Keys[a] != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
-				can = append(can, st.Key.Render(Keys[a])+" "+strings.ToLower(a.Label))
+			if KeyOf(a) != "" && a.Unavailable(v, access) == "" && a.RefusedIn(c.Phase, 1) == "" && !(a == ops.Pause && v.State == vm.StatePaused) {
+				can = append(can, st.Key.Render(KeyOf(a))+" "+strings.ToLower(a.Label))
 			}
 		}
-		can = append(can, st.Key.Render("x")+" all actions")
-		if access == vm.ReadOnly {
+		can = append(can, st.Key.Render(Keys.Actions.Help().Key)+" all actions")
+		if !access.Writable() {
 			lines = append(lines, st.Muted.Render("read-only access: you can watch this VM, not change it"))
 		} else {
 			lines = append(lines, st.Muted.Render("you can: ")+strings.Join(can, st.Muted.Render(", ")))

@@ -12,32 +12,6 @@ import (
 	"github.com/hyper-nixos/hv/vm/ops"
 )
 
-// Keys are the direct keys of the lifecycle actions, the same on every
-// screen that shows a VM; p means resume on a paused VM.
-var Keys = map[*ops.Action]string{
-	ops.Start: "u", ops.Shutdown: "d", ops.Reboot: "R", ops.Pause: "p", ops.Resume: "p",
-	ops.Save: "m", ops.ForceOff: "F", ops.Delete: "D", ops.AutostartOn: "a", ops.AutostartOff: "a",
-}
-
-// ForKey returns the action a key stands for on v, if any.
-func ForKey(k string, v vm.VM) (*ops.Action, bool) {
-	switch k {
-	case "p":
-		if v.State == vm.StatePaused {
-			return ops.Resume, true
-		}
-		return ops.Pause, true
-	case "a":
-		return ops.Autostart(v), true
-	}
-	for _, a := range ops.Lifecycle {
-		if Keys[a] == k {
-			return a, true
-		}
-	}
-	return nil, false
-}
-
 // Menu lists every action for v (or for targets when several are marked),
 // with its risk and why it is unavailable, after the extra items given.
 func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
@@ -49,15 +23,19 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 	items := extra
 	for _, a := range append(ops.Lifecycle, ops.Autostart(v)) {
 		x := r.c.Help.Action(a)
-		item := ui.MenuItem{Key: Keys[a], Label: a.Label, Badge: r.c.RiskBadge(a.Risk), Run: r.Act(a, targets),
+		item := ui.MenuItem{Key: KeyOf(a), Label: a.Label, Badge: r.c.RiskBadge(a.Risk), Run: r.Act(a, targets),
 			Tip: x.Tip, Why: why(r.c, a, x.Why(r.c.Level))}
-		if len(targets) == 1 {
+		can := Can(a, targets, access)
+		switch {
+		case len(targets) == 1:
 			item.Disabled = a.Unavailable(v, access)
-		} else if !AnyCan(a, targets, access) {
+		case len(can) == 0:
 			item.Disabled = "none of the marked VMs can " + strings.ToLower(a.Label)
+		case len(can) < len(targets):
+			item.Label += fmt.Sprintf(" (%d of %d)", len(can), len(targets))
 		}
 		if item.Disabled == "" {
-			item.Disabled = a.RefusedIn(r.c.Phase, max(len(targets), 1))
+			item.Disabled = a.RefusedIn(r.c.Phase, max(len(can), 1))
 		}
 		items = append(items, item)
 	}

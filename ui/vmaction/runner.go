@@ -93,30 +93,43 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), why), help.TopicPhases)
 		}
 		return r.confirm(a, 1, ui.Safe(v.Name), v.Name, v.Name, func(c vm.Confirmation) tea.Cmd { return r.run(a, v, c) })
-	case !AnyCan(a, targets, access):
+	}
+	// The question is about the VMs that will change: the others are
+	// skipped, and said so.
+	can := Can(a, targets, access)
+	if len(can) == 0 {
 		return ui.Refuse("None of the marked VMs can "+strings.ToLower(a.Label), refusalTopic(access))
 	}
-	if why := a.RefusedIn(r.c.Phase, len(targets)); why != "" {
-		return ui.Refuse(fmt.Sprintf("Cannot %s %d VMs: %s", strings.ToLower(a.Label), len(targets), why), help.TopicPhases)
+	if why := a.RefusedIn(r.c.Phase, len(can)); why != "" {
+		return ui.Refuse(fmt.Sprintf("Cannot %s %d VMs: %s", strings.ToLower(a.Label), len(can), why), help.TopicPhases)
 	}
-	return r.confirm(a, len(targets), fmt.Sprintf("%d VMs", len(targets)), fmt.Sprintf("%s %d", a.ID, len(targets)), names(targets),
-		func(c vm.Confirmation) tea.Cmd { return r.runBulk(a, targets, c) })
+	if len(can) == 1 {
+		return r.Act(a, can)
+	}
+	which := "\n\nThey are: " + ui.NameList(nameList(can), 12) + "."
+	if skipped := len(targets) - len(can); skipped > 0 {
+		which += fmt.Sprintf(" %s skipped: %s cannot %s now.", ui.Count(skipped, "marked VM")+map[bool]string{true: " is", false: " are"}[skipped == 1],
+			map[bool]string{true: "it", false: "they"}[skipped == 1], strings.ToLower(a.Label))
+	}
+	return r.confirm(a, len(can), fmt.Sprintf("%d VMs", len(can)), fmt.Sprintf("%s %d", a.ID, len(can)), names(can),
+		func(c vm.Confirmation) tea.Cmd { return r.runBulk(a, targets, c) }, which)
 }
 
-// AnyCan reports whether a can run on at least one of vms.
-func AnyCan(a *ops.Action, vms []vm.VM, access vm.Access) bool {
+// Can lists the VMs of vms that a can run on now.
+func Can(a *ops.Action, vms []vm.VM, access vm.Access) []vm.VM {
+	var out []vm.VM
 	for _, v := range vms {
 		if a.Unavailable(v, access) == "" {
-			return true
+			out = append(out, v)
 		}
 	}
-	return false
+	return out
 }
 
 // refusalTopic is the help topic behind a refusal: access, or the
 // states and reasons that make an action unavailable.
 func refusalTopic(access vm.Access) string {
-	if access == vm.ReadOnly {
+	if !access.Writable() {
 		return help.TopicReadOnly
 	}
 	return help.TopicUnavailable
@@ -126,14 +139,14 @@ func refusalTopic(access vm.Access) string {
 // operator's level wants: experts get the impact and the risk, others what
 // the risk means, and beginners why (on '?' for the others). The answer to
 // a high-risk question goes to the audit trail, naming target.
-func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run func(vm.Confirmation) tea.Cmd) tea.Cmd {
+func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run func(vm.Confirmation) tea.Cmd, which ...string) tea.Cmd {
 	rule := a.Policy(r.c.Phase, n)
 	if rule.Ask == phase.NoQuestion {
 		return run(vm.Confirmation{})
 	}
 	answered := run(vm.Confirmation{How: "dialog", Bulk: n})
 	title := a.Label + " " + what + "?"
-	body := a.Impact + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
+	body := a.Impact + strings.Join(which, "") + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
 	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
 	switch r.c.Level {
 	case help.Beginner:
@@ -142,9 +155,9 @@ func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run f
 		body += " " + risk.Tip
 	}
 	why := r.c.Help.Action(a).Why(r.c.Level)
-	var d ui.Dialog = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, answered).WithWhy(why).Audited("vm."+a.ID, target)
+	var d ui.Dialog = ui.NewConfirm(r.c, title, body, a.Risk >= ops.High, answered).WithWhy(why).Audited(a.Audit, target)
 	if rule.Ask == phase.TypeName {
-		d = ui.NewTypeName(r.c, title, body, typed, answered).WithWhy(why).Audited("vm."+a.ID, target)
+		d = ui.NewTypeName(r.c, title, body, typed, answered).WithWhy(why).Audited(a.Audit, target)
 	}
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
@@ -268,22 +281,24 @@ func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
 	delete(r.pending, v.UUID)
 	body := fmt.Sprintf("%s still runs %v after the shutdown request. The guest may ignore the ACPI power button "+
 		"(no ACPI daemon, or too busy).\n\n%s", ui.Safe(v.Name), ShutdownTimeout, ops.ForceOff.Impact)
-	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v, vm.Confirmation{How: "dialog"})).Audited("vm."+ops.ForceOff.ID, v.Name)
+	d := ui.NewConfirm(r.c, "Force off "+ui.Safe(v.Name)+"?", body, true, r.run(ops.ForceOff, v, vm.Confirmation{How: "dialog"})).Audited(ops.ForceOff.Audit, v.Name)
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }
 
 // names lists the VMs for the audit trail.
-func names(vms []vm.VM) string {
+func names(vms []vm.VM) string { return strings.Join(nameList(vms), " ") }
+
+func nameList(vms []vm.VM) []string {
 	out := make([]string, len(vms))
 	for i, v := range vms {
 		out[i] = v.Name
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 // summary shows what happened to each VM of a bulk action.
 func (r *Runner) summary(a *ops.Action) tea.Cmd {
-	ok := 0
+	ok, skipped := 0, 0
 	var lines []string
 	st := r.c.Styles
 	for _, res := range r.bulk {
@@ -293,15 +308,16 @@ func (r *Runner) summary(a *ops.Action) tea.Cmd {
 			ok++
 			lines = append(lines, st.Success.Render(" ok   ")+name)
 		case res.Skipped != "":
+			skipped++
 			lines = append(lines, st.Muted.Render(" skip ")+name+st.Muted.Render(": "+ui.Safe(res.Skipped)))
 		default:
 			lines = append(lines, st.Danger.Render(" FAIL ")+name+": "+ui.Safe(res.Err.Error()))
 		}
 	}
-	if len(lines) > 14 {
-		lines = append(lines[:13], fmt.Sprintf(" ... and %d more", len(lines)-13))
+	title := fmt.Sprintf("%s: %d of %d VMs %s", a.Label, ok, len(r.bulk)-skipped, a.Done)
+	if skipped > 0 {
+		title += fmt.Sprintf(", %d skipped", skipped)
 	}
-	title := fmt.Sprintf("%s: %d of %d VMs %s", a.Label, ok, len(r.bulk), a.Done)
 	d := ui.NewMessage(r.c, title, strings.Join(lines, "\n"))
 	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: d} }
 }

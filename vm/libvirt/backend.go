@@ -116,7 +116,7 @@ func dial(uri string, readOnly bool) (*lv.Connect, vm.Access, error) {
 		if err != nil {
 			return nil, 0, connectError(uri, err)
 		}
-		return c, vm.ReadOnly, nil
+		return c, vm.ReadOnlyAsked, nil
 	}
 	c, err := lv.NewConnect(uri)
 	if err == nil {

@@ -50,7 +50,8 @@ func (b *Backend) AttachDisk(ctx context.Context, ref string, spec vm.DiskSpec) 
 
 // DetachDisk removes the disk on target (vdb, sda...).
 func (b *Backend) DetachDisk(ctx context.Context, ref, target string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a disk from", ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
+	const op = "detach a disk from"
+	return b.changeDevices(ctx, op, ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, disk := range dom.Devices.Disks {
 				if disk.Target != nil && disk.Target.Dev == target {
@@ -59,7 +60,7 @@ func (b *Backend) DetachDisk(ctx context.Context, ref, target string) (vm.Applie
 				}
 			}
 		}
-		return "", false, &vm.Error{Kind: vm.ErrNotFound, Detail: "no disk on " + target}
+		return "", false, refuse(op, ref, vm.ErrNotFound, "no disk on "+target, "check the disk's target (vda, sdb...) with 'hv vm show "+ref+"'")
 	})
 }
 
@@ -86,7 +87,8 @@ func (b *Backend) AttachNIC(ctx context.Context, ref string, spec vm.NICSpec) (v
 
 // DetachNIC removes the interface with this MAC address.
 func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, error) {
-	return b.changeDevices(ctx, "detach a NIC from", ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
+	const op = "detach a NIC from"
+	return b.changeDevices(ctx, op, ref, func(_ *lv.Connect, dom *libvirtxml.Domain) (string, bool, error) {
 		if dom.Devices != nil {
 			for _, n := range dom.Devices.Interfaces {
 				if n.MAC != nil && strings.EqualFold(n.MAC.Address, mac) {
@@ -95,7 +97,7 @@ func (b *Backend) DetachNIC(ctx context.Context, ref, mac string) (vm.Applied, e
 				}
 			}
 		}
-		return "", false, &vm.Error{Kind: vm.ErrNotFound, Detail: "no NIC with MAC " + mac}
+		return "", false, refuse(op, ref, vm.ErrNotFound, "no NIC with MAC "+mac, "check the MAC address with 'hv vm show "+ref+"'")
 	})
 }
 

@@ -152,7 +152,7 @@ func (b *Backend) onSnapshot(ctx context.Context, op, ref, name string, fn func(
 		s, err := d.SnapshotLookupByName(name, 0)
 		if err != nil {
 			if hasCode(err, lv.ERR_NO_DOMAIN_SNAPSHOT) {
-				return &vm.Error{Op: op, Target: ref, Kind: vm.ErrNotFound, Detail: "no snapshot named " + strconv.Quote(name)}
+				return refuse(op, ref, vm.ErrNotFound, "no snapshot named "+strconv.Quote(name), "check the snapshot's name with 'hv vm snapshot list "+ref+"'")
 			}
 			return err
 		}

@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -55,6 +56,10 @@ func resolveVolume(c *lv.Connect, op, target string, r vm.VolumeRef) (vm.Volume,
 	defer sp.Free()
 	sv, err := lookupVolume(sp, op, r.Pool, r.Name)
 	if err != nil {
+		var ve *vm.Error
+		if errors.As(err, &ve) {
+			ve.Target = target // "attach a disk to web-01", not to the volume
+		}
 		return vm.Volume{}, err
 	}
 	defer sv.Free()

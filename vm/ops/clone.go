@@ -16,7 +16,7 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	fail := func(kind error, why, hint string) (vm.VM, error) {
 		return vm.VM{}, &vm.Error{Op: "clone", Target: src.Name, Kind: kind, Detail: why, Hint: hint}
 	}
-	if h.Access() == vm.ReadOnly {
+	if !h.Access().Writable() {
 		return fail(vm.ErrDenied, "read-only access", "")
 	}
 	// The state the caller saw may be old: the disks must not change now.

@@ -44,7 +44,7 @@ func refused(what string, kind error, why, hint string) error {
 // refusal never leaves a half-made VM: the name is free, the sizes fit the
 // host, the pool has the space, the media and network exist.
 func (s *CreateSpec) Check(ctx context.Context, h vm.Hypervisor) error {
-	if h.Access() == vm.ReadOnly {
+	if !h.Access().Writable() {
 		return refused(s.Name, vm.ErrDenied, "read-only access", "")
 	}
 	if err := vm.ValidName("VM", s.Name); err != nil {

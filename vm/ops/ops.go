@@ -28,6 +28,7 @@ const (
 // Action is one operation on a VM.
 type Action struct {
 	ID     string // as on the command line: start, shutdown, destroy...
+	Audit  string // as in the audit trail, for the TUI and the CLI alike: vm.force-off
 	Label  string // as on a button: Start, Shut down, Force off...
 	Doing  string // progress: "starting"
 	Done   string // outcome: "started"
@@ -38,22 +39,50 @@ type Action struct {
 	// (see phase.Op).
 	Irreversible bool
 	Persistent   bool // needs a stored definition (transient VMs have none)
+	// To are the states the action leads to (a VM there needs nothing
+	// first), and Phrase says it of a VM ("shut it down"), for the actions
+	// that prepare another (First).
+	To     []vm.State
+	Phrase string
 
 	run func(ctx context.Context, h vm.Hypervisor, v vm.VM) error
 }
 
 // Unavailable says why a cannot run on v now, or "" when it can.
 func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
-	if access == vm.ReadOnly {
-		return "read-only access: ask an administrator to add you to the operators group"
+	if !access.Writable() {
+		return access.Why()
 	}
 	if a.Persistent && !v.Persistent {
 		return v.Name + " is transient: it has no stored definition"
 	}
 	if len(a.From) > 0 && !slices.Contains(a.From, v.State) {
-		return fmt.Sprintf("%s is %s", v.Name, v.State)
+		why := fmt.Sprintf("%s is %s", v.Name, v.State)
+		if first := a.First(v); first != nil {
+			why += ": " + first.Phrase + " first"
+		}
+		return why
 	}
 	return ""
+}
+
+// First is the action that brings v into a state a can run from (shut it
+// down before a delete, resume it before a shutdown), or nil when there is
+// none or a is simply done already (start on a running VM).
+func (a *Action) First(v vm.VM) *Action {
+	if slices.Contains(a.To, v.State) {
+		return nil
+	}
+	for _, f := range []*Action{Shutdown, Resume, Start} {
+		if f != a && slices.Contains(f.From, v.State) && overlaps(f.To, a.From) {
+			return f
+		}
+	}
+	return nil
+}
+
+func overlaps(a, b []vm.State) bool {
+	return slices.ContainsFunc(a, func(s vm.State) bool { return slices.Contains(b, s) })
 }
 
 // Run performs a on v. A confirmation ctx carries is given v's name, as
@@ -73,46 +102,51 @@ func byRef(f func(vm.Hypervisor, context.Context, string) error) func(context.Co
 
 // The lifecycle actions.
 var (
-	Start = &Action{ID: "start", Label: "Start", Doing: "starting", Done: "started", Risk: Low,
+	Start = &Action{ID: "start", Audit: "vm.start", Label: "Start", Doing: "starting", Done: "started", Risk: Low,
 		Impact: "Boots the VM, or restores it if it was saved.", From: vm.FromStopped,
+		To: []vm.State{vm.StateRunning}, Phrase: "start it",
 		run: byRef(vm.Hypervisor.Start)}
-	Shutdown = &Action{ID: "shutdown", Label: "Shut down", Doing: "shutting down", Done: "asked to shut down", Risk: Medium,
+	Shutdown = &Action{ID: "shutdown", Audit: "vm.shutdown", Label: "Shut down", Doing: "shutting down", Done: "asked to shut down", Risk: Medium,
 		Impact: "Presses the VM's power button (ACPI): the guest shuts down cleanly, if it listens.", From: vm.FromRunning,
+		To: []vm.State{vm.StateShutOff}, Phrase: "shut it down",
 		run: byRef(vm.Hypervisor.Shutdown)}
-	Reboot = &Action{ID: "reboot", Label: "Reboot", Doing: "rebooting", Done: "asked to reboot", Risk: Medium,
+	Reboot = &Action{ID: "reboot", Audit: "vm.reboot", Label: "Reboot", Doing: "rebooting", Done: "asked to reboot", Risk: Medium,
 		Impact: "Asks the guest to restart: its services are down for a while.", From: vm.FromRunning,
 		run: byRef(vm.Hypervisor.Reboot)}
-	ForceOff = &Action{ID: "destroy", Label: "Force off", Doing: "forcing off", Done: "forced off", Risk: High,
+	ForceOff = &Action{ID: "destroy", Audit: "vm.force-off", Label: "Force off", Doing: "forcing off", Done: "forced off", Risk: High,
 		Impact: "Cuts the power at once, like pulling the plug: unsaved data in the guest is lost and its disks may need repair.", From: vm.FromActive,
+		To:  []vm.State{vm.StateShutOff},
 		run: byRef(vm.Hypervisor.Destroy)}
-	Pause = &Action{ID: "pause", Label: "Pause", Doing: "pausing", Done: "paused", Risk: Low,
+	Pause = &Action{ID: "pause", Audit: "vm.pause", Label: "Pause", Doing: "pausing", Done: "paused", Risk: Low,
 		Impact: "Freezes the VM in memory; its network connections may time out.", From: vm.FromRunning,
+		To:  []vm.State{vm.StatePaused},
 		run: byRef(vm.Hypervisor.Pause)}
-	Resume = &Action{ID: "resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
+	Resume = &Action{ID: "resume", Audit: "vm.resume", Label: "Resume", Doing: "resuming", Done: "resumed", Risk: Minimal,
 		Impact: "Lets a paused VM run again.", From: vm.FromPaused,
+		To: []vm.State{vm.StateRunning}, Phrase: "resume it",
 		run: byRef(vm.Hypervisor.Resume)}
-	Save = &Action{ID: "save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
+	Save = &Action{ID: "save", Audit: "vm.save", Label: "Save", Doing: "saving", Done: "saved", Risk: Medium,
 		Impact: "Writes the VM's memory to disk and stops it; the next start restores it where it was.",
-		From:   vm.FromSavable,
-		run:    byRef(vm.Hypervisor.Save)}
-	Delete = &Action{ID: "delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Irreversible: true, Persistent: true,
+		From:   vm.FromSavable, To: []vm.State{vm.StateShutOff},
+		run: byRef(vm.Hypervisor.Save)}
+	Delete = &Action{ID: "delete", Audit: "vm.delete", Label: "Delete", Doing: "deleting", Done: "deleted", Risk: High, Irreversible: true, Persistent: true,
 		Impact: "Removes the VM's definition, snapshots and saved state. Its disks stay.", From: vm.FromStopped,
 		run: byRef(vm.Hypervisor.Undefine)}
 )
 
 // Autostart switches.
 var (
-	AutostartOn = &Action{ID: "autostart-on", Label: "Start with the host", Doing: "enabling autostart", Done: "set to start with the host",
+	AutostartOn = &Action{ID: "autostart-on", Audit: "vm.autostart", Label: "Start with the host", Doing: "enabling autostart", Done: "set to start with the host",
 		Risk: Low, Impact: "The VM will start when the host boots.", Persistent: true,
 		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, true) }}
-	AutostartOff = &Action{ID: "autostart-off", Label: "Do not start with the host", Doing: "disabling autostart", Done: "set not to start with the host",
+	AutostartOff = &Action{ID: "autostart-off", Audit: "vm.autostart", Label: "Do not start with the host", Doing: "disabling autostart", Done: "set not to start with the host",
 		Risk: Low, Impact: "The VM will stay off when the host boots.", Persistent: true,
 		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, false) }}
 )
 
 // DeleteWithStorage deletes a VM and the volumes of its disks (never its
 // CD-ROMs, which are shared media, nor a volume another VM also uses).
-var DeleteWithStorage = &Action{ID: "delete-storage", Label: "Delete with its disks", Doing: "deleting", Done: "deleted with its disks",
+var DeleteWithStorage = &Action{ID: "delete-storage", Audit: "vm.delete-storage", Label: "Delete with its disks", Doing: "deleting", Done: "deleted with its disks",
 	Risk: Critical, Persistent: true, From: vm.FromStopped,
 	Impact: "Removes the VM's definition, snapshots and saved state, and deletes its disk volumes: the data on them is gone for good.",
 	run:    byRef(vm.Hypervisor.DeleteWithStorage)}

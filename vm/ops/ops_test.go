@@ -38,16 +38,19 @@ func TestRiskDecidesTheConfirmation(t *testing.T) {
 func TestUnavailableSaysWhy(t *testing.T) {
 	off := vm.VM{Name: "web-01", State: vm.StateShutOff, Persistent: true}
 	on := vm.VM{Name: "web-01", State: vm.StateRunning, Persistent: true}
-	if why := Pause.Unavailable(off, vm.ReadWrite); why != "web-01 is shut off" {
+	if why := Pause.Unavailable(off, vm.ReadWrite); why != "web-01 is shut off: start it first" {
 		t.Errorf("pause of a shut-off VM: %q", why)
 	}
 	if why := Pause.Unavailable(on, vm.ReadWrite); why != "" {
 		t.Errorf("pause of a running VM should be available: %q", why)
 	}
-	if why := Start.Unavailable(off, vm.ReadOnly); !strings.Contains(why, "read-only") {
+	if why := Start.Unavailable(off, vm.ReadOnly); why != "read-only access: ask an administrator to add you to the operators group" {
 		t.Errorf("read-only access: %q", why)
 	}
-	if why := Delete.Unavailable(on, vm.ReadWrite); why != "web-01 is running" {
+	if why := Start.Unavailable(off, vm.ReadOnlyAsked); why != "read-only access: hv was started with --read-only; start it without to make changes" {
+		t.Errorf("read-only access asked for: %q", why)
+	}
+	if why := Delete.Unavailable(on, vm.ReadWrite); why != "web-01 is running: shut it down first" {
 		t.Errorf("delete of a running VM: %q", why)
 	}
 }
