@@ -57,6 +57,15 @@ func (a Action) Unless(why string) Action {
 	return a
 }
 
+// Granted makes unavailable, with the reason, the actions the backend h
+// does not grant this user (the hv daemon's polkit grants, by Audit name).
+func (as Actions) Granted(h vm.Hypervisor) Actions {
+	for i, a := range as {
+		as[i] = a.Unless(vm.Permitted(h, a.Audit))
+	}
+	return as
+}
+
 // Actions are a screen's actions for the current selection.
 type Actions []Action
 

@@ -62,7 +62,7 @@ func (m *Model) actions() ui.Actions {
 		for _, i := range []int{actStart, actStop, actAutostart, actUndefine} {
 			as[i] = as[i].Unless("no network is selected")
 		}
-		return as.InPhase(m.c.Phase, phase.NetworkChange)
+		return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(m.c.HV)
 	}
 	if n.Active {
 		as[actStart] = as[actStart].Unless("it is active")
@@ -76,7 +76,7 @@ func (m *Model) actions() ui.Actions {
 	}
 	running, _ := m.users(n)
 	as[actStop].Risk = ops.StopRisk(len(running))
-	return as.InPhase(m.c.Phase, phase.NetworkChange)
+	return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(m.c.HV)
 }
 
 // Indexes into actions().

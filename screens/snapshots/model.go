@@ -238,7 +238,7 @@ func (m *Model) actions() ui.Actions {
 	as[actTake:actRevert].InPhase(m.c.Phase, phase.SnapshotCreate)
 	as[actRevert:actDelete].InPhase(m.c.Phase, phase.SnapshotRevert)
 	as[actDelete:].InPhase(m.c.Phase, phase.SnapshotDelete)
-	return as
+	return as.Granted(m.c.HV)
 }
 
 // details shows everything about the selected snapshot, description in full.

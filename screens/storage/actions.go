@@ -76,7 +76,7 @@ func (m *Model) actions() ui.Actions {
 		}
 	}
 	if !havePool {
-		return as.InPhase(m.c.Phase, phase.StorageChange)
+		return as.InPhase(m.c.Phase, phase.StorageChange).Granted(m.c.HV)
 	}
 	if p.Active {
 		as[actStart] = as[actStart].Unless("the pool is active")
@@ -110,7 +110,7 @@ func (m *Model) actions() ui.Actions {
 			as[actDelete] = as[actDelete].Unless("volume " + ui.Safe(over) + " is built on it")
 		}
 	}
-	return as.InPhase(m.c.Phase, phase.StorageChange)
+	return as.InPhase(m.c.Phase, phase.StorageChange).Granted(m.c.HV)
 }
 
 // overlayOf names a volume of the pool that has v as its backing file.

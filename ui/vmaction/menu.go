@@ -28,7 +28,9 @@ func (r *Runner) Menu(v vm.VM, targets []vm.VM, extra []ui.MenuItem) tea.Cmd {
 		can := Can(a, targets, access)
 		switch {
 		case len(targets) == 1:
-			item.Disabled = a.Unavailable(v, access)
+			item.Disabled = a.UnavailableOn(v, r.c.HV)
+		case vm.Permitted(r.c.HV, a.Audit) != "":
+			item.Disabled = vm.Permitted(r.c.HV, a.Audit)
 		case len(can) == 0:
 			item.Disabled = "none of the marked VMs can " + strings.ToLower(a.Label)
 		case len(can) < len(targets):

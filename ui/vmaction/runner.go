@@ -86,13 +86,16 @@ func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
 		return nil
 	case len(targets) == 1:
 		v := targets[0]
-		if why := a.Unavailable(v, access); why != "" {
+		if why := a.UnavailableOn(v, r.c.HV); why != "" {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), ui.Safe(why)), refusalTopic(access))
 		}
 		if why := a.RefusedIn(r.c.Phase, 1); why != "" {
 			return ui.Refuse(fmt.Sprintf("Cannot %s %s: %s", strings.ToLower(a.Label), ui.Safe(v.Name), why), help.TopicPhases)
 		}
 		return r.confirm(a, 1, ui.Safe(v.Name), v.Name, v.Name, func(c vm.Confirmation) tea.Cmd { return r.run(a, v, c) })
+	}
+	if why := vm.Permitted(r.c.HV, a.Audit); why != "" {
+		return ui.Refuse(fmt.Sprintf("Cannot %s: %s", strings.ToLower(a.Label), ui.Safe(why)), refusalTopic(access))
 	}
 	// The question is about the VMs that will change: the others are
 	// skipped, and said so.

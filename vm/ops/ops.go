@@ -48,6 +48,15 @@ type Action struct {
 	run func(ctx context.Context, h vm.Hypervisor, v vm.VM) error
 }
 
+// UnavailableOn is Unavailable for the backend h: its access, then
+// whether it grants this change at all (the hv daemon's polkit grants).
+func (a *Action) UnavailableOn(v vm.VM, h vm.Hypervisor) string {
+	if why := a.Unavailable(v, h.Access()); why != "" {
+		return why
+	}
+	return vm.Permitted(h, a.Audit)
+}
+
 // Unavailable says why a cannot run on v now, or "" when it can.
 func (a *Action) Unavailable(v vm.VM, access vm.Access) string {
 	if !access.Writable() {

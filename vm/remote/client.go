@@ -260,3 +260,14 @@ func (c *Client) streamEvents(ctx context.Context, opened func()) error {
 		c.events.Push(e)
 	}
 }
+
+// Permitted says why polkit withholds the change (a route's name, as the
+// audit trail names it) from this user, or "".
+func (c *Client) Permitted(change string) string {
+	for _, r := range api.Routes {
+		if r.Name == change && !c.Allowed(r.Action) {
+			return "polkit does not grant " + r.Action + " to " + c.id.User + ": ask an administrator (hv doctor says how)"
+		}
+	}
+	return ""
+}

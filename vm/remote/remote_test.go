@@ -175,6 +175,14 @@ func TestPolkitDecidesPerAction(t *testing.T) {
 	if c.Access() != vm.ReadOnly {
 		t.Errorf("a caller granted only reading has %v access", c.Access())
 	}
+	// What polkit withholds is known before anything is sent, so the UI
+	// shows it unavailable, with the action.
+	if why := vm.Permitted(c, "vm.define"); !strings.Contains(why, api.ActionCreate) {
+		t.Errorf("define is not granted, yet Permitted says %q", why)
+	}
+	if why := vm.Permitted(c, "vm.list"); why != "" {
+		t.Errorf("reading is granted, yet Permitted says %q", why)
+	}
 	if _, err := c.List(ctx); err != nil {
 		t.Fatalf("reading: %v", err)
 	}
