@@ -18,6 +18,8 @@ import (
 
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/features"
+	"github.com/hyper-nixos/hv/security/hostchange"
 	"github.com/hyper-nixos/hv/security/polkit"
 	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/daemon"
@@ -89,8 +91,10 @@ func runDaemon(ctx context.Context, g *globals, listen string, stderr io.Writer)
 	if err := os.MkdirAll(filepath.Dir(log.Path), 0o750); err != nil {
 		return fmt.Errorf("the audit trail's directory: %w", err)
 	}
+	stager := &hostchange.Stager{Paths: nix.DefaultPaths(), Catalog: features.Builtin(), Log: log, Where: "hv daemon",
+		StartApply: func(ctx context.Context) error { return nix.StartApply(ctx, false) }}
 	s := &daemon.Server{HV: backend, Auth: daemon.Polkit(authority), Log: log, Rules: daemon.HostRules(nix.HostFilePath()),
-		URI: uri, Version: buildVersion(), Hostname: hostname}
+		URI: uri, Version: buildVersion(), Hostname: hostname, Stager: stager}
 	slog.Info("hv daemon ready", "socket", how, "libvirt", uri, "audit", log.Path, "host file", nix.HostFilePath())
 	return s.Serve(ctx, l)
 }

@@ -208,6 +208,12 @@ func (s *Server) admit(c *call) error {
 	if err := rule.Check(c.route.Name+" "+c.target(), c.rules.Phase); err != nil {
 		return err
 	}
+	// What cannot happen now is said before asking to confirm it.
+	if pre, ok := prechecks[c.route.Name]; ok {
+		if err := pre(c.ctx, s.HV, c); err != nil {
+			return err
+		}
+	}
 	answer := c.given
 	switch {
 	case rule.Typed == phase.NoQuestion:
@@ -279,6 +285,32 @@ var riskRaisers = map[string]func(ctx context.Context, h vm.Hypervisor, name str
 		}
 		return ops.StopRisk(running(ctx, h, p.UsedBy))
 	},
+}
+
+// prechecks refuse, before any question, a change the object's state
+// rules out: forgetting an active network or pool, deleting a running VM.
+var prechecks = map[string]func(ctx context.Context, h vm.Hypervisor, c *call) error{
+	"net.undefine": func(ctx context.Context, h vm.Hypervisor, c *call) error {
+		n, err := h.Network(ctx, c.path("name"))
+		return inactive(err, n.Active, "undefine network", n.Name, "stop it first: hv net stop "+n.Name)
+	},
+	"pool.undefine": func(ctx context.Context, h vm.Hypervisor, c *call) error {
+		p, err := h.Pool(ctx, c.path("name"))
+		return inactive(err, p.Active, "undefine pool", p.Name, "stop it first: hv pool stop "+p.Name)
+	},
+	"pool.delete": func(ctx context.Context, h vm.Hypervisor, c *call) error {
+		p, err := h.Pool(ctx, c.path("name"))
+		return inactive(err, p.Active, "delete pool", p.Name, "stop it first: hv pool stop "+p.Name)
+	},
+}
+
+// inactive refuses an operation on an object that is active; a lookup
+// error is left for the operation itself to report.
+func inactive(lookupErr error, active bool, op, name, hint string) error {
+	if lookupErr != nil || !active {
+		return nil
+	}
+	return &vm.Error{Op: op, Target: name, Kind: vm.ErrInvalidState, Detail: "it is active", Hint: hint}
 }
 
 // running counts the VMs named in names that are active now.
