@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -257,4 +258,26 @@ func TestModuleKeepsOperatorsOutOfLibvirtd(t *testing.T) {
 			t.Fatalf("failed assertions %q, want one saying the operators group may not be libvirtd", ev.FailedAssertions)
 		}
 	})
+}
+
+// TestPackageShipsPolkitActions: the hv package installs the policy file
+// security/polkit generates where NixOS links it for polkitd
+// (share/polkit-1/actions of environment.systemPackages); without it
+// polkit knows none of the actions the daemon asks about.
+func TestPackageShipsPolkitActions(t *testing.T) {
+	pkg, err := os.ReadFile("package.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`install -Dm0644 (\S+) \$out/share/polkit-1/actions/(\S+)`).FindSubmatch(pkg)
+	if m == nil {
+		t.Fatal("package.nix installs no polkit actions into $out/share/polkit-1/actions")
+	}
+	src, dst := string(m[1]), string(m[2])
+	if src != "nix/polkit/org.hyper-nixos.policy" || dst != filepath.Base(src) {
+		t.Errorf("package.nix installs %s as %s; want nix/polkit/org.hyper-nixos.policy under its own name", src, dst)
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, src)); err != nil {
+		t.Errorf("package.nix installs a file the source does not have: %v", err)
+	}
 }

@@ -77,10 +77,12 @@ in
     # daemon has no CAP_LINUX_IMMUTABLE to lift it. Its mode and owner, with
     # ":", apply when it is created: the log of a host that had the
     # previous module is append-only already, so neither can change
-    # (nix/README.md, migration).
+    # (nix/README.md, migration). The staged file's lock was the operators'
+    # group's under the previous module: root's now, wherever it exists.
     systemd.tmpfiles.rules = [
       "d ${stateDir} 0755 root root -"
       "d ${stateDir}/staged 0755 root root -"
+      "z ${stateDir}/staged/host.toml.lock - root root -"
       "d ${logDir} 0700 root root -"
       "f ${logDir}/audit.log :0600 :root :root -"
       "h ${logDir}/audit.log - - - - +a"

@@ -230,9 +230,8 @@ in
         # force every branch).
         source = pkgs.writeText "hyper-nixos-host.toml" (if firstBoot then "" else builtins.readFile cfg.hostFile);
       };
-      # No LIBVIRT_DEFAULT_URI for sessions: an operator's hv that is
-      # told a libvirt URI goes to libvirt, read-only, instead of the
-      # daemon (/run/hv/hv.sock).
+      # (No LIBVIRT_DEFAULT_URI for sessions: an operator's hv told a
+      # libvirt URI goes to libvirt, read-only, instead of the daemon.)
 
       # Started by hv's daemon for operators, or by root. Only root writes
       # the staged file (daemon.nix); hv apply checks it all the same: the
