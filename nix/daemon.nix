@@ -70,10 +70,12 @@ in
     # package in environment.systemPackages: NixOS links its
     # share/polkit-1/actions where polkitd reads them.
 
-    # Only root writes here. The state directory is readable (the staged
-    # file and the apply's result are shown to operators); the log
-    # directory is not (operators read the trail through the daemon,
-    # GET /v1/audit). The audit log keeps the append-only attribute: the
+    # Only root writes here. The state directory is readable (the apply's
+    # result is shown to operators); so is the staged file to the
+    # operators group (hv stages it 0640 in a directory of that group):
+    # operators' hv reads it to change it through the daemon. The log
+    # directory is root's alone (operators read the trail through the
+    # daemon, GET /v1/audit). The audit log keeps the append-only attribute: the
     # daemon has no CAP_LINUX_IMMUTABLE to lift it. Its mode and owner, with
     # ":", apply when it is created: the log of a host that had the
     # previous module is append-only already, so neither can change
@@ -81,7 +83,7 @@ in
     # group's under the previous module: root's now, wherever it exists.
     systemd.tmpfiles.rules = [
       "d ${stateDir} 0755 root root -"
-      "d ${stateDir}/staged 0755 root root -"
+      "d ${stateDir}/staged 2750 root ${cfg.operators.group} -"
       "z ${stateDir}/staged/host.toml.lock - root root -"
       "d ${logDir} 0700 root root -"
       "f ${logDir}/audit.log :0600 :root :root -"

@@ -56,7 +56,7 @@ pkgs.testers.runNixOSTest {
         host.fail("grep -h org.libvirt.unix.manage /etc/polkit-1/rules.d/*.rules | grep -q hvoperators")
         host.fail("id -nG alice | grep -qw libvirtd")
         host.succeed("test \"$(stat -c '%a %U' /var/log/hyper-nixos)\" = '700 root'")
-        host.succeed("test \"$(stat -c '%a %U' /var/lib/hyper-nixos/staged)\" = '755 root'")
+        host.succeed("test \"$(stat -c '%a %U %G' /var/lib/hyper-nixos/staged)\" = '2750 root hvoperators'")
 
     with subtest("operators manage VMs through the daemon, others only look; libvirt read-write is root's"):
         host.wait_for_unit("hyper-nixos-pool-images.service")
