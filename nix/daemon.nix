@@ -119,7 +119,8 @@ in
         # file under $HOME, which the daemon neither has nor may write.
         LIBVIRT_LOG_OUTPUTS = "3:stderr";
       };
-      serviceConfig = {
+      # nix/lib/sandbox.nix, and what is the daemon's own.
+      serviceConfig = import ./lib/sandbox.nix // {
         ExecStart = "${cfg.package}/bin/hv daemon";
         Restart = "on-failure";
 
@@ -130,7 +131,6 @@ in
         # a capability, so it keeps none. (PrivateUsers= would make it
         # "nobody" to all of them.)
         CapabilityBoundingSet = [ "" ];
-        NoNewPrivileges = true;
 
         # The daemon resolves every disk and pool path it is asked for and
         # checks it against the approved roots, so it must see the tree
@@ -138,7 +138,6 @@ in
         # Hence ProtectHome read-only rather than an empty /home, and no
         # PrivateTmp or PrivateDevices (a disk under an approved root that
         # links into /dev must resolve to the device, to be refused as one).
-        ProtectSystem = "strict";
         ProtectHome = "read-only";
         # The audit trail and its anchor, the staged host file.
         ReadWritePaths = [ logDir stateDir ];
@@ -157,20 +156,7 @@ in
         # and libvirt's client library, which run inside, are not known to
         # keep to /proc/PID.
 
-        ProtectKernelTunables = true;
-        ProtectKernelModules = true;
-        ProtectKernelLogs = true;
-        ProtectControlGroups = true;
-        ProtectClock = true;
-        ProtectHostname = true;
         PrivateIPC = true;
-        RestrictNamespaces = true;
-        RestrictRealtime = true;
-        RestrictSUIDSGID = true;
-        LockPersonality = true;
-        # Go and libvirt's client library generate no code at run time.
-        MemoryDenyWriteExecute = true;
-        SystemCallArchitectures = "native";
         SystemCallFilter = [ "@system-service" "~@privileged" ];
         # A call left out fails rather than kills the daemon mid-request.
         SystemCallErrorNumber = "EPERM";
