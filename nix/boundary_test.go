@@ -148,6 +148,19 @@ func checkBoundary(t *testing.T, ev evaluation) {
 		}
 	}
 
+	staged := DefaultPaths().Staged
+	for _, want := range []string{
+		"d " + filepath.Dir(audit.SystemPath) + " 0700 root root -",
+		"h " + audit.SystemPath + " - - - - +a", // append-only: the daemon has no capability to lift it
+		"d " + DefaultStateDir + " 0755 root root -",
+		"d " + filepath.Dir(staged) + " 2750 root " + group + " -", // operators read what hv stages 0640
+		// Operators read staged/, so a lock the daemon made would be theirs to hold.
+		"f " + staged + ".lock 0600 root root -",
+	} {
+		if !slices.Contains(ev.Tmpfiles, want) {
+			t.Errorf("no tmpfiles rule %q", want)
+		}
+	}
 	// Only root writes the trail and the staged file: every rule for the
 	// log directory, the state directory or staged/, or under them, names
 	// root as the owner and lets no group or other write. (The state
@@ -156,7 +169,7 @@ func checkBoundary(t *testing.T, ev evaluation) {
 	for _, r := range ev.Tmpfiles {
 		f := strings.Fields(r)
 		within := func(dir string) bool { return f[1] == dir || strings.HasPrefix(f[1], dir+"/") }
-		if len(f) < 5 || !(within(filepath.Dir(audit.SystemPath)) || f[1] == DefaultStateDir || within(filepath.Dir(DefaultPaths().Staged))) {
+		if len(f) < 5 || !(within(filepath.Dir(audit.SystemPath)) || f[1] == DefaultStateDir || within(filepath.Dir(staged))) {
 			continue
 		}
 		if owner := strings.TrimPrefix(f[3], ":"); owner != "root" && owner != "-" {

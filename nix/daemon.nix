@@ -79,12 +79,14 @@ in
     # daemon has no CAP_LINUX_IMMUTABLE to lift it. Its mode and owner, with
     # ":", apply when it is created: the log of a host that had the
     # previous module is append-only already, so neither can change
-    # (nix/README.md, migration). The staged file's lock was the operators'
-    # group's under the previous module: root's now, wherever it exists.
+    # (nix/README.md, migration). The staged file's lock is made here, so
+    # that it is root's alone: one the daemon made would take the
+    # directory's group, and an operator could hold it (flock needs only
+    # to read) and stall every staging.
     systemd.tmpfiles.rules = [
       "d ${stateDir} 0755 root root -"
       "d ${stateDir}/staged 2750 root ${cfg.operators.group} -"
-      "z ${stateDir}/staged/host.toml.lock - root root -"
+      "f ${stateDir}/staged/host.toml.lock 0600 root root -"
       "d ${logDir} 0700 root root -"
       "f ${logDir}/audit.log :0600 :root :root -"
       "h ${logDir}/audit.log - - - - +a"
@@ -138,6 +140,8 @@ in
         # Hence ProtectHome read-only rather than an empty /home, and no
         # PrivateTmp or PrivateDevices (a disk under an approved root that
         # links into /dev must resolve to the device, to be refused as one).
+        # /tmp is read-only too: the daemon writes nothing there (the
+        # anchor's atomic write falls back to the anchor's own directory).
         ProtectHome = "read-only";
         # The audit trail and its anchor, the staged host file.
         ReadWritePaths = [ logDir stateDir ];
