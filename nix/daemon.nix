@@ -156,11 +156,13 @@ in
         # Not ProtectProc=invisible: polkit's subject is the calling process
         # with its start time, read from /proc/PID/stat of another user's
         # process, which "invisible" hides from a root without
-        # CAP_SYS_PTRACE. Not ProcSubset=pid either: systemctl, journalctl
-        # and libvirt's client library, which run inside, are not known to
-        # keep to /proc/PID.
+        # CAP_SYS_PTRACE. Not ProcSubset=pid either: libvirt's client
+        # library reads /proc/filesystems and /proc/sys/kernel/cap_last_cap
+        # (seen with strace), and systemctl and journalctl run inside.
 
         PrivateIPC = true;
+        # Every call of a daemon session traced with strace (listing,
+        # defining and refusing pools, polkit, the trail) is in this set.
         SystemCallFilter = [ "@system-service" "~@privileged" ];
         # A call left out fails rather than kills the daemon mid-request.
         SystemCallErrorNumber = "EPERM";
