@@ -31,8 +31,9 @@ func HostFilePath() string {
 	return DefaultHostFile
 }
 
-// DefaultStateDir holds the staged host file (group-writable by operators)
-// and the apply service's result; StateDirEnv overrides it.
+// DefaultStateDir holds the staged host file (written by root: hv's daemon
+// stages operators' changes) and the apply service's result; StateDirEnv
+// overrides it.
 const (
 	DefaultStateDir = "/var/lib/hyper-nixos"
 	StateDirEnv     = "HV_STATE_DIR"

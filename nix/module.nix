@@ -2,10 +2,11 @@
 #
 # The module reads two TOML files with builtins.fromTOML: the feature
 # catalog (./catalog.toml, the one hv embeds) and the host file, where hv
-# keeps the operators' choices. It enables libvirtd, lets the operators
-# group manage it through polkit without sudo, installs hv, implements
-# every feature the host file selects, and runs hyper-nixos-apply.service,
-# which operators may start to apply what they staged.
+# keeps the operators' choices. It enables libvirtd, runs hv's daemon, the
+# operators' only way to change it (daemon.nix: the privilege boundary),
+# installs hv, implements every feature the host file selects, and runs
+# hyper-nixos-apply.service, which the daemon starts to apply what
+# operators staged through it.
 #
 # Infinite recursion is avoided by construction: the module's shape never
 # depends on config. Everything sits under one mkIf cfg.enable, each
@@ -69,14 +70,6 @@ let
   stagedFile = "${stateDir}/staged/host.toml";
   resultFile = "${stateDir}/last-apply.json";
 
-  # The polkit rules name the group "hvoperators" (tests/real uses them as
-  # they are); here it becomes the configured one.
-  placeholder = ''"hvoperators"'';
-  polkitRule = file:
-    let text = builtins.readFile file; in
-    assert lib.assertMsg (lib.hasInfix placeholder text) "${toString file} no longer names the group ${placeholder}";
-    builtins.replaceStrings [ placeholder ] [ (builtins.toJSON cfg.operators.group) ] text;
-
   installPath =
     if cfg.apply.installPath != null then cfg.apply.installPath
     else if lib.hasPrefix builtins.storeDir (toString cfg.hostFile) then null
@@ -93,12 +86,12 @@ let
   };
 in
 {
-  # The threat monitor's service: its own options, enabled by the
-  # hv-monitor feature.
-  imports = [ ./threat-monitor.nix ];
+  # hv's daemon and who may write what; the threat monitor's service (its
+  # own options, enabled by the hv-monitor feature).
+  imports = [ ./daemon.nix ./threat-monitor.nix ];
 
   options.services.hyper-nixos = {
-    enable = mkEnableOption "Hyper-NixOS: libvirt for an operators group without sudo, hv, and the host features of the host file";
+    enable = mkEnableOption "Hyper-NixOS: VM management for an operators group through hv's daemon, hv, and the host features of the host file";
 
     package = mkOption {
       type = types.package;
@@ -134,13 +127,13 @@ in
         type = types.strMatching "[a-z_][a-z0-9_-]{0,31}";
         default = host.operators.group;
         defaultText = literalExpression "the host file's operators.group";
-        description = "The group whose members manage libvirt without sudo and may start the apply service.";
+        description = "The group whose members hv's daemon serves: polkit grants them hv's actions (org.hyper-nixos.*); libvirt itself only read-only.";
       };
       users = mkOption {
         type = types.listOf types.str;
         default = host.operators.users;
         defaultText = literalExpression "the host file's operators.users";
-        description = "Users put in the operators group. Membership is as good as root: libvirt can hand a VM any host file or device.";
+        description = "Users put in the operators group. They manage VMs through hv's daemon, within the phase and the approved pool roots; never put them in the libvirtd group (read-write libvirt is as good as root).";
       };
     };
 
@@ -148,7 +141,7 @@ in
       type = types.str;
       default = host.libvirt.uri;
       defaultText = literalExpression "the host file's libvirt.uri";
-      description = "The libvirt connection hv and virsh use on this host.";
+      description = "The libvirt connection of hv's daemon (and of hv run as root).";
     };
 
     firstBoot.enable = mkOption {
@@ -224,8 +217,6 @@ in
         the setup wizard runs on tty1 until its host file is applied. In a flake, git add the file once written.'';
 
       virtualisation.libvirtd.enable = true;
-      security.polkit.enable = true;
-      security.polkit.extraConfig = polkitRule ./polkit/50-hyper-nixos.rules + polkitRule ./polkit/51-hyper-nixos-apply.rules;
 
       users.groups.${cfg.operators.group}.members = cfg.operators.users;
 
@@ -239,21 +230,12 @@ in
         # force every branch).
         source = pkgs.writeText "hyper-nixos-host.toml" (if firstBoot then "" else builtins.readFile cfg.hostFile);
       };
-      environment.sessionVariables.LIBVIRT_DEFAULT_URI = cfg.libvirtUri;
+      # (No LIBVIRT_DEFAULT_URI for sessions: an operator's hv told a
+      # libvirt URI goes to libvirt, read-only, instead of the daemon.)
 
-      # Operators stage in a directory of their group; the service alone,
-      # as root, writes the result and the configuration.
-      # The audit trail hv appends to (security/audit): operators may add
-      # entries, nobody may rewrite or remove it (append-only attribute).
-      systemd.tmpfiles.rules = [
-        "d ${stateDir} 0755 root root -"
-        "d ${stateDir}/staged 2770 root ${cfg.operators.group} -"
-        "f ${stagedFile}.lock 0660 root ${cfg.operators.group} -"
-        "d /var/log/hyper-nixos 0750 root ${cfg.operators.group} -"
-        "f /var/log/hyper-nixos/audit.log 0660 root ${cfg.operators.group} -"
-        "h /var/log/hyper-nixos/audit.log - - - - +a"
-      ];
-
+      # Started by hv's daemon for operators, or by root. Only root writes
+      # the staged file (daemon.nix); hv apply checks it all the same: the
+      # host file's rules, what the phase refuses, the hardening checks.
       systemd.services.hyper-nixos-apply = {
         description = "Apply the host file staged with hv (Hyper-NixOS)";
         documentation = [ "https://github.com/hyper-nixos/hv/blob/main/nix/README.md" ];

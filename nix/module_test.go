@@ -87,6 +87,13 @@ type evaluation struct {
 	Services          []string       `json:"services"`
 	Etc               []string       `json:"etc"`
 	Package           string         `json:"package"`
+	// What the privilege boundary rests on (boundary_test.go).
+	Packages         []string          `json:"packages"`
+	OperatorsGroup   string            `json:"operatorsGroup"`
+	Polkit           string            `json:"polkit"`
+	Tmpfiles         []string          `json:"tmpfiles"`
+	SessionVariables map[string]string `json:"sessionVariables"`
+	Units            map[string]*unit  `json:"units"`
 }
 
 // moduleCase is one host the module is evaluated for.
@@ -102,7 +109,8 @@ type moduleCase struct {
 	refused   []string
 }
 
-func (c moduleCase) evaluate(t *testing.T) evaluation {
+// evaluate evaluates the case; more are more arguments for eval.nix.
+func (c moduleCase) evaluate(t *testing.T, more ...string) evaluation {
 	t.Helper()
 	file := c.file
 	switch {
@@ -132,8 +140,9 @@ func (c moduleCase) evaluate(t *testing.T) evaluation {
 		args = append(args, "--argstr", "hostFile", abs,
 			"--arg", "firstBoot", fmt.Sprint(c.firstBoot), "--arg", "flake", fmt.Sprint(c.flake))
 	}
+	args = append(append(args, more...), libArgs()...)
 	var ev evaluation
-	if err := json.Unmarshal([]byte(nixInstantiate(t, append(args, libArgs()...)...)), &ev); err != nil {
+	if err := json.Unmarshal([]byte(nixInstantiate(t, args...)), &ev); err != nil {
 		t.Fatal(err)
 	}
 	return ev
@@ -243,7 +252,8 @@ func moduleCases(t *testing.T) []moduleCase {
 // moduleCases with NixOS's option types and merge rules, forcing every
 // value it defines and every assertion. Hosts the phase allows build: no
 // assertion fails, no warning, no tmpfiles rule fights another for a path;
-// the hardened phase's own settings are in effect whatever the features.
+// the privilege boundary holds (checkBoundary); the hardened phase's own
+// settings are in effect whatever the features.
 // A preset the phase refuses fails exactly the assertions naming what is
 // refused.
 func TestModuleEvaluatesUnderNixOSTypes(t *testing.T) {
@@ -272,6 +282,7 @@ func TestModuleEvaluatesUnderNixOSTypes(t *testing.T) {
 			if !slices.Contains(ev.Services, "hyper-nixos-apply") {
 				t.Errorf("no hyper-nixos-apply service: %v", ev.Services)
 			}
+			checkBoundary(t, ev)
 			switch {
 			case c.firstBoot:
 				if len(ev.Warnings) != 1 || !strings.Contains(ev.Warnings[0], "first-boot mode") {

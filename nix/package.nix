@@ -16,6 +16,12 @@ buildGoModule {
   buildInputs = [ libvirt ];
   ldflags = [ "-s" "-w" "-X main.version=${version}" ];
 
+  # hv's polkit actions, which its daemon asks about. NixOS links
+  # share/polkit-1 of environment.systemPackages where polkitd reads them.
+  postInstall = ''
+    install -Dm0644 nix/polkit/org.hyper-nixos.policy $out/share/polkit-1/actions/org.hyper-nixos.policy
+  '';
+
   # The tests need libvirt's test driver, tmux and nix-instantiate: CI runs
   # them, and the flake's checks run the NixOS VM test.
   doCheck = false;

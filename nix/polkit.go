@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// The polkit rules the NixOS module installs (nix/polkit), with the group
-// "hvoperators" standing for the configured operators group.
+// The polkit rules of nix/polkit as tests/real installs them, with the
+// group "hvoperators" standing for the configured operators group. The
+// NixOS module installs only hv's grant of the first (nix/lib/polkit.nix).
 var (
 	//go:embed polkit/50-hyper-nixos.rules
 	PolkitLibvirtRule string
@@ -17,7 +18,7 @@ var (
 
 // PolkitRuleFiles are where the rules end up: the files as tests/real
 // installs them, and NixOS's file of security.polkit.extraConfig, where
-// the module puts them.
+// the module puts hv's grant.
 var PolkitRuleFiles = []string{
 	"/etc/polkit-1/rules.d/50-hyper-nixos.rules",
 	"/etc/polkit-1/rules.d/51-hyper-nixos-apply.rules",
@@ -25,7 +26,7 @@ var PolkitRuleFiles = []string{
 }
 
 // PolkitRuleBody is the rule's code with group as the operators group,
-// as the module writes it: from polkit.addRule to the end, without the
+// as tests/real installs it: from polkit.addRule to the end, without the
 // comments above it.
 func PolkitRuleBody(rule, group string) string {
 	body := rule

@@ -1,15 +1,16 @@
 # NixOS module fragment: hv's threat monitor service ('hv monitor').
 #
 # Imported by the Hyper-NixOS module, which sets `package`. The service runs
-# as its own system user with the least it needs: read the journal
-# (systemd-journal group), talk to libvirt (libvirtd group: events, bulk
-# statistics, pausing a VM when a playbook says so), write its state
-# directory. CAP_NET_ADMIN (nftables) is granted only when `blocking` is on.
+# as root, because what it needs is root's: read-write libvirt (events,
+# bulk statistics, pausing a VM when a playbook says so), which only root
+# holds on a Hyper-NixOS host, and hv's audit trail, which only root writes.
+# It keeps no capability (CAP_NET_ADMIN for nftables only when `blocking` is
+# on) and writes nothing but its state directory and the audit trail.
 # Playbooks stay monitor-only unless listed in `enabledPlaybooks`.
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) mkEnableOption mkIf mkOption optional optionals types concatMapStringsSep;
+  inherit (lib) mkEnableOption mkIf mkOption optional types concatMapStringsSep;
   cfg = config.hyperNixos.threatMonitor;
 
   playbooksToml = concatMapStringsSep "\n" (id: ''
@@ -95,13 +96,6 @@ in
   };
 
   config = mkIf cfg.enable {
-    users.users.hv-monitor = {
-      isSystemUser = true;
-      group = "hv-monitor";
-      description = "hv threat monitor";
-    };
-    users.groups.hv-monitor = { };
-
     environment.etc."hv/threat/playbooks.toml".text = ''
       # Written by NixOS (hyperNixos.threatMonitor.enabledPlaybooks).
     '' + playbooksToml;
@@ -113,42 +107,28 @@ in
       wants = [ "libvirtd.service" ];
       path = [ config.systemd.package ] ++ optional cfg.blocking pkgs.nftables; # journalctl, nft
 
-      serviceConfig = {
+      # ./lib/sandbox.nix, and what is the monitor's own.
+      serviceConfig = import ./lib/sandbox.nix // {
         ExecStart = "${cfg.package}/bin/hv ${lib.escapeShellArgs args}";
-        User = "hv-monitor";
-        Group = if cfg.readers != null then cfg.readers else "hv-monitor";
-        SupplementaryGroups = [ "systemd-journal" "libvirtd" ];
+        # Root (see above); the readers' group owns what it writes.
+        Group = if cfg.readers != null then cfg.readers else "root";
         StateDirectory = "hv";
         StateDirectoryMode = "0750";
         UMask = "0007"; # findings readable and writable by the readers group
         Restart = "on-failure";
         RestartSec = 5;
 
-        AmbientCapabilities = optionals cfg.blocking [ "CAP_NET_ADMIN" ];
         CapabilityBoundingSet = if cfg.blocking then [ "CAP_NET_ADMIN" ] else [ "" ];
-        NoNewPrivileges = true;
 
-        ProtectSystem = "strict";
         ProtectHome = true;
         PrivateTmp = true;
         PrivateDevices = true;
-        ProtectKernelTunables = true;
-        ProtectKernelModules = true;
-        ProtectKernelLogs = true;
-        ProtectControlGroups = true;
-        ProtectClock = true;
-        ProtectHostname = true;
         ProtectProc = "invisible";
-        RestrictNamespaces = true;
-        RestrictRealtime = true;
-        RestrictSUIDSGID = true;
-        LockPersonality = true;
-        MemoryDenyWriteExecute = true;
         RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ] ++ optional cfg.blocking "AF_NETLINK";
-        SystemCallArchitectures = "native";
         SystemCallFilter = [ "@system-service" ];
         ReadOnlyPaths = cfg.files;
-        ReadWritePaths = [ "-/var/log/hyper-nixos" ]; # hv's audit trail, when the main module made it
+        # hv's audit trail and its anchor, when the main module made them.
+        ReadWritePaths = [ "-/var/log/hyper-nixos" "-/var/lib/hyper-nixos" ];
         MemoryMax = "512M";
       };
     };

@@ -5,6 +5,7 @@
 #
 #   nix-instantiate --eval --strict --json nix/tests/eval.nix --arg hostFile /path/host.toml
 #     [--arg firstBoot true] [--arg flake true] [--arg lib 'import /path/to/nixpkgs/lib']
+#     [--arg extra /path/to/more-configuration.nix]
 #
 # flake = true evaluates the flake's module (flake.nix's
 # nixosModules.default) instead of nix/module.nix. With vmTest (vm.nix,
@@ -14,13 +15,15 @@
 # store of your own). Every defined option is forced; the answer is what
 # the Go tests (nix/module_test.go) check: the assertions that fail (NixOS
 # refuses to build the system then), the warnings, tmpfiles rules that name
-# a path twice, and a few settings.
+# a path twice, and the settings the privilege boundary rests on. extra is
+# one more NixOS module, such as an admin's configuration beside ours.
 { lib ? import ./lib.nix
 , hostFile ? null
 , firstBoot ? false
 , flake ? false
 , vmTest ? null
 , node ? "host"
+, extra ? null
 }:
 let
   inherit (builtins) attrNames attrValues deepSeq elemAt filter groupBy length match;
@@ -50,7 +53,7 @@ let
             firstBoot.enable = firstBoot;
           };
         }
-      ]);
+      ]) ++ lib.optional (extra != null) extra;
     specialArgs = { inherit pkgs; };
   };
   inherit (evaluated) config;
@@ -65,7 +68,15 @@ let
   # type for a path.
   rule = r: match "([^ ])[^ ]* +([^ ]+).*" r;
   byTarget = groupBy (r: let m = rule r; in "${elemAt m 0} ${elemAt m 1}") config.systemd.tmpfiles.rules;
-  ours = name: match "(hyper-nixos|hv-).*" name != null;
+  ours = name: match "(hyper-nixos|hv-).*|hv" name != null;
+  unit = u: {
+    inherit (u) wantedBy requires after wants;
+    settings = u.serviceConfig or u.socketConfig;
+    listenStreams = u.listenStreams or null;
+    environment = u.environment or { };
+    path = map (p: p.name) (u.path or [ ]);
+  };
+  unitOf = kind: name: if config.systemd.${kind} ? ${name} then unit config.systemd.${kind}.${name} else null;
 in
 assert forced;
 assert vmTest == null || builtins.isString test.testScript;
@@ -77,4 +88,14 @@ assert vmTest == null || builtins.isString test.testScript;
   services = filter ours (attrNames config.systemd.services);
   etc = filter (n: match "(hyper-nixos|hv)/.*" n != null) (attrNames config.environment.etc);
   package = config.services.hyper-nixos.package.name;
+  packages = map (p: p.name) config.environment.systemPackages;
+  operatorsGroup = config.services.hyper-nixos.operators.group;
+  polkit = config.security.polkit.extraConfig;
+  tmpfiles = config.systemd.tmpfiles.rules;
+  sessionVariables = config.environment.sessionVariables;
+  units = {
+    "hv.socket" = unitOf "sockets" "hv";
+    "hv.service" = unitOf "services" "hv";
+    "hv-monitor.service" = unitOf "services" "hv-monitor";
+  };
 }

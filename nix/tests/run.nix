@@ -180,7 +180,38 @@ let
     sysctlParts;
   sysctlCases = [ (case "sysctl: parts that can be on together agree" (disagreements == [ ]) (toJSON disagreements)) ];
 
-  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases ++ phaseCases ++ networkCases ++ sysctlCases;
+  # The module installs hv's grant of the rules file and nothing else of
+  # it (lib/polkit.nix): not the grant of read-write libvirt the file also
+  # holds for tests/real, today or once it is gone.
+  grant = text: import ../lib/polkit.nix { inherit text; group = "ops"; };
+  hasText = needle: s: length (builtins.split (builtins.replaceStrings [ "." "(" ")" ] [ "[.]" "[(]" "[)]" ] needle) s) > 1;
+  hvRule = action: group: ''
+    polkit.addRule(function (action, subject) {
+        if (${action} && subject.isInGroup("${group}")) {
+            return polkit.Result.YES;
+        }
+    });
+  '';
+  hvAction = ''action.id.indexOf("org.hyper-nixos.") == 0'';
+  fromFile = grant (readFile ../polkit/50-hyper-nixos.rules);
+  refused = text: !(builtins.tryEval (grant text)).success;
+  polkitCases = [
+    (case "polkit: the file's grant of hv's actions, for the operators group"
+      (hasText hvAction fromFile && hasText ''subject.isInGroup("ops")'' fromFile && !hasText "hvoperators" fromFile) fromFile)
+    (case "polkit: nothing of libvirt or systemd from the file" (!hasText "org.libvirt" fromFile && !hasText "org.freedesktop" fromFile) fromFile)
+    (let
+      rule = hvRule hvAction "hvoperators";
+      got = grant ("// hv's actions\n" + rule + "\n// a comment after it\n");
+    in
+    case "polkit: a file holding hv's grant alone gives that grant, comments left out"
+      (got == builtins.replaceStrings [ "hvoperators" ] [ "ops" ] (builtins.substring 0 (builtins.stringLength rule - 1) rule)) got)
+    (case "polkit: a file without hv's grant is refused" (refused (hvRule ''action.id == "org.libvirt.unix.manage"'' "hvoperators")) "")
+    (case "polkit: a grant of hv's actions that also grants libvirt's is refused"
+      (refused (hvRule ''(${hvAction} || action.id == "org.libvirt.unix.manage")'' "hvoperators")) "")
+    (case "polkit: a grant that no longer names the group placeholder is refused" (refused (hvRule hvAction "wheel")) "")
+  ];
+
+  cases = resolveCases ++ hostCases ++ shapeCases ++ catalogCases ++ implementationCases ++ phaseCases ++ networkCases ++ sysctlCases ++ polkitCases;
   failed = filter (c: !c.ok) cases;
 in
 concatStringsSep "\n" (

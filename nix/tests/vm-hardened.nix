@@ -5,9 +5,10 @@
 # own kernel settings in effect beside the hardening features' (one
 # definition per sysctl key), QEMU not as root, AppArmor on, kexec off;
 # VM networks still working (forwarding, bridge filtering); the preset's
-# features running; operators managing libvirt through polkit but unable to
-# leave the phase or turn hardening off, through hv or by staging a file
-# around it. It could not be run where hv is developed (no nixpkgs, no KVM);
+# features running; operators managing VMs through hv's daemon but unable to
+# leave the phase or turn hardening off, and unable to go around the daemon:
+# no read-write libvirt (the issue's attack: a pool on /root), no staged
+# file or audit entry of their own, no starting the apply service. It could not be run where hv is developed (no nixpkgs, no KVM);
 # its host evaluates there with the stand-ins (nix/module_test.go).
 { pkgs, module }:
 let
@@ -87,19 +88,33 @@ pkgs.testers.runNixOSTest {
         host.succeed("test -L /var/lib/qemu/firmware")
         host.succeed("ls /var/lib/hyper-nixos/firmware/ | grep -q OVMF")
 
-    with subtest("operators manage VMs, and cannot leave the hardened phase"):
-        host.succeed(as_user("alice", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
-        host.succeed(as_user("alice", "virsh -c qemu:///system pool-undefine probe"))
+    with subtest("operators manage VMs through hv's daemon, and cannot leave the hardened phase"):
+        host.wait_for_unit("hv.socket")
+        host.succeed(as_user("alice", "hv vm list --json"))
+        host.succeed(as_user("alice", "hv pool define probe --path /var/lib/libvirt/images/probe"))
+        host.succeed(as_user("alice", "hv pool undefine probe --yes"))
+        host.succeed("journalctl -u hv.service | grep -q 'hv daemon ready'")
+        host.succeed("grep -q alice /var/log/hyper-nixos/audit.log")
         host.succeed(as_user("alice", "hv phase status --json | grep -q '\"phase\": \"hardened\"'"))
         host.fail(as_user("alice", "hv features phase setup"))
         host.fail(as_user("alice", "hv features disable sysctl-hardening"))
         host.succeed("test ! -e /var/lib/hyper-nixos/staged/host.toml")
 
-    with subtest("the apply service refuses a downgrade staged around hv"):
-        host.succeed("install -D -m 0644 /etc/hyper-nixos/host.toml /etc/nixos/hyper-nixos/host.toml")
-        host.succeed(as_user("alice", "sed 's/^phase = .*/phase = \"setup\"/' /etc/hyper-nixos/host.toml > /var/lib/hyper-nixos/staged/host.toml"))
+    with subtest("operators cannot go around the daemon"):
+        # The issue's attack: a pool on /root, read back as a volume.
+        host.fail(as_user("alice", "virsh -c qemu:///system pool-create-as x dir --target /root"))
+        host.fail(as_user("alice", "hv pool define x --path /root"))
+        host.succeed(as_user("alice", "virsh -r -c qemu:///system list --all"))
+        # The staged file, the apply service and the audit trail are root's.
+        host.fail(as_user("alice", "sed 's/^phase = .*/phase = \"setup\"/' /etc/hyper-nixos/host.toml > /var/lib/hyper-nixos/staged/host.toml"))
         host.fail(as_user("alice", "systemctl start hyper-nixos-apply.service"))
-        host.succeed("grep -q '\"status\": \"refused\"' /var/lib/hyper-nixos/last-apply.json")
-        host.succeed("grep -q '^phase = .hardened.' /etc/nixos/hyper-nixos/host.toml")
+        host.fail(as_user("alice", "echo forged >> /var/log/hyper-nixos/audit.log"))
+        host.succeed("test ! -e /var/lib/hyper-nixos/staged/host.toml")
+
+    with subtest("hv's daemon runs as root, sandboxed"):
+        host.succeed("test -z \"$(systemctl show hv.service -p CapabilityBoundingSet --value)\"")
+        host.succeed("systemctl show hv.service -p NoNewPrivileges --value | grep -qx yes")
+        host.succeed("systemctl show hv.service -p PrivateNetwork --value | grep -qx yes")
+        host.succeed("test \"$(stat -c %u /proc/$(systemctl show hv.service -p MainPID --value))\" = 0")
   '';
 }

@@ -1,14 +1,16 @@
 # The NixOS VM test of the module, for people with nixpkgs and KVM:
 #   nix build .#checks.x86_64-linux.vm
 # It boots a host from nix/tests/vm-host.toml and checks what the module
-# promises: libvirtd, the operators' rights through polkit (alice may
-# manage VMs and start the apply service, eve may not), hv on the system
-# reading the host file, features in effect, and the apply service
-# installing a staged file, refusing a phase downgrade, and leaving a
-# result hv shows; hv doctor as an operator and an outsider; and, on a
-# second host with no host file yet, the first-boot wizard on tty1. The
-# rebuild itself is replaced by `true`: a test VM has no configuration
-# checkout to rebuild from.
+# promises: libvirtd; hv's daemon on its socket, the only way to change
+# libvirt (alice, an operator, manages VMs through it as polkit allows;
+# eve may only look; neither has read-write libvirt; only root writes the
+# audit trail and the staged file); hv on the system reading the host file;
+# features in effect; the daemon staging an operator's change and starting
+# the apply service, which installs it, refuses a phase downgrade, and
+# leaves a result hv shows; hv doctor as an outsider; and, on a second host
+# with no host file yet, the first-boot wizard on tty1. The rebuild itself
+# is replaced by `true`: a test VM has no configuration checkout to
+# rebuild from.
 { pkgs, module }:
 pkgs.testers.runNixOSTest {
   name = "hyper-nixos";
@@ -46,11 +48,36 @@ pkgs.testers.runNixOSTest {
     host.wait_for_unit("multi-user.target")
     host.wait_for_unit("libvirtd.socket")
 
-    with subtest("operators manage libvirt without sudo, others only read"):
-        host.succeed(as_user("alice", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
-        host.succeed(as_user("alice", "virsh -c qemu:///system pool-undefine probe"))
+    with subtest("hv's daemon: on its socket for everyone, its actions known to polkit"):
+        host.wait_for_unit("hv.socket")
+        host.succeed("test \"$(stat -c '%a %U' /run/hv/hv.sock)\" = '666 root'")
+        host.succeed("pkaction --action-id org.hyper-nixos.vm.lifecycle --verbose | grep -q 'implicit any: *no'")
+        host.succeed("pkaction --action-id org.hyper-nixos.read --verbose | grep -q 'implicit any: *yes'")
+        host.fail("grep -h org.libvirt.unix.manage /etc/polkit-1/rules.d/*.rules | grep -q hvoperators")
+        host.fail("id -nG alice | grep -qw libvirtd")
+        host.succeed("test \"$(stat -c '%a %U' /var/log/hyper-nixos)\" = '700 root'")
+        host.succeed("test \"$(stat -c '%a %U %G' /var/lib/hyper-nixos/staged)\" = '2750 root hvoperators'")
+
+    with subtest("operators manage VMs through the daemon, others only look; libvirt read-write is root's"):
+        host.wait_for_unit("hyper-nixos-pool-images.service")
+        # Under the approved pool root (storage.images_dir), through /run/hv/hv.sock.
+        host.succeed(as_user("alice", "hv pool define probe --path /var/lib/libvirt/images/probe"))
+        host.succeed("systemctl is-active hv.service")
+        host.succeed("virsh -c qemu:///system pool-info probe")
+        host.succeed(as_user("alice", "hv pool undefine probe --yes"))
+        host.fail(as_user("alice", "hv pool define outside --path /root"))
+        host.succeed(as_user("eve", "hv pool list --json | grep -q hv-images"))
+        host.fail(as_user("eve", "hv pool define probe --path /var/lib/libvirt/images/probe"))
+        host.fail(as_user("alice", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
         host.fail(as_user("eve", "virsh -c qemu:///system pool-define-as probe dir --target /tmp"))
+        host.succeed(as_user("alice", "virsh -r -c qemu:///system list --all"))
         host.succeed(as_user("eve", "virsh -r -c qemu:///system list --all"))
+
+    with subtest("only root writes the audit trail and the staged file"):
+        host.succeed("grep -q alice /var/log/hyper-nixos/audit.log")
+        host.fail(as_user("alice", "cat /var/log/hyper-nixos/audit.log"))
+        host.fail(as_user("alice", "echo forged >> /var/log/hyper-nixos/audit.log"))
+        host.fail(as_user("alice", "echo 'version = 1' > /var/lib/hyper-nixos/staged/host.toml"))
 
     with subtest("features of the host file are in effect"):
         host.wait_for_unit("hyper-nixos-net-nat.service")
@@ -65,12 +92,15 @@ pkgs.testers.runNixOSTest {
         host.succeed(as_user("alice", "hv features list --json | grep -q '\"id\": \"nested-virt\"'"))
         host.succeed(as_user("alice", "hv features score | grep -q 'risk'"))
 
-    with subtest("operators stage changes and start the apply service; others cannot"):
+    with subtest("the daemon stages operators' changes and starts the apply service; others cannot"):
         host.succeed("install -D -m 0644 /etc/hyper-nixos/host.toml /etc/nixos/hyper-nixos/host.toml")
         host.succeed(as_user("alice", "hv features enable audit"))
-        host.succeed(as_user("alice", "systemctl start hyper-nixos-apply.service"))
+        host.succeed("test \"$(stat -c %U /var/lib/hyper-nixos/staged/host.toml)\" = root")
+        host.succeed(as_user("alice", "hv features apply --wait"))
         host.succeed("grep -q '\"status\": \"applied\"' /var/lib/hyper-nixos/last-apply.json")
         host.succeed("grep -q audit /etc/nixos/hyper-nixos/host.toml")
+        # Nobody but root starts the unit itself: the daemon does, for operators.
+        host.fail(as_user("alice", "systemctl start hyper-nixos-apply.service"))
         host.fail(as_user("eve", "systemctl start hyper-nixos-apply.service"))
         host.fail(as_user("eve", "hv features enable ssh"))
 
@@ -78,13 +108,15 @@ pkgs.testers.runNixOSTest {
         # root hardens the configuration; alice's next staging starts from the
         # running system's host file, still in the setup phase.
         host.succeed("sed -i 's/^phase = .*/phase = \"hardened\"/' /etc/nixos/hyper-nixos/host.toml")
+        # The daemon stages it (as root): the apply service still judges it
+        # as the operator's.
         host.succeed(as_user("alice", "hv features enable ssh"))
-        host.fail(as_user("alice", "systemctl start hyper-nixos-apply.service"))
+        host.fail(as_user("alice", "hv features apply --wait"))
         host.succeed("grep -q '\"status\": \"refused\"' /var/lib/hyper-nixos/last-apply.json")
         host.succeed("grep -q '^phase = .hardened.' /etc/nixos/hyper-nixos/host.toml")
 
     with subtest("hv doctor says what each user may do, and the fix"):
-        host.succeed(as_user("alice", "hv doctor --json | grep -q '\"read_write\": true'"))
+        host.succeed(as_user("alice", "hv doctor --json | grep -q '\"read_write\": false'"))
         host.succeed(as_user("eve", "hv doctor | grep -q 'usermod -aG hvoperators eve'"))
 
     with subtest("the first-boot wizard runs on tty1 until a host file exists"):
