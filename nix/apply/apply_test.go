@@ -41,8 +41,19 @@ func newFixture(t *testing.T, installed *nix.Host) *fixture {
 // not one only root can have written (the tests' uid stands for root).
 func (f *fixture) stage(t *testing.T, h *nix.Host) []byte { return f.stageAs(t, h, 0o660) }
 
-// stageAsRoot writes h as root's own: nobody else may write it.
-func (f *fixture) stageAsRoot(t *testing.T, h *nix.Host) []byte { return f.stageAs(t, h, 0o640) }
+// stageAsRoot writes h as root's own: nobody else may write it, and it
+// says root staged it.
+func (f *fixture) stageAsRoot(t *testing.T, h *nix.Host) []byte {
+	h.Meta.UpdatedBy = "root"
+	return f.stageAs(t, h, 0o640)
+}
+
+// stageByDaemon writes h as the hv daemon stages an operator's change:
+// root's file, stamped with the operator's name.
+func (f *fixture) stageByDaemon(t *testing.T, h *nix.Host, operator string) []byte {
+	h.Meta.UpdatedBy = operator
+	return f.stageAs(t, h, 0o640)
+}
 
 func (f *fixture) stageAs(t *testing.T, h *nix.Host, perm os.FileMode) []byte {
 	t.Helper()
@@ -240,6 +251,18 @@ func TestRootMayDoWhatOperatorsMayNot(t *testing.T) {
 		t.Fatalf("root's first host file, hardened at once: %+v, %v", r, err)
 	}
 	fileIs(t, first.install, staged)
+}
+
+// TestTheDaemonsStageIsTheOperators: a file the hv daemon staged for an
+// operator is root's on disk, but the operator's change: what only root
+// may do is refused.
+func TestTheDaemonsStageIsTheOperators(t *testing.T) {
+	f := newFixture(t, hostWith("hardened", "ssh", "sysctl-hardening"))
+	f.stageByDaemon(t, hostWith("setup", "ssh"), "alice")
+	r, err := f.run(t)
+	if err == nil || r.Status != nix.ApplyRefused || !strings.Contains(strings.Join(r.Problems, " "), "needs root") {
+		t.Fatalf("an operator's stage leaving the hardened phase, written by the daemon: %+v, %v", r, err)
+	}
 }
 
 // TestFailedFirstRebuildRemovesTheNewHostFile: with no host file before,
