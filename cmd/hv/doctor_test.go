@@ -1,9 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"net"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hyper-nixos/hv/security/access"
+	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm/api"
+	"github.com/hyper-nixos/hv/vm/daemon"
+	"github.com/hyper-nixos/hv/vm/demo"
 )
 
 func TestDoctorJSONOnTheDemo(t *testing.T) {
@@ -15,7 +28,7 @@ func TestDoctorJSONOnTheDemo(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !d.Libvirt.ReadWrite || !d.Libvirt.ReadOnly || d.User == "" || len(d.Capabilities) != 8 || len(d.Host) != 5 {
+	if !d.Libvirt.ReadWrite || !d.Libvirt.ReadOnly || d.User == "" || len(d.Capabilities) != 9 || len(d.Host) != 5 {
 		t.Fatalf("%+v", d)
 	}
 	for _, c := range d.Capabilities {
@@ -25,5 +38,117 @@ func TestDoctorJSONOnTheDemo(t *testing.T) {
 	}
 	if d.Apply.Installed || !strings.Contains(d.Apply.Unknown, "demo") {
 		t.Errorf("the demo has no apply service: %+v", d.Apply)
+	}
+	if d.Daemon.Answers || !strings.Contains(d.Daemon.Error, "demo") {
+		t.Errorf("the demo has no daemon: %+v", d.Daemon)
+	}
+}
+
+// grant stands in for polkit in the daemon: it grants the actions listed.
+type grant []string
+
+func (g grant) Allowed(_ context.Context, _ daemon.Peer, action string) (bool, error) {
+	return slices.Contains(g, action), nil
+}
+
+// serveDaemon runs an hv daemon over the demo host on a socket of its own,
+// enforcing p, with polkit granting g; it returns the socket.
+func serveDaemon(t *testing.T, p phase.Phase, g grant) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	socket := filepath.Join(dir, "hv.sock")
+	s := &daemon.Server{HV: b, Auth: g, Log: audit.Open(filepath.Join(dir, "audit.log")), URI: demo.Label, Version: "test",
+		Rules: func() (daemon.Rules, error) { return daemon.Rules{Phase: p}, nil }}
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCtx, stop := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { s.Serve(serveCtx, l); close(served) }()
+	t.Cleanup(func() { stop(); <-served; b.Close() })
+	return socket
+}
+
+// TestDoctorAsksTheDaemon: the doctor reports what the daemon answered:
+// the phase it enforces (which binds, whatever the host file this user
+// reads says) and the actions polkit grants; and a daemon that is not
+// there as not running.
+func TestDoctorAsksTheDaemon(t *testing.T) {
+	socket := serveDaemon(t, phase.Hardened, grant{api.ActionRead, api.ActionLifecycle, api.ActionConsole})
+	t.Setenv(api.SocketEnv, socket)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("HV_HOST_FILE", filepath.Join(t.TempDir(), "none.toml"))
+	t.Setenv("LIBVIRT_DEFAULT_URI", "test:///default")
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := runWith(append([]string{"doctor"}, args...), strings.NewReader(""), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	doctor := func(args ...string) doctorJSON {
+		code, out, errOut := run(append([]string{"--json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var d doctorJSON
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return d
+	}
+	d := doctor()
+	want := []string{api.ActionRead, api.ActionLifecycle, api.ActionConsole}
+	if !d.Daemon.Answers || d.Daemon.Socket != socket || d.Daemon.Phase != "hardened" || !slices.Equal(d.Daemon.Allowed, want) ||
+		d.Daemon.URI != demo.Label || d.Daemon.Version != "test" {
+		t.Errorf("the daemon's answer: %+v", d.Daemon)
+	}
+	if d.Phase != "hardened" {
+		t.Errorf("the phase the daemon enforces binds: %s", d.Phase)
+	}
+	_, text, _ := run()
+	if !strings.Contains(text, socket+" answers (hv test, libvirt "+demo.Label+", phase hardened); polkit grants you: look, lifecycle, console") {
+		t.Errorf("the text report says what the daemon granted:\n%s", text)
+	}
+
+	t.Setenv(api.SocketEnv, filepath.Join(t.TempDir(), "none.sock"))
+	if d := doctor(); d.Daemon.Answers || !strings.Contains(d.Daemon.Error, "no socket at") || len(d.Daemon.Allowed) != 0 {
+		t.Errorf("no daemon: %+v", d.Daemon)
+	}
+	// A socket left behind by a daemon that died.
+	stale := filepath.Join(t.TempDir(), "hv.sock")
+	l, err := net.Listen("unix", stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	t.Setenv(api.SocketEnv, stale)
+	if d := doctor(); d.Daemon.Answers || !strings.Contains(d.Daemon.Error, "the hv daemon does not answer") || !strings.Contains(d.Daemon.Error, stale) {
+		t.Errorf("a dead daemon: %+v", d.Daemon)
+	}
+	// --host names the daemon to ask.
+	if d := doctor("--host", "unix://"+socket); !d.Daemon.Answers {
+		t.Errorf("--host: %+v", d.Daemon)
+	}
+}
+
+// TestDoctorAsksLibvirtReadWriteOnlyWhereHvWould: an operator's hv talks to
+// the daemon, so the doctor does not ask libvirt for read-write either (a
+// refused attempt would only be noise for the threat monitor).
+func TestDoctorAsksLibvirtReadWriteOnlyWhereHvWould(t *testing.T) {
+	g := &globals{host: "unix://" + serveDaemon(t, phase.Setup, grant{api.ActionRead})}
+	t.Setenv("LIBVIRT_DEFAULT_URI", "test:///default")
+	if lv, _ := g.probe(context.Background()); lv.ReadWrite != access.ErrNotAsked || lv.ReadOnly != nil {
+		t.Errorf("through the daemon, only read-only is asked: %+v", lv)
+	}
+	g = &globals{connect: "test:///default"}
+	if lv, h := g.probe(context.Background()); lv.ReadWrite != nil || lv.ReadOnly != nil || h.Hostname == "" {
+		t.Errorf("--connect: hv uses libvirt itself, read-write: %+v %+v", lv, h)
 	}
 }

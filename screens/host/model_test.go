@@ -2,8 +2,7 @@ package host
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,47 +10,85 @@ import (
 
 	"github.com/hyper-nixos/hv/security/access"
 	"github.com/hyper-nixos/hv/security/hostcheck"
+	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/security/polkit"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
 )
 
-// outsider is the report of a user outside the operators group on a
-// machine without KVM, as hv doctor would make it.
-func outsider(context.Context) (*access.Report, error) {
-	f := access.Facts{Identity: access.Identity{User: "eve", UID: 1001, Groups: []string{"users"}, Member: []string{"users"}},
-		Group: "hvoperators", GroupExists: true,
-		Libvirt:     access.Libvirt{URI: "qemu:///system", ReadWrite: errors.New("permission denied")},
-		LibvirtRule: access.Rule{Unreadable: "/etc/polkit-1/rules.d is readable by root and polkitd only"},
-		Audit:       access.Path{Path: "/var/log/hyper-nixos/audit.log", Why: "permission denied", System: true},
-		Staging:     access.Path{Path: "/var/lib/hyper-nixos/staged", Why: "permission denied", System: true},
-		Apply:       access.Unit{Name: "hyper-nixos-apply.service", Installed: true}}
-	checks := []hostcheck.Check{
-		hostcheck.CPU([]byte("flags : fpu hypervisor\n"), nil),
-		hostcheck.IOMMU("/nonexistent"),
-		hostcheck.KVM("/nonexistent", hostcheck.CPU([]byte("flags : fpu hypervisor\n"), nil), hostcheck.Libvirt{Accel: "qemu", NoKVM: vm.NoHardwareVirt}),
-		hostcheck.LibvirtCheck(hostcheck.Libvirt{URI: "qemu:///system", Access: vm.ReadOnly}),
+// diagnose is what hv doctor would find for id on a machine without KVM,
+// through the hv daemon, whose polkit grants id allowed besides looking.
+func diagnose(id access.Identity, allowed ...string) Diagnose {
+	f := access.Facts{Identity: id, Group: "hvoperators", GroupExists: true, Phase: phase.Setup,
+		Daemon: access.Daemon{Socket: "/run/hv/hv.sock", Phase: "setup", URI: "qemu:///system",
+			Allowed: withRead(allowed)},
+		Libvirt: access.Libvirt{URI: "qemu:///system", ReadWrite: access.ErrNotAsked},
+		Rule:    access.Rule{Unreadable: "/etc/polkit-1/rules.d is readable by root and polkitd only"},
+		Audit:   access.Path{Path: "/var/log/hyper-nixos/audit.log", Why: "permission denied", System: true},
+		Staging: access.Path{Path: "/var/lib/hyper-nixos/staged", Why: "permission denied", System: true},
+		Apply:   access.Unit{Name: "hyper-nixos-apply.service", Installed: true}}
+	cpu := hostcheck.CPU([]byte("flags : fpu hypervisor\n"), nil)
+	checks := []hostcheck.Check{cpu, hostcheck.IOMMU("/nonexistent"),
+		hostcheck.KVM("/nonexistent", cpu, hostcheck.Libvirt{Accel: "qemu", NoKVM: vm.NoHardwareVirt}),
+		hostcheck.LibvirtCheck(hostcheck.Libvirt{URI: "qemu:///system", Access: vm.ReadOnly, Daemon: true}),
 		hostcheck.DiskSpace("/var/lib/libvirt/images", "/var/lib/libvirt/images", 150<<30, 500<<30),
 	}
-	return &access.Report{Facts: f, Capabilities: access.Map(f), Host: checks}, nil
+	return func(context.Context) (*access.Report, error) {
+		return &access.Report{Facts: f, Capabilities: access.Map(f), Host: checks}, nil
+	}
 }
 
-func open(t *testing.T, w, h int, term string) (*uitest.Harness, *Model) {
-	c := uitest.Common(uitest.DemoReadOnly(t), w, h)
+var (
+	eve   = access.Identity{User: "eve", UID: 1001, Groups: []string{"users"}, Member: []string{"users"}}
+	alice = access.Identity{User: "alice", UID: 1000, Groups: []string{"users", "hvoperators"}, Member: []string{"users", "hvoperators"}}
+	// every is each of hv's polkit actions, as hv's rule grants them to operators.
+	every = func() []string {
+		var ids []string
+		for _, a := range polkit.Actions {
+			ids = append(ids, a.ID)
+		}
+		return ids
+	}()
+)
+
+// withRead adds looking, which hv's policy grants everyone, to allowed.
+func withRead(allowed []string) []string {
+	if slices.Contains(allowed, polkit.Read) {
+		return allowed
+	}
+	return append([]string{polkit.Read}, allowed...)
+}
+
+func open(t *testing.T, w, h int, term string, who access.Identity, d Diagnose) (*uitest.Harness, *Model) {
+	hv := uitest.DemoReadOnly(t) // as the daemon's client is for whom polkit grants no change
+	if who.User == alice.User {
+		hv = uitest.Demo(t)
+	}
+	c := uitest.Common(hv, w, h)
 	if term != "" {
 		c.Glyphs = ui.GlyphsFor(term)
 		c.Styles = ui.NewStyles(ui.DefaultPalette, c.Glyphs)
 	}
-	c.User = "eve"
-	m := New(c, "qemu:///system", outsider)
+	c.User = who.User
+	m := New(c, "hv daemon at /run/hv/hv.sock", d)
 	return uitest.NewHarness(t, m), m
 }
 
 func TestGolden(t *testing.T) {
-	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
-		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
-			h, _ := open(t, sz[0], sz[1]-3, "linux")
-			h.Press("down") // onto "manage VMs": why not, the fix, why root
+	for _, tt := range []struct {
+		name string
+		w, h int
+		who  access.Identity
+		d    Diagnose
+	}{
+		{"outsider-80x24", 80, 24, eve, diagnose(eve)},
+		{"outsider-120x40", 120, 40, eve, diagnose(eve)},
+		{"operator-120x40", 120, 40, alice, diagnose(alice, every...)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := open(t, tt.w, tt.h-3, "linux", tt.who, tt.d)
+			h.Press("down") // onto "manage VMs": why (not), the fix, why root
 			golden.RequireEqual(t, h.View())
 		})
 	}
@@ -60,7 +97,7 @@ func TestGolden(t *testing.T) {
 // TestEveryRefusalSaysTheFixAndWhyRoot: moving onto each thing the user
 // may not do shows the exact command and why root must run it.
 func TestEveryRefusalSaysTheFixAndWhyRoot(t *testing.T) {
-	h, m := open(t, 100, 40, "")
+	h, m := open(t, 100, 40, "", eve, diagnose(eve))
 	h.Press("g")
 	seen := map[string]bool{}
 	for range m.items() {

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/security/access"
 	"github.com/hyper-nixos/hv/security/hostcheck"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
@@ -69,16 +70,19 @@ func (m *Model) lines(width int) []line {
 		add("      " + fmt.Sprintf("%d CPUs, %s", h.CPUs, termsafe.String(h.CPUModel)) + sep +
 			vm.FormatKiB(h.MemoryKiB) + " memory" + sep + "new VMs: " + accel(h))
 	}
-	access := m.c.HV.Access()
-	you := st.Muted.Render("You   ") + termsafe.String(m.c.User) + " via " + m.where + ": " + access.String()
+	you := st.Muted.Render("You   ") + termsafe.String(m.c.User) + " via " + m.where + ": " + m.c.HV.Access().String()
 	if m.report != nil {
 		you += sep + "groups " + termsafe.String(strings.Join(m.report.Facts.Groups, ", "))
 	}
 	add(you)
+	if m.report != nil {
+		add(st.Muted.Render("Daemon ") + daemon(m.report.Facts.Daemon, sep))
+	}
 	if m.c.Level == help.Beginner {
 		add("")
 		for _, l := range strings.Split(para.Render(st.Muted.Render(
-			"hv talks to libvirt as you, never with sudo. Below is what you may do; for what you may not, "+
+			"hv never uses sudo: operators act through the hv daemon, which asks polkit for each action and checks the phase; "+
+				"root's hv talks to libvirt directly. Below is what you may do; for what you may not, "+
 				"the command that fixes it and why root must run it. Move to a line for the details.")), "\n") {
 			out = append(out, line{l, -1})
 		}
@@ -107,6 +111,19 @@ func (m *Model) lines(width int) []line {
 		out = append(out, m.itemLines(i, it, width)...)
 	}
 	return out
+}
+
+// daemon is the hv daemon's answer in one line: the phase it enforces and
+// what polkit grants, or why it did not answer.
+func daemon(d access.Daemon, sep string) string {
+	if !d.Answers() {
+		return ui.Safe(d.Problem())
+	}
+	granted := access.Words(d.Allowed)
+	if access.GrantsAll(d) {
+		granted = "all of hv's actions"
+	}
+	return termsafe.String(d.Socket) + sep + "phase " + termsafe.String(d.Phase) + sep + "polkit grants you " + granted
 }
 
 func accel(h vm.Host) string {

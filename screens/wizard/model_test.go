@@ -66,7 +66,7 @@ func report(context.Context) (*access.Report, error) {
 	f := access.Facts{Identity: access.Identity{User: "root"}, Group: "hvoperators", GroupExists: true,
 		Libvirt: access.Libvirt{URI: "qemu:///system"}, Staging: access.Path{Path: "/var/lib/hyper-nixos/staged", Writable: true, System: true},
 		Audit: access.Path{Path: "/var/log/hyper-nixos/audit.log", Writable: true, System: true},
-		Apply: access.Unit{Name: nix.ApplyUnit, Installed: true}, LibvirtRule: access.Rule{Installed: true}, ApplyRule: access.Rule{Installed: true}}
+		Apply: access.Unit{Name: nix.ApplyUnit, Installed: true}, Rule: access.Rule{Installed: true}}
 	cpu := hostcheck.CPU([]byte("flags : fpu vmx\n"), nil)
 	return &access.Report{Facts: f, Capabilities: access.Map(f), Host: []hostcheck.Check{cpu,
 		hostcheck.IOMMU("/nonexistent"), hostcheck.KVM("/dev/kvm", cpu, hostcheck.Libvirt{Accel: "kvm"}),

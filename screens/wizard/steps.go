@@ -18,7 +18,7 @@ func (m *Model) buildFields() {
 	level := newChoice(c, "Experience", a.Level, []string{"beginner", "intermediate", "expert"}, "")
 	m.fields[stepWelcome] = []*field{level}
 
-	group := newText(c, "Group", a.Group, "members manage VMs without sudo and may start the apply service", m.checkGroup)
+	group := newText(c, "Group", a.Group, "members manage VMs and stage host changes through the hv daemon, without sudo", m.checkGroup)
 	users := newText(c, "Users", a.Users, "login names, separated by commas", m.checkUsers)
 	if m.opts.Who != phase.Root {
 		why := phase.Decide(phase.Of(m.running().Phase), phase.Op{Kind: phase.OperatorsChange}, m.opts.Who)

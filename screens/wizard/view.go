@@ -289,8 +289,8 @@ func (m *Model) checkLines(c hostcheck.Check) []string {
 }
 
 func (m *Model) operators() []string {
-	lines := m.explain("Operators manage VMs through libvirt without sudo, and may stage and apply host changes. " +
-		"Being one is as good as root (libvirt can give a VM any host file or device): name only people you trust.")
+	lines := m.explain("Operators manage VMs without sudo, through the hv daemon, and may stage host changes it applies as root. " +
+		"The daemon checks each action against the phase and keeps disks in approved pools; still, operators run this host's VMs: name only people you trust.")
 	return append(lines, m.fieldLines()...)
 }
 

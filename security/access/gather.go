@@ -21,26 +21,29 @@ type Where struct {
 	Group     string   // the operators group
 	RuleFiles []string // where polkit rules may be (nix.PolkitRuleFiles)
 	StagedDir string   // the directory of the staged host file
-	AuditLog  string   // the audit trail hv appends to
+	AuditLog  string   // the audit trail
 	// UserState is the user's own state directory: an audit trail there is
 	// hv's fallback on a host without one of its own.
 	UserState string
 	ApplyUnit string
-	Phase     phase.Phase
+	Phase     phase.Phase // the host file's, for when the daemon does not say
+	Demo      bool
 	// UnitLoaded asks systemd whether a unit is installed; nil uses
 	// systemctl.
 	UnitLoaded func(unit string) (bool, error)
 }
 
 // Gather reads the facts about this process and the host's files; lv is
-// what the caller's libvirt probe answered.
-func Gather(w Where, lv Libvirt) Facts {
-	f := Facts{Group: w.Group, Libvirt: lv, Phase: w.Phase}
+// what the caller's libvirt probe answered, d what the daemon did.
+func Gather(w Where, lv Libvirt, d Daemon) Facts {
+	f := Facts{Group: w.Group, Libvirt: lv, Daemon: d, Phase: w.Phase, Demo: w.Demo}
+	if p, err := phase.Parse(d.Phase); d.Answers() && d.Phase != "" && err == nil {
+		f.Phase = p // what the daemon enforces is what binds
+	}
 	f.Identity = identity()
 	_, err := user.LookupGroup(w.Group)
 	f.GroupExists = err == nil
-	f.LibvirtRule = findRule(w.RuleFiles, nix.PolkitRuleBody(nix.PolkitLibvirtRule, w.Group), "50-hyper-nixos.rules")
-	f.ApplyRule = findRule(w.RuleFiles, nix.PolkitRuleBody(nix.PolkitApplyRule, w.Group), "51-hyper-nixos-apply.rules")
+	f.Rule = findRule(w.RuleFiles, nix.PolkitRuleBody(nix.PolkitLibvirtRule, w.Group), "50-hyper-nixos.rules")
 	f.Audit = writable(w.AuditLog, true)
 	f.Audit.System = w.UserState == "" || !strings.HasPrefix(w.AuditLog, filepath.Clean(w.UserState)+"/")
 	f.Staging = writable(w.StagedDir, false)

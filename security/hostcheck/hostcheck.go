@@ -69,6 +69,9 @@ type Libvirt struct {
 	URI    string
 	Access vm.Access // when Err is nil
 	Err    error     // why it could not connect
+	// Daemon: the hv daemon answers this user and makes their changes, so
+	// read-only libvirt is all they need.
+	Daemon bool
 	// Accel and NoKVM are from the host's capabilities (vm.Host).
 	Accel, NoKVM string
 }
@@ -187,9 +190,13 @@ func LibvirtCheck(lv Libvirt) Check {
 		}
 		return check(id, title, Fail, "cannot reach "+lv.URI+": "+lv.Err.Error(), "hv cannot manage VMs here", fix)
 	}
-	if !lv.Access.Writable() {
+	switch {
+	case !lv.Access.Writable() && lv.Daemon:
+		return check(id, title, OK, lv.URI+" answers, read-only for you",
+			"you watch VMs directly and change them through the hv daemon, which alone holds read-write libvirt", "")
+	case !lv.Access.Writable():
 		return check(id, title, Warn, lv.URI+" answers, read-only for you",
-			"you can watch VMs, not change them", "'hv doctor' says how to get read-write access")
+			"you can watch VMs, not change them", "'hv doctor' says why, and the fix")
 	}
 	return check(id, title, OK, lv.URI+" answers, read-write for you", "you can manage VMs without sudo", "")
 }

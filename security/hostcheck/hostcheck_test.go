@@ -91,6 +91,10 @@ func TestLibvirtCheck(t *testing.T) {
 	if c := LibvirtCheck(Libvirt{URI: "qemu:///system", Access: vm.ReadOnly}); c.Status != Warn || !strings.Contains(c.Fix, "hv doctor") {
 		t.Errorf("%+v", c)
 	}
+	// An operator: read-only libvirt, changes through the hv daemon.
+	if c := LibvirtCheck(Libvirt{URI: "qemu:///system", Access: vm.ReadOnly, Daemon: true}); c.Status != OK || !strings.Contains(c.Means, "hv daemon") {
+		t.Errorf("%+v", c)
+	}
 	err := &vm.ConnectError{URI: "qemu:///system", Cause: vm.CauseNoDaemon}
 	if c := LibvirtCheck(Libvirt{URI: "qemu:///system", Err: err}); c.Status != Fail || c.Fix == "" {
 		t.Errorf("%+v", c)

@@ -53,7 +53,7 @@ const (
 	whyLeave = "leaving the hardened phase needs root: the phase exists so that a taken-over operator account cannot weaken the host"
 	fixLeave = "run 'hv phase setup' as root (it is staged as root's own and audited)"
 
-	whyOperators = "changing the operators needs root: membership is as good as root (libvirt can give a VM any host file or device)"
+	whyOperators = "changing the operators needs root: membership grants every hv action through the daemon (this host's VMs, disks, networks and host changes), bounded only by the phase and the payload policy"
 	fixOperators = "run 'hv wizard' as root, or edit operators.users in the host file as root, and apply"
 )
 
@@ -139,7 +139,7 @@ func decide(p Phase, op Op, who Who) Rule {
 		return Rule{Verdict: Refuse, Why: whyLeave, Fix: fixLeave}
 	case OperatorsChange:
 		if who == Root {
-			return Rule{Verdict: Confirm, Why: "operators manage VMs as good as root"}
+			return Rule{Verdict: Confirm, Why: "operators get every hv action on this host's VMs, disks and networks"}
 		}
 		return Rule{Verdict: Refuse, Why: whyOperators, Fix: fixOperators}
 	}

@@ -3,29 +3,36 @@ package real
 import (
 	"encoding/json"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hyper-nixos/hv/security/polkit"
 	"github.com/hyper-nixos/hv/tests/need"
 )
 
 // doctorReport is the part of 'hv doctor --json' the test reads.
 type doctorReport struct {
-	User    string `json:"user"`
+	User   string `json:"user"`
+	Daemon struct {
+		Socket  string   `json:"socket"`
+		Answers bool     `json:"answers"`
+		Error   string   `json:"error"`
+		Phase   string   `json:"phase"`
+		Allowed []string `json:"allowed"`
+	} `json:"daemon"`
 	Libvirt struct {
-		ReadWrite bool `json:"read_write"`
-		ReadOnly  bool `json:"read_only"`
+		ReadWrite      bool   `json:"read_write"`
+		ReadWriteError string `json:"read_write_error"`
+		ReadOnly       bool   `json:"read_only"`
 	} `json:"libvirt"`
-	Polkit struct {
-		LibvirtRule struct {
-			Installed  bool   `json:"installed"`
-			File       string `json:"file"`
-			Unreadable string `json:"unreadable"`
-		} `json:"libvirt_rule"`
-	} `json:"polkit"`
+	Rule struct {
+		Installed  bool   `json:"installed"`
+		File       string `json:"file"`
+		Unreadable string `json:"unreadable"`
+	} `json:"polkit_rule"`
+	Phase        string `json:"phase"`
 	Capabilities []struct {
 		ID, Why, Fix string
 		Can          bool
@@ -33,98 +40,97 @@ type doctorReport struct {
 	} `json:"capabilities"`
 }
 
-// TestDoctorAsRootOperatorAndOutsider runs the built hv doctor as root, as
-// the operator (read-write through hv's polkit rule) and as the outsider
-// (read-only), on a host contract laid out as the NixOS module lays it out:
-// a staging directory and an audit trail for the operators group.
+// TestDoctorAsRootOperatorAndOutsider runs the built hv doctor against the
+// real daemon of tests/real/daemon.sh, as root (libvirt read-write,
+// directly), as the operator (every hv action through the daemon, libvirt
+// read-only) and as the outsider (only looking; the fix says how to join).
 func TestDoctorAsRootOperatorAndOutsider(t *testing.T) {
 	e := realEnv(t)
 	need.Root(t, "to switch users")
-	bin := buildHV(t)
-	env := moduleLayout(t)
-	type want struct {
-		rw, manage, stage, audit, leave bool
-		fixes                           map[string]string // capability: part of its fix
-		rule                            string            // what the libvirt rule check says
+	socket, hostFile := e.socket, e.hostFile
+	if socket == "" || hostFile == "" {
+		need.Missing(t, "no hv daemon (HV_REAL_SOCKET, HV_REAL_HOST_FILE): run ./tests/run, or eval \"$(tests/real/daemon.sh env)\"")
 	}
+	bin := buildHV(t)
+	// The daemon's host file (the operators group, the setup phase), and
+	// a staging directory of root's, as the NixOS module makes them.
+	state := sharedDir(t, "hv-doctor-", 0o755)
+	if err := os.Mkdir(filepath.Join(state, "staged"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HV_SOCKET=" + socket, "HV_HOST_FILE=" + hostFile, "HV_STATE_DIR=" + state}
+	var every []string
+	for _, a := range polkit.Actions {
+		every = append(every, a.ID)
+	}
+	type want struct {
+		rw      bool
+		allowed []string // hv's actions polkit grants, through the daemon; nil: not checked (root)
+		can     map[string]bool
+		fixes   map[string]string // capability: part of its fix, which needs root
+		rule    string            // what the rule check says
+		text    []string          // in the text report
+	}
+	// Without systemd here, nothing starts the apply service (nor so
+	// hardens the host): the reason says so, with no fix.
+	noFix := []string{"host.apply", "phase.harden"}
 	for _, tt := range []struct {
 		user string
 		want want
 	}{
-		{"root", want{rw: true, manage: true, stage: true, audit: true, leave: true, rule: "installed"}},
-		{e.operator, want{rw: true, manage: true, stage: true, audit: true, leave: false, rule: "unknown",
-			fixes: map[string]string{"phase.leave": "run 'hv phase setup' as root", "operators.change": "run 'hv wizard' as root"}}},
-		{e.outsider, want{rw: false, manage: false, stage: false, audit: false, leave: false, rule: "unknown",
-			fixes: map[string]string{"vm.manage": "usermod -aG hvoperators " + e.outsider, "host.stage": "add " + e.outsider + " to operators.users"}}},
+		{"root", want{rw: true, rule: "installed", can: map[string]bool{"vm.watch": true, "vm.manage": true, "host.stage": true,
+			"host.apply": false, "audit.read": true, "audit.record": true, "phase.leave": true, "operators.change": true},
+			text: []string{"you are root: hv talks to libvirt at " + e.uri + " directly, read-write"}}},
+		{e.operator, want{rw: false, allowed: every, rule: "unknown", can: map[string]bool{"vm.watch": true, "vm.manage": true, "host.stage": true,
+			"host.apply": false, "audit.read": true, "audit.record": true, "phase.leave": false, "operators.change": false},
+			fixes: map[string]string{"phase.leave": "run 'hv phase setup' as root", "operators.change": "run 'hv wizard' as root"},
+			text: []string{"polkit grants you: look, lifecycle, create, edit, delete, delete with disks, console, snapshots, networks, storage, stage host changes, read the trail",
+				"read-write not asked: only root and the hv daemon hold read-write libvirt; read-only allowed",
+				"your actions are recorded by the hv daemon"}}},
+		{e.outsider, want{rw: false, allowed: []string{polkit.Read}, rule: "unknown", can: map[string]bool{"vm.watch": true, "vm.manage": false,
+			"host.stage": false, "audit.read": false, "audit.record": true, "phase.leave": false},
+			fixes: map[string]string{"vm.manage": "usermod -aG hvoperators " + e.outsider, "host.stage": "add " + e.outsider + " to operators.users",
+				"audit.read": "usermod -aG hvoperators " + e.outsider},
+			text: []string{"polkit grants hv's actions to the hvoperators group, and you are not in it", "root is needed: membership of the operators group"}}},
 	} {
 		t.Run(tt.user, func(t *testing.T) {
-			out := runHVAs(t, bin, tt.user, env, "doctor", "--json", "--connect", e.uri)
+			w := tt.want
+			out := runHVAs(t, bin, tt.user, env, "doctor", "--json")
 			var r doctorReport
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
-			caps := map[string]bool{}
+			if d := r.Daemon; !d.Answers || d.Socket != socket || d.Phase != "setup" || r.Phase != "setup" ||
+				(w.allowed != nil && !slices.Equal(d.Allowed, w.allowed)) {
+				t.Errorf("%s: the daemon's answer %+v (phase %s), want it to grant %v", tt.user, d, r.Phase, w.allowed)
+			}
+			if r.Libvirt.ReadWrite != w.rw || !r.Libvirt.ReadOnly || (!w.rw && !strings.Contains(r.Libvirt.ReadWriteError, "not asked")) {
+				t.Errorf("%s: libvirt %+v, want read-write %v (not asked otherwise) and read-only", tt.user, r.Libvirt, w.rw)
+			}
 			for _, c := range r.Capabilities {
-				caps[c.ID] = c.Can
-				// Without systemd here, nothing in hv's power starts the apply
-				// service (nor so hardens the host): the reason says so.
-				if !c.Can && c.Fix == "" && c.ID != "host.apply" && c.ID != "phase.harden" {
-					t.Errorf("%s may not %s, and no fix is given", tt.user, c.ID)
+				if want, ok := w.can[c.ID]; ok && c.Can != want {
+					t.Errorf("%s: %s can = %v, want %v (%s)", tt.user, c.ID, c.Can, want, c.Why)
 				}
-				if want, ok := tt.want.fixes[c.ID]; ok && (!strings.Contains(c.Fix, want) || c.Root == "") {
+				if !c.Can && c.Fix == "" && !slices.Contains(noFix, c.ID) {
+					t.Errorf("%s may not %s, and no fix is given (%s)", tt.user, c.ID, c.Why)
+				}
+				if want, ok := w.fixes[c.ID]; ok && (!strings.Contains(c.Fix, want) || c.Root == "") {
 					t.Errorf("%s: %s fix %q (root: %q), want %q and why root", tt.user, c.ID, c.Fix, c.Root, want)
 				}
 			}
-			w := tt.want
-			got := want{rw: r.Libvirt.ReadWrite, manage: caps["vm.manage"], stage: caps["host.stage"], audit: caps["audit.append"], leave: caps["phase.leave"]}
-			if got.rw != w.rw || !r.Libvirt.ReadOnly || !caps["vm.watch"] || got.manage != w.manage || got.stage != w.stage ||
-				got.audit != w.audit || got.leave != w.leave {
-				t.Errorf("%s: read-write %v, manage %v, stage %v, audit %v, leave %v; want %+v\n%s",
-					tt.user, got.rw, got.manage, got.stage, got.audit, got.leave, w, out)
-			}
-			rule := r.Polkit.LibvirtRule
+			rule := r.Rule
 			switch {
 			case w.rule == "installed" && (!rule.Installed || filepath.Base(rule.File) != "50-hyper-nixos.rules"):
 				t.Errorf("root reads the rules: %+v", rule)
 			case w.rule == "unknown" && (rule.Installed || rule.Unreadable == ""):
 				t.Errorf("%s cannot read the rules, and must say so: %+v", tt.user, rule)
 			}
-			text := runHVAs(t, bin, tt.user, env, "doctor", "--connect", e.uri)
-			if !strings.Contains(text, "What you may do") || !strings.Contains(text, "This host") || (!w.manage && !strings.Contains(text, "root is needed:")) {
-				t.Errorf("%s: the text report\n%s", tt.user, text)
+			text := runHVAs(t, bin, tt.user, env, "doctor")
+			for _, want := range append(w.text, "What you may do", "This host") {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s: the text report lacks %q:\n%s", tt.user, want, text)
+				}
 			}
 		})
 	}
-}
-
-// moduleLayout makes a host contract as the NixOS module's tmpfiles rules
-// do, in a directory of its own, and returns the environment pointing hv
-// at it: staged/ 2770 root:hvoperators, the audit trail 0660 in a 0750
-// directory of the group, a host file naming the operator.
-func moduleLayout(t *testing.T) []string {
-	t.Helper()
-	g, err := user.LookupGroup("hvoperators")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gid, _ := strconv.Atoi(g.Gid)
-	dir := sharedDir(t, "hv-doctor-", 0o755)
-	mk := func(path string, mode os.FileMode) {
-		if err := os.MkdirAll(path, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		os.Chown(path, 0, gid)
-		os.Chmod(path, mode)
-	}
-	state, logs := filepath.Join(dir, "state"), filepath.Join(dir, "log")
-	mk(state, 0o755)
-	mk(filepath.Join(state, "staged"), 0o2770|os.ModeSetgid)
-	mk(logs, 0o750)
-	audit := filepath.Join(logs, "audit.log")
-	os.WriteFile(audit, nil, 0o660)
-	os.Chown(audit, 0, gid)
-	os.Chmod(audit, 0o660)
-	host := filepath.Join(dir, "host.toml")
-	os.WriteFile(host, []byte("version = 1\nphase = \"setup\"\nfeatures = []\n[operators]\ngroup = \"hvoperators\"\nusers = [\"hvop\"]\n"), 0o644)
-	return []string{"HV_STATE_DIR=" + state, "HV_AUDIT_LOG=" + audit, "HV_HOST_FILE=" + host}
 }
