@@ -18,14 +18,26 @@ type ConnectError struct {
 	URI    string
 	Cause  ConnectCause
 	Detail string // libvirt's message
+	// Daemon: the connection was to an hv daemon (URI is its socket),
+	// not to libvirt.
+	Daemon bool
 }
 
 func (e *ConnectError) Error() string {
+	if e.Daemon {
+		return fmt.Sprintf("cannot reach the hv daemon at %s: %s", e.URI, e.Reason())
+	}
 	return fmt.Sprintf("cannot reach libvirt at %s: %s", e.URI, e.Reason())
 }
 
 // Reason is the cause in plain words.
 func (e *ConnectError) Reason() string {
+	switch {
+	case e.Daemon && e.Cause == CauseNoDaemon:
+		return "it does not answer (" + e.Detail + ")"
+	case e.Daemon && e.Cause == CauseDenied:
+		return "it refuses you: " + e.Detail
+	}
 	switch e.Cause {
 	case CauseNoDaemon:
 		return "the libvirt daemon is not running"
@@ -44,6 +56,9 @@ func (e *ConnectError) Reason() string {
 
 // Fix is what to do about it, in one line.
 func (e *ConnectError) Fix() string {
+	if e.Daemon {
+		return "start it (systemctl start hv.socket; on NixOS enable services.hyper-nixos); 'hv doctor' says more, or try 'hv --demo'"
+	}
 	switch e.Cause {
 	case CauseNoDaemon:
 		return "start it (systemctl start libvirtd; on NixOS enable services.hyper-nixos), or try 'hv --demo'"

@@ -148,7 +148,8 @@ func (s *Stager) Stage(ctx context.Context, who phase.Who, user string, req Requ
 	e := audit.Entry{User: user, Where: s.Where, Action: req.Action, Target: req.Summary, Result: audit.OK, Note: audit.ConfirmationNote(ctx)}
 	if err != nil {
 		e.Result, e.Error = audit.Failed, err.Error()
-		if errors.Is(err, vm.ErrDenied) || errors.Is(err, vm.ErrInvalidArg) || errors.Is(err, nix.ErrChanged) {
+		var unanswered *phase.Unconfirmed
+		if errors.Is(err, vm.ErrDenied) || errors.Is(err, vm.ErrInvalidArg) || errors.Is(err, nix.ErrChanged) || errors.As(err, &unanswered) {
 			e.Result = audit.Refused
 		}
 	}
@@ -171,6 +172,13 @@ func (s *Stager) stage(ctx context.Context, who phase.Who, user string, req Requ
 	}
 	if ps := s.Catalog.CheckChange(running, req.Next, who); len(ps) > 0 {
 		return Result{}, &Refusal{Problems: ps}
+	}
+	// Root's pending stage (hardening the host, say) is root's decision
+	// too: an operator's change may not undo what only root may.
+	if st.Staged != nil && st.Staged.Meta.UpdatedBy == "root" && who != phase.Root {
+		if ps := s.Catalog.CheckChange(st.Staged, req.Next, who); len(ps) > 0 {
+			return Result{}, &Refusal{Problems: ps}
+		}
 	}
 	if rule, want := Question(s.Catalog, running, req.Next, who); rule.Ask != phase.NoQuestion {
 		answer, ok := vm.ConfirmationFrom(ctx)

@@ -542,8 +542,12 @@ start_hv() {
     stop_recorded hv
     bin=$(hv_binary)
     write_host_file
+    # As the NixOS module lays them out (nix/daemon.nix): the staging directory readable by the
+    # operators (their hv builds the next change from it), written by the daemon alone.
     install -d -m 0755 "$(dirname "$HV_SOCKET")" /var/lib/hyper-nixos
     install -d -m 0700 /var/log/hyper-nixos
+    install -d -m 2750 -o root -g "$OPERATOR_GROUP" "$HV_STATE/staged"
+    [[ -e $HV_STATE/staged/host.toml.lock ]] || install -m 0600 /dev/null "$HV_STATE/staged/host.toml.lock"
     rm -f "$HV_SOCKET"
     HV_HOST_FILE=$HOST_FILE HV_STATE_DIR=$HV_STATE LIBVIRT_DEFAULT_URI=$URI \
         setsid "$bin" daemon --listen "$HV_SOCKET" </dev/null >>"$LOG_DIR/hv-daemon.log" 2>&1 9>&- &

@@ -72,12 +72,13 @@ func Open(ctx context.Context, dial Dialer, where string) (*Client, error) {
 
 // connectError explains a daemon that cannot be reached.
 func connectError(where string, err error) error {
-	ce := &vm.ConnectError{URI: where, Detail: err.Error()}
+	ce := &vm.ConnectError{URI: where, Detail: err.Error(), Daemon: true}
 	var ne *net.OpError
 	switch {
 	case errors.As(err, &ne):
+		ce.Cause, ce.Detail = vm.CauseNoDaemon, ne.Err.Error()
+	case errors.Is(err, vm.ErrConnLost):
 		ce.Cause = vm.CauseNoDaemon
-		ce.Detail = "the hv daemon does not answer (" + ne.Err.Error() + ")"
 	case errors.Is(err, vm.ErrDenied):
 		ce.Cause = vm.CauseDenied
 	}
