@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,10 @@ func connectError(where string, err error) error {
 		ce.Cause, ce.Detail = vm.CauseNoDaemon, ne.Err.Error()
 	case errors.Is(err, vm.ErrConnLost):
 		ce.Cause = vm.CauseNoDaemon
+		var ve *vm.Error
+		if errors.As(err, &ve) {
+			ce.Detail = strings.TrimPrefix(ve.Detail, "the hv daemon is unreachable: ")
+		}
 	case errors.Is(err, vm.ErrDenied):
 		ce.Cause = vm.CauseDenied
 	}
@@ -198,7 +203,12 @@ func transportError(ctx context.Context, rt api.Route, args []string, err error)
 	if ctx.Err() != nil {
 		return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrTimeout, Detail: "the hv daemon did not answer in time"}
 	}
-	return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrConnLost, Detail: "the hv daemon is unreachable: " + err.Error(),
+	why := err.Error()
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		why = ne.Err.Error() // "connect: no such file or directory", without the request around it
+	}
+	return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrConnLost, Detail: "the hv daemon is unreachable: " + why,
 		Hint: "check that it runs (systemctl status hv.socket hv.service); hv reconnects by itself"}
 }
 
