@@ -240,7 +240,10 @@ func UpdateHost(path string, change func(current *Host, raw []byte) (*Host, erro
 // the rename survives a crash. On failure path is untouched and the
 // temporary file removed.
 func writeAtomic(what, path string, data []byte, perm os.FileMode) error {
-	if err := renameio.WriteFile(path, data, perm); err != nil {
+	// The temporary file is made in path's own directory, so that it takes
+	// the directory's group (the staging directory is setgid to the
+	// operators, who read the staged file), not /tmp's.
+	if err := renameio.WriteFile(path, data, perm, renameio.WithTempDir(filepath.Dir(path))); err != nil {
 		return ioError(what, "write", path, err)
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {

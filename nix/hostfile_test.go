@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,5 +237,33 @@ func TestApplyResultRoundTrip(t *testing.T) {
 	got, err := ReadApplyResult(path)
 	if err != nil || got.Status != want.Status || got.Output[0] != want.Output[0] || got.OK() {
 		t.Errorf("got %+v, %v", got, err)
+	}
+}
+
+// TestStagedFileTakesTheDirectorysGroup: the staging directory is setgid
+// to the operators, who read what the daemon stages there; the file must
+// be made in that directory, not in /tmp and moved, or it keeps root's
+// group and the operators cannot read it.
+func TestStagedFileTakesTheDirectorysGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the directory another group")
+	}
+	dir := filepath.Join(t.TempDir(), "staged")
+	os.Mkdir(dir, 0o750)
+	const nogroup = 65534
+	if err := os.Chown(dir, 0, nogroup); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o750|os.ModeSetgid)
+	path := filepath.Join(dir, "host.toml")
+	if _, err := WriteHost(path, NewHost("setup", []string{}), nil); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := info.Sys().(*syscall.Stat_t).Gid; gid != nogroup || info.Mode().Perm() != 0o640 {
+		t.Errorf("the staged file has group %d, mode %v; want the directory's group %d, 0640", gid, info.Mode().Perm(), nogroup)
 	}
 }

@@ -61,7 +61,7 @@ func (l *Log) anchor(e Entry) error {
 		// Readable by all: it tells the number of entries and the last
 		// one's time and hash, nothing of what was done; and operators' hv
 		// checks it before appending.
-		err = renameio.WriteFile(l.AnchorFile, append(data, '\n'), 0o644)
+		err = renameio.WriteFile(l.AnchorFile, append(data, '\n'), 0o644, renameio.WithTempDir(filepath.Dir(l.AnchorFile)))
 	}
 	if err != nil {
 		return fmt.Errorf("audit log: entry %d written, but not anchored: %w", e.Seq, err)
