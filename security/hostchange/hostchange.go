@@ -146,6 +146,9 @@ func Question(c *features.Catalog, running, next *nix.Host, who phase.Who) (phas
 func (s *Stager) Stage(ctx context.Context, who phase.Who, user string, req Request) (Result, error) {
 	res, err := s.stage(ctx, who, user, req)
 	e := audit.Entry{User: user, Where: s.Where, Action: req.Action, Target: req.Summary, Result: audit.OK, Note: audit.ConfirmationNote(ctx)}
+	if res.ApplyErr != nil && s.StartApply != nil {
+		e.Note = strings.TrimPrefix(e.Note+"; ", "; ") + "staged, the apply service did not start: " + res.ApplyErr.Error()
+	}
 	if err != nil {
 		e.Result, e.Error = audit.Failed, err.Error()
 		var unanswered *phase.Unconfirmed
