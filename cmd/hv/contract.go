@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm/remote"
 )
 
 // contract returns the host-contract files hv works on: the real ones
@@ -32,6 +34,16 @@ func (g *globals) state() (*nix.State, error) {
 // securityPhase is the phase of the host file the system runs: setup when
 // there is none; a file hv cannot read counts as hardened, the safe side.
 func (g *globals) securityPhase() phase.Phase {
+	if socket := g.daemonSocket(); socket != "" {
+		// The phase that binds is the one the daemon enforces.
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		id, err := remote.Whoami(ctx, remote.Unix(socket))
+		if err != nil {
+			return phase.Hardened // the safe side; the daemon decides anyway
+		}
+		return phase.Of(id.Phase)
+	}
 	paths, err := g.contract()
 	if err != nil {
 		return phase.Hardened

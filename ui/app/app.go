@@ -159,10 +159,20 @@ func (m *Model) connect() tea.Cmd {
 // phaseReadMsg carries the security phase of the applied host file.
 type phaseReadMsg struct{ phase string }
 
-// readPhase re-reads the applied host file's phase, after an apply.
+// readPhase re-reads the phase that binds: the daemon's, when a daemon
+// enforces it, else the applied host file's (after an apply, say).
 func (m *Model) readPhase() tea.Cmd {
-	path := m.opts.Host.Host
+	path, hv, c := m.opts.Host.Host, m.c.HV, m.c
 	return func() tea.Msg {
+		if e, ok := hv.(vm.Enforcer); ok {
+			ctx, cancel := c.Context()
+			defer cancel()
+			p, err := e.EnforcedPhase(ctx)
+			if err != nil {
+				return phaseReadMsg{}
+			}
+			return phaseReadMsg{p}
+		}
 		h, _, err := nix.ReadHost(path)
 		if err != nil {
 			return phaseReadMsg{}
@@ -206,6 +216,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.phase, m.connErr, m.c.HV, m.errTopic = ready, nil, msg.hv, nil
 		m.popTo(-1)
 		cmds := []tea.Cmd{m.navigate(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats()}
+		if _, ok := msg.hv.(vm.Enforcer); ok {
+			cmds = append(cmds, m.readPhase())
+		}
 		if err := m.opts.PrefsErr; err != nil {
 			m.opts.PrefsErr = nil
 			m.setStatus(ui.StatusMsg{Text: err.Error(), Level: ui.LevelError, TTL: 30 * time.Second, Topic: help.ErrorTopic(err)})

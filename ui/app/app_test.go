@@ -356,3 +356,31 @@ func TestNavigationReplacesOrPops(t *testing.T) {
 		t.Errorf("esc on the home screen went to %q", got)
 	}
 }
+
+// enforcing is a backend that enforces its own phase, as the hv daemon does.
+type enforcing struct {
+	vm.Hypervisor
+	phase string
+}
+
+func (e enforcing) EnforcedPhase(context.Context) (string, error) { return e.phase, nil }
+
+// TestTheDaemonsPhaseBinds: through the hv daemon, the phase shown and
+// obeyed is the one the daemon enforces, not a host file this user reads.
+func TestTheDaemonsPhaseBinds(t *testing.T) {
+	m := New(Options{
+		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
+			hv, err := demo.Open(ctx)
+			return enforcing{hv, "hardened"}, err
+		},
+		Where: "hv daemon at /run/hv/hv.sock", User: "operator", Term: "xterm-256color", Host: demoHostFiles(t),
+	})
+	m.Common().Tick = uitest.NoTick
+	m.noEvents = true
+	send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	uitest.Drain(t, update(m), m.Init())
+	t.Cleanup(func() { m.Hypervisor().Close() })
+	if m.Common().Phase != "hardened" || !strings.Contains(screen(m), "phase: hardened") {
+		t.Errorf("the phase the daemon enforces is not the one shown and obeyed (%s):\n%s", m.Common().Phase, screen(m))
+	}
+}

@@ -282,3 +282,21 @@ func (c *Client) Permitted(change string) string {
 	}
 	return ""
 }
+
+// EnforcedPhase asks the daemon which security phase it enforces now.
+func (c *Client) EnforcedPhase(ctx context.Context) (string, error) {
+	var id api.Identity
+	err := c.get(ctx, api.Find("whoami"), nil, &id)
+	return id.Phase, err
+}
+
+// Whoami asks the daemon dial reaches who it takes this user for, in one
+// request, without opening a Client.
+func Whoami(ctx context.Context, dial Dialer) (api.Identity, error) {
+	c := &Client{dial: dial, http: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }}}}
+	defer c.http.CloseIdleConnections()
+	var id api.Identity
+	err := c.get(ctx, api.Find("whoami"), nil, &id)
+	return id, err
+}
