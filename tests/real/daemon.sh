@@ -549,9 +549,24 @@ start_hv() {
     install -d -m 2750 -o root -g "$OPERATOR_GROUP" "$HV_STATE/staged"
     [[ -e $HV_STATE/staged/host.toml.lock ]] || install -m 0600 /dev/null "$HV_STATE/staged/host.toml.lock"
     rm -f "$HV_SOCKET"
-    HV_HOST_FILE=$HOST_FILE HV_STATE_DIR=$HV_STATE LIBVIRT_DEFAULT_URI=$URI \
-        setsid "$bin" daemon --listen "$HV_SOCKET" </dev/null >>"$LOG_DIR/hv-daemon.log" 2>&1 9>&- &
+    # Socket activation, as hv.socket does it: systemd-socket-activate (from the systemd package
+    # polkitd pulls in) listens on the socket, every local user may connect (umask 0, as the
+    # unit's SocketMode), and the daemon starts on the first connection with the socket passed
+    # as LISTEN_FDS. Without it, the daemon listens itself.
+    local how=(--listen "$HV_SOCKET")
+    command -v systemd-socket-activate >/dev/null && how=()
+    (
+        umask 0
+        export HV_HOST_FILE=$HOST_FILE HV_STATE_DIR=$HV_STATE LIBVIRT_DEFAULT_URI=$URI
+        if ((${#how[@]})); then
+            exec setsid "$bin" daemon "${how[@]}"
+        fi
+        exec setsid systemd-socket-activate -E HV_HOST_FILE -E HV_STATE_DIR -E LIBVIRT_DEFAULT_URI \
+            -l "$HV_SOCKET" "$bin" daemon
+    ) </dev/null >>"$LOG_DIR/hv-daemon.log" 2>&1 9>&- &
     pid=$!
+    wait_for 10 "$HV_SOCKET to appear" test -S "$HV_SOCKET" || die "no socket at $HV_SOCKET; see $LOG_DIR/hv-daemon.log"
+    chmod 0666 "$HV_SOCKET"     # hv.socket's SocketMode
     wait_for 30 "the hv daemon to answer on $HV_SOCKET" hv_answers ||
         { tail -n 20 "$LOG_DIR/hv-daemon.log" >&2; die "the hv daemon does not answer; see $LOG_DIR/hv-daemon.log"; }
     record_set hv "$pid"
