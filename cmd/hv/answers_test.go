@@ -2,23 +2,15 @@ package main
 
 import (
 	"context"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hyper-nixos/hv/nix"
-	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm/daemon"
+	"github.com/hyper-nixos/hv/vm/daemon/daemontest"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 )
-
-// grantAll stands in for polkit: everything is granted, so what the test
-// sees is the permission matrix and the answers.
-type grantAll struct{}
-
-func (grantAll) Allowed(context.Context, daemon.Peer, string) (bool, error) { return true, nil }
 
 // TestTheDaemonTakesTheCLIsAnswers: in each phase, every change a script
 // makes with --yes through the hv daemon carries the answer the daemon
@@ -66,7 +58,7 @@ func TestTheDaemonTakesTheCLIsAnswers(t *testing.T) {
 }
 
 // startTestDaemon serves libvirt's test driver in phase p on a socket of
-// its own.
+// its own, polkit granting everything: the test is about the answers.
 func startTestDaemon(t *testing.T, p phase.Phase) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -75,17 +67,6 @@ func startTestDaemon(t *testing.T, p phase.Phase) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	socket := filepath.Join(dir, "hv.sock")
-	s := &daemon.Server{HV: b, Auth: grantAll{}, Log: audit.Open(filepath.Join(dir, "audit.log")), URI: "test:///default",
-		Rules: func() (daemon.Rules, error) { return daemon.Rules{Phase: p, Roots: daemon.Roots{"/default-pool"}}, nil }}
-	l, err := net.Listen("unix", socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serveCtx, stop := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { s.Serve(serveCtx, l); close(served) }()
-	t.Cleanup(func() { stop(); <-served; b.Close() })
+	socket, _ := daemontest.Serve(t, b, daemontest.Grant(nil), &daemon.Rules{Phase: p, Roots: daemon.Roots{"/default-pool"}})
 	return socket
 }

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/security/access"
-	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/daemon"
+	"github.com/hyper-nixos/hv/vm/daemon/daemontest"
 	"github.com/hyper-nixos/hv/vm/demo"
 )
 
@@ -44,16 +44,9 @@ func TestDoctorJSONOnTheDemo(t *testing.T) {
 	}
 }
 
-// grant stands in for polkit in the daemon: it grants the actions listed.
-type grant []string
-
-func (g grant) Allowed(_ context.Context, _ daemon.Peer, action string) (bool, error) {
-	return slices.Contains(g, action), nil
-}
-
-// serveDaemon runs an hv daemon over the demo host on a socket of its own,
-// enforcing p, with polkit granting g; it returns the socket.
-func serveDaemon(t *testing.T, p phase.Phase, g grant) string {
+// serveDaemon serves the demo host, enforcing p, with polkit granting g;
+// it returns the socket and the libvirt URI behind it.
+func serveDaemon(t *testing.T, p phase.Phase, g daemontest.Grant) (string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -61,19 +54,8 @@ func serveDaemon(t *testing.T, p phase.Phase, g grant) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	socket := filepath.Join(dir, "hv.sock")
-	s := &daemon.Server{HV: b, Auth: g, Log: audit.Open(filepath.Join(dir, "audit.log")), URI: demo.Label, Version: "test",
-		Rules: func() (daemon.Rules, error) { return daemon.Rules{Phase: p}, nil }}
-	l, err := net.Listen("unix", socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serveCtx, stop := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { s.Serve(serveCtx, l); close(served) }()
-	t.Cleanup(func() { stop(); <-served; b.Close() })
-	return socket
+	socket, _ := daemontest.Serve(t, b, g, &daemon.Rules{Phase: p})
+	return socket, b.URI()
 }
 
 // TestDoctorAsksTheDaemon: the doctor reports what the daemon answered:
@@ -81,7 +63,7 @@ func serveDaemon(t *testing.T, p phase.Phase, g grant) string {
 // reads says) and the actions polkit grants; and a daemon that is not
 // there as not running.
 func TestDoctorAsksTheDaemon(t *testing.T) {
-	socket := serveDaemon(t, phase.Hardened, grant{api.ActionRead, api.ActionLifecycle, api.ActionConsole})
+	socket, uri := serveDaemon(t, phase.Hardened, daemontest.Grant{api.ActionRead, api.ActionLifecycle, api.ActionConsole})
 	t.Setenv(api.SocketEnv, socket)
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	t.Setenv("HV_HOST_FILE", filepath.Join(t.TempDir(), "none.toml"))
@@ -105,14 +87,14 @@ func TestDoctorAsksTheDaemon(t *testing.T) {
 	d := doctor()
 	want := []string{api.ActionRead, api.ActionLifecycle, api.ActionConsole}
 	if !d.Daemon.Answers || d.Daemon.Socket != socket || d.Daemon.Phase != "hardened" || !slices.Equal(d.Daemon.Allowed, want) ||
-		d.Daemon.URI != demo.Label || d.Daemon.Version != "test" {
+		d.Daemon.URI != uri || d.Daemon.Version != "test" {
 		t.Errorf("the daemon's answer: %+v", d.Daemon)
 	}
 	if d.Phase != "hardened" {
 		t.Errorf("the phase the daemon enforces binds: %s", d.Phase)
 	}
 	_, text, _ := run()
-	if !strings.Contains(text, socket+" answers (hv test, libvirt "+demo.Label+", phase hardened); polkit grants you: look, lifecycle, console") {
+	if !strings.Contains(text, socket+" answers (hv test, libvirt "+uri+", phase hardened); polkit grants you: look, lifecycle, console") {
 		t.Errorf("the text report says what the daemon granted:\n%s", text)
 	}
 
@@ -142,7 +124,8 @@ func TestDoctorAsksTheDaemon(t *testing.T) {
 // the daemon, so the doctor does not ask libvirt for read-write either (a
 // refused attempt would only be noise for the threat monitor).
 func TestDoctorAsksLibvirtReadWriteOnlyWhereHvWould(t *testing.T) {
-	g := &globals{host: "unix://" + serveDaemon(t, phase.Setup, grant{api.ActionRead})}
+	socket, _ := serveDaemon(t, phase.Setup, daemontest.Grant{api.ActionRead})
+	g := &globals{host: "unix://" + socket}
 	t.Setenv("LIBVIRT_DEFAULT_URI", "test:///default")
 	if lv, _ := g.probe(context.Background()); lv.ReadWrite != access.ErrNotAsked || lv.ReadOnly != nil {
 		t.Errorf("through the daemon, only read-only is asked: %+v", lv)

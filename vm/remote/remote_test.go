@@ -17,25 +17,11 @@ import (
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/daemon"
+	"github.com/hyper-nixos/hv/vm/daemon/daemontest"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 	"github.com/hyper-nixos/hv/vm/remote"
 	"github.com/hyper-nixos/hv/vm/vmtest"
 )
-
-// grant stands in for polkit: it grants the actions listed (all when nil).
-type grant []string
-
-func (g grant) Allowed(_ context.Context, _ daemon.Peer, action string) (bool, error) {
-	if g == nil {
-		return true, nil
-	}
-	for _, a := range g {
-		if a == action {
-			return true, nil
-		}
-	}
-	return false, nil
-}
 
 // host is a daemon over libvirt's test driver, on a socket of its own.
 type host struct {
@@ -52,19 +38,8 @@ func startDaemon(t *testing.T, auth daemon.Authorizer) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	h := &host{socket: filepath.Join(dir, "hv.sock"), log: audit.Open(filepath.Join(dir, "audit.log")),
-		rules: &daemon.Rules{Phase: phase.Setup, Roots: daemon.Roots{"/default-pool", "/var/lib/hv-test"}}}
-	s := &daemon.Server{HV: b, Auth: auth, Log: h.log, URI: "test:///default", Version: "test",
-		Rules: func() (daemon.Rules, error) { return *h.rules, nil }}
-	l, err := net.Listen("unix", h.socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serveCtx, stop := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { s.Serve(serveCtx, l); close(served) }()
-	t.Cleanup(func() { stop(); <-served; b.Close() })
+	h := &host{rules: &daemon.Rules{Phase: phase.Setup, Roots: daemon.Roots{"/default-pool", "/var/lib/hv-test"}}}
+	h.socket, h.log = daemontest.Serve(t, b, auth, h.rules)
 	return h
 }
 
@@ -84,7 +59,7 @@ func (h *host) client(t *testing.T) *remote.Client {
 func TestContractThroughTheDaemon(t *testing.T) {
 	vmtest.Run(t, vmtest.Contract{
 		Open: func(t *testing.T) vm.Hypervisor {
-			return vmtest.Answering(startDaemon(t, grant(nil)).client(t))
+			return vmtest.Answering(startDaemon(t, daemontest.Grant(nil)).client(t))
 		},
 		Timeout: 5 * time.Second, Network: "default", NoHotplug: true,
 	})
@@ -98,7 +73,7 @@ func yes(ctx context.Context) context.Context {
 // refused without the answer, with the question; a name question wants
 // the right name; the answer goes to the trail.
 func TestTheDaemonAsksWhatThePhaseAsks(t *testing.T) {
-	h := startDaemon(t, grant(nil))
+	h := startDaemon(t, daemontest.Grant(nil))
 	c := h.client(t)
 	defer c.Close()
 	ctx := context.Background()
@@ -142,7 +117,7 @@ func TestTheDaemonAsksWhatThePhaseAsks(t *testing.T) {
 // TestTheHardenedPhaseIsEnforcedByTheDaemon: what the phase refuses is
 // refused at the daemon, whatever the client asked.
 func TestTheHardenedPhaseIsEnforcedByTheDaemon(t *testing.T) {
-	h := startDaemon(t, grant(nil))
+	h := startDaemon(t, daemontest.Grant(nil))
 	c := h.client(t)
 	defer c.Close()
 	ctx := context.Background()
@@ -168,7 +143,7 @@ func TestTheHardenedPhaseIsEnforcedByTheDaemon(t *testing.T) {
 // TestPolkitDecidesPerAction: a caller granted only reading may read, and
 // each change is refused with the action and the fix.
 func TestPolkitDecidesPerAction(t *testing.T) {
-	h := startDaemon(t, grant{api.ActionRead})
+	h := startDaemon(t, daemontest.Grant{api.ActionRead})
 	c := h.client(t)
 	defer c.Close()
 	ctx := context.Background()
@@ -195,7 +170,7 @@ func TestPolkitDecidesPerAction(t *testing.T) {
 // TestNoHostPathsFromClients: the payload policy refuses, by its rule,
 // disks outside approved pools and fields the API does not have.
 func TestNoHostPathsFromClients(t *testing.T) {
-	h := startDaemon(t, grant(nil))
+	h := startDaemon(t, daemontest.Grant(nil))
 	c := h.client(t)
 	defer c.Close()
 	ctx := context.Background()
@@ -234,7 +209,7 @@ func TestNoHostPathsFromClients(t *testing.T) {
 // TestRawCallsCannotCarryPaths: what a script sends with curl is decoded
 // strictly; a field the API does not have is refused by its name.
 func TestRawCallsCannotCarryPaths(t *testing.T) {
-	h := startDaemon(t, grant(nil))
+	h := startDaemon(t, daemontest.Grant(nil))
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return remote.Unix(h.socket)(ctx)
 	}}}
