@@ -135,6 +135,7 @@ func TestAttacksAsOperator(t *testing.T) {
 			{"pool-create-as", "hvtest-steal", "dir", "--target", "/root"},
 			{"vol-download", "--pool", o.pool, o.volume, steal},
 			{"vol-create-as", o.pool, "planted.qcow2", "1M"},
+			{"vol-upload", "--pool", o.pool, o.volume, "/etc/hostname"},
 			{"define", "/dev/stdin"},
 			{"undefine", o.ownVM},
 		}
