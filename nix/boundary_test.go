@@ -43,7 +43,7 @@ func addRuleBlocks(text string) []string {
 func hvGrant(group string) []string {
 	quoted, _ := json.Marshal(group)
 	var out []string
-	for _, b := range addRuleBlocks(PolkitLibvirtRule) {
+	for _, b := range addRuleBlocks(PolkitRule) {
 		if strings.Contains(b, `"org.hyper-nixos.`) {
 			out = append(out, strings.ReplaceAll(b, `"hvoperators"`, string(quoted)))
 		}

@@ -6,22 +6,19 @@ import (
 	"strings"
 )
 
-// The polkit rules of nix/polkit as tests/real installs them, with the
-// group "hvoperators" standing for the configured operators group. The
-// NixOS module installs only hv's grant of the first (nix/lib/polkit.nix).
-var (
-	//go:embed polkit/50-hyper-nixos.rules
-	PolkitLibvirtRule string
-	//go:embed polkit/51-hyper-nixos-apply.rules
-	PolkitApplyRule string
-)
+// PolkitRule is hv's polkit rule (nix/polkit/50-hyper-nixos.rules): the
+// operators group gets hv's actions, and nothing of libvirt's. The group
+// "hvoperators" stands for the configured one; tests/real installs the
+// file as it is, the NixOS module its grant (nix/lib/polkit.nix).
+//
+//go:embed polkit/50-hyper-nixos.rules
+var PolkitRule string
 
 // PolkitRuleFiles are where the rules end up: the files as tests/real
 // installs them, and NixOS's file of security.polkit.extraConfig, where
 // the module puts hv's grant.
 var PolkitRuleFiles = []string{
 	"/etc/polkit-1/rules.d/50-hyper-nixos.rules",
-	"/etc/polkit-1/rules.d/51-hyper-nixos-apply.rules",
 	"/etc/polkit-1/rules.d/10-nixos.rules",
 }
 

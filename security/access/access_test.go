@@ -250,7 +250,7 @@ func TestFindRule(t *testing.T) {
 	nixos := filepath.Join(dir, "10-nixos.rules")
 	own := filepath.Join(dir, "50-hyper-nixos.rules")
 	files := []string{own, nixos}
-	body := nix.PolkitRuleBody(nix.PolkitLibvirtRule, "ops")
+	body := nix.PolkitRuleBody(nix.PolkitRule, "ops")
 	if r := findRule(files, body, "50-hyper-nixos.rules"); r.Installed || !r.Known() {
 		t.Errorf("no files: %+v", r)
 	}
@@ -261,7 +261,7 @@ func TestFindRule(t *testing.T) {
 		t.Errorf("in 10-nixos.rules: %+v", r)
 	}
 	os.Remove(nixos)
-	os.WriteFile(own, []byte(nix.PolkitRuleBody(nix.PolkitLibvirtRule, "hvoperators")), 0o644)
+	os.WriteFile(own, []byte(nix.PolkitRuleBody(nix.PolkitRule, "hvoperators")), 0o644)
 	if r := findRule(files, body, "50-hyper-nixos.rules"); r.Installed || !r.Differs {
 		t.Errorf("a rule for another group: %+v", r)
 	}

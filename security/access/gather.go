@@ -43,7 +43,7 @@ func Gather(w Where, lv Libvirt, d Daemon) Facts {
 	f.Identity = identity()
 	_, err := user.LookupGroup(w.Group)
 	f.GroupExists = err == nil
-	f.Rule = findRule(w.RuleFiles, nix.PolkitRuleBody(nix.PolkitLibvirtRule, w.Group), "50-hyper-nixos.rules")
+	f.Rule = findRule(w.RuleFiles, nix.PolkitRuleBody(nix.PolkitRule, w.Group), "50-hyper-nixos.rules")
 	f.Audit = writable(w.AuditLog, true)
 	f.Audit.System = w.UserState == "" || !strings.HasPrefix(w.AuditLog, filepath.Clean(w.UserState)+"/")
 	f.Staging = writable(w.StagedDir, false)
