@@ -3,23 +3,24 @@ package engine
 import (
 	"hash/maphash"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hyper-nixos/hv/security/threat"
-	"github.com/hyper-nixos/hv/security/threat/rules"
 )
 
 // conns tracks network connections by the process that logs them (sshd
-// forks one per connection, and OpenSSH 9.8+ runs sshd-session). The
-// address a connection came from is learnt once; lines that carry none
-// borrow it, and a line whose address disagrees with an authoritative one
-// cannot override it. So text an attacker puts in a user name never
-// becomes the address that gets counted or blocked.
+// forks one per connection, and OpenSSH 9.8+ runs sshd-session). Its
+// address is learnt from lines where sshd writes the address at a place
+// no attacker-chosen text can move (see rules.Rule.Untrusted); lines that
+// carry none, or whose address is ambiguous, borrow it. So text an
+// attacker puts in a user name, a key comment or a banner never becomes
+// the address that gets counted or blocked.
 //
 // A finding from a connection whose address is not known yet (sshd logs
 // "account is locked" before anything with an address) waits on the
-// connection and is released with the address once a later line shows it,
-// or without one when the connection ends.
+// connection and is released with the address once a later line shows
+// it, or without one when the connection ends.
 type conns struct {
 	m        map[connKey]*conn
 	seed     maphash.Seed
@@ -32,10 +33,17 @@ type connKey struct {
 }
 
 type conn struct {
-	addr          netip.Addr
-	authoritative bool
-	seen          time.Time
-	pending       []threat.Finding
+	addr    netip.Addr // invalid until a line shows it for certain
+	seen    time.Time
+	noted   bool // a finding was reported on this connection
+	pending []held
+}
+
+// held is a finding waiting for its connection's address. An ambiguous
+// one takes it only if its line shows that address among the others.
+type held struct {
+	f         threat.Finding
+	ambiguous bool
 }
 
 // connIdle is how long a connection nobody logs about is kept: longer than
@@ -60,76 +68,72 @@ func (c *conns) key(host, prog []byte, pid int) connKey {
 	return connKey{proc: h.Sum64(), pid: pid}
 }
 
-// use applies a rule's connection mode to a line from pid that shows addr
-// (invalid when the line has none). It returns the address to report and
-// the connection, which is nil once closed.
-func (c *conns) use(k connKey, addr netip.Addr, mode rules.ConnMode, t time.Time, emit Emit) (netip.Addr, *conn) {
+// get returns connection k as of time t, creating it when create is set;
+// a connection idle for longer than connIdle is another one (the pid was
+// reused) and starts afresh.
+func (c *conns) get(k connKey, t time.Time, create bool, emit Emit) *conn {
 	cur := c.m[k]
 	if cur != nil && !t.IsZero() && !cur.seen.IsZero() && t.Sub(cur.seen) > connIdle {
-		c.drop(k, cur, emit) // the pid was reused
+		c.drop(k, cur, emit)
 		cur = nil
 	}
 	if cur == nil {
-		if mode == rules.ConnClose {
-			return addr, nil
+		if !create {
+			return nil
 		}
 		if len(c.m) >= connMax {
 			c.sweep(t, emit, true)
 		}
-		cur = &conn{addr: addr, authoritative: mode == rules.ConnOpen && addr.IsValid(), seen: t}
+		cur = &conn{}
 		c.m[k] = cur
-		return addr, cur
 	}
-	cur.seen = t
-	switch {
-	case !cur.addr.IsValid():
-		cur.addr, cur.authoritative = addr, mode == rules.ConnOpen && addr.IsValid()
-	case mode == rules.ConnOpen && addr.IsValid() && !cur.authoritative:
-		cur.addr, cur.authoritative = addr, true
-	case !addr.IsValid() || cur.authoritative:
-		addr = cur.addr
+	if !t.IsZero() {
+		cur.seen = t
 	}
-	if addr.IsValid() && len(cur.pending) > 0 {
-		c.release(cur, addr, emit)
-	}
-	if mode == rules.ConnClose {
-		c.drop(k, cur, emit)
-		return addr, nil
-	}
-	return addr, cur
+	return cur
 }
 
-// settled reports whether a line of a track-only rule in mode could
-// change nothing on connection k, so its pattern need not run.
-func (c *conns) settled(k connKey, mode rules.ConnMode) bool {
-	cur := c.m[k]
-	if mode == rules.ConnClose {
-		return cur == nil
+// learn records the address a line showed for certain, and releases what
+// waited for it.
+func (c *conns) learn(cur *conn, addr netip.Addr, emit Emit) {
+	cur.addr = addr
+	if len(cur.pending) > 0 {
+		c.release(cur, emit)
 	}
-	return cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 && (cur.authoritative || mode != rules.ConnOpen)
 }
 
 // hold keeps f until its connection's address is known.
-func (c *conns) hold(cur *conn, f threat.Finding, emit Emit) {
+func (c *conns) hold(cur *conn, f threat.Finding, ambiguous bool, emit Emit) {
 	if len(cur.pending) >= pendingMax {
 		emit(f)
 		return
 	}
-	cur.pending = append(cur.pending, f)
+	cur.pending = append(cur.pending, held{f, ambiguous})
 }
 
-func (c *conns) release(cur *conn, addr netip.Addr, emit Emit) {
-	for _, f := range cur.pending {
-		if addr.IsValid() {
-			f.IP = addr.String()
+func (c *conns) release(cur *conn, emit Emit) {
+	for _, h := range cur.pending {
+		if cur.addr.IsValid() && (!h.ambiguous || shows(h.f.Evidence, cur.addr)) {
+			h.f.IP = cur.addr.String()
 		}
-		emit(f)
+		emit(h.f)
 	}
 	cur.pending = nil
 }
 
+// shows reports whether a message holds addr's text: an ambiguous line
+// takes its connection's address only if it is one of those it shows.
+func shows(msg string, addr netip.Addr) bool { return strings.Contains(msg, addr.String()) }
+
+// close forgets connection k after releasing what it held.
+func (c *conns) close(k connKey, emit Emit) {
+	if cur := c.m[k]; cur != nil {
+		c.drop(k, cur, emit)
+	}
+}
+
 func (c *conns) drop(k connKey, cur *conn, emit Emit) {
-	c.release(cur, cur.addr, emit)
+	c.release(cur, emit)
 	delete(c.m, k)
 }
 

@@ -7,6 +7,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"hash/maphash"
 	"io"
 	"net/netip"
@@ -74,9 +75,17 @@ func New(set *rules.Set, opt Options) *Engine {
 // SetIntel replaces the blocklists (after a reload).
 func (e *Engine) SetIntel(in Intel) { e.intel = in }
 
-// Line matches one syslog line. source and n (1-based) locate it in
+// Line matches one log line: syslog in any form logline reads, or an
+// entry of 'journalctl -o json'. source and n (1-based) locate it in
 // findings.
 func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
+	if len(b) > 0 && b[0] == '{' {
+		if j, err := logline.ParseJournal(b); err == nil {
+			e.Lines++
+			e.match(j.Time, []byte(j.Host), []byte(j.Program), j.PID, []byte(j.Message), source, n, emit)
+			return
+		}
+	}
 	e.Lines++
 	l, ok := e.parser.Parse(b)
 	if !ok {
@@ -126,26 +135,71 @@ func trimEOL(b []byte) []byte {
 	return b
 }
 
+// line is one message being matched.
+type line struct {
+	t          time.Time
+	host, prog []byte
+	pid        int
+	msg        []byte
+	source     string
+	n          int
+	count      int // > 1 for "message repeated N times"
+}
+
 func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
 	e.sink = emit
+	l := line{t: t, host: host, prog: prog, pid: pid, msg: msg, source: source, n: n, count: 1}
+	if inner, k := repeated(msg); k > 0 {
+		l.msg, l.count = inner, k
+	}
 	var h uint64
-	for _, r := range e.rules.For(prog).Candidates(msg) {
-		if !r.Prefilter(msg) {
+	for _, r := range e.rules.For(prog).Candidates(l.msg) {
+		if !r.Prefilter(l.msg) {
 			continue
 		}
 		if r.TrackOnly {
-			e.track(r, &h, t, host, prog, pid, msg)
+			e.track(r, &h, &l)
 			continue
 		}
-		m := e.pattern(r, &h, msg)
+		m := e.pattern(r, &h, l.msg)
 		if m == nil {
 			continue
 		}
 		e.Matched++
-		e.found(r, m, t, host, prog, pid, msg, source, n, emit)
+		e.found(r, m, &l, emit)
 		return
 	}
 	e.conns.tick(t, e.deliver)
+}
+
+// repeated unwraps rsyslog's "message repeated N times: [ MSG]", which
+// stands for N lines of MSG.
+func repeated(msg []byte) ([]byte, int) {
+	const pre = "message repeated "
+	if len(msg) < len(pre)+12 || string(msg[:len(pre)]) != pre || msg[len(msg)-1] != ']' {
+		return nil, 0
+	}
+	rest := msg[len(pre):]
+	i := bytes.IndexByte(rest, ' ')
+	if i <= 0 || i > 9 {
+		return nil, 0
+	}
+	n := 0
+	for _, c := range rest[:i] {
+		if c < '0' || c > '9' {
+			return nil, 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	rest = rest[i:]
+	if !bytes.HasPrefix(rest, []byte(" times: [")) || n < 1 {
+		return nil, 0
+	}
+	inner := rest[len(" times: [") : len(rest)-1]
+	if len(inner) > 0 && inner[0] == ' ' {
+		inner = inner[1:]
+	}
+	return inner, n
 }
 
 // pattern runs r's pattern on msg, which passed r's pre-filter: its
@@ -165,21 +219,45 @@ func (e *Engine) pattern(r *rules.Compiled, h *uint64, msg []byte) []int {
 	return e.memo.match(r, uint64(r.Index+1), *h, msg)
 }
 
+// address is the address a match shows, and whether the line's
+// attacker-chosen text leaves it ambiguous (then it is not used).
+func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
+	g := r.IPIn(m)
+	if g < 0 {
+		return netip.Addr{}, false
+	}
+	span := msg[m[2*g]:m[2*g+1]]
+	if r.Alt != nil {
+		if r.AltSep == nil || bytes.Contains(msg[m[2*g+1]:], r.AltSep) {
+			if alt := r.Alt.FindSubmatchIndex(msg); alt == nil || alt[2*g] != m[2*g] {
+				return netip.Addr{}, true
+			}
+		}
+	}
+	return parseAddr(span), false
+}
+
 // track runs a track-only rule: it matches only when its connection has
-// something to learn.
-func (e *Engine) track(r *rules.Compiled, h *uint64, t time.Time, host, prog []byte, pid int, msg []byte) {
-	if pid <= 0 {
+// something to learn or to end.
+func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
+	if l.pid <= 0 {
 		return
 	}
-	k := e.conns.key(host, prog, pid)
-	if e.conns.settled(k, r.Conn) {
-		return
+	k := e.conns.key(l.host, l.prog, l.pid)
+	cur := e.conns.get(k, l.t, false, e.deliver)
+	if r.Conn == rules.ConnClose && cur == nil || r.Conn != rules.ConnClose && cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 {
+		return // nothing to learn, nothing to end
 	}
-	m := e.pattern(r, h, msg)
+	m := e.pattern(r, h, l.msg)
 	if m == nil {
 		return
 	}
-	e.conns.use(k, parseAddr(group(msg, m, r.IPGroup)), r.Conn, t, e.deliver)
+	if addr, _ := address(r, m, l.msg); addr.IsValid() {
+		e.conns.learn(e.conns.get(k, l.t, true, e.deliver), addr, e.deliver)
+	}
+	if r.Conn == rules.ConnClose {
+		e.conns.close(k, e.deliver)
+	}
 }
 
 func group(msg []byte, m []int, i int) []byte {
@@ -189,43 +267,63 @@ func group(msg []byte, m []int, i int) []byte {
 	return msg[m[2*i]:m[2*i+1]]
 }
 
-func (e *Engine) found(r *rules.Compiled, m []int, t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
-	f := threat.Finding{
-		Time: t, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
-		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: 1,
-		Evidence: string(msg), Source: source, Line: n, State: threat.Open,
+func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
+	addr, ambiguous := address(r, m, l.msg)
+	var cur *conn
+	var k connKey
+	if r.Conn != rules.ConnNone && l.pid > 0 {
+		k = e.conns.key(l.host, l.prog, l.pid)
+		cur = e.conns.get(k, l.t, true, e.deliver)
+		switch {
+		case addr.IsValid():
+			e.conns.learn(cur, addr, e.deliver)
+		case cur.addr.IsValid() && (!ambiguous || shows(string(l.msg), cur.addr)):
+			addr = cur.addr
+		}
+		if r.Probe && cur.noted { // not a probe: the end of a connection already reported
+			if r.Conn == rules.ConnClose {
+				e.conns.close(k, e.deliver)
+			}
+			return
+		}
+		cur.noted = true
 	}
-	addr := parseAddr(group(msg, m, r.IPGroup))
-	var cn *conn
-	if r.Conn != rules.ConnNone && pid > 0 {
-		addr, cn = e.conns.use(e.conns.key(host, prog, pid), addr, r.Conn, t, e.deliver)
+	f := threat.Finding{
+		Time: l.t, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
+		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: l.count,
+		Evidence: string(l.msg), Source: l.source, Line: l.n, State: threat.Open,
 	}
 	if addr.IsValid() {
 		f.IP = e.addrs.text(addr)
 	}
-	if u := group(msg, m, r.UserGroup); u != nil {
-		f.User = string(u)
-	}
-	if v := group(msg, m, r.VMGroup); v != nil {
-		f.VM = string(v)
-	}
-	if s := group(msg, m, r.ServiceGroup); s != nil {
-		f.Service = string(s)
-	}
-	for i, name := range r.Extra {
-		if name == "" || m[2*i] < 0 {
+	for i, name := range r.Names {
+		if name == "" || name == "ip" || m[2*i] < 0 {
 			continue
 		}
-		if f.Fields == nil {
-			f.Fields = map[string]string{}
+		v := string(l.msg[m[2*i]:m[2*i+1]])
+		switch name {
+		case "user":
+			f.User = v
+		case "vm":
+			f.VM = v
+		case "service":
+			f.Service = v
+		default:
+			if f.Fields == nil {
+				f.Fields = map[string]string{}
+			}
+			f.Fields[name] = v
 		}
-		f.Fields[name] = string(msg[m[2*i]:m[2*i+1]])
 	}
-	if cn != nil && !addr.IsValid() && r.AuthFailure {
-		e.conns.hold(cn, f, e.deliver)
-		return
+	switch {
+	case cur != nil && !addr.IsValid() && !cur.addr.IsValid():
+		e.conns.hold(cur, f, ambiguous, e.deliver)
+	default:
+		e.finish(r, f, emit)
 	}
-	e.finish(r, f, emit)
+	if cur != nil && r.Conn == rules.ConnClose {
+		e.conns.close(k, e.deliver)
+	}
 }
 
 // finish looks the finding up in the blocklists, emits it, and counts it
@@ -242,7 +340,7 @@ func (e *Engine) finish(r *rules.Compiled, f threat.Finding, emit Emit) {
 	}
 	th := r.Threshold
 	if key := fieldOf(&f, th.By); key != "" {
-		if count, fire := e.thr.hit(r.Index, key, f.Time, th.Count, th.Within); fire {
+		if count, fire := e.thr.hit(r.Index, key, f.Time, max(f.Count, 1), th.Count, th.Within); fire {
 			c := f
 			c.Kind, c.Severity, c.Title, c.Count = threat.KindThreshold, max(th.Severity, f.Severity), th.Title, count
 			emit(c)
@@ -343,10 +441,13 @@ func (c *addrText) text(a netip.Addr) string {
 	return e.s
 }
 
+// slowAddr parses what parseAddr does not: IPv6, IPv4-mapped IPv6 (the
+// IPv4 address), and addresses with a zone ("fe80::1%eth0"), which is
+// dropped: blocking and counting are by address.
 func slowAddr(b []byte) netip.Addr {
 	a, err := netip.ParseAddr(string(b))
 	if err != nil {
 		return netip.Addr{}
 	}
-	return a.Unmap()
+	return a.Unmap().WithZone("")
 }

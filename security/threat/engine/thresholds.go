@@ -27,9 +27,21 @@ const thrMax = 1 << 17
 
 func newThresholds() *thresholds { return &thresholds{m: map[thrKey]*window{}} }
 
-// hit records a match at t and reports whether the threshold fires now,
+// hit records n matches at t and reports whether the threshold fires now,
 // with how many matches the window holds.
-func (th *thresholds) hit(rule int, key string, t time.Time, count int, within time.Duration) (int, bool) {
+func (th *thresholds) hit(rule int, key string, t time.Time, n, count int, within time.Duration) (int, bool) {
+	held, fire := 0, false
+	for range min(n, count) {
+		if c, f := th.hit1(rule, key, t, count, within); f {
+			held, fire = c, true
+		} else if !fire {
+			held = c
+		}
+	}
+	return held, fire
+}
+
+func (th *thresholds) hit1(rule int, key string, t time.Time, count int, within time.Duration) (int, bool) {
 	k := thrKey{rule, key}
 	w := th.m[k]
 	if w == nil {

@@ -44,15 +44,16 @@ type matcher struct {
 
 // matchers by the name rules give them.
 var matchers = map[string]matcher{
-	"ssh-failed":            {`^(?:(?:error|fatal): (?:PAM: )?)?Failed \S+ for (?:invalid user )?(?P<user>.*?) from (?P<ip>\S+)(?: port \d+)?(?: on \S+)?(?: ssh\d*)?$`, sshFailed},
-	"ssh-invalid-user":      {`^(?:(?:error|fatal): (?:PAM: )?)?[iI]nvalid user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshInvalidUser},
-	"ssh-pam-failure":       {`^(?:(?:error|fatal): (?:PAM: )?)?[aA]uthentication (?:failure|error|failed) for (?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshPAMFailure},
+	"ssh-failed":            {`^(?:(?:error|fatal): (?:PAM: )?)?Failed \S+ for (?:(?:invalid|illegal) user (?P<user>.*?)|(?P<user_2>\S+|<invalid username>)) from (?P<ip>\S+)(?: port \d+)?(?: on \S+)?(?: ssh\d*)?(?:: .*)?$`, sshFailed},
+	"ssh-invalid-user":      {`^(?:(?:error|fatal): (?:PAM: )?)?[iI](?:nvalid|llegal) user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshInvalidUser},
+	"ssh-pam-failure":       {`^(?:(?:error|fatal): (?:PAM: )?)?(?:[aA]uthentication (?:failure|error|failed)|[uU]nknown user) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshPAMFailure},
 	"ssh-max-auth-tries":    {`^(?:(?:error|fatal): (?:PAM: )?)?maximum authentication attempts exceeded for (?:invalid user )?(?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+))*(?: ssh\d*)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshMaxAuthTries},
 	"ssh-too-many-user":     {`^(?:(?:error|fatal): (?:PAM: )?)?Disconnecting (?:invalid|authenticating) user (?P<user>.*?) (?P<ip>\S+) port \d+: Too many authentication failures(?: \[preauth\])?$`, sshTooManyUser},
-	"ssh-pam-detail":        {`^pam_[a-z]+\(sshd:auth\):\s+authentication failure;.* rhost=(?P<ip>\S+)(?:\s+user=(?P<user>\S*))?\s*$`, sshPAMDetail},
-	"ssh-connection":        {`^Connection from (?P<ip>[0-9A-Fa-f.:]+) port \d+ on \S+ port \d+`, sshConnection},
-	"ssh-client-disconnect": {`^Received disconnect from (?P<ip>\S+)(?: port \d+)?:\s*(?P<code>\d+):`, sshClientDisconnect},
+	"ssh-pam-detail":        {`^pam_[a-z]+\(sshd:auth\):\s+authentication failure;\s+logname=\S*\s+uid=\d*\s+euid=\d*\s+tty=\S*\s+ruser=\S*\s+rhost=(?P<ip>\S*)(?:\s+user=(?P<user>\S*))?(?: \[preauth\])?\s*$`, sshPAMDetail},
+	"ssh-connection":        {`^Connection from (?P<ip>\S+)(?: port \d+|$)`, sshConnection},
+	"ssh-client-disconnect": {`^(?:error: )?Received disconnect from (?P<ip>\S+)(?: port \d+)?:\s*(?P<code>\d+):`, sshClientDisconnect},
 	"ssh-closed":            {`^(?:Connection (?:closed|reset)|Disconnected) (?:by|from)(?: (?:(?:invalid|authenticating) )?user (?P<user>.*?))? (?P<ip>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshClosed},
+	"ssh-preauth-closed":    {`^(?:Connection (?:closed|reset)|Disconnected) (?:by|from)(?: (?:(?:invalid|authenticating) )?user (?P<user>.*?))? (?P<ip>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)(?: port \d+)? \[preauth\]\s*$`, sshPreauthClosed},
 	"ssh-accepted":          {`^Accepted (?P<method>\S+) for (?P<user>\S+) from (?P<ip>\S+) port \d+`, sshAccepted},
 }
 
@@ -79,36 +80,117 @@ func decide(f func(b []byte, m []int) verdict, b []byte, m []int) verdict {
 	return f(b, m)
 }
 
-// ^(?:(?:error|fatal): (?:PAM: )?)?Failed \S+ for (?:invalid user )?(?P<user>.*?) from (?P<ip>\S+)(?: port \d+)?(?: on \S+)?(?: ssh\d*)?$
+// ^(?:(?:error|fatal): (?:PAM: )?)?Failed \S+ for (?:(?:invalid|illegal) user (?P<user>.*?)|(?P<user_2>\S+|<invalid username>)) from (?P<ip>\S+)(?: port \d+)?(?: on \S+)?(?: ssh\d*)?(?:: .*)?$
+//
+// The alternatives in order: an invalid user's name, shortest first; else
+// a valid user's (one \S+ run), else Solaris' "<invalid username>".
 func sshFailed(b []byte, m []int) verdict {
 	i := lit(b, nonSpaces(b, lit(b, severity(b), "Failed ")), " for ")
-	return userFrom(b, m, i, "invalid user ", tailPortOnSSH)
-}
-
-// ^(?:(?:error|fatal): (?:PAM: )?)?[iI]nvalid user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
-func sshInvalidUser(b []byte, m []int) verdict {
-	i := severity(b)
-	if i < len(b) && (b[i] == 'i' || b[i] == 'I') {
-		return userFrom(b, m, lit(b, i+1, "nvalid user "), "", tailWords)
+	if i < 0 {
+		return noMatch
+	}
+	u := lit(b, i, "invalid user ")
+	if u < 0 {
+		u = lit(b, i, "illegal user ")
+	}
+	if u >= 0 {
+		v := lazy(b, u, " from ", func(k int) bool {
+			ip := k + len(" from ")
+			e := ipEnd(b, ip, failedTail)
+			if e < 0 {
+				return false
+			}
+			set(m, 0, 0, len(b))
+			set(m, 1, u, k)
+			set(m, 3, ip, e)
+			return true
+		})
+		if v != noMatch {
+			return v
+		}
+	}
+	for _, ue := range [2]int{nonSpaces(b, i), lit(b, i, "<invalid username>")} {
+		ip := lit(b, ue, " from ")
+		if e := ipEnd(b, ip, failedTail); e >= 0 {
+			set(m, 0, 0, len(b))
+			set(m, 2, i, ue)
+			set(m, 3, ip, e)
+			return matched
+		}
 	}
 	return noMatch
 }
 
-// ^(?:(?:error|fatal): (?:PAM: )?)?[aA]uthentication (?:failure|error|failed) for (?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
+// failedTail: (?: port \d+)?(?: on \S+)?(?: ssh\d*)?(?:: .*)?$. Each
+// optional part is taken when present: what follows never starts with
+// its first character.
+func failedTail(b []byte, j int) bool {
+	if k := digits(b, lit(b, j, " port ")); k >= 0 {
+		j = k
+	}
+	if k := nonSpaces(b, lit(b, j, " on ")); k >= 0 {
+		return sshInfo(b, k) || b[k-1] == ':' && k-1 > j+len(" on ") && sshInfo(b, k-1)
+	}
+	return sshInfo(b, j)
+}
+
+// sshInfo: (?: ssh\d*)?(?:: .*)?$ (messages hold no newline here).
+func sshInfo(b []byte, j int) bool {
+	if k := lit(b, j, " ssh"); k >= 0 {
+		j = digits0(b, k)
+	}
+	return j == len(b) || lit(b, j, ": ") >= 0
+}
+
+// ipEnd returns where (?P<ip>\S+) starting at s ends when tail matches
+// after it, or -1. The longest run is tried first; the only shorter one
+// that can be followed by a tail (which starts with a space, ": " or the
+// end) ends before the run's last character, a colon.
+func ipEnd(b []byte, s int, tail func(b []byte, j int) bool) int {
+	e := nonSpaces(b, s)
+	switch {
+	case e < 0:
+		return -1
+	case tail(b, e):
+		return e
+	case b[e-1] == ':' && e-1 > s && tail(b, e-1):
+		return e - 1
+	}
+	return -1
+}
+
+// ^(?:(?:error|fatal): (?:PAM: )?)?[iI](?:nvalid|llegal) user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
+func sshInvalidUser(b []byte, m []int) verdict {
+	i := severity(b)
+	if i < len(b) && (b[i] == 'i' || b[i] == 'I') {
+		j := lit(b, i+1, "nvalid user ")
+		if j < 0 {
+			j = lit(b, i+1, "llegal user ")
+		}
+		return userFrom(b, m, j, "", tailWords)
+	}
+	return noMatch
+}
+
+// ^(?:(?:error|fatal): (?:PAM: )?)?(?:[aA]uthentication (?:failure|error|failed)|[uU]nknown user) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
 func sshPAMFailure(b []byte, m []int) verdict {
 	i := severity(b)
-	if i >= len(b) || b[i] != 'a' && b[i] != 'A' {
-		return noMatch
+	j := -1
+	switch {
+	case i >= len(b):
+	case b[i] == 'a' || b[i] == 'A':
+		i = lit(b, i+1, "uthentication ")
+		j = lit(b, i, "failure for ")
+		if j < 0 {
+			j = lit(b, i, "error for ")
+		}
+		if j < 0 {
+			j = lit(b, i, "failed for ")
+		}
+	case b[i] == 'u' || b[i] == 'U':
+		j = lit(b, i+1, "nknown user for ")
 	}
-	i = lit(b, i+1, "uthentication ")
-	j := lit(b, i, "failure for ")
-	if j < 0 {
-		j = lit(b, i, "error for ")
-	}
-	if j < 0 {
-		j = lit(b, i, "failed for ")
-	}
-	return userFrom(b, m, j, "", func(b []byte, j int) bool {
+	return userFrom(b, m, j, "illegal user ", func(b []byte, j int) bool {
 		if k := nonSpaces(b, lit(b, j, " via ")); k >= 0 {
 			j = k
 		}
@@ -149,11 +231,11 @@ func sshTooManyUser(b []byte, m []int) verdict {
 	})
 }
 
-// ^pam_[a-z]+\(sshd:auth\):\s+authentication failure;.* rhost=(?P<ip>\S+)(?:\s+user=(?P<user>\S*))?\s*$
+// ^pam_[a-z]+\(sshd:auth\):\s+authentication failure;\s+logname=\S*\s+uid=\d*\s+euid=\d*\s+tty=\S*\s+ruser=\S*\s+rhost=(?P<ip>\S*)(?:\s+user=(?P<user>\S*))?(?: \[preauth\])?\s*$
 //
-// Nothing after a matching " rhost=" can hold another one (only \S runs
-// and spaces before "user=" or the end follow), so the greedy .* can only
-// stop at the last.
+// Every field is one run of non-spaces in a fixed order, so each ends
+// where its run does; the optional user and [preauth] are taken when
+// present, as nothing after them could start where they do.
 func sshPAMDetail(b []byte, m []int) verdict {
 	i := lit(b, 0, "pam_")
 	j := i
@@ -163,50 +245,47 @@ func sshPAMDetail(b []byte, m []int) verdict {
 	if j == i {
 		return noMatch
 	}
-	j = lit(b, j, "(sshd:auth):")
-	if k := spaces(b, j); k > j {
-		j = lit(b, k, "authentication failure;")
-	} else {
-		j = -1
-	}
-	if j < 0 {
-		return noMatch
-	}
-	r := bytes.LastIndex(b[j:], []byte(" rhost="))
-	if r < 0 {
-		return noMatch
-	}
-	ip := j + r + len(" rhost=")
-	e := nonSpaces(b, ip)
+	j = lit(b, spaces1(b, lit(b, j, "(sshd:auth):")), "authentication failure;")
+	j = nonSpaces0(b, lit(b, spaces1(b, j), "logname="))
+	j = digits0(b, lit(b, spaces1(b, j), "uid="))
+	j = digits0(b, lit(b, spaces1(b, j), "euid="))
+	j = nonSpaces0(b, lit(b, spaces1(b, j), "tty="))
+	j = nonSpaces0(b, lit(b, spaces1(b, j), "ruser="))
+	ip := lit(b, spaces1(b, j), "rhost=")
+	e := nonSpaces0(b, ip)
 	if e < 0 {
+		return noMatch
+	}
+	k, u, ue := e, -1, -1
+	if x := lit(b, spaces1(b, k), "user="); x >= 0 {
+		u, ue = x, nonSpaces0(b, x)
+		k = ue
+	}
+	if x := lit(b, k, " [preauth]"); x >= 0 {
+		k = x
+	}
+	if spaces(b, k) != len(b) {
 		return noMatch
 	}
 	set(m, 0, 0, len(b))
 	set(m, 1, ip, e)
-	w := spaces(b, e)
-	if u := lit(b, w, "user="); u >= 0 && w > e {
-		if ue := nonSpaces0(b, u); spaces(b, ue) == len(b) {
-			set(m, 2, u, ue)
-			return matched
-		}
+	if u >= 0 {
+		set(m, 2, u, ue)
 	}
-	if w == len(b) {
-		return matched
-	}
-	return noMatch
+	return matched
 }
 
-// ^Connection from (?P<ip>[0-9A-Fa-f.:]+) port \d+ on \S+ port \d+
+// ^Connection from (?P<ip>\S+)(?: port \d+|$)
 func sshConnection(b []byte, m []int) verdict {
 	ip := lit(b, 0, "Connection from ")
-	e := ip
-	for e >= 0 && e < len(b) && (isHex(b[e]) || b[e] == '.' || b[e] == ':') {
-		e++
-	}
-	if e == ip {
+	e := nonSpaces(b, ip)
+	if e < 0 {
 		return noMatch
 	}
-	end := digits(b, lit(b, nonSpaces(b, lit(b, digits(b, lit(b, e, " port ")), " on ")), " port "))
+	end := digits(b, lit(b, e, " port "))
+	if end < 0 && e == len(b) {
+		end = e
+	}
 	if end < 0 {
 		return noMatch
 	}
@@ -215,13 +294,16 @@ func sshConnection(b []byte, m []int) verdict {
 	return matched
 }
 
-// ^Received disconnect from (?P<ip>\S+)(?: port \d+)?:\s*(?P<code>\d+):
+// ^(?:error: )?Received disconnect from (?P<ip>\S+)(?: port \d+)?:\s*(?P<code>\d+):
 //
 // Not anchored at the end, so \S+ may give back text: the address is the
 // longest run that the rest follows ("2001:db8::1:11:" reads as 2001:db8::1
 // and code 11).
 func sshClientDisconnect(b []byte, m []int) verdict {
 	ip := lit(b, 0, "Received disconnect from ")
+	if ip < 0 {
+		ip = lit(b, lit(b, 0, "error: "), "Received disconnect from ")
+	}
 	run := nonSpaces(b, ip)
 	if run < 0 {
 		return noMatch
@@ -246,7 +328,21 @@ func sshClientDisconnect(b []byte, m []int) verdict {
 }
 
 // ^(?:Connection (?:closed|reset)|Disconnected) (?:by|from)(?: (?:(?:invalid|authenticating) )?user (?P<user>.*?))? (?P<ip>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
-func sshClosed(b []byte, m []int) verdict {
+func sshClosed(b []byte, m []int) verdict { return closedLine(b, m, tailWords) }
+
+// ^(?:Connection (?:closed|reset)|Disconnected) (?:by|from)(?: (?:(?:invalid|authenticating) )?user (?P<user>.*?))? (?P<ip>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)(?: port \d+)? \[preauth\]\s*$
+func sshPreauthClosed(b []byte, m []int) verdict {
+	return closedLine(b, m, func(b []byte, j int) bool {
+		if k := digits(b, lit(b, j, " port ")); k >= 0 {
+			j = k
+		}
+		return spaces(b, lit(b, j, " [preauth]")) == len(b)
+	})
+}
+
+// closedLine reads the close lines up to the address, then tail, which
+// starts with a space or ends the line.
+func closedLine(b []byte, m []int, tail func(b []byte, j int) bool) verdict {
 	i := lit(b, 0, "Connection closed")
 	if i < 0 {
 		i = lit(b, 0, "Connection reset")
@@ -263,7 +359,7 @@ func sshClosed(b []byte, m []int) verdict {
 	}
 	addrTail := func(k int) int { // " ADDR" and the words after it, to the end
 		e := addr(b, lit(b, k, " "))
-		if e < 0 || !tailWords(b, e) {
+		if e < 0 || !tail(b, e) {
 			return -1
 		}
 		return e
@@ -492,6 +588,14 @@ func nonSpaces0(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// spaces1 returns the end of the \s+ run at i, or -1 if there is none.
+func spaces1(b []byte, i int) int {
+	if j := spaces(b, i); j > i {
+		return j
+	}
+	return -1
 }
 
 // spaces returns the end of the \s* run at i.

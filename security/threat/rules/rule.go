@@ -37,19 +37,31 @@ type Rule struct {
 	Literal string `toml:"literal"`
 	// Pattern is a Go regular expression (RE2 syntax) run on the message.
 	// Named groups are the fields it extracts: ip, user, vm, service, and
-	// any other name.
+	// any other name. A name may end in _2, _3...: alternatives of a
+	// pattern that fill the same field (user and user_2).
 	Pattern string `toml:"pattern"`
 	// Matcher names a hand-written equivalent of the pattern (see
 	// matchers.go) that runs instead of it, for the busiest sshd lines.
 	// It must be the pattern the matcher was written for, word for word.
 	Matcher string `toml:"matcher"`
 	// Conn makes the rule take part in connection tracking by host,
-	// program and pid: a line without an address gets the connection's.
-	// "open" records the address as authoritative (a line with no
-	// attacker-chosen text before it, such as "Connection from"); "track"
-	// records it if none is known yet; "close" forgets the connection
-	// after this line.
+	// program and pid: a line whose address is certain teaches the
+	// connection its address; a line without one, or whose address is
+	// ambiguous (see Untrusted), gets the connection's. "track" takes
+	// part; "close" also forgets the connection after this line.
 	Conn string `toml:"conn"`
+	// Untrusted names a group of attacker-chosen text before the address
+	// (a user name) in a pattern that also lets attacker-chosen text
+	// follow the address (a key's comment, a client's host name). Such a
+	// line can be split at more than one place: the engine tries the
+	// group shortest and longest, and when the two put the address in
+	// different places, the line's address is ambiguous and is taken
+	// from its connection, or not at all.
+	Untrusted string `toml:"untrusted"`
+	// Probe reports a line only when nothing was reported yet on its
+	// connection: a connection closed before authenticating, with no
+	// failure, is a probe; after failures it is just their end.
+	Probe bool `toml:"probe"`
 	// TrackOnly rules emit no finding: they only teach connection tracking
 	// an address or end a connection, and rules after them are still
 	// tried. The engine skips their pattern when there is nothing to learn.
@@ -77,7 +89,6 @@ type ConnMode int
 const (
 	ConnNone ConnMode = iota
 	ConnTrack
-	ConnOpen
 	ConnClose
 )
 
@@ -89,7 +100,7 @@ type Compiled struct {
 	Tags                      []string
 	Programs                  []string
 	Conn                      ConnMode
-	TrackOnly                 bool
+	TrackOnly, Probe          bool
 
 	Re       *regexp.Regexp
 	Matcher  string                          // name of the matcher standing in for Re, if any
@@ -100,9 +111,16 @@ type Compiled struct {
 	Prefix   []byte // the message starts with this: checked first
 	Literal  []byte // the message contains this
 
-	// Group indexes of the well-known fields, -1 when absent.
-	IPGroup, UserGroup, VMGroup, ServiceGroup int
-	Extra                                     []string // other group names, by index (empty for known ones)
+	// IPGroup is the index of the first ip group, -1 when absent; Names
+	// the field each group fills, by index ("" for unnamed groups), with
+	// any _2 suffix removed.
+	IPGroup int
+	Names   []string
+	// Alt is the pattern with the untrusted group's greed turned around,
+	// run when AltSep, the text before the address, follows the address
+	// again; nil without an untrusted group.
+	Alt    *regexp.Regexp
+	AltSep []byte
 
 	Threshold   *CompiledThreshold
 	AuthFailure bool
@@ -150,8 +168,7 @@ func compile(r Rule) (*Compiled, error) {
 	}
 	c := &Compiled{
 		ID: r.ID, Title: r.Title, Description: r.Description, MITRE: r.MITRE, Service: r.Service,
-		Severity: sev, Tags: r.Tags, Programs: r.Programs, Re: re,
-		IPGroup: -1, UserGroup: -1, VMGroup: -1, ServiceGroup: -1,
+		Severity: sev, Tags: r.Tags, Programs: r.Programs, Re: re, IPGroup: -1, Probe: r.Probe,
 		groups: 2 * (re.NumSubexp() + 1),
 	}
 	if r.Matcher != "" {
@@ -184,28 +201,30 @@ func compile(r Rule) (*Compiled, error) {
 	case "":
 	case "track":
 		c.Conn = ConnTrack
-	case "open":
-		c.Conn = ConnOpen
 	case "close":
 		c.Conn = ConnClose
 	default:
-		return nil, bad("conn %q: want open, close or track", r.Conn)
+		return nil, bad("conn %q: want track or close", r.Conn)
 	}
-	c.Extra = make([]string, len(re.SubexpNames()))
+	c.Names = make([]string, len(re.SubexpNames()))
 	for i, name := range re.SubexpNames() {
-		switch name {
-		case "":
-		case "ip":
+		c.Names[i] = fieldName(name)
+		if c.Names[i] == "ip" && c.IPGroup < 0 {
 			c.IPGroup = i
-		case "user":
-			c.UserGroup = i
-		case "vm":
-			c.VMGroup = i
-		case "service":
-			c.ServiceGroup = i
-		default:
-			c.Extra[i] = name
 		}
+	}
+	if r.Untrusted != "" {
+		if c.IPGroup < 0 || re.SubexpIndex(r.Untrusted) < 0 {
+			return nil, bad("untrusted %q: want a group of the pattern, which needs an ip group", r.Untrusted)
+		}
+		alt, sep, err := turnGreed(r.Pattern, r.Untrusted)
+		if err != nil {
+			return nil, bad("untrusted: %v", err)
+		}
+		c.Alt, c.AltSep = alt, sep
+	}
+	if r.Probe && c.Conn == ConnNone {
+		return nil, bad("probe needs conn: it looks at what its connection logged")
 	}
 	c.TrackOnly = r.TrackOnly
 	if c.TrackOnly && c.Conn == ConnNone {
@@ -213,9 +232,6 @@ func compile(r Rule) (*Compiled, error) {
 	}
 	if c.TrackOnly && r.Threshold != nil {
 		return nil, bad("a track_only rule emits nothing to count: drop its threshold")
-	}
-	if c.Conn == ConnOpen && c.IPGroup < 0 {
-		return nil, bad("conn \"open\" needs an ip group in the pattern")
 	}
 	c.first, c.anchored = firstBytes(r.Pattern)
 	prefix, anchored := anchoredPrefix(r.Pattern)
@@ -229,6 +245,7 @@ func compile(r Rule) (*Compiled, error) {
 		return nil, bad("no literal pre-filter: set literal to a string every matching message contains, or start the pattern with ^ and a word")
 	}
 	if t := r.Threshold; t != nil {
+		t.By = fieldName(t.By)
 		ct := &CompiledThreshold{Count: t.Count, By: t.By, Title: t.Title, Severity: sev}
 		if t.Count < 2 {
 			return nil, bad("threshold count must be at least 2")
@@ -241,7 +258,7 @@ func compile(r Rule) (*Compiled, error) {
 				return nil, bad("threshold: %v", err)
 			}
 		}
-		if t.By == "" || re.SubexpIndex(t.By) < 0 {
+		if t.By == "" || !slices.Contains(c.Names, t.By) {
 			return nil, bad("threshold by %q: want the name of a group of the pattern", t.By)
 		}
 		if ct.Title == "" {
@@ -280,13 +297,27 @@ func (c *Compiled) checkExample(ex string) error {
 		}
 		return fmt.Errorf("does not match")
 	}
-	if c.IPGroup >= 0 && m[2*c.IPGroup] < m[2*c.IPGroup+1] {
-		ip := ex[m[2*c.IPGroup]:m[2*c.IPGroup+1]]
+	if g := c.IPIn(m); g >= 0 && m[2*g] < m[2*g+1] {
+		ip := ex[m[2*g]:m[2*g+1]]
 		if _, err := netip.ParseAddr(ip); err != nil {
 			return fmt.Errorf("extracts ip %q, which is not an address", ip)
 		}
 	}
 	return nil
+}
+
+// IPIn returns the index of the ip group that took part in match m, or
+// -1: a pattern's alternatives may each have one (ip, ip_2).
+func (c *Compiled) IPIn(m []int) int {
+	if c.IPGroup < 0 {
+		return -1
+	}
+	for i := c.IPGroup; i < len(c.Names); i++ {
+		if c.Names[i] == "ip" && m[2*i] >= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // Match runs the pre-filters and the pattern (its matcher when it has
@@ -351,4 +382,48 @@ func anchoredPrefix(pattern string) (string, bool) {
 		b.WriteString(string(s.Rune))
 	}
 	return b.String(), true
+}
+
+// fieldName is the field a group fills: its name without an _N suffix.
+func fieldName(group string) string {
+	if i := strings.LastIndexByte(group, '_'); i > 0 && i < len(group)-1 {
+		if strings.Trim(group[i+1:], "0123456789") == "" {
+			return group[:i]
+		}
+	}
+	return group
+}
+
+// turnGreed returns pattern with the repetition of the group named name
+// lazy where it was greedy and greedy where it was lazy, and the literal
+// right before the ip group, if there is one.
+func turnGreed(pattern, name string) (*regexp.Regexp, []byte, error) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, nil, err
+	}
+	turned := false
+	var sep []byte
+	var walk func(*syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if r.Op == syntax.OpCapture && r.Name == name && len(r.Sub) == 1 {
+			switch s := r.Sub[0]; s.Op {
+			case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+				s.Flags ^= syntax.NonGreedy
+				turned = true
+			}
+		}
+		for i, s := range r.Sub {
+			if r.Op == syntax.OpConcat && s.Op == syntax.OpCapture && s.Name == "ip" && i > 0 && r.Sub[i-1].Op == syntax.OpLiteral {
+				sep = []byte(string(r.Sub[i-1].Rune))
+			}
+			walk(s)
+		}
+	}
+	walk(re)
+	if !turned {
+		return nil, nil, fmt.Errorf("group %q is not a repetition such as .*? or \\S+", name)
+	}
+	alt, err := regexp.Compile(re.String())
+	return alt, sep, err
 }

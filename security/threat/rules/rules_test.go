@@ -3,6 +3,7 @@ package rules
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ examples = ["backup of web-01 failed"]
 	if _, ok := set.Rule("ssh.login"); ok {
 		t.Error("a drop-in with disabled = true should remove the default rule")
 	}
-	if r, ok := set.Rule("local.backup-failed"); !ok || r.VMGroup < 0 {
+	if r, ok := set.Rule("local.backup-failed"); !ok || !slices.Contains(r.Names, "vm") {
 		t.Error("the local rule is missing or lost its vm field")
 	}
 	if rs := set.For([]byte("backup")).All; len(rs) == 0 || rs[len(rs)-1].ID != "local.backup-failed" {

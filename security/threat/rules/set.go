@@ -52,6 +52,7 @@ type Set struct {
 	exact   map[string]*Group // rules for one program, with the any-program rules, in file order
 	globs   []*Compiled       // rules with a program prefix
 	anyProg *Group
+	all     *Group // for lines that name no program
 
 	mu    sync.RWMutex
 	cache map[string]*Group // program -> rules, for programs matched by globs
@@ -146,7 +147,7 @@ func index(compiled []*Compiled) *Set {
 			}
 		}
 	}
-	s.anyProg = newGroup(anyProg)
+	s.anyProg, s.all = newGroup(anyProg), newGroup(compiled)
 	for p := range s.exact {
 		s.exact[p] = s.build(p)
 	}
@@ -183,8 +184,13 @@ func (c *Compiled) appliesTo(p string) bool {
 	return c.anyProgram()
 }
 
-// For returns the rules to try on messages of program p.
+// For returns the rules to try on messages of program p. A line that
+// names no program (a bare message, socklog's format) may be anyone's:
+// every rule is tried.
 func (s *Set) For(p []byte) *Group {
+	if len(p) == 0 {
+		return s.all
+	}
 	if rs, ok := s.exact[string(p)]; ok {
 		return rs
 	}

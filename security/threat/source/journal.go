@@ -3,16 +3,14 @@ package source
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hyper-nixos/hv/security/threat"
+	"github.com/hyper-nixos/hv/security/threat/logline"
 )
 
 // Journal follows the systemd journal through journalctl, which does the
@@ -83,59 +81,11 @@ func (j *Journal) read(ctx context.Context, r io.Reader, out chan<- Item) error 
 }
 
 // ParseJournalEntry turns one line of 'journalctl -o json' into a record
-// and its cursor. MESSAGE is a string, or an array of bytes when it is not
-// valid UTF-8; both are kept byte for byte.
+// and its cursor.
 func ParseJournalEntry(b []byte) (threat.Record, string, error) {
-	var e struct {
-		Cursor   string          `json:"__CURSOR"`
-		Realtime string          `json:"__REALTIME_TIMESTAMP"`
-		Host     string          `json:"_HOSTNAME"`
-		Ident    json.RawMessage `json:"SYSLOG_IDENTIFIER"`
-		Comm     string          `json:"_COMM"`
-		PID      string          `json:"_PID"`
-		SyslogPI string          `json:"SYSLOG_PID"`
-		Message  json.RawMessage `json:"MESSAGE"`
-		Unit     string          `json:"_SYSTEMD_UNIT"`
-	}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return threat.Record{}, "", fmt.Errorf("journal entry: %w", err)
-	}
-	msg, err := field(e.Message)
+	e, err := logline.ParseJournal(b)
 	if err != nil {
 		return threat.Record{}, "", err
 	}
-	ident, _ := field(e.Ident)
-	if ident == "" {
-		ident = e.Comm
-	}
-	r := threat.Record{Host: e.Host, Program: ident, Message: msg, Source: "journal"}
-	if us, err := strconv.ParseInt(e.Realtime, 10, 64); err == nil {
-		r.Time = time.UnixMicro(us)
-	}
-	pid := e.SyslogPI
-	if pid == "" {
-		pid = e.PID
-	}
-	r.PID, _ = strconv.Atoi(pid)
-	return r, e.Cursor, nil
-}
-
-func field(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	}
-	var bs []byte
-	var ints []int
-	if err := json.Unmarshal(raw, &ints); err != nil {
-		return "", fmt.Errorf("journal field: %w", err)
-	}
-	for _, i := range ints {
-		bs = append(bs, byte(i))
-	}
-	return string(bs), nil
+	return threat.Record{Time: e.Time, Host: e.Host, Program: e.Program, PID: e.PID, Message: e.Message, Source: "journal"}, e.Cursor, nil
 }
