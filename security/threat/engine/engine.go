@@ -220,21 +220,17 @@ func (e *Engine) pattern(r *rules.Compiled, h *uint64, msg []byte) []int {
 }
 
 // address is the address a match shows, and whether the line's
-// attacker-chosen text leaves it ambiguous (then it is not used).
+// attacker-chosen text leaves it ambiguous (then it is not used): the
+// rule's address context found at more than one place.
 func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
 	g := r.IPIn(m)
 	if g < 0 {
 		return netip.Addr{}, false
 	}
-	span := msg[m[2*g]:m[2*g+1]]
-	if r.Alt != nil {
-		if r.AltSep == nil || bytes.Contains(msg[m[2*g+1]:], r.AltSep) {
-			if alt := r.Alt.FindSubmatchIndex(msg); alt == nil || alt[2*g] != m[2*g] {
-				return netip.Addr{}, true
-			}
-		}
+	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) && len(r.Context.FindAllIndex(msg, 2)) > 1 {
+		return netip.Addr{}, true
 	}
-	return parseAddr(span), false
+	return parseAddr(msg[m[2*g]:m[2*g+1]]), false
 }
 
 // track runs a track-only rule: it matches only when its connection has

@@ -50,14 +50,15 @@ type Rule struct {
 	// ambiguous (see Untrusted), gets the connection's. "track" takes
 	// part; "close" also forgets the connection after this line.
 	Conn string `toml:"conn"`
-	// Untrusted names a group of attacker-chosen text before the address
-	// (a user name) in a pattern that also lets attacker-chosen text
-	// follow the address (a key's comment, a client's host name). Such a
-	// line can be split at more than one place: the engine tries the
-	// group shortest and longest, and when the two put the address in
-	// different places, the line's address is ambiguous and is taken
-	// from its connection, or not at all.
-	Untrusted string `toml:"untrusted"`
+	// AddrContext is needed where attacker-chosen text may come both
+	// before the address (a user name, a method name) and after it (a
+	// certificate's key id, a client's host name): a regular expression
+	// with an ip group for the text sshd writes around the address, such
+	// as ' from (?P<ip>\S+) port \d+ ssh2(?:: |$)'. A line where it
+	// matches at more than one place could have been split by the
+	// attacker at either: its address is ambiguous, and is taken from its
+	// connection (when the line shows that one) or not at all.
+	AddrContext string `toml:"addr_context"`
 	// Probe reports a line only when nothing was reported yet on its
 	// connection: a connection closed before authenticating, with no
 	// failure, is a probe; after failures it is just their end.
@@ -116,11 +117,10 @@ type Compiled struct {
 	// any _2 suffix removed.
 	IPGroup int
 	Names   []string
-	// Alt is the pattern with the untrusted group's greed turned around,
-	// run when AltSep, the text before the address, follows the address
-	// again; nil without an untrusted group.
-	Alt    *regexp.Regexp
-	AltSep []byte
+	// Context is the compiled AddrContext, run on lines that hold its
+	// longest literal, ContextLit, more than once; nil without one.
+	Context    *regexp.Regexp
+	ContextLit []byte
 
 	Threshold   *CompiledThreshold
 	AuthFailure bool
@@ -213,15 +213,12 @@ func compile(r Rule) (*Compiled, error) {
 			c.IPGroup = i
 		}
 	}
-	if r.Untrusted != "" {
-		if c.IPGroup < 0 || re.SubexpIndex(r.Untrusted) < 0 {
-			return nil, bad("untrusted %q: want a group of the pattern, which needs an ip group", r.Untrusted)
+	if r.AddrContext != "" {
+		cx, err := regexp.Compile(r.AddrContext)
+		if err != nil || c.IPGroup < 0 || cx.SubexpIndex("ip") < 0 {
+			return nil, bad("addr_context: want a regular expression with an ip group, for a pattern with one (%v)", err)
 		}
-		alt, sep, err := turnGreed(r.Pattern, r.Untrusted)
-		if err != nil {
-			return nil, bad("untrusted: %v", err)
-		}
-		c.Alt, c.AltSep = alt, sep
+		c.Context, c.ContextLit = cx, longestLiteral(r.AddrContext)
 	}
 	if r.Probe && c.Conn == ConnNone {
 		return nil, bad("probe needs conn: it looks at what its connection logged")
@@ -394,36 +391,25 @@ func fieldName(group string) string {
 	return group
 }
 
-// turnGreed returns pattern with the repetition of the group named name
-// lazy where it was greedy and greedy where it was lazy, and the literal
-// right before the ip group, if there is one.
-func turnGreed(pattern, name string) (*regexp.Regexp, []byte, error) {
+// longestLiteral returns the longest literal a match of pattern must
+// contain (one that is not inside an optional part).
+func longestLiteral(pattern string) []byte {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return nil, nil, err
+		return nil
 	}
-	turned := false
-	var sep []byte
-	var walk func(*syntax.Regexp)
-	walk = func(r *syntax.Regexp) {
-		if r.Op == syntax.OpCapture && r.Name == name && len(r.Sub) == 1 {
-			switch s := r.Sub[0]; s.Op {
-			case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
-				s.Flags ^= syntax.NonGreedy
-				turned = true
-			}
-		}
-		for i, s := range r.Sub {
-			if r.Op == syntax.OpConcat && s.Op == syntax.OpCapture && s.Name == "ip" && i > 0 && r.Sub[i-1].Op == syntax.OpLiteral {
-				sep = []byte(string(r.Sub[i-1].Rune))
-			}
-			walk(s)
+	var best string
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	for _, s := range subs {
+		if s.Op == syntax.OpLiteral && s.Flags&syntax.FoldCase == 0 && len(string(s.Rune)) > len(best) {
+			best = string(s.Rune)
 		}
 	}
-	walk(re)
-	if !turned {
-		return nil, nil, fmt.Errorf("group %q is not a repetition such as .*? or \\S+", name)
+	if best == "" {
+		return nil
 	}
-	alt, err := regexp.Compile(re.String())
-	return alt, sep, err
+	return []byte(best)
 }
