@@ -287,6 +287,8 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 		WizardProgress: wizardProgress(g), HostFiles: hostcheck.DefaultPaths(), Start: at.screen}
 	if at.only {
 		opts.Only = at.screen
+	} else {
+		opts.WatchThreats = true // detection for the whole session, whatever screen is open
 	}
 	loadPrefs(&opts)
 	m := app.New(opts)

@@ -8,7 +8,7 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Details, Ack, Resolve, Reopen, Playbook, Refresh, Filter, Order, Search key.Binding
+	Details, Ack, Resolve, Reopen, Playbook, Undo, Refresh, Filter, Order, Search key.Binding
 }
 
 var keys = keyMap{
@@ -18,6 +18,7 @@ var keys = keyMap{
 	Resolve:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "resolve")),
 	Reopen:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reopen")),
 	Playbook: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "run playbook")),
+	Undo:     ui.Bind(ui.Verbs.Undo, "undo its action"),
 	Refresh:  ui.Bind(ui.Verbs.Reload, "refresh"),
 	Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "minimum severity")),
 	Order:    ui.Bind(ui.Verbs.Order, "order: most severe / newest first"),
@@ -32,7 +33,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Details, k.Search, k.Filter, k.Order, k.Refresh},
-		{k.Ack, k.Resolve, k.Reopen, k.Playbook},
+		{k.Ack, k.Resolve, k.Reopen, k.Playbook, k.Undo},
 	}
 }
 

@@ -62,6 +62,67 @@ func sharedFeed(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
 	return f, err
 }
 
+// opened returns the feed of c's connection if it is open.
+func opened(c *ui.Common) monitor.Feed {
+	feeds.Lock()
+	defer feeds.Unlock()
+	return feeds.m[c.HV]
+}
+
+// StartedMsg says whether the session's threat feed opened.
+type StartedMsg struct{ Err error }
+
+// Start opens the threat feed of c's connection, so that detection runs
+// from the start of the session whatever screen is open (the root app
+// calls it once connected).
+func Start(c *ui.Common) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		_, err := sharedFeed(ctx, c)
+		return StartedMsg{err}
+	}
+}
+
+// Event hands a hypervisor event to the session's threat feed, if open:
+// the root app gives it every event, whatever screen is open.
+func Event(c *ui.Common, e vm.Event) {
+	if f := opened(c); f != nil {
+		f.Event(e)
+	}
+}
+
+// NoticesMsg carries notifications sent since the last ones seen.
+type NoticesMsg struct{ Notices []monitor.Notice }
+
+// Notices returns a command that reads the notifications after the one
+// numbered after, for the root app's banner.
+func Notices(c *ui.Common, after int64) tea.Cmd {
+	return func() tea.Msg {
+		f := opened(c)
+		if f == nil {
+			return NoticesMsg{}
+		}
+		ctx, cancel := c.Context()
+		defer cancel()
+		ns, _ := f.Notices(ctx, after)
+		return NoticesMsg{ns}
+	}
+}
+
+// Banner is the status line that announces a notification.
+func Banner(n monitor.Notice) ui.StatusMsg {
+	text := fmt.Sprintf("%s threat: %s", strings.ToUpper(n.Severity.String()), ui.Safe(n.Title))
+	if n.Who != "" {
+		text += " (" + ui.Safe(n.Who) + ")"
+	}
+	level := ui.LevelWarning
+	if n.Severity >= threat.High {
+		level = ui.LevelError
+	}
+	return ui.StatusMsg{Text: text + ": see Threats", Level: level, TTL: 30 * time.Second}
+}
+
 // Messages, private to the screen, tagged with its id.
 type (
 	feedOpenedMsg struct {
@@ -81,6 +142,11 @@ type (
 		err error
 	}
 	playbookRanMsg struct {
+		id     int
+		action store.Action
+		err    error
+	}
+	undoneMsg struct {
 		id     int
 		action store.Action
 		err    error
@@ -214,10 +280,14 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return tea.Batch(ui.Fail(fmt.Errorf("playbook %s: %w", msg.action.Playbook, msg.err)), m.refresh())
 		}
 		return tea.Batch(ui.Status(ui.LevelSuccess, fmt.Sprintf("%s %s: %s", msg.action.Action, ui.Safe(msg.action.Target), msg.action.Result)), m.refresh())
-	case ui.VMEventMsg:
-		if m.feed != nil {
-			monitor.PushEvent(m.feed, msg.Event)
+	case undoneMsg:
+		if msg.id != m.id {
+			return nil
 		}
+		if msg.err != nil {
+			return tea.Batch(ui.Fail(fmt.Errorf("undo %s %s: %w", msg.action.Action, ui.Safe(msg.action.Target), msg.err)), m.refresh())
+		}
+		return tea.Batch(ui.Status(ui.LevelSuccess, fmt.Sprintf("undone: %s %s", msg.action.Action, ui.Safe(msg.action.Target))), m.refresh())
 	case tea.KeyPressMsg:
 		if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
 			return cmd
@@ -280,8 +350,48 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return ui.Status(ui.LevelWarning, "no playbook applies: playbooks act on a source address or a VM")
 		}
 		return func() tea.Msg { return ui.OpenDialogMsg{Dialog: newPicker(m, f, pbs)} }
+	case key.Matches(msg, keys.Undo):
+		a, ok := m.undoable(f)
+		if !ok {
+			return ui.Status(ui.LevelWarning, "nothing to undo on this finding: no action was carried out on it, or it was undone")
+		}
+		body := fmt.Sprintf("Reverse %s on %s (playbook %s, %s)? This is written to the audit log.",
+			a.Action, ui.Safe(a.Target), a.Playbook, a.Time.Format("2006-01-02 15:04"))
+		confirm := ui.NewConfirm(m.c, "Undo this action?", body, true, m.undo(a))
+		return func() tea.Msg { return ui.OpenDialogMsg{Dialog: confirm} }
 	}
 	return nil
+}
+
+// actionsOn are the actions taken on f, newest first.
+func (m *Model) actionsOn(f threat.Finding) []store.Action {
+	var out []store.Action
+	for _, a := range m.snap.Actions {
+		if a.Finding == f.ID && a.Mode != "undo" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// undoable is the newest action on f that can be undone.
+func (m *Model) undoable(f threat.Finding) (store.Action, bool) {
+	for _, a := range m.actionsOn(f) {
+		if response.Undoable(a) {
+			return a, true
+		}
+	}
+	return store.Action{}, false
+}
+
+func (m *Model) undo(a store.Action) tea.Cmd {
+	id, feed, c := m.id, m.feed, m.c
+	return func() tea.Msg {
+		ctx, cancel := c.Context()
+		defer cancel()
+		_, err := feed.Undo(ctx, a.ID, c.User)
+		return undoneMsg{id: id, action: a, err: err}
+	}
 }
 
 func (m *Model) current() (threat.Finding, bool) {
@@ -336,7 +446,7 @@ func (m *Model) setState(f threat.Finding, st threat.State) tea.Cmd {
 }
 
 // runPlaybook runs a playbook the operator confirmed.
-func (m *Model) runPlaybook(pb response.Playbook, f threat.Finding) tea.Cmd {
+func (m *Model) runPlaybook(pb response.Option, f threat.Finding) tea.Cmd {
 	id, feed, c := m.id, m.feed, m.c
 	return func() tea.Msg {
 		ctx, cancel := c.Context()

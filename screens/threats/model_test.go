@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,9 +13,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/monitor"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 var demo struct {
@@ -151,8 +154,21 @@ func TestAcknowledgeAndResolve(t *testing.T) {
 	}
 }
 
+// pick opens the playbook picker on the finding at cursor i.
+func pick(t *testing.T, m *Model, i int) ui.Dialog {
+	t.Helper()
+	m.cursor = i
+	cmd := m.Update(uitest.Key("p"))
+	open, ok := cmd().(ui.OpenDialogMsg)
+	if !ok {
+		t.Fatal("p should open the playbook picker")
+	}
+	return open.Dialog
+}
+
 // Running a playbook takes two steps: pick it, then confirm; the confirm
-// dialog starts on No.
+// dialog starts on No. A playbook that cannot run here (blocking needs
+// root) is listed with the reason and never run.
 func TestPlaybookNeedsConfirmation(t *testing.T) {
 	m := open(t, 120, 37, "")
 	idx := -1
@@ -165,18 +181,24 @@ func TestPlaybookNeedsConfirmation(t *testing.T) {
 	if idx < 0 {
 		t.Fatal("no finding with an address")
 	}
-	m.cursor = idx
-	cmd := m.Update(uitest.Key("p"))
-	open, ok := cmd().(ui.OpenDialogMsg)
-	if !ok {
-		t.Fatal("p should open the playbook picker")
+	d := pick(t, m, idx)
+	view := uitest.Plain(d.View())
+	if !strings.Contains(view, "block-ip") || !strings.Contains(view, "(unavailable)") || !strings.Contains(view, "needs root") {
+		t.Errorf("picker:\n%s", view)
 	}
-	if !strings.Contains(uitest.Plain(open.Dialog.View()), "block-ip") {
-		t.Errorf("picker:\n%s", uitest.Plain(open.Dialog.View()))
+	done, next := d.Update(uitest.Key("enter"))
+	if done {
+		t.Fatal("choosing an unavailable playbook must not run it")
 	}
-	done, next := open.Dialog.Update(uitest.Key("enter"))
+	if st, ok := next().(ui.StatusMsg); !ok || !strings.Contains(st.Text, "cannot run here") {
+		t.Errorf("it should say why: %+v", st)
+	}
+	for i := 0; i < 10 && !strings.Contains(uitest.Plain(d.View()), "> notify") && !strings.Contains(uitest.Plain(d.View()), "▌notify"); i++ {
+		d.Update(uitest.Key("down"))
+	}
+	done, next = d.Update(uitest.Key("enter"))
 	if !done || next == nil {
-		t.Fatal("choosing should close the picker and ask for confirmation")
+		t.Fatalf("choosing notify should close the picker and ask for confirmation:\n%s", uitest.Plain(d.View()))
 	}
 	confirm, ok := next().(ui.OpenDialogMsg)
 	if !ok || !strings.Contains(uitest.Plain(confirm.Dialog.View()), "Run this playbook?") {
@@ -187,12 +209,70 @@ func TestPlaybookNeedsConfirmation(t *testing.T) {
 	}
 	_, run := confirm.Dialog.Update(uitest.Key("y"))
 	ran, ok := run().(playbookRanMsg)
-	if !ok {
-		t.Fatal("yes should run the playbook")
+	if !ok || ran.err != nil || ran.action.Result != "ok" {
+		t.Fatalf("notify: %+v", ran)
 	}
-	// The demo has no firewall access: the action fails and says why.
-	if ran.err == nil || !strings.Contains(ran.err.Error(), "not available") {
-		t.Errorf("got %+v", ran)
+	// The notification reaches the session's banner.
+	ns, _ := m.feed.Notices(context.Background(), 0)
+	if len(ns) == 0 || Banner(ns[len(ns)-1]).Text == "" {
+		t.Errorf("no notice for the banner: %+v", ns)
+	}
+}
+
+// Pausing a VM from the dashboard can be undone with u on the finding:
+// the VM runs again.
+func TestUndoAPlaybookAction(t *testing.T) {
+	m := open(t, 120, 37, "")
+	// A feed of its own, over this test's demo connection (the shared one
+	// acts through the connection of the test that opened it).
+	dir := t.TempDir()
+	f, err := monitor.OpenFeed(context.Background(), monitor.FeedOptions{HV: m.c.HV, Demo: true, Static: true, Now: m.c.Now,
+		AuditPath: filepath.Join(dir, "audit.log"), DB: "/nonexistent", StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m.feed = f
+	send(t, m, uitest.Key("ctrl+r"))
+	idx := -1
+	for i, f := range m.snap.Recent {
+		if f.Rule == "anomaly.miner" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatal("no miner finding")
+	}
+	miner := m.snap.Recent[idx]
+	d := pick(t, m, idx)
+	for i := 0; i < 10 && !strings.Contains(uitest.Plain(d.View()), "> pause-vm") && !strings.Contains(uitest.Plain(d.View()), "▌pause-vm"); i++ {
+		d.Update(uitest.Key("down"))
+	}
+	_, next := d.Update(uitest.Key("enter"))
+	confirm := next().(ui.OpenDialogMsg).Dialog
+	_, run := confirm.Update(uitest.Key("y"))
+	send(t, m, run())
+	ctx := context.Background()
+	if v, err := m.c.HV.Lookup(ctx, miner.VM); err != nil || v.State != vm.StatePaused {
+		t.Fatalf("%s: %v %v, want paused", miner.VM, v.State, err)
+	}
+	m.cursor = slices.IndexFunc(m.snap.Recent, func(x threat.Finding) bool { return x.ID == miner.ID })
+	send(t, m, uitest.Key("enter"))
+	if view := uitest.Plain(m.View()); !strings.Contains(view, "pause-vm") || !strings.Contains(view, "u undoes it") {
+		t.Errorf("the details should list the action:\n%s", view)
+	}
+	cmd := m.Update(uitest.Key("u"))
+	undo, ok := cmd().(ui.OpenDialogMsg)
+	if !ok || !strings.Contains(uitest.Plain(undo.Dialog.View()), "Undo this action?") {
+		t.Fatal("u should ask before undoing")
+	}
+	_, yes := undo.Dialog.Update(uitest.Key("y"))
+	send(t, m, yes())
+	if v, _ := m.c.HV.Lookup(ctx, miner.VM); v.State != vm.StateRunning {
+		t.Errorf("%s is %v after the undo, want running", miner.VM, v.State)
+	}
+	if _, ok := m.undoable(miner); ok {
+		t.Error("an undone action is not offered again")
 	}
 }
 

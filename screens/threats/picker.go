@@ -14,15 +14,17 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 )
 
-// picker chooses a playbook for a finding; choosing asks for confirmation.
+// picker chooses a playbook for a finding; choosing asks for
+// confirmation. A playbook that cannot run here is listed with the
+// reason, and choosing it says the reason again rather than failing.
 type picker struct {
 	m      *Model
 	f      threat.Finding
-	pbs    []response.Playbook
+	pbs    []response.Option
 	cursor int
 }
 
-func newPicker(m *Model, f threat.Finding, pbs []response.Playbook) *picker {
+func newPicker(m *Model, f threat.Finding, pbs []response.Option) *picker {
 	return &picker{m: m, f: f, pbs: pbs}
 }
 
@@ -40,9 +42,12 @@ func (p *picker) Update(msg tea.Msg) (bool, tea.Cmd) {
 		p.cursor = min(p.cursor+1, len(p.pbs)-1)
 	case key.Matches(k, pickKeys.Choose):
 		pb := p.pbs[p.cursor]
+		if pb.Unavailable != "" {
+			return false, ui.Status(ui.LevelWarning, pb.Action+" cannot run here: "+pb.Unavailable)
+		}
 		target := ui.Safe(pb.Target(&p.f))
 		body := fmt.Sprintf("%s: %s on %s.\n\nThis is carried out now, even though the playbook is %s, and written to the audit log. %s",
-			pb.Title, pb.Action, target, mode(pb), undoNote(pb))
+			pb.Title, pb.Action, target, mode(pb.Playbook), undoNote(pb.Playbook))
 		confirm := ui.NewConfirm(p.m.c, "Run this playbook?", body, true, p.m.runPlaybook(pb, p.f))
 		return true, func() tea.Msg { return ui.OpenDialogMsg{Dialog: confirm} }
 	}
@@ -58,23 +63,32 @@ func mode(pb response.Playbook) string {
 
 func undoNote(pb response.Playbook) string {
 	if pb.Reversible() {
-		return "It can be undone later."
+		return "u on the finding undoes it."
 	}
 	return ""
 }
 
 func (p *picker) View() string {
 	s := p.m.c.Styles
-	width := min(70, max(30, p.m.c.Width-4))
+	width := min(78, max(30, p.m.c.Width-4))
 	lines := []string{s.Title.Render("Run a playbook on this finding"), ""}
 	for i, pb := range p.pbs {
-		line := fmt.Sprintf("%-12s %s (%s)", pb.Action, pb.Title, mode(pb))
+		line := fmt.Sprintf("%-12s %s (%s)", pb.Action, pb.Title, mode(pb.Playbook))
+		if pb.Unavailable != "" {
+			line = fmt.Sprintf("%-12s %s (unavailable)", pb.Action, pb.Title)
+		}
 		line = truncate(line, width-2)
-		if i == p.cursor {
+		switch {
+		case i == p.cursor:
 			lines = append(lines, s.Selected.Render(p.m.c.Glyphs.Cursor+line))
-		} else {
+		case pb.Unavailable != "":
+			lines = append(lines, s.Muted.Render(" "+line))
+		default:
 			lines = append(lines, " "+line)
 		}
+	}
+	if why := p.pbs[p.cursor].Unavailable; why != "" {
+		lines = append(lines, "", lipgloss.NewStyle().Width(width-2).Render(s.Muted.Render("Unavailable here: "+why)))
 	}
 	hint := "enter choose " + p.m.c.Glyphs.Sep + " esc cancel"
 	lines = append(lines, "", s.Muted.Render(hint))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/monitor"
+	"github.com/hyper-nixos/hv/security/threat/response"
 	"github.com/hyper-nixos/hv/ui"
 )
 
@@ -136,7 +137,11 @@ func (m *Model) sparkLines(width int) []string {
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, st.Muted.Render("no VM metrics yet"))
+		why := "no VM metrics yet"
+		if m.snap.SparksErr != "" {
+			why = m.snap.SparksErr
+		}
+		out = append(out, st.Muted.Render(why))
 	}
 	return out
 }
@@ -266,6 +271,19 @@ func (m *Model) detailView(height int) string {
 		}
 	}
 	out = append(out, st.Bold.Render("evidence"), lipgloss.NewStyle().Width(max(w-2, 10)).Render(ui.Safe(f.Evidence)))
+	if acts := m.actionsOn(f); len(acts) > 0 {
+		out = append(out, st.Bold.Render("actions"))
+		for _, a := range acts {
+			line := fmt.Sprintf("%s  %s %s: %s", a.Time.Format("15:04:05"), a.Action, ui.Safe(a.Target), ui.Safe(a.Result))
+			switch {
+			case a.Undone:
+				line += "  (undone)"
+			case response.Undoable(a):
+				line += "  (u undoes it)"
+			}
+			out = append(out, truncate(line, max(w-2, 10)))
+		}
+	}
 	if pbs := m.feed.Playbooks(f); len(pbs) > 0 {
 		var names []string
 		for _, p := range pbs {

@@ -66,6 +66,10 @@ type Options struct {
 	HostFiles      hostcheck.Paths
 	// Who is running hv: root may make host changes operators may not.
 	Who secphase.Who
+	// WatchThreats opens the threat feed once connected, so detection
+	// runs for the whole session whatever screen is open, and shows a
+	// banner for every notification a playbook sends.
+	WatchThreats bool
 	// Phase is the security phase of the applied host file ("" when there
 	// is none): the status bar shows it and the screens obey it.
 	Phase string
@@ -122,6 +126,7 @@ type Model struct {
 	statusSeq int
 	footerErr error
 	lost      string // why the connection dropped, while reconnecting
+	notice    int64  // the last threat notification shown
 }
 
 // New builds the root model; it connects in Init.
@@ -215,7 +220,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.phase, m.connErr, m.c.HV, m.errTopic = ready, nil, msg.hv, nil
 		m.popTo(-1)
-		cmds := []tea.Cmd{m.navigate(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats()}
+		cmds := []tea.Cmd{m.navigate(m.opts.Start, m.opts.Arg), m.waitEvent(msg.hv.Events()), m.readStats(), m.watchThreats()}
 		if _, ok := msg.hv.(vm.Enforcer); ok {
 			cmds = append(cmds, m.readPhase())
 		}
@@ -237,6 +242,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case ui.VMEventMsg:
 		m.c.Events.Add(msg.Event)
+		threatEvent(m.c, msg.Event)
 		switch msg.Event.Kind {
 		case vm.EventConnLost:
 			m.lost = msg.Event.Detail
@@ -246,6 +252,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(m.broadcast(msg), m.waitEvent(m.c.HV.Events()), m.expireStatus(),
 			m.observe(help.VMEvent(msg.Event)))
+
+	case threatsStartedMsg, threatNoticesMsg, noticeTickMsg:
+		return m, m.threatNotices(msg)
 
 	case ui.NavigateMsg:
 		if m.opts.Only != "" && msg.To != m.opts.Only && msg.To != "help" {

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"fmt"
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/screens/console"
@@ -18,6 +21,7 @@ import (
 	"github.com/hyper-nixos/hv/screens/vms"
 	"github.com/hyper-nixos/hv/screens/wizard"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // Arg is what a route's argument names, so that the palette can complete
@@ -99,4 +103,51 @@ func RouteOf(id string) (Route, bool) {
 func (m *Model) open(r Route, arg string) (ui.Screen, tea.Cmd) {
 	s := r.build(m, arg)
 	return s, s.Init()
+}
+
+// The threat dashboard's feed, run for the whole session (Options.
+// WatchThreats): detection sees every hypervisor event whatever screen is
+// open, and every notification a playbook sends shows as a banner.
+type (
+	threatsStartedMsg = threats.StartedMsg
+	threatNoticesMsg  = threats.NoticesMsg
+	noticeTickMsg     struct{}
+)
+
+// noticeEvery is how often the banner looks for new notifications.
+const noticeEvery = 5 * time.Second
+
+func (m *Model) watchThreats() tea.Cmd {
+	if !m.opts.WatchThreats {
+		return nil
+	}
+	return threats.Start(m.c)
+}
+
+// threatEvent hands an event to the threat feed, if one is open.
+func threatEvent(c *ui.Common, e vm.Event) { threats.Event(c, e) }
+
+func (m *Model) threatNotices(msg tea.Msg) tea.Cmd {
+	tick := m.c.Tick(noticeEvery, func(time.Time) tea.Msg { return noticeTickMsg{} })
+	switch msg := msg.(type) {
+	case threats.StartedMsg:
+		if msg.Err != nil {
+			return nil // the dashboard says why when opened
+		}
+		return threats.Notices(m.c, m.notice)
+	case noticeTickMsg:
+		return threats.Notices(m.c, m.notice)
+	case threats.NoticesMsg:
+		if n := len(msg.Notices); n > 0 {
+			last := msg.Notices[n-1]
+			m.notice = last.ID
+			b := threats.Banner(last)
+			if n > 1 {
+				b.Text = fmt.Sprintf("%d threat notifications; latest: %s", n, b.Text)
+			}
+			m.setStatus(b)
+			return tea.Batch(tick, m.expireStatus())
+		}
+	}
+	return tick
 }

@@ -42,25 +42,31 @@ type DaemonConfig struct {
 	// Where names the connection in it.
 	AuditLog string
 	Where    string
+	// JournalSocket is journald's native socket (response.JournalSocket
+	// when empty), where notifications go when it is there.
+	JournalSocket string
 }
 
 // RunDaemon runs the monitor service until ctx ends.
 func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, format+"\n", a...) }
-	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
-		return fmt.Errorf("state directory: %w", err)
+	for _, dir := range []string{cfg.StateDir, filepath.Dir(cfg.DB)} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("%w (the monitor keeps its findings and baselines there: run it as the hv-monitor service, or give --db and --state-dir a directory you can write)", err)
+		}
 	}
 	set, err := rules.Load(content.ThreatRules(), cfg.RulesDir)
 	if err != nil {
 		return err
 	}
-	pbs, err := response.LoadPlaybooks(content.ThreatPlaybooks, cfg.Playbooks)
+	pcfg, err := response.LoadConfig(content.ThreatPlaybooks, cfg.Playbooks)
 	if err != nil {
 		return err
 	}
+	pbs := pcfg.Playbooks
 	st, err := store.Open(ctx, cfg.DB, false)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (give --db a file in a directory you can write)", err)
 	}
 	defer st.Close()
 
@@ -75,17 +81,23 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	mon := New(set, opt)
 	mon.Store, mon.Metrics = st, NewMetrics()
 	mon.OnError = func(err error) { logf("error: %v", err) }
+	var log response.Notifier = &response.LogNotifier{W: cfg.Log}
+	if response.JournalRunning(cfg.JournalSocket) {
+		log = &response.Journal{Socket: cfg.JournalSocket}
+	}
 	runner := &response.Runner{Playbooks: pbs, Store: st, Actor: "hv-monitor",
 		Audit: &response.Trail{Log: audit.Open(cfg.AuditLog), Where: cfg.Where},
-		Do:    response.Responder{Notify: &response.LogNotifier{W: cfg.Log}}}
+		Do:    response.Responder{Notify: pcfg.Notify.Notifiers(log), NoFirewall: "blocking is off: start the monitor with --block (hyperNixos.threatMonitor.blocking)"}}
 	if cfg.Block {
 		runner.Do.Firewall = &response.NFT{Run: response.Exec}
 	}
 	if cfg.HV != nil {
-		runner.Do.VMs, runner.Do.Snapshots = cfg.HV, cfg.HV
-		if l, ok := cfg.HV.(response.LinkSetter); ok {
-			runner.Do.Links = l
-		}
+		runner.Do.VMs, mon.VMs = cfg.HV, cfg.HV
+	} else {
+		runner.Do.NoVMs = "the monitor runs without libvirt (--no-libvirt)"
+	}
+	if acts, err := st.Actions(ctx, 10000); err == nil {
+		runner.Restore(acts) // cooldowns outlive a restart
 	}
 	mon.Runner = runner
 
@@ -113,14 +125,14 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 		f.Close()
 	}
 	saveState := func() {
-		if err := writeAtomic(statePath, mon.Detector.Save); err != nil {
+		if err := writeAtomic(statePath, mon.SaveAnomalies); err != nil {
 			logf("error: saving anomaly baselines: %v", err)
 		}
 	}
 	defer saveState()
 
 	if cfg.HV != nil {
-		ev := newEventSource()
+		ev := newEventSource(time.Now)
 		srcs = append(srcs, ev)
 		go func() {
 			for {
@@ -128,9 +140,8 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 				case <-ctx.Done():
 					return
 				case e := <-cfg.HV.Events():
-					r := source.EventRecord(e)
 					select {
-					case ev.ch <- source.Item{Record: &r, Source: "libvirt"}:
+					case ev.ch <- e:
 					case <-ctx.Done():
 						return
 					}

@@ -37,10 +37,10 @@ func demoLines() [][]byte {
 // dashboard opens with something to show.
 const demoPreload = 150
 
-func startDemo(ctx context.Context, set *rules.Set, runner *response.Runner, o FeedOptions) (Feed, error) {
+func startDemo(ctx context.Context, set *rules.Set, runner *response.Runner, notes *noticeBoard, o FeedOptions) (Feed, error) {
 	mon := New(set, engine.Options{Year: o.Now().Year(), Loc: time.Local})
 	mon.Now = o.Now
-	l := &localFeed{mon: mon, runner: runner, mode: "demo", now: o.Now,
+	l := &localFeed{mon: mon, runner: runner, notes: notes, mode: "demo", now: o.Now,
 		note: "Demo: the bundled sample log and synthetic VM metrics, replayed through the real detection engine."}
 	lines := demoLines()
 	replay := func(i int) {
@@ -60,7 +60,7 @@ func startDemo(ctx context.Context, set *rules.Set, runner *response.Runner, o F
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
-	l.events = newEventSource()
+	l.events = newEventSource(o.Now)
 	if o.Static {
 		return l, nil
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hyper-nixos/hv/content"
@@ -31,10 +33,28 @@ type Feed interface {
 	Describe() string
 	Snapshot(ctx context.Context) (Snapshot, error)
 	SetState(ctx context.Context, f threat.Finding, st threat.State) error
-	// Playbooks lists what can be run on f.
-	Playbooks(f threat.Finding) []response.Playbook
+	// Playbooks lists the playbooks that apply to f, with why each cannot
+	// run here when it cannot.
+	Playbooks(f threat.Finding) []response.Option
 	RunPlaybook(ctx context.Context, id string, f threat.Finding, actor string) (store.Action, error)
+	// Undo reverses an action carried out earlier, by its id.
+	Undo(ctx context.Context, action int64, actor string) (store.Action, error)
+	// Notices returns the notifications sent after the one numbered
+	// after (0 for all still known), for a banner.
+	Notices(ctx context.Context, after int64) ([]Notice, error)
+	// Event hands the feed a hypervisor event; feeds that detect
+	// in-process use it, the monitor service's has its own.
+	Event(e vm.Event)
 	Close() error
+}
+
+// Notice is a notification a playbook sent about a finding.
+type Notice struct {
+	ID       int64
+	Time     time.Time
+	Severity threat.Severity
+	Title    string
+	Who      string // address, user, VM: untrusted text
 }
 
 // FeedOptions say how to open a feed.
@@ -51,6 +71,11 @@ type FeedOptions struct {
 	// Static stops the demo after its first replay, for tests that need
 	// the same screen every time.
 	Static bool
+	// JournalSocket is journald's native socket (response.JournalSocket
+	// when empty); Journalctl the command that reads the journal
+	// ("journalctl" when empty). Tests point them elsewhere.
+	JournalSocket string
+	Journalctl    string
 }
 
 // DefaultStateDir is the monitor service's state directory.
@@ -72,39 +97,88 @@ func OpenFeed(ctx context.Context, o FeedOptions) (Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	pbs, err := response.LoadPlaybooks(content.ThreatPlaybooks, response.DefaultFile)
+	cfg, err := response.LoadConfig(content.ThreatPlaybooks, response.DefaultFile)
 	if err != nil {
 		return nil, err
 	}
-	runner := &response.Runner{Playbooks: pbs, Now: o.Now, Do: response.Responder{Notify: &response.LogNotifier{W: discard{}}}}
-	if o.HV != nil {
-		runner.Do.VMs, runner.Do.Snapshots = o.HV, o.HV
-		if l, ok := o.HV.(response.LinkSetter); ok {
-			runner.Do.Links = l
-		}
+	notes := &noticeBoard{}
+	var notify response.Notifiers
+	if response.JournalRunning(o.JournalSocket) {
+		notify = append(notify, &response.Journal{Socket: o.JournalSocket})
+	}
+	notify = append(notify, notes) // the banner: every notification shows in the session
+	runner := &response.Runner{Playbooks: cfg.Playbooks, Now: o.Now, Do: response.Responder{Notify: notify}}
+	// The dashboard acts as its operator, through the hypervisor it was
+	// given (the daemon's client, for operators); it never has root.
+	runner.Do.NoFirewall = "blocking addresses needs root and nftables: only the monitor service blocks, when blocking is on (hyperNixos.threatMonitor.blocking)"
+	switch {
+	case o.HV == nil:
+	case o.HV.Access() == vm.ReadOnly:
+		runner.Do.NoVMs = "your libvirt access is read-only: pausing, snapshotting or isolating a VM needs the operators' group"
+	default:
+		runner.Do.VMs = o.HV
 	}
 	if o.AuditPath != "" {
 		runner.Audit = &response.Trail{Log: audit.Open(o.AuditPath), Where: o.Where}
 	}
 	if o.Demo {
-		return startDemo(ctx, set, runner, o)
+		return startDemo(ctx, set, runner, notes, o)
 	}
 	if _, err := os.Stat(o.DB); err == nil {
 		if f, err := openStoreFeed(ctx, o, runner); err == nil {
 			return f, nil
 		}
 	}
-	return startLocal(ctx, set, runner, o)
+	return startLocal(ctx, set, runner, notes, o)
 }
 
-type discard struct{}
+// noticeBoard keeps the notifications of this session, for its banner.
+type noticeBoard struct {
+	mu   sync.Mutex
+	next int64
+	list []Notice // the last 50
+}
 
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (n *noticeBoard) Notify(_ context.Context, f threat.Finding) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.next++
+	n.list = append(n.list, Notice{ID: n.next, Time: f.Time, Severity: f.Severity, Title: f.Title, Who: whoOf(f)})
+	if len(n.list) > 50 {
+		n.list = n.list[1:]
+	}
+	return nil
+}
+
+func (n *noticeBoard) String() string { return "this session's banner" }
+
+func (n *noticeBoard) after(id int64) []Notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []Notice
+	for _, x := range n.list {
+		if x.ID > id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func whoOf(f threat.Finding) string {
+	var parts []string
+	for _, kv := range [][2]string{{"ip", f.IP}, {"user", f.User}, {"vm", f.VM}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	return strings.Join(parts, " ")
+}
 
 // localFeed runs detection in this process.
 type localFeed struct {
 	mon    *Monitor
 	runner *response.Runner
+	notes  *noticeBoard
 	mode   string
 	note   string
 	cancel context.CancelFunc
@@ -127,12 +201,37 @@ func (l *localFeed) SetState(_ context.Context, f threat.Finding, st threat.Stat
 	return nil
 }
 
-func (l *localFeed) Playbooks(f threat.Finding) []response.Playbook { return l.runner.For(f) }
+func (l *localFeed) Playbooks(f threat.Finding) []response.Option { return l.runner.For(f) }
 
 func (l *localFeed) RunPlaybook(ctx context.Context, id string, f threat.Finding, actor string) (store.Action, error) {
 	a, err := l.runner.RunNow(ctx, id, f, actor)
-	l.mon.View().addActions([]store.Action{a})
+	if a.Mode != "" {
+		a = l.mon.View().addAction(a)
+	}
 	return a, err
+}
+
+func (l *localFeed) Undo(ctx context.Context, id int64, actor string) (store.Action, error) {
+	a, ok := l.mon.View().action(id)
+	if !ok {
+		return store.Action{}, fmt.Errorf("action %d is no longer in view", id)
+	}
+	if err := l.runner.Undo(ctx, a, actor); err != nil {
+		return a, err
+	}
+	l.mon.View().markUndone(id)
+	a.Undone = true
+	return a, nil
+}
+
+func (l *localFeed) Notices(_ context.Context, after int64) ([]Notice, error) {
+	return l.notes.after(after), nil
+}
+
+func (l *localFeed) Event(e vm.Event) {
+	if l.events != nil {
+		l.events.push(e)
+	}
 }
 
 func (l *localFeed) Close() error {
@@ -142,16 +241,21 @@ func (l *localFeed) Close() error {
 }
 
 // startLocal watches what this user can read.
-func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, o FeedOptions) (Feed, error) {
+func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, notes *noticeBoard, o FeedOptions) (Feed, error) {
 	mon := New(set, engine.Options{})
-	mon.Now = o.Now
+	mon.Now, mon.Runner, mon.VMs = o.Now, runner, o.HV
 	var srcs []Source
 	var yes, no []string
-	if journalReadable(ctx) {
-		srcs = append(srcs, &source.Journal{})
+	switch why := journalUnreadable(ctx, o); why {
+	case "":
+		j := &source.Journal{}
+		if o.Journalctl != "" {
+			j.Command = []string{o.Journalctl}
+		}
+		srcs = append(srcs, j)
 		yes = append(yes, "the journal")
-	} else {
-		no = append(no, "the journal (join the systemd-journal or adm group)")
+	default:
+		no = append(no, "the journal ("+why+")")
 	}
 	for _, p := range []string{"/var/log/auth.log", "/var/log/syslog", "/var/log/kern.log"} {
 		if f, err := os.Open(p); err == nil {
@@ -162,72 +266,50 @@ func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, o 
 			no = append(no, p)
 		}
 	}
-	l := &localFeed{mon: mon, runner: runner, mode: "in-process", now: o.Now}
+	l := &localFeed{mon: mon, runner: runner, notes: notes, mode: "in-process", now: o.Now}
 	runCtx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	if o.HV != nil {
 		yes = append(yes, "libvirt events", "VM metrics")
-		l.events = newEventSource()
+		l.events = newEventSource(o.Now)
 		srcs = append(srcs, l.events)
 		l.wg.Add(1)
 		go func() { defer l.wg.Done(); metricsLoop(runCtx, mon, &source.Metrics{HV: o.HV}, time.Minute) }()
 	}
 	l.note = "No monitor service here: detecting in this session only, over " + strings.Join(yes, ", ") + "."
 	if len(no) > 0 {
-		l.note += " Not readable by you: " + strings.Join(no, ", ") + "."
+		l.note += " Not read: " + strings.Join(no, ", ") + "."
 	}
 	l.wg.Add(1)
 	go func() { defer l.wg.Done(); mon.Run(runCtx, srcs...) }()
 	return l, nil
 }
 
-func journalReadable(ctx context.Context) bool {
-	if _, err := exec.LookPath("journalctl"); err != nil {
-		return false
+// journalUnreadable says why this user cannot follow the system journal,
+// or "" when they can. journalctl exits 0 with nothing to show where no
+// journald runs, and with a hint when the user sees only their own
+// journal: neither counts.
+func journalUnreadable(ctx context.Context, o FeedOptions) string {
+	if !response.JournalRunning(o.JournalSocket) {
+		return "journald does not run here"
+	}
+	cmd := o.Journalctl
+	if cmd == "" {
+		cmd = "journalctl"
+	}
+	if _, err := exec.LookPath(cmd); err != nil {
+		return "journalctl is not installed"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	// journalctl exits 0 with a hint when the user sees only their own
-	// journal; ask for system entries, which it refuses then.
-	out, err := exec.CommandContext(ctx, "journalctl", "--system", "--lines=1", "--quiet", "--no-pager").CombinedOutput()
-	return err == nil && !strings.Contains(string(out), "not seeing messages")
-}
-
-// eventSource passes hypervisor events to the monitor's loop. In the TUI
-// the root app owns the backend's event channel and hands events to
-// screens; the dashboard forwards them here with PushEvent.
-type eventSource struct{ ch chan source.Item }
-
-func newEventSource() *eventSource { return &eventSource{ch: make(chan source.Item, 256)} }
-
-func (e *eventSource) Run(ctx context.Context, out chan<- source.Item) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case it := <-e.ch:
-			select {
-			case out <- it:
-			case <-ctx.Done():
-				return nil
-			}
-		}
+	out, err := exec.CommandContext(ctx, cmd, "--system", "--lines=1", "--quiet", "--no-pager").CombinedOutput()
+	switch {
+	case err != nil, strings.Contains(string(out), "not seeing messages"):
+		return "join the systemd-journal or adm group"
+	case len(strings.TrimSpace(string(out))) == 0:
+		return "the system journal is empty"
 	}
-}
-
-// PushEvent hands a hypervisor event to a feed that runs detection
-// in-process. It never blocks the caller (the UI): past 256 waiting
-// events, the oldest news is the least useful and newer ones are dropped.
-func PushEvent(f Feed, e vm.Event) {
-	l, ok := f.(*localFeed)
-	if !ok || l.events == nil {
-		return
-	}
-	r := source.EventRecord(e)
-	select {
-	case l.events.ch <- source.Item{Record: &r, Source: "libvirt"}:
-	default:
-	}
+	return ""
 }
 
 func metricsLoop(ctx context.Context, mon *Monitor, m *source.Metrics, every time.Duration) {
@@ -257,16 +339,26 @@ type storeFeed struct {
 }
 
 func openStoreFeed(ctx context.Context, o FeedOptions, runner *response.Runner) (Feed, error) {
-	st, err := store.Open(ctx, o.DB, false)
-	ro := false
-	if err != nil {
-		if st, err = store.Open(ctx, o.DB, true); err != nil {
-			return nil, err
-		}
+	// SQLite opens a file it cannot write for writing all the same, and
+	// fails at the first write: ask the file system first.
+	ro := !writable(o.DB)
+	st, err := store.Open(ctx, o.DB, ro)
+	if err != nil && !ro {
 		ro = true
+		st, err = store.Open(ctx, o.DB, true)
+	}
+	if err != nil {
+		return nil, err
 	}
 	runner.Store = st
 	return &storeFeed{st: st, readOnly: ro, runner: runner, db: o.DB, stateDir: o.StateDir, now: o.Now}, nil
+}
+
+// writable reports whether this user can write the database: the file,
+// and its directory (SQLite's journal lives beside it).
+func writable(db string) bool {
+	const wOK = 2 // W_OK
+	return syscall.Access(db, wOK) == nil && syscall.Access(filepath.Dir(db), wOK) == nil
 }
 
 func (s *storeFeed) Mode() string { return "daemon" }
@@ -274,10 +366,12 @@ func (s *storeFeed) Mode() string { return "daemon" }
 func (s *storeFeed) Describe() string {
 	d := "Findings of the hv monitor service (" + s.db + ")."
 	if s.readOnly {
-		d += " Read-only for you: acknowledging needs write access to it."
+		d += " " + readOnlyNote
 	}
 	return d
 }
+
+const readOnlyNote = "Read-only for you: acknowledging and running playbooks need write access to it (the monitor's readers group)."
 
 func (s *storeFeed) Snapshot(ctx context.Context) (Snapshot, error) {
 	now := s.now()
@@ -306,29 +400,89 @@ func (s *storeFeed) Snapshot(ctx context.Context) (Snapshot, error) {
 		return snap, err
 	}
 	snap.Actions, _ = s.st.Actions(ctx, 50)
-	if f, err := os.Open(filepath.Join(s.stateDir, "anomaly.json")); err == nil {
-		d := anomaly.New(anomaly.DefaultConfig)
-		if d.Load(f) == nil {
-			v := NewView()
-			v.setSparks(d)
-			snap.Sparks = v.sparks
-		}
-		f.Close()
-	}
+	snap.Sparks, snap.SparksErr = readSparks(filepath.Join(s.stateDir, "anomaly.json"))
 	return snap, nil
+}
+
+// readSparks reads the service's anomaly baselines for the sparklines,
+// saying why when it cannot: an unreadable file is not "no metrics yet".
+func readSparks(path string) ([]Spark, string) {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, ""
+	case errors.Is(err, fs.ErrPermission):
+		return nil, "VM baselines (" + path + ") are not readable for you: join the monitor's readers group"
+	case err != nil:
+		return nil, "VM baselines not readable: " + err.Error()
+	}
+	defer f.Close()
+	d := anomaly.New(anomaly.DefaultConfig)
+	if err := d.Load(f); err != nil {
+		return nil, "VM baselines not readable: " + err.Error()
+	}
+	v := NewView()
+	v.setSparks(d)
+	return v.sparks, ""
 }
 
 func (s *storeFeed) SetState(ctx context.Context, f threat.Finding, st threat.State) error {
 	if s.readOnly {
-		return errors.New("the findings database is read-only for you")
+		return errors.New(readOnlyNote)
 	}
-	return s.st.SetState(ctx, f.ID, st)
+	return s.explain(s.st.SetState(ctx, f.ID, st))
 }
 
-func (s *storeFeed) Playbooks(f threat.Finding) []response.Playbook { return s.runner.For(f) }
+// explain turns SQLite's "attempt to write a readonly database" into
+// what the operator can do about it.
+func (s *storeFeed) explain(err error) error {
+	if err != nil && strings.Contains(err.Error(), "readonly database") {
+		s.readOnly = true
+		return errors.New(readOnlyNote)
+	}
+	return err
+}
+
+func (s *storeFeed) Playbooks(f threat.Finding) []response.Option { return s.runner.For(f) }
 
 func (s *storeFeed) RunPlaybook(ctx context.Context, id string, f threat.Finding, actor string) (store.Action, error) {
+	if s.readOnly {
+		return store.Action{Playbook: id}, errors.New(readOnlyNote)
+	}
 	return s.runner.RunNow(ctx, id, f, actor)
 }
+
+func (s *storeFeed) Undo(ctx context.Context, id int64, actor string) (store.Action, error) {
+	if s.readOnly {
+		return store.Action{}, errors.New(readOnlyNote)
+	}
+	a, err := s.st.Action(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if err := s.runner.Undo(ctx, a, actor); err != nil {
+		return a, s.explain(err)
+	}
+	a.Undone = true
+	return a, nil
+}
+
+func (s *storeFeed) Notices(ctx context.Context, after int64) ([]Notice, error) {
+	acts, err := s.st.Notifications(ctx, after, 20)
+	if err != nil {
+		return nil, err
+	}
+	var out []Notice
+	for _, a := range acts {
+		n := Notice{ID: a.ID, Time: a.Time, Title: a.Target}
+		if f, err := s.st.Get(ctx, a.Finding); err == nil {
+			n.Severity, n.Title, n.Who = f.Severity, f.Title, whoOf(f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (s *storeFeed) Event(vm.Event) {} // the monitor service watches libvirt itself
 
 func (s *storeFeed) Close() error { return s.st.Close() }

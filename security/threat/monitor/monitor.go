@@ -8,6 +8,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat/rules"
 	"github.com/hyper-nixos/hv/security/threat/source"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // Source produces items until its context ends.
@@ -45,12 +47,23 @@ type Monitor struct {
 	OnError    func(err error)
 	Now        func() time.Time
 	Metrics    *Metrics // nil: none
+	// VMs names the VM behind a UUID: AppArmor names a VM's QEMU
+	// profile libvirt-<uuid>, and a finding must say which VM it is.
+	VMs VMLookup
 
-	view *View
+	view  *View
+	names map[string]string // VM UUID -> name, as VMs answered
+
+	detMu sync.Mutex // the detector: the metrics loop feeds it while the state is saved
 
 	mu      sync.Mutex
 	pending []threat.Finding
 	posns   map[string]string
+}
+
+// VMLookup finds a VM by name or UUID (vm.Hypervisor does).
+type VMLookup interface {
+	Lookup(ctx context.Context, ref string) (vm.VM, error)
 }
 
 // New returns a monitor over a rule set.
@@ -130,14 +143,38 @@ func (m *Monitor) collect(f threat.Finding) {
 	if f.Time.IsZero() {
 		f.Time = m.Now()
 	}
+	if u := f.Fields["vm_uuid"]; u != "" && f.VM == "" {
+		f.VM = m.vmName(u)
+	}
 	m.mu.Lock()
 	m.pending = append(m.pending, f)
 	m.mu.Unlock()
 }
 
+// vmName names the VM with UUID u, from a cache or by asking libvirt;
+// "" when it cannot (the finding keeps the UUID in its fields).
+func (m *Monitor) vmName(u string) string {
+	if n, ok := m.names[u]; ok || m.VMs == nil {
+		return n
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	v, err := m.VMs.Lookup(ctx, u)
+	if err != nil {
+		return ""
+	}
+	if m.names == nil || len(m.names) > 4096 {
+		m.names = map[string]string{}
+	}
+	m.names[u] = v.Name
+	return v.Name
+}
+
 // Observe feeds VM metrics to the anomaly detector and turns its alerts
-// into findings.
+// into findings. It may run beside the monitor's loop.
 func (m *Monitor) Observe(points []anomaly.Point) {
+	m.detMu.Lock()
+	defer m.detMu.Unlock()
 	for _, p := range points {
 		for _, e := range m.Detector.Observe(p.VM, p.Sample) {
 			if f, ok := AnomalyFinding(e); ok {
@@ -157,6 +194,13 @@ func (m *Monitor) Observe(points []anomaly.Point) {
 		}
 		m.Metrics.alerting.Set(float64(n))
 	}
+}
+
+// SaveAnomalies writes the detector's baselines, safely beside Observe.
+func (m *Monitor) SaveAnomalies(w io.Writer) error {
+	m.detMu.Lock()
+	defer m.detMu.Unlock()
+	return m.Detector.Save(w)
 }
 
 // Flush stores pending findings, runs playbooks on them, and publishes

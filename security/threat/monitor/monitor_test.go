@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,10 +11,13 @@ import (
 
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/security/threat"
+	"github.com/hyper-nixos/hv/security/threat/anomaly"
 	"github.com/hyper-nixos/hv/security/threat/engine"
+	"github.com/hyper-nixos/hv/security/threat/response"
 	"github.com/hyper-nixos/hv/security/threat/rules"
 	"github.com/hyper-nixos/hv/security/threat/source"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/vm/demo"
 )
 
 var fixed = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -65,5 +70,149 @@ func TestMonitorStoresAndRemembersPositions(t *testing.T) {
 	snap := m.View().Snapshot(fixed, 5)
 	if snap.Counts[threat.Low] != 1 || snap.Counts[threat.Info] != 1 || snap.Lines != 2 {
 		t.Errorf("view counts %+v lines %d", snap.Counts, snap.Lines)
+	}
+}
+
+// The metrics loop feeds the detector while housekeeping saves it: the
+// two must not race (go test -race).
+func TestSavingBaselinesBesideObserve(t *testing.T) {
+	set, _ := rules.Load(content.ThreatRules())
+	m := New(set, engine.Options{Year: 2026})
+	pts, _ := anomaly.Synthesize(anomaly.SynthConfig{VMs: 2, Days: 1, Step: time.Minute, Seed: 1})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < len(pts); i += 50 {
+			m.Observe(pts[i:min(i+50, len(pts))])
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		if err := m.SaveAnomalies(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+}
+
+// AppArmor names a VM's QEMU profile libvirt-<uuid>: the finding names
+// the VM.
+func TestEscapeFindingNamesTheVM(t *testing.T) {
+	ctx := context.Background()
+	hv, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hv.Close()
+	vms, _ := hv.List(ctx)
+	v := vms[0]
+	set, _ := rules.Load(content.ThreatRules())
+	m := New(set, engine.Options{Year: 2026})
+	m.VMs = hv
+	m.Handle(source.Item{Source: "kern.log", Line: []byte(`Nov 26 07:00:01 h kernel: [1.2] audit: type=1400 audit(1.2:3): apparmor="DENIED" operation="open" profile="libvirt-` +
+		v.UUID + `" name="/etc/shadow" pid=4242 comm="qemu-system-x86" requested_mask="r" denied_mask="r" fsuid=64055 ouid=0`)})
+	m.Flush(ctx)
+	snap := m.View().Snapshot(fixed, 5)
+	if len(snap.Recent) != 1 || snap.Recent[0].VM != v.Name || !snap.Recent[0].HasTag("escape") {
+		t.Fatalf("findings %+v, want the escape attempt of %s", snap.Recent, v.Name)
+	}
+}
+
+// An operator who cannot write the findings database is told so, up
+// front and when trying, never with SQLite's words.
+func TestReadOnlyDatabase(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any file: run as a user (the real tier does)")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "threats.db")
+	st, _ := store.Open(ctx, db, false)
+	fs := []threat.Finding{{Time: fixed, Rule: "r", Title: "t", Severity: threat.High, Kind: threat.KindMatch}}
+	st.Add(ctx, fs)
+	st.Close()
+	os.Chmod(db, 0o444)
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	f, err := OpenFeed(ctx, FeedOptions{DB: db, StateDir: dir, Now: func() time.Time { return fixed }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !strings.Contains(f.Describe(), "Read-only for you") {
+		t.Errorf("describe: %q", f.Describe())
+	}
+	if err := f.SetState(ctx, fs[0], threat.Acknowledged); err == nil || strings.Contains(err.Error(), "readonly") || !strings.Contains(err.Error(), "Read-only for you") {
+		t.Errorf("acknowledging: %v", err)
+	}
+}
+
+// The service's baselines that this user cannot read are said to be so,
+// not shown as "no VM metrics yet".
+func TestUnreadableBaselines(t *testing.T) {
+	dir := t.TempDir()
+	if sp, why := readSparks(filepath.Join(dir, "anomaly.json")); sp != nil || why != "" {
+		t.Errorf("no file: %v %q", sp, why)
+	}
+	os.WriteFile(filepath.Join(dir, "anomaly.json"), []byte("{"), 0o600)
+	if _, why := readSparks(filepath.Join(dir, "anomaly.json")); !strings.Contains(why, "not readable") {
+		t.Errorf("broken file: %q", why)
+	}
+	if os.Geteuid() != 0 {
+		os.Chmod(filepath.Join(dir, "anomaly.json"), 0)
+		if _, why := readSparks(filepath.Join(dir, "anomaly.json")); !strings.Contains(why, "readers group") {
+			t.Errorf("unreadable file: %q", why)
+		}
+	}
+}
+
+// Where no journald runs (this machine), the journal is not claimed as
+// watched, though journalctl exits 0.
+func TestNoJournaldNoJournal(t *testing.T) {
+	o := FeedOptions{JournalSocket: filepath.Join(t.TempDir(), "none"), Journalctl: "true"}
+	if why := journalUnreadable(context.Background(), o); why != "journald does not run here" {
+		t.Errorf("why = %q", why)
+	}
+	f, err := startLocal(context.Background(), mustRules(t), &response.Runner{}, &noticeBoard{}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if d := f.Describe(); !strings.Contains(d, "Not read: the journal (journald does not run here)") || strings.Contains(d, "over the journal") {
+		t.Errorf("describe: %q", d)
+	}
+}
+
+func mustRules(t *testing.T) *rules.Set {
+	t.Helper()
+	set, err := rules.Load(content.ThreatRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// Notifications sent by the monitor service come to the dashboard as
+// notices, once each, with their finding's title.
+func TestStoreNotices(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "threats.db")
+	st, _ := store.Open(ctx, db, false)
+	fs := []threat.Finding{{Time: fixed, Rule: "account.uid0-created", Title: "New account with UID 0", Severity: threat.Critical, Kind: threat.KindMatch, User: "toor"}}
+	st.Add(ctx, fs)
+	st.AddAction(ctx, &store.Action{Time: fixed, Finding: fs[0].ID, Playbook: "notify-critical", Action: "notify", Target: "account.uid0-created", Mode: "enforce", Result: "ok"})
+	st.AddAction(ctx, &store.Action{Time: fixed, Finding: fs[0].ID, Playbook: "notify-critical", Action: "notify", Target: "x", Mode: "monitor", Result: "would notify"})
+	st.Close()
+	f, err := OpenFeed(ctx, FeedOptions{DB: db, StateDir: dir, Now: func() time.Time { return fixed }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ns, err := f.Notices(ctx, 0)
+	if err != nil || len(ns) != 1 || ns[0].Title != "New account with UID 0" || ns[0].Severity != threat.Critical || ns[0].Who != "user=toor" {
+		t.Fatalf("notices %+v %v", ns, err)
+	}
+	if again, _ := f.Notices(ctx, ns[0].ID); len(again) != 0 {
+		t.Errorf("a notice comes once: %+v", again)
 	}
 }

@@ -25,6 +25,7 @@ type View struct {
 	actions []store.Action
 	errs    []string
 	nextID  int64
+	nextAct int64
 }
 
 // Spark is one VM metric's recent values.
@@ -97,11 +98,45 @@ func target(f threat.Finding) string {
 }
 
 func (v *View) addActions(as []store.Action) {
+	for _, a := range as {
+		v.addAction(a)
+	}
+}
+
+// addAction keeps an action, giving one held in memory only an id the
+// dashboard can refer to (negative, as for findings).
+func (v *View) addAction(a store.Action) store.Action {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.actions = append(v.actions, as...)
+	if a.ID == 0 {
+		v.nextAct++
+		a.ID = -v.nextAct
+	}
+	v.actions = append(v.actions, a)
 	if len(v.actions) > 100 {
 		v.actions = v.actions[len(v.actions)-100:]
+	}
+	return a
+}
+
+func (v *View) action(id int64) (store.Action, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, a := range v.actions {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return store.Action{}, false
+}
+
+func (v *View) markUndone(id int64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for i := range v.actions {
+		if v.actions[i].ID == id {
+			v.actions[i].Undone = true
+		}
 	}
 }
 
@@ -143,8 +178,11 @@ type Snapshot struct {
 	Targets  []store.Count
 	Recent   []threat.Finding // newest first
 	Sparks   []Spark
-	Actions  []store.Action // newest first
-	Errors   []string
+	// SparksErr says why there are no sparklines, when it is not that
+	// no VM was measured yet.
+	SparksErr string
+	Actions   []store.Action // newest first
+	Errors    []string
 }
 
 // Snapshot copies the view; the timeline has buckets minutes up to now.

@@ -44,9 +44,9 @@ func (t *Trail) Record(_ context.Context, e AuditEntry) error {
 		target += " (playbook " + e.Playbook + ")"
 	}
 	ent := audit.Entry{User: e.Actor, Where: t.Where, Action: action, Target: target, Result: audit.OK}
-	if e.Mode != "monitor" && e.Result != "ok" {
+	if e.Mode != "monitor" && e.Result != "ok" && !strings.HasPrefix(e.Result, "ok; ") {
 		ent.Result, ent.Error = audit.Failed, e.Result
-		if strings.Contains(e.Result, "not available") {
+		if strings.HasPrefix(e.Result, ErrUnavailable.Error()+": ") {
 			ent.Result = audit.Refused
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -86,81 +87,88 @@ func (p *Playbook) Target(f *threat.Finding) string {
 func (p *Playbook) Reversible() bool { return p.Action != Notify }
 
 type playbookFile struct {
-	Playbooks []Playbook `toml:"playbook"`
+	Playbooks []Playbook   `toml:"playbook"`
+	Notify    NotifyConfig `toml:"notify"`
+}
+
+// Config is the playbooks in force and where notifications go.
+type Config struct {
+	Playbooks []Playbook
+	Notify    NotifyConfig
 }
 
 // DefaultFile is where an operator's playbooks live on a host.
 const DefaultFile = "/etc/hv/threat/playbooks.toml"
 
-// LoadPlaybooks reads defaults, then the local file if it exists. A local
-// playbook with a default's id and no action only switches it
-// (enabled, cooldown, duration); with an action it replaces it.
-func LoadPlaybooks(defaults []byte, local string) ([]Playbook, error) {
-	pbs, err := parsePlaybooks("built-in playbooks", defaults)
+// LoadConfig reads the built-in playbooks, then the local file if it
+// exists. A local playbook with a default's id and no action only switches
+// it (enabled, cooldown, duration); with an action it replaces it. The
+// local file's [notify] table says where notifications go besides the
+// journal.
+func LoadConfig(defaults []byte, local string) (Config, error) {
+	def, err := decodePlaybooks("built-in playbooks", defaults)
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
-	if local != "" {
-		data, err := os.ReadFile(local)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			more, err := decodePlaybooks(local, data)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range more {
-				i := slices.IndexFunc(pbs, func(p Playbook) bool { return p.ID == m.ID })
-				if i >= 0 && m.Action == "" {
-					// Only switches: enable a built-in one, tune its timings.
-					base := pbs[i]
-					base.Enabled = m.Enabled
-					if m.Cooldown != "" {
-						base.Cooldown = m.Cooldown
-					}
-					if m.Duration != "" {
-						base.Duration = m.Duration
-					}
-					m = base
-				}
-				if err := m.check(); err != nil {
-					return nil, fmt.Errorf("%s: %w", local, err)
-				}
-				if i >= 0 {
-					pbs[i] = m
-				} else {
-					pbs = append(pbs, m)
-				}
-			}
+	pbs := def.Playbooks
+	for i := range pbs {
+		if err := pbs[i].check(); err != nil {
+			return Config{}, fmt.Errorf("built-in playbooks: %w", err)
 		}
 	}
-	return pbs, nil
+	cfg := Config{Playbooks: pbs}
+	if local == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(local)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return cfg, nil
+	case err != nil:
+		return Config{}, err
+	}
+	f, err := decodePlaybooks(local, data)
+	if err != nil {
+		return Config{}, err
+	}
+	for _, m := range f.Playbooks {
+		i := slices.IndexFunc(pbs, func(p Playbook) bool { return p.ID == m.ID })
+		if i >= 0 && m.Action == "" {
+			// Only switches: enable a built-in one, tune its timings.
+			base := pbs[i]
+			base.Enabled = m.Enabled
+			if m.Cooldown != "" {
+				base.Cooldown = m.Cooldown
+			}
+			if m.Duration != "" {
+				base.Duration = m.Duration
+			}
+			m = base
+		}
+		if err := m.check(); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", local, err)
+		}
+		if i >= 0 {
+			pbs[i] = m
+		} else {
+			pbs = append(pbs, m)
+		}
+	}
+	cfg.Playbooks, cfg.Notify = pbs, f.Notify
+	if n := f.Notify; n.Webhook != "" && !strings.HasPrefix(n.Webhook, "https://") && !strings.HasPrefix(n.Webhook, "http://") {
+		return Config{}, fmt.Errorf("%s: notify webhook %q: want an http:// or https:// URL", local, n.Webhook)
+	}
+	return cfg, nil
 }
 
-func decodePlaybooks(name string, data []byte) ([]Playbook, error) {
+func decodePlaybooks(name string, data []byte) (playbookFile, error) {
 	var f playbookFile
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return f, fmt.Errorf("%s: %w", name, err)
 	}
-	return f.Playbooks, nil
-}
-
-func parsePlaybooks(name string, data []byte) ([]Playbook, error) {
-	pbs, err := decodePlaybooks(name, data)
-	if err != nil {
-		return nil, err
-	}
-	f := playbookFile{Playbooks: pbs}
-	for i := range f.Playbooks {
-		if err := f.Playbooks[i].check(); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-	}
-	return f.Playbooks, nil
+	return f, nil
 }
 
 func (p *Playbook) check() error {

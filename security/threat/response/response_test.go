@@ -30,17 +30,43 @@ func (f *fakeFirewall) Unblock(_ context.Context, a netip.Addr) error {
 	return nil
 }
 
-type fakeVMs struct{ paused map[string]bool }
+// fakeVMs records what playbooks ask of the hypervisor; the real tier
+// (tests/real) runs them against libvirt.
+type fakeVMs struct {
+	paused  map[string]bool
+	cut     map[string]bool
+	taken   []vm.SnapshotSpec
+	deleted []string
+	failMem bool
+}
 
 func (f *fakeVMs) Pause(_ context.Context, ref string) error  { f.paused[ref] = true; return nil }
 func (f *fakeVMs) Resume(_ context.Context, ref string) error { delete(f.paused, ref); return nil }
+func (f *fakeVMs) SetLinks(_ context.Context, ref string, up bool) error {
+	f.cut[ref] = !up
+	return nil
+}
+
+func (f *fakeVMs) CreateSnapshot(_ context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error) {
+	if f.failMem && spec.Memory {
+		return vm.Snapshot{}, errors.New("memory snapshots unsupported")
+	}
+	f.taken = append(f.taken, spec)
+	return vm.Snapshot{Name: spec.Name}, nil
+}
+
+func (f *fakeVMs) DeleteSnapshot(_ context.Context, ref, name string) error {
+	f.deleted = append(f.deleted, ref+"/"+name)
+	return nil
+}
 
 func newRunner(t *testing.T, enable ...string) (*Runner, *fakeFirewall, *fakeVMs, string) {
 	t.Helper()
-	pbs, err := LoadPlaybooks(content.ThreatPlaybooks, "")
+	cfg, err := LoadConfig(content.ThreatPlaybooks, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	pbs := cfg.Playbooks
 	for i := range pbs {
 		for _, id := range enable {
 			if pbs[i].ID == id {
@@ -48,7 +74,7 @@ func newRunner(t *testing.T, enable ...string) (*Runner, *fakeFirewall, *fakeVMs
 			}
 		}
 	}
-	fw, vms := &fakeFirewall{blocked: map[netip.Addr]time.Duration{}}, &fakeVMs{paused: map[string]bool{}}
+	fw, vms := &fakeFirewall{blocked: map[netip.Addr]time.Duration{}}, &fakeVMs{paused: map[string]bool{}, cut: map[string]bool{}}
 	audit := filepath.Join(t.TempDir(), "audit.log")
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	r := &Runner{Playbooks: pbs, Do: Responder{Firewall: fw, VMs: vms}, Audit: &Trail{Log: auditlog.Open(audit), Where: "test"}, Actor: "hv-monitor",
@@ -113,17 +139,31 @@ func TestRunNowActsEvenWhenMonitorOnly(t *testing.T) {
 	if err := r.Undo(context.Background(), a, "alice"); err != nil || vms.paused["web 01"] {
 		t.Errorf("undo: %v", err)
 	}
-	if err := r.Undo(context.Background(), store.Action{Mode: "monitor"}, "alice"); err == nil {
+	if err := r.Undo(context.Background(), store.Action{Mode: "monitor"}, "alice"); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
 		t.Error("nothing to undo for a monitor-only action")
 	}
 }
 
 func TestUnavailableActionSaysWhy(t *testing.T) {
-	r, _, _, _ := newRunner(t, "snapshot-escape-attempt")
+	r, _, _, audit := newRunner(t, "snapshot-escape-attempt", "block-ssh-brute-force")
+	r.Do.VMs, r.Do.NoVMs = nil, "your libvirt access is read-only"
+	r.Do.Firewall = nil
 	f := threat.Finding{Rule: "apparmor.qemu-denied-sensitive", Severity: threat.Critical, Tags: []string{"escape"}, VM: "web-01"}
 	acts := r.Handle(context.Background(), f)
-	if len(acts) == 0 || acts[0].Playbook != "snapshot-escape-attempt" || !strings.Contains(acts[0].Result, "not available") {
+	if len(acts) == 0 || acts[0].Playbook != "snapshot-escape-attempt" || !strings.Contains(acts[0].Result, "read-only") {
 		t.Errorf("actions %+v", acts)
+	}
+	if lines := readAudit(t, audit); len(lines) == 0 || lines[0].Result != auditlog.Refused {
+		t.Errorf("an unavailable action is audited as refused: %+v", lines)
+	}
+	opts := r.For(brute)
+	for _, o := range opts {
+		if o.Action == BlockIP && !strings.Contains(o.Unavailable, "needs root") {
+			t.Errorf("blocking without a firewall should say it needs root: %+v", o)
+		}
+	}
+	if _, err := r.RunNow(context.Background(), "block-ssh-brute-force", brute, "alice"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("running an unavailable playbook: %v", err)
 	}
 }
 
@@ -145,7 +185,7 @@ action = "notify"
 cooldown = "often"
 when = { min_severity = "high" }`, "cooldown"},
 	} {
-		if _, err := parsePlaybooks("t", []byte(tt.toml)); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := LoadConfig([]byte(tt.toml), ""); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("got %v, want %q", err, tt.want)
 		}
 	}
@@ -157,15 +197,26 @@ func TestLocalFileEnablesAPlaybook(t *testing.T) {
 id = "pause-miner"
 enabled = true
 cooldown = "2h"
+
+[notify]
+command = ["/usr/local/bin/page-oncall", "--team", "infra"]
+webhook = "https://hooks.example/hv"
 `), 0o600)
-	pbs, err := LoadPlaybooks(content.ThreatPlaybooks, local)
+	cfg, err := LoadConfig(content.ThreatPlaybooks, local)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range pbs {
+	for _, p := range cfg.Playbooks {
 		if p.ID == "pause-miner" && (!p.Enabled || p.cooldown != 2*time.Hour || p.Action != PauseVM) {
 			t.Errorf("the local switches should apply to the built-in playbook: %+v", p)
 		}
+	}
+	if ns := cfg.Notify.Notifiers(nil); len(ns) != 2 || ns.String() != "the command /usr/local/bin/page-oncall, the webhook https://hooks.example/hv" {
+		t.Errorf("notifiers %v", ns)
+	}
+	os.WriteFile(local, []byte("[notify]\nwebhook = \"ftp://x\"\n"), 0o600)
+	if _, err := LoadConfig(content.ThreatPlaybooks, local); err == nil || !strings.Contains(err.Error(), "http") {
+		t.Errorf("a webhook that is no URL: %v", err)
 	}
 }
 
@@ -251,37 +302,55 @@ func TestNFTReal(t *testing.T) {
 	}
 }
 
-type fakeSnaps struct {
-	taken   []vm.SnapshotSpec
-	deleted []string
-	failMem bool
-}
-
-func (f *fakeSnaps) CreateSnapshot(_ context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error) {
-	if f.failMem && spec.Memory {
-		return vm.Snapshot{}, errors.New("memory snapshots unsupported")
-	}
-	f.taken = append(f.taken, spec)
-	return vm.Snapshot{Name: spec.Name}, nil
-}
-
-func (f *fakeSnaps) DeleteSnapshot(_ context.Context, ref, name string) error {
-	f.deleted = append(f.deleted, ref+"/"+name)
-	return nil
-}
-
 // A forensic snapshot keeps memory when it can, the disks otherwise, and
 // undoing it deletes it.
 func TestForensicSnapshot(t *testing.T) {
-	r, _, _, _ := newRunner(t, "snapshot-escape-attempt")
-	snaps := &fakeSnaps{failMem: true}
-	r.Do.Snapshots = snaps
+	r, _, vms, _ := newRunner(t, "snapshot-escape-attempt")
+	vms.failMem = true
 	f := threat.Finding{ID: 3, Rule: "apparmor.qemu-denied-sensitive", Title: "escape", Severity: threat.Critical, Tags: []string{"escape"}, VM: "web-01"}
 	acts := r.Handle(context.Background(), f)
-	if len(acts) == 0 || acts[0].Result != "ok" || len(snaps.taken) != 1 || !snaps.taken[0].DiskOnly {
-		t.Fatalf("actions %+v taken %+v", acts, snaps.taken)
+	if len(acts) == 0 || acts[0].Result != "ok" || len(vms.taken) != 1 || !vms.taken[0].DiskOnly {
+		t.Fatalf("actions %+v taken %+v", acts, vms.taken)
 	}
-	if err := r.Undo(context.Background(), acts[0], "alice"); err != nil || len(snaps.deleted) != 1 || !strings.HasPrefix(snaps.deleted[0], "web-01/forensics-") {
-		t.Errorf("undo: %v %v", err, snaps.deleted)
+	if err := r.Undo(context.Background(), acts[0], "alice"); err != nil || len(vms.deleted) != 1 || !strings.HasPrefix(vms.deleted[0], "web-01/forensics-") {
+		t.Errorf("undo: %v %v", err, vms.deleted)
+	}
+}
+
+// Isolating a VM cuts its links; undoing it reconnects them.
+func TestIsolateAndReconnect(t *testing.T) {
+	r, _, vms, audit := newRunner(t)
+	f := threat.Finding{ID: 4, Rule: "anomaly.net-tx", Kind: threat.KindAnomaly, Severity: threat.High, VM: "db-1"}
+	a, err := r.RunNow(context.Background(), "isolate-exfiltration", f, "alice")
+	if err != nil || !vms.cut["db-1"] || !Undoable(a) {
+		t.Fatalf("isolate: %+v %v", a, err)
+	}
+	if err := r.Undo(context.Background(), a, "alice"); err != nil || vms.cut["db-1"] {
+		t.Fatalf("reconnect: %v", err)
+	}
+	lines := readAudit(t, audit)
+	if len(lines) != 2 || lines[1].Action != "threat.links-up" || lines[1].User != "alice" || lines[1].Result != auditlog.OK {
+		t.Errorf("audit %+v", lines)
+	}
+}
+
+// Cooldowns outlive a restart: a new runner told the stored actions does
+// not act again on the same target within the cooldown.
+func TestCooldownsSurviveARestart(t *testing.T) {
+	r, fw, _, _ := newRunner(t, "block-ssh-brute-force")
+	acts := r.Handle(context.Background(), brute)
+	if len(acts) != 1 || len(fw.blocked) != 1 {
+		t.Fatalf("first: %+v", acts)
+	}
+	again, fw2, _, _ := newRunner(t, "block-ssh-brute-force")
+	again.Restore(acts)
+	if acts := again.Handle(context.Background(), brute); len(acts) != 0 || len(fw2.blocked) != 0 {
+		t.Errorf("after a restart the cooldown should hold: %+v", acts)
+	}
+	later, _, _, _ := newRunner(t, "block-ssh-brute-force")
+	later.Restore(acts)
+	later.Now = func() time.Time { return acts[0].Time.Add(2 * time.Hour) }
+	if acts := later.Handle(context.Background(), brute); len(acts) != 1 {
+		t.Errorf("after the cooldown it acts again: %+v", acts)
 	}
 }

@@ -17,21 +17,15 @@ import (
 // The narrow capabilities playbooks need. Each is optional: a Responder
 // without one says why the action is unavailable instead of failing late.
 type (
-	// VMPauser pauses and resumes VMs (vm.Hypervisor has both).
-	VMPauser interface {
+	// VMActor pauses, resumes and cuts the links of VMs, and takes and
+	// deletes snapshots (vm.Hypervisor does all, as does the daemon's
+	// client that stands for it).
+	VMActor interface {
 		Pause(ctx context.Context, ref string) error
 		Resume(ctx context.Context, ref string) error
-	}
-	// Snapshotter takes and deletes snapshots for forensics (vm.Hypervisor
-	// has both).
-	Snapshotter interface {
+		SetLinks(ctx context.Context, ref string, up bool) error
 		CreateSnapshot(ctx context.Context, ref string, spec vm.SnapshotSpec) (vm.Snapshot, error)
 		DeleteSnapshot(ctx context.Context, ref, name string) error
-	}
-	// LinkSetter sets the link state of every NIC of a VM. vm.Hypervisor
-	// has no such call yet: a backend that grows one is used as is.
-	LinkSetter interface {
-		SetLinks(ctx context.Context, ref string, up bool) error
 	}
 	// Blocker drops traffic from an address for a while.
 	Blocker interface {
@@ -44,13 +38,45 @@ type (
 	}
 )
 
-// Responder is what a Runner acts with.
+// Responder is what a Runner acts with. A nil capability makes its
+// actions unavailable, for the reason given (or a general one).
 type Responder struct {
-	VMs       VMPauser
-	Snapshots Snapshotter
-	Links     LinkSetter
-	Firewall  Blocker
-	Notify    Notifier
+	VMs      VMActor
+	Firewall Blocker
+	Notify   Notifier
+
+	// NoVMs and NoFirewall say why VMs or the firewall cannot be acted
+	// on here (read-only libvirt access; not root).
+	NoVMs, NoFirewall string
+}
+
+// ErrUnavailable says an action cannot be carried out here at all.
+var ErrUnavailable = errors.New("unavailable")
+
+// Unavailable says why action cannot run with this responder, or "".
+func (d *Responder) Unavailable(action string) string {
+	switch action {
+	case BlockIP:
+		if d.Firewall == nil {
+			return or(d.NoFirewall, "blocking addresses needs root and nftables: only the monitor service blocks, when blocking is on (hyperNixos.threatMonitor.blocking)")
+		}
+	case PauseVM, SnapshotVM, IsolateVM:
+		if d.VMs == nil {
+			return or(d.NoVMs, "no connection to libvirt here")
+		}
+	case Notify:
+		if d.Notify == nil {
+			return "nowhere to notify: no journald here, and no notify command or webhook in " + DefaultFile
+		}
+	}
+	return ""
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // ActionStore keeps actions (store.Store implements it).
@@ -96,6 +122,9 @@ func (r *Runner) RunNow(ctx context.Context, id string, f threat.Finding, actor 
 			if pb.Target(&f) == "" {
 				return store.Action{}, fmt.Errorf("playbook %q needs a finding with %s", id, needs(pb.Action))
 			}
+			if why := r.Do.Unavailable(pb.Action); why != "" {
+				return store.Action{Playbook: pb.ID, Action: pb.Action, Target: pb.Target(&f)}, fmt.Errorf("%w: %s", ErrUnavailable, why)
+			}
 			r.cool(pb, pb.Target(&f))
 			return r.run(ctx, pb, f, true, actor)
 		}
@@ -103,12 +132,21 @@ func (r *Runner) RunNow(ctx context.Context, id string, f threat.Finding, actor 
 	return store.Action{}, fmt.Errorf("no playbook %q", id)
 }
 
-// For lists the playbooks that can act on f, for the dashboard.
-func (r *Runner) For(f threat.Finding) []Playbook {
-	var out []Playbook
+// Option is a playbook that applies to a finding, and why it cannot run
+// here, if it cannot.
+type Option struct {
+	Playbook
+	Unavailable string
+}
+
+// For lists the playbooks that apply to f (it has their target), each
+// with why it cannot run here when it cannot: the dashboard shows those
+// with the reason rather than failing after the key press.
+func (r *Runner) For(f threat.Finding) []Option {
+	var out []Option
 	for _, pb := range r.Playbooks {
 		if pb.Target(&f) != "" {
-			out = append(out, pb)
+			out = append(out, Option{Playbook: pb, Unavailable: r.Do.Unavailable(pb.Action)})
 		}
 	}
 	return out
@@ -138,6 +176,25 @@ func (r *Runner) cool(pb *Playbook, target string) bool {
 	return true
 }
 
+// Restore starts the cooldowns that stored actions left running, after a
+// restart: a storm that spans the restart still acts once.
+func (r *Runner) Restore(actions []store.Action) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		r.last = map[string]time.Time{}
+	}
+	for _, a := range actions {
+		if a.Mode == "undo" || a.Playbook == "" {
+			continue
+		}
+		k := a.Playbook + "\x00" + a.Target
+		if a.Time.After(r.last[k]) {
+			r.last[k] = a.Time
+		}
+	}
+}
+
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
@@ -160,14 +217,17 @@ func (r *Runner) run(ctx context.Context, pb *Playbook, f threat.Finding, enforc
 		a.Mode = "enforce"
 		var u *undo
 		u, err = r.act(ctx, pb, f, target)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrPartly): // a notification that reached some of its places
+			a.Result, err = "ok; "+err.Error(), nil
+		case err != nil:
 			a.Result = err.Error()
-		} else {
+		default:
 			a.Result = "ok"
-			if u != nil {
-				b, _ := json.Marshal(u)
-				a.Undo = string(b)
-			}
+		}
+		if err == nil && u != nil {
+			b, _ := json.Marshal(u)
+			a.Undo = string(b)
 		}
 	}
 	if actor == "" {
@@ -178,100 +238,87 @@ func (r *Runner) run(ctx context.Context, pb *Playbook, f threat.Finding, enforc
 }
 
 func (r *Runner) act(ctx context.Context, pb *Playbook, f threat.Finding, target string) (*undo, error) {
+	if why := r.Do.Unavailable(pb.Action); why != "" {
+		return nil, fmt.Errorf("%w: %s", ErrUnavailable, why)
+	}
 	switch pb.Action {
 	case BlockIP:
-		if r.Do.Firewall == nil {
-			return nil, errors.New("blocking is not available here")
-		}
 		addr, err := netip.ParseAddr(target)
 		if err != nil {
 			return nil, err
 		}
 		return &undo{Do: "unblock-ip", Target: target}, r.Do.Firewall.Block(ctx, addr, pb.duration)
 	case PauseVM:
-		if r.Do.VMs == nil {
-			return nil, errors.New("pausing VMs is not available here")
-		}
 		return &undo{Do: "resume-vm", Target: target}, r.Do.VMs.Pause(ctx, target)
 	case SnapshotVM:
-		if r.Do.Snapshots == nil {
-			return nil, errors.New("snapshots are not available to the threat monitor yet")
-		}
 		spec := vm.SnapshotSpec{Name: "forensics-" + r.now().UTC().Format("20060102-150405"), Memory: true,
 			Description: fmt.Sprintf("hv threat response: %s (finding %d)", f.Title, f.ID)}
-		_, err := r.Do.Snapshots.CreateSnapshot(ctx, target, spec)
+		_, err := r.Do.VMs.CreateSnapshot(ctx, target, spec)
 		if err != nil { // memory snapshots fail on some VMs (UEFI on older libvirt): keep the disks at least
 			spec.Memory, spec.DiskOnly = false, true
-			_, err = r.Do.Snapshots.CreateSnapshot(ctx, target, spec)
+			_, err = r.Do.VMs.CreateSnapshot(ctx, target, spec)
 		}
 		return &undo{Do: "delete-snapshot", Target: target, Name: spec.Name}, err
 	case IsolateVM:
-		if r.Do.Links == nil {
-			return nil, errors.New("setting NIC links is not available to the threat monitor yet")
-		}
-		return &undo{Do: "links-up", Target: target}, r.Do.Links.SetLinks(ctx, target, false)
+		return &undo{Do: "links-up", Target: target}, r.Do.VMs.SetLinks(ctx, target, false)
 	case Notify:
-		if r.Do.Notify == nil {
-			return nil, errors.New("no notifier configured")
-		}
 		return nil, r.Do.Notify.Notify(ctx, f)
 	}
 	return nil, fmt.Errorf("unknown action %q", pb.Action)
 }
 
-// Undo reverses an enforced action.
+// Undoable reports whether a can be undone: carried out, with a way back,
+// and not undone yet.
+func Undoable(a store.Action) bool {
+	return a.Mode == "enforce" && a.Undo != "" && a.Result == "ok" && !a.Undone
+}
+
+// Undo reverses an enforced action, audits it and marks it undone.
 func (r *Runner) Undo(ctx context.Context, a store.Action, actor string) error {
 	if a.Undone {
-		return errors.New("already undone")
+		return fmt.Errorf("action %d is already undone", a.ID)
 	}
-	if a.Mode != "enforce" || a.Undo == "" || a.Result != "ok" {
-		return errors.New("nothing to undo: the action was not carried out")
+	if !Undoable(a) {
+		return fmt.Errorf("action %d has nothing to undo: it was not carried out, or cannot be reversed (%s)", a.ID, a.Action)
 	}
 	var u undo
 	if err := json.Unmarshal([]byte(a.Undo), &u); err != nil {
 		return fmt.Errorf("cannot read how to undo action %d: %w", a.ID, err)
 	}
-	var err error
-	switch u.Do {
-	case "unblock-ip":
-		var addr netip.Addr
-		if addr, err = netip.ParseAddr(u.Target); err == nil {
-			if r.Do.Firewall == nil {
-				err = errors.New("blocking is not available here")
-			} else {
-				err = r.Do.Firewall.Unblock(ctx, addr)
-			}
-		}
-	case "resume-vm":
-		if r.Do.VMs == nil {
-			err = errors.New("resuming VMs is not available here")
-		} else {
-			err = r.Do.VMs.Resume(ctx, u.Target)
-		}
-	case "delete-snapshot":
-		if r.Do.Snapshots == nil {
-			err = errors.New("snapshots are not available here")
-		} else {
-			err = r.Do.Snapshots.DeleteSnapshot(ctx, u.Target, u.Name)
-		}
-	case "links-up":
-		if r.Do.Links == nil {
-			err = errors.New("setting NIC links is not available here")
-		} else {
-			err = r.Do.Links.SetLinks(ctx, u.Target, true)
-		}
-	default:
-		err = fmt.Errorf("unknown undo %q", u.Do)
-	}
+	err := r.reverse(ctx, u)
 	res := store.Action{Time: r.now(), Finding: a.Finding, Playbook: a.Playbook, Action: u.Do, Target: u.Target, Mode: "undo", Result: "ok"}
 	if err != nil {
 		res.Result = err.Error()
 	}
 	r.record(ctx, &res, actor, "undo")
-	if err == nil && r.Store != nil {
+	if err == nil && r.Store != nil && a.ID > 0 {
 		err = r.Store.MarkUndone(ctx, a.ID)
 	}
 	return err
+}
+
+func (r *Runner) reverse(ctx context.Context, u undo) error {
+	forward := map[string]string{"unblock-ip": BlockIP, "resume-vm": PauseVM, "delete-snapshot": SnapshotVM, "links-up": IsolateVM}[u.Do]
+	if forward == "" {
+		return fmt.Errorf("unknown undo %q", u.Do)
+	}
+	if why := r.Do.Unavailable(forward); why != "" {
+		return fmt.Errorf("%w: %s", ErrUnavailable, why)
+	}
+	switch u.Do {
+	case "unblock-ip":
+		addr, err := netip.ParseAddr(u.Target)
+		if err != nil {
+			return err
+		}
+		return r.Do.Firewall.Unblock(ctx, addr)
+	case "resume-vm":
+		return r.Do.VMs.Resume(ctx, u.Target)
+	case "delete-snapshot":
+		return r.Do.VMs.DeleteSnapshot(ctx, u.Target, u.Name)
+	default: // links-up
+		return r.Do.VMs.SetLinks(ctx, u.Target, true)
+	}
 }
 
 // record audits and stores an action. An audit failure is reported in the

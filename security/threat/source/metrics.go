@@ -21,7 +21,7 @@ type Metrics struct {
 	names map[string]string // UUID -> name
 }
 
-// Refresh re-reads VM names (after define, undefine or reconnect events).
+// Refresh re-reads VM names; Sample does when it meets a VM it cannot name.
 func (m *Metrics) Refresh(ctx context.Context) error {
 	vms, err := m.HV.List(ctx)
 	if err != nil {
@@ -48,6 +48,14 @@ func (m *Metrics) Sample(ctx context.Context) ([]anomaly.Point, error) {
 	}
 	if m.prev == nil {
 		m.prev = map[string]vm.Sample{}
+	}
+	// A VM defined since the names were read is watched from its first
+	// sample: read them again, once a round.
+	for _, s := range samples {
+		if _, ok := m.names[s.UUID]; !ok {
+			m.Refresh(ctx)
+			break
+		}
 	}
 	var out []anomaly.Point
 	for _, s := range samples {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/demo"
 )
 
 func TestParseJournalEntry(t *testing.T) {
@@ -121,5 +122,43 @@ func TestEventRecordPutsTheNameLast(t *testing.T) {
 	r := EventRecord(vm.Event{Kind: vm.EventCrashed, Name: "x detail=fake vm=other", Detail: "guest panicked"})
 	if r.Program != EventProgram || r.Message != "crashed detail=guest panicked vm=x detail=fake vm=other" {
 		t.Errorf("got %q", r.Message)
+	}
+}
+
+// A VM defined after the metrics source started is watched from its
+// first sample.
+func TestMetricsWatchNewVMs(t *testing.T) {
+	ctx := context.Background()
+	hv, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hv.Close()
+	m := &Metrics{HV: hv}
+	if _, err := m.Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := hv.Define(ctx, vm.Spec{Name: "hv-new-vm", VCPUs: 1, MemoryMiB: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hv.Start(ctx, v.UUID); err != nil {
+		t.Fatal(err)
+	}
+	seen := func() bool {
+		pts, err := m.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pts {
+			if p.VM == "hv-new-vm" {
+				return true
+			}
+		}
+		return false
+	}
+	seen() // the first reading of the new VM: no rate yet
+	if !seen() {
+		t.Error("a VM defined after the first sample is never watched")
 	}
 }

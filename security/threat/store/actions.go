@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -31,9 +32,33 @@ func (s *Store) AddAction(ctx context.Context, a *Action) error {
 	return err
 }
 
+const actionColumns = `SELECT id, time, finding, playbook, action, target, mode, result, undo, undone FROM actions`
+
 // Actions returns the latest actions, newest first.
 func (s *Store) Actions(ctx context.Context, limit int) ([]Action, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, time, finding, playbook, action, target, mode, result, undo, undone FROM actions ORDER BY id DESC LIMIT ?`, limit)
+	return s.actions(ctx, actionColumns+` ORDER BY id DESC LIMIT ?`, limit)
+}
+
+// Action returns one action by its id.
+func (s *Store) Action(ctx context.Context, id int64) (Action, error) {
+	as, err := s.actions(ctx, actionColumns+` WHERE id = ?`, id)
+	if err != nil {
+		return Action{}, err
+	}
+	if len(as) == 0 {
+		return Action{}, fmt.Errorf("no action %d in the findings database (see 'hv threats actions')", id)
+	}
+	return as[0], nil
+}
+
+// Notifications returns the notifications carried out after action id
+// after, oldest first.
+func (s *Store) Notifications(ctx context.Context, after int64, limit int) ([]Action, error) {
+	return s.actions(ctx, actionColumns+` WHERE id > ? AND action = 'notify' AND mode = 'enforce' AND result LIKE 'ok%' ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (s *Store) actions(ctx context.Context, query string, args ...any) ([]Action, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
