@@ -58,6 +58,7 @@ var readOnlyCommands = []string{
 	"hv threats scan", "hv tutorial", "hv version", "hv vm console", "hv vm list", "hv vm show", "hv vm snapshot list",
 	"hv wizard", "hv apply", "hv monitor",
 	"hv daemon", // serves others' changes, each checked and asked on its own
+	"hv threats actions",
 }
 
 func TestEveryChangeTakesYes(t *testing.T) {

@@ -29,7 +29,7 @@ func newThreatsCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newThreatsScanCmd(), newThreatsReportCmd(), newThreatsRulesCmd())
+	cmd.AddCommand(newThreatsScanCmd(), newThreatsReportCmd(), newThreatsRulesCmd(), newThreatsActionsCmd(), newThreatsUndoCmd(g))
 	return cmd
 }
 

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/store"
 )
@@ -129,5 +131,52 @@ func TestReportFormats(t *testing.T) {
 		if format == "--markdown" && !strings.Contains(s, `x\|y`) {
 			t.Errorf("markdown must escape table separators:\n%s", s)
 		}
+	}
+}
+
+// 'hv threats undo ID' reverses a playbook's action through the
+// hypervisor, audits it, marks it undone, and refuses what cannot be
+// undone with the reason.
+func TestThreatsUndo(t *testing.T) {
+	t.Setenv(audit.PathEnv, filepath.Join(t.TempDir(), "audit.log"))
+	db := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo host has a paused VM: as if a playbook had paused it.
+	paused := &store.Action{Time: time.Now(), Finding: 3, Playbook: "pause-miner", Action: "pause-vm", Target: "dev-sandbox", Mode: "enforce", Result: "ok", Undo: `{"do":"resume-vm","target":"dev-sandbox"}`}
+	watched := &store.Action{Time: time.Now(), Finding: 4, Playbook: "block-ssh-brute-force", Action: "block-ip", Target: "203.0.113.5", Mode: "monitor", Result: "would block-ip"}
+	st.AddAction(ctx, paused)
+	st.AddAction(ctx, watched)
+	st.Close()
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := runWith(append([]string{"--demo", "threats"}, args...), strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	if out, errs, code := run("actions", "--db", db); code != 0 || !strings.Contains(out, "pause-vm") || !strings.Contains(out, "(undoable)") {
+		t.Fatalf("actions: exit %d %s%s", code, out, errs)
+	}
+	if _, errs, code := run("undo", fmt.Sprint(watched.ID), "--db", db, "--yes"); code == 0 || !strings.Contains(errs, "never carried out") {
+		t.Errorf("undo of a monitor-only action: exit %d %q", code, errs)
+	}
+	if _, errs, code := run("undo", "999", "--db", db, "--yes"); code == 0 || !strings.Contains(errs, "no action 999") {
+		t.Errorf("undo of no action: exit %d %q", code, errs)
+	}
+	if out, errs, code := run("undo", fmt.Sprint(paused.ID), "--db", db, "--yes"); code != 0 || !strings.Contains(out, "undone: pause-vm dev-sandbox") {
+		t.Fatalf("undo: exit %d %s%s", code, out, errs)
+	}
+	entries, _ := audit.Open(os.Getenv(audit.PathEnv)).Read()
+	found := false
+	for _, e := range entries {
+		found = found || e.Action == "threat.resume-vm" && strings.HasPrefix(e.Target, "dev-sandbox") && e.Result == audit.OK
+	}
+	if !found {
+		t.Errorf("the undo is not in the audit trail: %+v", entries)
+	}
+	if _, errs, code := run("undo", fmt.Sprint(paused.ID), "--db", db, "--yes"); code == 0 || !strings.Contains(errs, "undone already") {
+		t.Errorf("a second undo: exit %d %q", code, errs)
 	}
 }
