@@ -7,17 +7,23 @@
 # It keeps no capability (CAP_NET_ADMIN for nftables only when `blocking` is
 # on) and writes nothing but its state directory and the audit trail.
 # Playbooks stay monitor-only unless listed in `enabledPlaybooks`.
+# Blocklists named in `feeds` are downloaded by a timer of their own
+# (hv-threat-feeds), which keeps the last good list when a download fails.
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) mkEnableOption mkIf mkOption optional types concatMapStringsSep;
+  inherit (lib) mkEnableOption mkIf mkOption optional types concatMapStringsSep mapAttrsToList;
   cfg = config.hyperNixos.threatMonitor;
+  feedDir = "/var/lib/hv/feeds";
 
   playbooksToml = concatMapStringsSep "\n" (id: ''
     [[playbook]]
     id = "${id}"
     enabled = true
-  '') cfg.enabledPlaybooks;
+  '') cfg.enabledPlaybooks
+  + "\n[notify]\n"
+  + lib.optionalString (cfg.notify.command != [ ]) "command = [ ${concatMapStringsSep ", " builtins.toJSON cfg.notify.command} ]\n"
+  + lib.optionalString (cfg.notify.webhook != null) "webhook = ${builtins.toJSON cfg.notify.webhook}\n";
 
   args = [
     "monitor"
@@ -29,6 +35,7 @@ let
   ]
   ++ lib.concatMap (f: [ "--file" f ]) cfg.files
   ++ lib.concatMap (b: [ "--blocklist" (toString b) ]) cfg.blocklists
+  ++ lib.concatMap (name: [ "--blocklist" "${feedDir}/${name}.txt" ]) (builtins.attrNames cfg.feeds)
   ++ optional cfg.blocking "--block";
 in
 {
@@ -55,14 +62,50 @@ in
     files = mkOption {
       type = types.listOf types.str;
       default = [ ];
-      example = [ "/var/log/nginx/access.log" ];
-      description = "Log files to follow besides the journal.";
+      example = [ "/var/log/auth.log" ];
+      description = "Syslog files to follow besides the journal (sshd, PAM, sudo, su, polkit, libvirt, kernel lines).";
     };
 
     blocklists = mkOption {
       type = types.listOf types.path;
       default = [ ];
-      description = "IP/CIDR or SHA-256 blocklist files; reloaded when they change (a timer may refresh them).";
+      description = "Local blocklist files of addresses and CIDR ranges; reloaded when they change.";
+    };
+
+    feeds = mkOption {
+      type = types.attrsOf types.str;
+      default = { };
+      example = {
+        firehol_level1 = "https://iplists.firehol.org/files/firehol_level1.netset";
+        spamhaus_drop = "https://www.spamhaus.org/drop/drop_v4.json";
+      };
+      description = ''
+        Published blocklists to download, by name (plain addresses and ranges,
+        FireHOL netsets, Spamhaus DROP as text or JSON). A timer downloads them
+        into ${feedDir}; a failed download keeps the last good list, and
+        'hv threats feeds' and the dashboard show each list's age.
+      '';
+    };
+
+    feedsInterval = mkOption {
+      type = types.str;
+      default = "6h";
+      description = "How often the feeds are downloaded (systemd time span).";
+    };
+
+    notify = {
+      command = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "/run/current-system/sw/bin/logger" "-t" "hv-alert" ];
+        description = "Command run with each notified finding as JSON on its standard input (notify playbooks; the journal always gets them).";
+      };
+      webhook = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "https://chat.example/hooks/hv";
+        description = "URL each notified finding is POSTed to as JSON.";
+      };
     };
 
     blocking = mkOption {
@@ -130,6 +173,39 @@ in
         # hv's audit trail and its anchor, when the main module made them.
         ReadWritePaths = [ "-/var/log/hyper-nixos" "-/var/lib/hyper-nixos" ];
         MemoryMax = "512M";
+      };
+    };
+
+    systemd.services.hv-threat-feeds = mkIf (cfg.feeds != { }) {
+      description = "hv threat monitor: download blocklists";
+      after = [ "network-online.target" ];
+      wants = [ "network-online.target" ];
+      # Root without a capability (./lib/sandbox.nix): it writes only the
+      # feeds directory, which the readers' group may read.
+      serviceConfig = import ./lib/sandbox.nix // {
+        Type = "oneshot";
+        ExecStart = "${cfg.package}/bin/hv threats feeds update --dir ${feedDir} "
+          + lib.escapeShellArgs (mapAttrsToList (name: url: "${name}=${url}") cfg.feeds);
+        Group = if cfg.readers != null then cfg.readers else "root";
+        StateDirectory = "hv/feeds";
+        StateDirectoryMode = "0750";
+        UMask = "0027";
+        CapabilityBoundingSet = [ "" ];
+        ProtectHome = true;
+        PrivateTmp = true;
+        PrivateDevices = true;
+        ProtectProc = "invisible";
+        RestrictAddressFamilies = [ "AF_INET" "AF_INET6" "AF_UNIX" ];
+        SystemCallFilter = [ "@system-service" ];
+      };
+    };
+    systemd.timers.hv-threat-feeds = mkIf (cfg.feeds != { }) {
+      wantedBy = [ "timers.target" ];
+      timerConfig = {
+        OnBootSec = "2min";
+        OnUnitActiveSec = cfg.feedsInterval;
+        RandomizedDelaySec = "10min";
+        Persistent = true;
       };
     };
   };

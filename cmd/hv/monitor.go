@@ -58,7 +58,7 @@ func newMonitorCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.StateDir, "state-dir", monitor.DefaultStateDir, "directory for anomaly baselines and the audit log")
 	f.StringVar(&cfg.RulesDir, "rules", rules.DefaultDropIn, "directory of local rules")
 	f.StringVar(&cfg.Playbooks, "playbooks", response.DefaultFile, "local playbooks (enable built-in ones there)")
-	f.StringArrayVar(&cfg.Blocklists, "blocklist", nil, "IP/CIDR or SHA-256 blocklist file (repeatable; reloaded when it changes)")
+	f.StringArrayVar(&cfg.Blocklists, "blocklist", nil, "blocklist of addresses and CIDR ranges (repeatable; may not exist yet; reloaded when it changes)")
 	f.StringVar(&cfg.Listen, "listen", "127.0.0.1:9851", "address for Prometheus /metrics; empty to disable")
 	f.StringArrayVar(&cfg.Files, "file", nil, "log file to follow (repeatable), e.g. /var/log/auth.log")
 	f.BoolVar(&noJournal, "no-journal", false, "do not read the systemd journal")

@@ -29,7 +29,7 @@ func newThreatsCmd(g *globals) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newThreatsScanCmd(), newThreatsReportCmd(), newThreatsRulesCmd(), newThreatsActionsCmd(), newThreatsUndoCmd(g))
+	cmd.AddCommand(newThreatsScanCmd(), newThreatsReportCmd(), newThreatsRulesCmd(), newThreatsActionsCmd(), newThreatsUndoCmd(g), newThreatsFeedsCmd())
 	return cmd
 }
 
@@ -152,7 +152,7 @@ func newThreatsScanCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&summary, "summary", false, "print only counts: by rule, and authentication failures by address")
 	cmd.Flags().BoolVar(&stats, "stats", false, "print lines, findings and lines per second to standard error")
 	cmd.Flags().IntVar(&year, "year", 0, "year of timestamps that carry none (default: the file's modification year)")
-	cmd.Flags().StringArrayVar(&blocklists, "blocklist", nil, "IP/CIDR or SHA-256 blocklist file to match against (repeatable)")
+	cmd.Flags().StringArrayVar(&blocklists, "blocklist", nil, "blocklist of addresses and CIDR ranges to match against (repeatable; plain, FireHOL netset or Spamhaus DROP)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the scan to this file")
 	cmd.Flags().MarkHidden("cpuprofile")
 	cmd.MarkFlagsMutuallyExclusive("json", "summary")

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +181,40 @@ func TestThreatsUndo(t *testing.T) {
 	}
 	if _, errs, code := run("undo", fmt.Sprint(paused.ID), "--db", db, "--yes"); code == 0 || !strings.Contains(errs, "undone already") {
 		t.Errorf("a second undo: exit %d %q", code, errs)
+	}
+}
+
+// 'hv threats feeds update' downloads lists from a server the test runs;
+// 'hv threats feeds' shows them with their age, and a failed download
+// beside the list that stays.
+func TestThreatsFeeds(t *testing.T) {
+	fail := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "; Spamhaus DROP List\n203.0.113.0/24 ; SBL1\n198.51.100.0/24 ; SBL2\n")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := runWith(append([]string{"threats", "feeds"}, args...), strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	if out, errs, code := run("update", "--dir", dir, "spamhaus_drop="+srv.URL+"/drop.txt"); code != 0 || !strings.Contains(out, "spamhaus_drop: 2 entries") {
+		t.Fatalf("update: exit %d %s%s", code, out, errs)
+	}
+	fail = true
+	if _, errs, code := run("update", "--dir", dir, "spamhaus_drop="+srv.URL+"/drop.txt"); code == 0 || !strings.Contains(errs, "503") || !strings.Contains(errs, "previous lists stay") {
+		t.Errorf("a failed update: exit %d %q", code, errs)
+	}
+	out, _, code := run("--dir", dir)
+	if code != 0 || !strings.Contains(out, "spamhaus_drop") || !strings.Contains(out, "2 entries  0 min old") || !strings.Contains(out, "last download failed") {
+		t.Errorf("feeds:\n%s", out)
+	}
+	if _, errs, code := run("update", "--dir", dir, "no-url"); code != 2 || !strings.Contains(errs, "NAME=URL") {
+		t.Errorf("a bad feed: exit %d %q", code, errs)
 	}
 }

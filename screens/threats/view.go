@@ -38,6 +38,9 @@ func (m *Model) View() string {
 	}
 	var parts []string
 	parts = append(parts, m.header(), m.counts())
+	if len(m.snap.Feeds) > 0 {
+		parts = append(parts, m.feedsLine())
+	}
 	if m.details {
 		parts = append(parts, m.detailView(m.c.Height-len(parts)))
 	} else {
@@ -63,6 +66,23 @@ func (m *Model) counts() string {
 	}
 	tl := m.c.Sparkline(toFloats(m.snap.Timeline), len(m.snap.Timeline), 0)
 	b.WriteString(st.Muted.Render("30 min ") + tl)
+	return truncate(b.String(), m.c.Width)
+}
+
+// feedsLine shows the downloaded blocklists and their age.
+func (m *Model) feedsLine() string {
+	st := m.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Muted.Render("Blocklists: "))
+	for i, f := range m.snap.Feeds {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(fmt.Sprintf("%s %d (%s)", ui.Safe(f.Name), f.Entries, f.Age(m.c.Now())))
+		if f.Err != "" {
+			b.WriteString(st.Warning.Render(" last download failed"))
+		}
+	}
 	return truncate(b.String(), m.c.Width)
 }
 

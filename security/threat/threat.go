@@ -73,7 +73,6 @@ const (
 	KindMatch     Kind = "match"     // one record matched a rule
 	KindThreshold Kind = "threshold" // a rule matched N times in T for one key
 	KindAnomaly   Kind = "anomaly"   // a VM metric left its learned baseline
-	KindIntel     Kind = "intel"     // an extracted value is on a blocklist
 )
 
 // Finding is what detection reports. Fields extracted from logs (User, VM,

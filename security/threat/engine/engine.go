@@ -18,10 +18,9 @@ import (
 	"github.com/hyper-nixos/hv/security/threat/rules"
 )
 
-// Intel answers whether a value is on a blocklist, and which one.
+// Intel answers whether an address is on a blocklist, and which.
 type Intel interface {
 	IP(netip.Addr) (list string, ok bool)
-	Hash(hex string) (list string, ok bool)
 }
 
 // Emit receives findings. The finding's Tags slice is shared with the rule:
@@ -357,11 +356,6 @@ func (e *Engine) checkIntel(f *threat.Finding) {
 	}
 	if addr, err := netip.ParseAddr(f.IP); err == nil {
 		if list, ok := e.intel.IP(addr); ok {
-			f.Intel = list
-		}
-	}
-	if h := f.Fields["sha256"]; h != "" {
-		if list, ok := e.intel.Hash(h); ok {
 			f.Intel = list
 		}
 	}

@@ -120,7 +120,6 @@ func TestThresholdFiresOncePerWindow(t *testing.T) {
 type fakeIntel map[string]string
 
 func (f fakeIntel) IP(a netip.Addr) (string, bool) { l, ok := f[a.String()]; return l, ok }
-func (f fakeIntel) Hash(h string) (string, bool)   { l, ok := f[h]; return l, ok }
 
 func TestBlocklistRaisesSeverity(t *testing.T) {
 	e := New(defaults(t), Options{Year: 2026, Intel: fakeIntel{"203.0.113.12": "drop.txt"}})

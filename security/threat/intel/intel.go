@@ -1,15 +1,19 @@
-// Package intel holds local threat intelligence: blocklists of addresses
-// (single IPs or CIDR ranges) and of file hashes (SHA-256), read from
-// plain files that a timer may refresh. Lists reload atomically: a reader
-// always sees one complete generation.
+// Package intel holds threat intelligence: blocklists of addresses
+// (single IPs and CIDR ranges) in the formats published lists use — one
+// address or range a line (FireHOL's netsets), with '#' or ';' comments
+// and a second column ignored (Spamhaus DROP's text form), or JSON lines
+// with a "cidr" (Spamhaus DROP's JSON form). Lists are downloaded by
+// Update, which keeps the last good list when a download fails, and
+// reloaded atomically: a reader always sees one complete generation.
 package intel
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -23,8 +27,7 @@ import (
 
 // Lists are the blocklists of one generation.
 type Lists struct {
-	ips    bart.Table[string]
-	hashes map[string]string // lower-case hex -> list name
+	ips bart.Table[string]
 	// Entries counts what was loaded, per list name.
 	Entries map[string]int
 }
@@ -37,62 +40,48 @@ func (l *Lists) IP(addr netip.Addr) (string, bool) {
 	return l.ips.Lookup(addr.Unmap())
 }
 
-// Hash reports whether a SHA-256 (hex) is on a list.
-func (l *Lists) Hash(hexsum string) (string, bool) {
-	if l == nil {
-		return "", false
-	}
-	name, ok := l.hashes[strings.ToLower(hexsum)]
-	return name, ok
-}
-
-// File hashes path and looks the hash up.
-func (l *Lists) File(path string) (sum, list string, ok bool, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", false, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", "", false, err
-	}
-	sum = hex.EncodeToString(h.Sum(nil))
-	list, ok = l.Hash(sum)
-	return sum, list, ok, nil
-}
-
-// LoadFiles reads blocklist files. Each line holds an IP address, a CIDR
-// range or a SHA-256 in hex; '#' starts a comment; a second column is
-// ignored (many published lists carry one). The list's name is the file's
-// base name. A malformed line is an error naming file and line: a list
-// that half-loads would silently miss what it should block.
+// LoadFiles reads blocklist files; a file that does not exist (a feed not
+// downloaded yet) is empty. The list's name is the file's base name. A
+// malformed line is an error naming file and line: a list that
+// half-loads would silently miss what it should block.
 func LoadFiles(paths ...string) (*Lists, error) {
-	l := &Lists{hashes: map[string]string{}, Entries: map[string]int{}}
+	l := &Lists{Entries: map[string]int{}}
 	for _, p := range paths {
-		if err := l.load(p); err != nil {
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("blocklist: %w", err)
+		}
+		err = l.read(f, p, filepath.Base(p))
+		f.Close()
+		if err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
 }
 
-func (l *Lists) load(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("blocklist: %w", err)
-	}
-	defer f.Close()
-	name := filepath.Base(path)
-	return l.read(f, path, name)
-}
-
 func (l *Lists) read(r io.Reader, path, name string) error {
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	n := 0
 	for sc.Scan() {
 		n++
-		line := sc.Text()
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "{") { // Spamhaus DROP, JSON lines
+			var e struct {
+				CIDR string `json:"cidr"`
+			}
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				return fmt.Errorf("blocklist %s:%d: %v", path, n, err)
+			}
+			if e.CIDR == "" {
+				continue // the trailing metadata object
+			}
+			line = e.CIDR
+		}
 		if i := strings.IndexAny(line, "#;"); i >= 0 {
 			line = line[:i]
 		}
@@ -100,24 +89,11 @@ func (l *Lists) read(r io.Reader, path, name string) error {
 		if len(fields) == 0 {
 			continue
 		}
-		v := fields[0]
-		switch {
-		case isSHA256(v):
-			l.hashes[strings.ToLower(v)] = name
-		case strings.Contains(v, "/"):
-			p, err := netip.ParsePrefix(v)
-			if err != nil {
-				return fmt.Errorf("blocklist %s:%d: %q is not a CIDR range", path, n, v)
-			}
-			l.ips.Insert(p.Masked(), name)
-		default:
-			a, err := netip.ParseAddr(v)
-			if err != nil {
-				return fmt.Errorf("blocklist %s:%d: %q is not an IP address, CIDR range or SHA-256", path, n, v)
-			}
-			a = a.Unmap()
-			l.ips.Insert(netip.PrefixFrom(a, a.BitLen()), name)
+		p, err := parsePrefix(fields[0])
+		if err != nil {
+			return fmt.Errorf("blocklist %s:%d: %q is not an IP address or CIDR range", path, n, fields[0])
 		}
+		l.ips.Insert(p, name)
 		l.Entries[name]++
 	}
 	if err := sc.Err(); err != nil {
@@ -126,12 +102,20 @@ func (l *Lists) read(r io.Reader, path, name string) error {
 	return nil
 }
 
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
+func parsePrefix(v string) (netip.Prefix, error) {
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return p, err
+		}
+		return p.Masked(), nil
 	}
-	_, err := hex.DecodeString(s)
-	return err == nil
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Store holds the current Lists and reloads them when their files change.
@@ -155,10 +139,9 @@ func NewStore(paths ...string) (*Store, error) {
 // Current returns the lists in force.
 func (s *Store) Current() *Lists { return s.cur.Load() }
 
-// IP and Hash look up in the current lists, so a Store can be handed to
-// the engine once and still follow reloads.
+// IP looks up in the current lists, so a Store can be handed to the
+// engine once and still follow reloads.
 func (s *Store) IP(a netip.Addr) (string, bool) { return s.Current().IP(a) }
-func (s *Store) Hash(h string) (string, bool)   { return s.Current().Hash(h) }
 
 // Reload rereads every file. On error the previous lists stay in force.
 func (s *Store) Reload() error {
@@ -173,8 +156,8 @@ func (s *Store) Reload() error {
 	return nil
 }
 
-// ReloadIfChanged reloads when a file's modification time changed, and
-// reports whether it did.
+// ReloadIfChanged reloads when a file's modification time changed (or it
+// appeared), and reports whether it did.
 func (s *Store) ReloadIfChanged() (bool, error) {
 	s.mu.Lock()
 	now := s.stat()

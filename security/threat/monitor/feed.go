@@ -18,6 +18,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/anomaly"
 	"github.com/hyper-nixos/hv/security/threat/engine"
+	"github.com/hyper-nixos/hv/security/threat/intel"
 	"github.com/hyper-nixos/hv/security/threat/response"
 	"github.com/hyper-nixos/hv/security/threat/rules"
 	"github.com/hyper-nixos/hv/security/threat/source"
@@ -76,6 +77,9 @@ type FeedOptions struct {
 	// ("journalctl" when empty). Tests point them elsewhere.
 	JournalSocket string
 	Journalctl    string
+	// FeedDir holds the downloaded blocklists (intel.DefaultFeedDir when
+	// empty): in-session detection uses them, the dashboard shows their age.
+	FeedDir string
 }
 
 // DefaultStateDir is the monitor service's state directory.
@@ -92,6 +96,9 @@ func OpenFeed(ctx context.Context, o FeedOptions) (Feed, error) {
 	}
 	if o.StateDir == "" {
 		o.StateDir = DefaultStateDir
+	}
+	if o.FeedDir == "" {
+		o.FeedDir = intel.DefaultFeedDir
 	}
 	set, err := rules.Load(content.ThreatRules(), rules.DefaultDropIn)
 	if err != nil {
@@ -181,6 +188,7 @@ type localFeed struct {
 	notes  *noticeBoard
 	mode   string
 	note   string
+	feeds  *feedWatch
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	now    func() time.Time
@@ -191,7 +199,9 @@ func (l *localFeed) Mode() string     { return l.mode }
 func (l *localFeed) Describe() string { return l.note }
 
 func (l *localFeed) Snapshot(context.Context) (Snapshot, error) {
-	return l.mon.View().Snapshot(l.now(), 30), nil
+	s := l.mon.View().Snapshot(l.now(), 30)
+	s.Feeds = l.feeds.status()
+	return s, nil
 }
 
 func (l *localFeed) SetState(_ context.Context, f threat.Finding, st threat.State) error {
@@ -242,7 +252,12 @@ func (l *localFeed) Close() error {
 
 // startLocal watches what this user can read.
 func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, notes *noticeBoard, o FeedOptions) (Feed, error) {
-	mon := New(set, engine.Options{})
+	feeds := newFeedWatch(o.FeedDir, true)
+	opt := engine.Options{}
+	if feeds.lists != nil {
+		opt.Intel = feeds.lists
+	}
+	mon := New(set, opt)
 	mon.Now, mon.Runner, mon.VMs = o.Now, runner, o.HV
 	var srcs []Source
 	var yes, no []string
@@ -266,7 +281,7 @@ func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, no
 			no = append(no, p)
 		}
 	}
-	l := &localFeed{mon: mon, runner: runner, notes: notes, mode: "in-process", now: o.Now}
+	l := &localFeed{mon: mon, runner: runner, notes: notes, mode: "in-process", now: o.Now, feeds: feeds}
 	runCtx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	if o.HV != nil {
@@ -336,6 +351,7 @@ type storeFeed struct {
 	db       string
 	stateDir string
 	now      func() time.Time
+	feeds    *feedWatch
 }
 
 func openStoreFeed(ctx context.Context, o FeedOptions, runner *response.Runner) (Feed, error) {
@@ -351,7 +367,7 @@ func openStoreFeed(ctx context.Context, o FeedOptions, runner *response.Runner) 
 		return nil, err
 	}
 	runner.Store = st
-	return &storeFeed{st: st, readOnly: ro, runner: runner, db: o.DB, stateDir: o.StateDir, now: o.Now}, nil
+	return &storeFeed{st: st, readOnly: ro, runner: runner, db: o.DB, stateDir: o.StateDir, now: o.Now, feeds: newFeedWatch(o.FeedDir, false)}, nil
 }
 
 // writable reports whether this user can write the database: the file,
@@ -401,6 +417,7 @@ func (s *storeFeed) Snapshot(ctx context.Context) (Snapshot, error) {
 	}
 	snap.Actions, _ = s.st.Actions(ctx, 50)
 	snap.Sparks, snap.SparksErr = readSparks(filepath.Join(s.stateDir, "anomaly.json"))
+	snap.Feeds = s.feeds.status()
 	return snap, nil
 }
 

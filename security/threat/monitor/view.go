@@ -8,6 +8,7 @@ import (
 
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/anomaly"
+	"github.com/hyper-nixos/hv/security/threat/intel"
 	"github.com/hyper-nixos/hv/security/threat/store"
 )
 
@@ -183,6 +184,8 @@ type Snapshot struct {
 	SparksErr string
 	Actions   []store.Action // newest first
 	Errors    []string
+	// Feeds are the downloaded blocklists, with their age.
+	Feeds []intel.FeedStatus
 }
 
 // Snapshot copies the view; the timeline has buckets minutes up to now.

@@ -202,9 +202,9 @@ func (p *Playbook) check() error {
 	}
 	for _, k := range p.When.Kinds {
 		switch threat.Kind(k) {
-		case threat.KindMatch, threat.KindThreshold, threat.KindAnomaly, threat.KindIntel:
+		case threat.KindMatch, threat.KindThreshold, threat.KindAnomaly:
 		default:
-			return bad("kind %q: want match, threshold, anomaly or intel", k)
+			return bad("kind %q: want match, threshold or anomaly", k)
 		}
 	}
 	if len(p.When.Rules) == 0 && len(p.When.Tags) == 0 && p.When.MinSeverity == "" {
