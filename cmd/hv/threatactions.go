@@ -111,11 +111,29 @@ func newThreatsUndoCmd(g *globals) *cobra.Command {
 			if !response.Undoable(a) {
 				return fmt.Errorf("action %d (%s %s) has nothing to undo: %s", id, a.Action, termsafe.String(a.Target), whyNot(a))
 			}
-			q := question{audit: "threat.undo", verb: "undo", target: a.Action + " " + a.Target, impact: "This reverses what the playbook " + a.Playbook + " did."}
-			if _, err := g.confirmer(cmd, yes).confirm(phase.Rule{Verdict: phase.Confirm, Ask: phase.YesNo}, q); err != nil {
+			do, name, does, err := response.UndoStep(a)
+			if err != nil {
 				return err
 			}
-			r := &response.Runner{Store: st, Audit: &response.Trail{Log: audit.Open(audit.DefaultPath(stateDir())), Where: "hv threats undo"}}
+			// The undo is the hv API's change (vm.resume, vm.links,
+			// vm.snapshot.delete): asked as the matrix asks it, the answer
+			// carried to the daemon. Lifting a block is root's, asked y/N.
+			q := question{audit: response.Route(do), verb: "undo", target: a.Action + " " + a.Target, name: name,
+				impact: "This " + does + " (playbook " + a.Playbook + ")."}
+			if q.audit != "" {
+				if ctx, err = g.ask(ctx, cmd, yes, q); err != nil {
+					return err
+				}
+			} else {
+				q.audit = "threat." + do
+				if _, err := g.confirmer(cmd, yes).confirm(phase.Rule{Verdict: phase.Confirm, Ask: phase.YesNo}, q); err != nil {
+					return err
+				}
+			}
+			r := &response.Runner{Store: st}
+			if g.daemonSocket() == "" { // through the hv daemon, the daemon writes the trail
+				r.Audit = &response.Trail{Log: audit.Open(g.auditPath()), Where: "hv threats undo"}
+			}
 			if os.Geteuid() == 0 {
 				r.Do.Firewall = &response.NFT{Run: response.Exec}
 			} else {

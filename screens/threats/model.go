@@ -386,9 +386,13 @@ func (m *Model) undoable(f threat.Finding) (store.Action, bool) {
 
 func (m *Model) undo(a store.Action) tea.Cmd {
 	id, feed, c := m.id, m.feed, m.c
+	_, name, _, _ := response.UndoStep(a)
 	return func() tea.Msg {
 		ctx, cancel := c.Context()
 		defer cancel()
+		// The dialog's yes goes with the change (the hv daemon asks for
+		// one before deleting a snapshot).
+		ctx = vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog", Name: name})
 		_, err := feed.Undo(ctx, a.ID, c.User)
 		return undoneMsg{id: id, action: a, err: err}
 	}
@@ -451,6 +455,7 @@ func (m *Model) runPlaybook(pb response.Option, f threat.Finding) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := c.Context()
 		defer cancel()
+		ctx = vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog"})
 		a, err := feed.RunPlaybook(ctx, pb.ID, f, c.User)
 		if a.Playbook == "" {
 			a.Playbook = pb.ID

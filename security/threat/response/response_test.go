@@ -17,6 +17,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/store"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 )
 
 type fakeFirewall struct{ blocked map[netip.Addr]time.Duration }
@@ -352,5 +353,43 @@ func TestCooldownsSurviveARestart(t *testing.T) {
 	later.Now = func() time.Time { return acts[0].Time.Add(2 * time.Hour) }
 	if acts := later.Handle(context.Background(), brute); len(acts) != 1 {
 		t.Errorf("after the cooldown it acts again: %+v", acts)
+	}
+}
+
+// permitVMs stands for the hv daemon's client: it knows which changes
+// polkit grants its user (vm.Permitter).
+type permitVMs struct {
+	*fakeVMs
+	withheld map[string]string
+}
+
+func (p permitVMs) Permitted(change string) string { return p.withheld[change] }
+
+// Through the hv daemon, a playbook or undo whose change polkit withholds
+// is shown with the daemon's reason before anything is tried; the others
+// run. Every route named is one the hv API has.
+func TestWithheldChangesAreUnavailable(t *testing.T) {
+	r, _, vms, _ := newRunner(t)
+	r.Do.VMs = permitVMs{vms, map[string]string{"vm.links": "polkit does not grant you org.hyper-nixos.hv.vm.lifecycle"}}
+	f := threat.Finding{ID: 4, Rule: "anomaly.net-tx", Kind: threat.KindAnomaly, Severity: threat.High, VM: "db-1"}
+	for _, o := range r.For(f) {
+		switch o.Action {
+		case IsolateVM:
+			if !strings.Contains(o.Unavailable, "polkit") {
+				t.Errorf("isolating with vm.links withheld: %+v", o)
+			}
+		case PauseVM, SnapshotVM:
+			if o.Unavailable != "" {
+				t.Errorf("%s is granted: %+v", o.Action, o)
+			}
+		}
+	}
+	if _, err := r.RunNow(context.Background(), "isolate-exfiltration", f, "alice"); !errors.Is(err, ErrUnavailable) || vms.cut["db-1"] {
+		t.Errorf("isolating anyway: %v, cut %v", err, vms.cut)
+	}
+	for _, a := range []string{PauseVM, IsolateVM, SnapshotVM, resumeVM, linksUp, deleteSnapshot} {
+		if api.Find(Route(a)).Name == "" {
+			t.Errorf("%s: the hv API has no route %q", a, Route(a))
+		}
 	}
 }

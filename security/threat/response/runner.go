@@ -53,16 +53,21 @@ type Responder struct {
 // ErrUnavailable says an action cannot be carried out here at all.
 var ErrUnavailable = errors.New("unavailable")
 
-// Unavailable says why action cannot run with this responder, or "".
+// Unavailable says why action (a playbook's, or an undo's) cannot run
+// with this responder, or "". A hypervisor that knows what its user is
+// granted (the hv daemon's client) is asked about the change itself.
 func (d *Responder) Unavailable(action string) string {
 	switch action {
-	case BlockIP:
+	case BlockIP, unblockIP:
 		if d.Firewall == nil {
 			return or(d.NoFirewall, "blocking addresses needs root and nftables: only the monitor service blocks, when blocking is on (hyperNixos.threatMonitor.blocking)")
 		}
-	case PauseVM, SnapshotVM, IsolateVM:
+	case PauseVM, SnapshotVM, IsolateVM, resumeVM, deleteSnapshot, linksUp:
 		if d.VMs == nil {
 			return or(d.NoVMs, "no connection to libvirt here")
+		}
+		if p, ok := d.VMs.(vm.Permitter); ok {
+			return p.Permitted(Route(action))
 		}
 	case Notify:
 		if d.Notify == nil {
@@ -70,6 +75,45 @@ func (d *Responder) Unavailable(action string) string {
 		}
 	}
 	return ""
+}
+
+// What undoing an action does.
+const (
+	unblockIP      = "unblock-ip"
+	resumeVM       = "resume-vm"
+	deleteSnapshot = "delete-snapshot"
+	linksUp        = "links-up"
+)
+
+// Route is the hv API route (vm/api) that carries out a VM action or its
+// undo: the permission matrix and the hv daemon know a change by it. ""
+// for what no route does (the firewall, notifying).
+func Route(action string) string {
+	return map[string]string{PauseVM: "vm.pause", IsolateVM: "vm.links", SnapshotVM: "vm.snapshot.create",
+		resumeVM: "vm.resume", linksUp: "vm.links", deleteSnapshot: "vm.snapshot.delete"}[action]
+}
+
+// UndoStep is what undoing a does, for the question asked first: the
+// undo's action (its Route), what it names (the snapshot, for a forensic
+// snapshot's deletion), and what it does, in words.
+func UndoStep(a store.Action) (action, name, does string, err error) {
+	var u undo
+	if err := json.Unmarshal([]byte(a.Undo), &u); err != nil {
+		return "", "", "", fmt.Errorf("cannot read how to undo action %d: %w", a.ID, err)
+	}
+	switch u.Do {
+	case unblockIP:
+		does = "lifts the block on " + u.Target
+	case resumeVM:
+		does = "resumes " + u.Target
+	case linksUp:
+		does = "brings " + u.Target + "'s network links back up"
+	case deleteSnapshot:
+		does = "deletes the forensic snapshot " + u.Name + " of " + u.Target
+	default:
+		return "", "", "", fmt.Errorf("unknown undo %q", u.Do)
+	}
+	return u.Do, u.Name, does, nil
 }
 
 func or(a, b string) string {
@@ -247,9 +291,9 @@ func (r *Runner) act(ctx context.Context, pb *Playbook, f threat.Finding, target
 		if err != nil {
 			return nil, err
 		}
-		return &undo{Do: "unblock-ip", Target: target}, r.Do.Firewall.Block(ctx, addr, pb.duration)
+		return &undo{Do: unblockIP, Target: target}, r.Do.Firewall.Block(ctx, addr, pb.duration)
 	case PauseVM:
-		return &undo{Do: "resume-vm", Target: target}, r.Do.VMs.Pause(ctx, target)
+		return &undo{Do: resumeVM, Target: target}, r.Do.VMs.Pause(ctx, target)
 	case SnapshotVM:
 		spec := vm.SnapshotSpec{Name: "forensics-" + r.now().UTC().Format("20060102-150405"), Memory: true,
 			Description: fmt.Sprintf("hv threat response: %s (finding %d)", f.Title, f.ID)}
@@ -258,9 +302,9 @@ func (r *Runner) act(ctx context.Context, pb *Playbook, f threat.Finding, target
 			spec.Memory, spec.DiskOnly = false, true
 			_, err = r.Do.VMs.CreateSnapshot(ctx, target, spec)
 		}
-		return &undo{Do: "delete-snapshot", Target: target, Name: spec.Name}, err
+		return &undo{Do: deleteSnapshot, Target: target, Name: spec.Name}, err
 	case IsolateVM:
-		return &undo{Do: "links-up", Target: target}, r.Do.VMs.SetLinks(ctx, target, false)
+		return &undo{Do: linksUp, Target: target}, r.Do.VMs.SetLinks(ctx, target, false)
 	case Notify:
 		return nil, r.Do.Notify.Notify(ctx, f)
 	}
@@ -298,23 +342,22 @@ func (r *Runner) Undo(ctx context.Context, a store.Action, actor string) error {
 }
 
 func (r *Runner) reverse(ctx context.Context, u undo) error {
-	forward := map[string]string{"unblock-ip": BlockIP, "resume-vm": PauseVM, "delete-snapshot": SnapshotVM, "links-up": IsolateVM}[u.Do]
-	if forward == "" {
+	if Route(u.Do) == "" && u.Do != unblockIP {
 		return fmt.Errorf("unknown undo %q", u.Do)
 	}
-	if why := r.Do.Unavailable(forward); why != "" {
+	if why := r.Do.Unavailable(u.Do); why != "" {
 		return fmt.Errorf("%w: %s", ErrUnavailable, why)
 	}
 	switch u.Do {
-	case "unblock-ip":
+	case unblockIP:
 		addr, err := netip.ParseAddr(u.Target)
 		if err != nil {
 			return err
 		}
 		return r.Do.Firewall.Unblock(ctx, addr)
-	case "resume-vm":
+	case resumeVM:
 		return r.Do.VMs.Resume(ctx, u.Target)
-	case "delete-snapshot":
+	case deleteSnapshot:
 		return r.Do.VMs.DeleteSnapshot(ctx, u.Target, u.Name)
 	default: // links-up
 		return r.Do.VMs.SetLinks(ctx, u.Target, true)
