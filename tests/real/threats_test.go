@@ -115,6 +115,7 @@ func TestSaveAndRestoreRaiseNoFinding(t *testing.T) {
 	if err := b.Start(ctx, v.UUID); err != nil {
 		t.Fatal(err)
 	}
+	saving := time.Now() // the findings of defining and starting the VM are not the save's
 	if err := b.Save(ctx, v.UUID); err != nil {
 		t.Fatalf("save: %v", err)
 	}
@@ -136,7 +137,7 @@ func TestSaveAndRestoreRaiseNoFinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range snap.Recent {
-		if f.VM == name {
+		if f.VM == name && !f.Time.Before(saving) {
 			t.Errorf("finding for a routine save and restore: %s (%s): %s", f.Title, f.Rule, f.Evidence)
 		}
 	}

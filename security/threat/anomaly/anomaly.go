@@ -355,18 +355,24 @@ func (s *Series) expect(slot int) (float64, float64, bool) {
 	return med, 1.4826 * mad, true
 }
 
-// envelope is the median, over past days, of the highest value seen in
-// this quarter hour or its neighbours (jobs do not start on the minute).
+// envelope is how high this quarter hour (or its neighbours: jobs do not
+// start on the minute) usually goes: the median over past days of its
+// highest value, or yesterday's highest if higher. Yesterday's makes the
+// detector adapt within a day: a new nightly job, or a load that stepped
+// up for good, alarms once and is normal the next day at that time.
 func (s *Series) envelope(slot int) float64 {
+	top := func(d int) float64 {
+		t := float64(unknown)
+		for _, k := range [3]int{slot - 1, slot, slot + 1} {
+			t = max(t, s.Peak[d][(k+buckets)%buckets])
+		}
+		return t
+	}
 	var vals [16]float64
 	n := 0
 	for d := 1; d < len(s.Peak) && n < len(vals); d++ {
-		top := float64(unknown)
-		for _, k := range [3]int{slot - 1, slot, slot + 1} {
-			top = max(top, s.Peak[d][(k+buckets)%buckets])
-		}
-		if top != unknown {
-			vals[n] = top
+		if t := top(d); t != unknown {
+			vals[n] = t
 			n++
 		}
 	}
@@ -374,7 +380,7 @@ func (s *Series) envelope(slot int) float64 {
 		return 0
 	}
 	med, _ := medMAD(vals[:n])
-	return med
+	return max(med, top(1))
 }
 
 // medMAD returns the median and the median absolute deviation.

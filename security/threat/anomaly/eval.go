@@ -19,8 +19,11 @@ type Evaluation struct {
 	MinerFalse             int // miner signals on VMs without a miner
 }
 
-// Precision is the share of alerts that matched an injected anomaly.
-func (e Evaluation) Precision() float64 { return ratio(e.TruePositive, e.Alerts) }
+// Precision is counted per anomaly: of the anomalies reported and the
+// false alarms, the share that were anomalies. Several alerts within one
+// anomaly (one per metric, or one that stops and starts) count once; a
+// false alarm is an alert that matches no anomaly.
+func (e Evaluation) Precision() float64 { return ratio(e.Detected, e.Detected+e.FalseAlarms) }
 
 // Recall is the share of injected anomalies that raised an alert.
 func (e Evaluation) Recall() float64 { return ratio(e.Detected, e.Labels) }
@@ -48,8 +51,8 @@ func ratio(a, b int) float64 {
 func (e Evaluation) String() string {
 	med, p90 := e.Delay()
 	var b strings.Builder
-	fmt.Fprintf(&b, "precision %.3f  recall %.3f  delay median %v p90 %v  false alarms %.3f per VM-day (%d alerts, %d anomalies, %.0f VM-days)\n",
-		e.Precision(), e.Recall(), med, p90, e.FalseAlarmsPerVMDay(), e.Alerts, e.Labels, e.VMDays)
+	fmt.Fprintf(&b, "precision %.3f (per anomaly)  recall %.3f  delay median %v p90 %v  false alarms %.3f per VM-day (%d alerts, %d within anomalies; %d anomalies, %.0f VM-days)\n",
+		e.Precision(), e.Recall(), med, p90, e.FalseAlarmsPerVMDay(), e.Alerts, e.TruePositive, e.Labels, e.VMDays)
 	for _, k := range []AnomalyKind{Spike, MinerPlateau, ExfilRamp, WriteStorm} {
 		v := e.ByKind[k]
 		fmt.Fprintf(&b, "  %-13s %d/%d detected\n", k, v[0], v[1])
