@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/monitor"
 	"github.com/hyper-nixos/hv/security/threat/response"
+	"github.com/hyper-nixos/hv/security/threat/store"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -140,5 +142,62 @@ func TestSaveAndRestoreRaiseNoFinding(t *testing.T) {
 		if f.VM == name && !f.Time.Before(saving) {
 			t.Errorf("finding for a routine save and restore: %s (%s): %s", f.Title, f.Rule, f.Evidence)
 		}
+	}
+}
+
+// An operator who may read the monitor service's findings but not write
+// them is told so, up front and when acknowledging, and that the VM
+// baselines are not readable for them (issue 15, item 11): never
+// SQLite's "attempt to write a readonly database", never "no VM metrics
+// yet". The outsider runs TestThreatsAsReader on files root made.
+func TestThreatsReadOnlyForAReader(t *testing.T) {
+	e := realEnv(t)
+	dir := sharedDir(t, "hv-threats-", 0o755)
+	db := filepath.Join(dir, "threats.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Add(ctx, []threat.Finding{{Time: time.Now(), Rule: "ssh.failed-auth", Title: "SSH brute force", Severity: threat.High, Kind: threat.KindThreshold, IP: "203.0.113.5"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	os.Chmod(db, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "anomaly.json"), []byte(`{"version":1,"vms":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runAs(t, e.outsider, "^TestThreatsAsReader$", []string{"HV_THREATS_DIR=" + dir})
+	t.Logf("as %s:\n%s", e.outsider, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestThreatsAsReader(t *testing.T) {
+	dir := os.Getenv("HV_THREATS_DIR")
+	if dir == "" {
+		t.Skip("run by TestThreatsReadOnlyForAReader as another user")
+	}
+	ctx := context.Background()
+	feed, err := monitor.OpenFeed(ctx, monitor.FeedOptions{DB: filepath.Join(dir, "threats.db"), StateDir: dir,
+		JournalSocket: filepath.Join(dir, "no-journal")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer feed.Close()
+	if feed.Mode() != "daemon" || !strings.Contains(feed.Describe(), "Read-only for you") {
+		t.Errorf("%s: %q", feed.Mode(), feed.Describe())
+	}
+	snap, err := feed.Snapshot(ctx)
+	if err != nil || len(snap.Recent) != 1 {
+		t.Fatalf("snapshot: %+v %v", snap.Recent, err)
+	}
+	if !strings.Contains(snap.SparksErr, "not readable for you") {
+		t.Errorf("baselines: %q", snap.SparksErr)
+	}
+	err = feed.SetState(ctx, snap.Recent[0], threat.Acknowledged)
+	if err == nil || strings.Contains(err.Error(), "readonly database") || !strings.Contains(err.Error(), "Read-only for you") {
+		t.Errorf("acknowledging: %v", err)
 	}
 }

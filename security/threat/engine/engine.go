@@ -81,7 +81,7 @@ func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
 	if len(b) > 0 && b[0] == '{' {
 		if j, err := logline.ParseJournal(b); err == nil {
 			e.Lines++
-			e.match(j.Time, []byte(j.Host), []byte(j.Program), j.PID, []byte(j.Message), source, n, emit)
+			e.match(j.Time, []byte(j.Host), []byte(j.Program), j.PID, []byte(j.Message), source, n, false, emit)
 			return
 		}
 	}
@@ -89,17 +89,17 @@ func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
 	l, ok := e.parser.Parse(b)
 	if !ok {
 		e.Unparsed++
-		e.match(time.Time{}, nil, nil, 0, b, source, n, emit)
+		e.match(time.Time{}, nil, nil, 0, b, source, n, true, emit)
 		return
 	}
-	e.match(l.Time, l.Host, l.Program, l.PID, l.Message, source, n, emit)
+	e.match(l.Time, l.Host, l.Program, l.PID, l.Message, source, n, true, emit)
 }
 
 // Record matches a record that arrived already split, from the journal or
 // libvirt.
 func (e *Engine) Record(r threat.Record, emit Emit) {
 	e.Lines++
-	e.match(r.Time, []byte(r.Host), []byte(r.Program), r.PID, []byte(r.Message), r.Source, r.Line, emit)
+	e.match(r.Time, []byte(r.Host), []byte(r.Program), r.PID, []byte(r.Message), r.Source, r.Line, false, emit)
 }
 
 // Scan reads r line by line until EOF. Lines longer than the buffer are
@@ -142,25 +142,28 @@ type line struct {
 	msg        []byte
 	source     string
 	n          int
-	count      int // > 1 for "message repeated N times"
+	count      int  // > 1 for "message repeated N times"
+	oneLine    bool // holds no newline: a line of a file
 }
 
-func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, emit Emit) {
+// match runs the rules on one message; oneLine says it holds no newline
+// (a journal message may), which spares the matchers looking for one.
+func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, oneLine bool, emit Emit) {
 	e.sink = emit
-	l := line{t: t, host: host, prog: prog, pid: pid, msg: msg, source: source, n: n, count: 1}
+	l := line{t: t, host: host, prog: prog, pid: pid, msg: msg, source: source, n: n, count: 1, oneLine: oneLine}
 	if inner, k := repeated(msg); k > 0 {
 		l.msg, l.count = inner, k
 	}
 	var h uint64
 	for _, r := range e.rules.For(prog).Candidates(l.msg) {
-		if !r.Prefilter(l.msg) {
+		if !r.Worth(l.msg) {
 			continue
 		}
 		if r.TrackOnly {
 			e.track(r, &h, &l)
 			continue
 		}
-		m := e.pattern(r, &h, l.msg)
+		m := e.pattern(r, &h, &l)
 		if m == nil {
 			continue
 		}
@@ -201,12 +204,17 @@ func repeated(msg []byte) ([]byte, int) {
 	return inner, n
 }
 
-// pattern runs r's pattern on msg, which passed r's pre-filter: its
-// matcher when it has one, else the regular expression through the memo.
-// *h is msg's hash for the memo, computed on first use.
-func (e *Engine) pattern(r *rules.Compiled, h *uint64, msg []byte) []int {
+// pattern runs r's pattern on l's message, which passed r's pre-filter:
+// its matcher when it has one, else the regular expression through the
+// memo. *h is the message's hash for the memo, computed on first use.
+func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
+	msg := l.msg
 	if r.Matcher != "" {
-		m := r.Run(e.m, msg)
+		run := r.Run
+		if l.oneLine {
+			run = r.RunLine
+		}
+		m := run(e.m, msg)
 		if m != nil {
 			e.m = m
 		}
@@ -226,8 +234,10 @@ func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
 	if g < 0 {
 		return netip.Addr{}, false
 	}
-	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) && len(r.Context.FindAllIndex(msg, 2)) > 1 {
-		return netip.Addr{}, true
+	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) {
+		if loc := r.Context.FindIndex(msg); loc != nil && r.Context.Match(msg[loc[1]:]) {
+			return netip.Addr{}, true
+		}
 	}
 	return parseAddr(msg[m[2*g]:m[2*g+1]]), false
 }
@@ -243,7 +253,7 @@ func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
 	if r.Conn == rules.ConnClose && cur == nil || r.Conn != rules.ConnClose && cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 {
 		return // nothing to learn, nothing to end
 	}
-	m := e.pattern(r, h, l.msg)
+	m := e.pattern(r, h, l)
 	if m == nil {
 		return
 	}

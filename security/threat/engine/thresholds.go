@@ -30,6 +30,9 @@ func newThresholds() *thresholds { return &thresholds{m: map[thrKey]*window{}} }
 // hit records n matches at t and reports whether the threshold fires now,
 // with how many matches the window holds.
 func (th *thresholds) hit(rule int, key string, t time.Time, n, count int, within time.Duration) (int, bool) {
+	if n == 1 {
+		return th.hit1(rule, key, t, count, within)
+	}
 	held, fire := 0, false
 	for range min(n, count) {
 		if c, f := th.hit1(rule, key, t, count, within); f {

@@ -149,8 +149,13 @@ func (p *Parser) program(b []byte, l *Line) bool {
 	case !colon:
 		return false // "word msg": a host, or prose
 	}
-	if len(tag) == 0 || bytes.IndexAny(tag, "[]:") >= 0 {
+	if len(tag) == 0 {
 		return false
+	}
+	for _, c := range tag {
+		if c == '[' || c == ']' || c == ':' {
+			return false
+		}
 	}
 	l.Program, l.PID, l.Message = tag, pid, trimSpace(msg)
 	return true

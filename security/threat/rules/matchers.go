@@ -45,8 +45,8 @@ type matcher struct {
 // matchers by the name rules give them.
 var matchers = map[string]matcher{
 	"ssh-failed":            {`^(?:(?:error|fatal): (?:PAM: )?)?Failed \S+ for (?:(?:invalid|illegal) user (?P<user>.*?)|(?P<user_2>\S+|<invalid username>)) from (?P<ip>\S+)(?: port \d+)?(?: on \S+)?(?: ssh\d*)?(?:: .*)?$`, sshFailed},
-	"ssh-invalid-user":      {`^(?:(?:error|fatal): (?:PAM: )?)?[iI](?:nvalid|llegal) user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshInvalidUser},
-	"ssh-pam-failure":       {`^(?:(?:error|fatal): (?:PAM: )?)?(?:[aA]uthentication (?:failure|error|failed)|[uU]nknown user) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshPAMFailure},
+	"ssh-invalid-user":      {`^(?:(?:error|fatal): (?:PAM: )?)?[iI]nvalid user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshInvalidUser},
+	"ssh-pam-failure":       {`^(?:(?:error|fatal): (?:PAM: )?)?[aA]uthentication (?:failure|error|failed) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshPAMFailure},
 	"ssh-max-auth-tries":    {`^(?:(?:error|fatal): (?:PAM: )?)?maximum authentication attempts exceeded for (?:invalid user )?(?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+))*(?: ssh\d*)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$`, sshMaxAuthTries},
 	"ssh-too-many-user":     {`^(?:(?:error|fatal): (?:PAM: )?)?Disconnecting (?:invalid|authenticating) user (?P<user>.*?) (?P<ip>\S+) port \d+: Too many authentication failures(?: \[preauth\])?$`, sshTooManyUser},
 	"ssh-pam-detail":        {`^pam_[a-z]+\(sshd:auth\):\s+authentication failure;\s+logname=\S*\s+uid=\d*\s+euid=\d*\s+tty=\S*\s+ruser=\S*\s+rhost=(?P<ip>\S*)(?:\s+user=(?P<user>\S*))?(?: \[preauth\])?\s*$`, sshPAMDetail},
@@ -71,7 +71,16 @@ const maxTries = 16
 // a message longer than fastMax or holding a newline, which . and .*? do
 // not cross and the matchers do not look for.
 func decide(f func(b []byte, m []int) verdict, b []byte, m []int) verdict {
-	if len(b) > fastMax || bytes.IndexByte(b, '\n') >= 0 {
+	if bytes.IndexByte(b, '\n') >= 0 {
+		return undecided
+	}
+	return decideLine(f, b, m)
+}
+
+// decideLine is decide for a message known to hold no newline (one line
+// of a file).
+func decideLine(f func(b []byte, m []int) verdict, b []byte, m []int) verdict {
+	if len(b) > fastMax {
 		return undecided
 	}
 	for i := range m {
@@ -159,36 +168,28 @@ func ipEnd(b []byte, s int, tail func(b []byte, j int) bool) int {
 	return -1
 }
 
-// ^(?:(?:error|fatal): (?:PAM: )?)?[iI](?:nvalid|llegal) user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
+// ^(?:(?:error|fatal): (?:PAM: )?)?[iI]nvalid user (?P<user>.*?) from (?P<ip>\S+)(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
 func sshInvalidUser(b []byte, m []int) verdict {
 	i := severity(b)
 	if i < len(b) && (b[i] == 'i' || b[i] == 'I') {
-		j := lit(b, i+1, "nvalid user ")
-		if j < 0 {
-			j = lit(b, i+1, "llegal user ")
-		}
-		return userFrom(b, m, j, "", tailWords)
+		return userFrom(b, m, lit(b, i+1, "nvalid user "), "", tailWords)
 	}
 	return noMatch
 }
 
-// ^(?:(?:error|fatal): (?:PAM: )?)?(?:[aA]uthentication (?:failure|error|failed)|[uU]nknown user) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
+// ^(?:(?:error|fatal): (?:PAM: )?)?[aA]uthentication (?:failure|error|failed) for (?:illegal user )?(?P<user>.*?) from (?P<ip>\S+)(?: via \S+)?(?: (?:port \d+|on \S+|\[preauth\]))*\s*$
 func sshPAMFailure(b []byte, m []int) verdict {
 	i := severity(b)
-	j := -1
-	switch {
-	case i >= len(b):
-	case b[i] == 'a' || b[i] == 'A':
-		i = lit(b, i+1, "uthentication ")
-		j = lit(b, i, "failure for ")
-		if j < 0 {
-			j = lit(b, i, "error for ")
-		}
-		if j < 0 {
-			j = lit(b, i, "failed for ")
-		}
-	case b[i] == 'u' || b[i] == 'U':
-		j = lit(b, i+1, "nknown user for ")
+	if i >= len(b) || b[i] != 'a' && b[i] != 'A' {
+		return noMatch
+	}
+	i = lit(b, i+1, "uthentication ")
+	j := lit(b, i, "failure for ")
+	if j < 0 {
+		j = lit(b, i, "error for ")
+	}
+	if j < 0 {
+		j = lit(b, i, "failed for ")
 	}
 	return userFrom(b, m, j, "illegal user ", func(b []byte, j int) bool {
 		if k := nonSpaces(b, lit(b, j, " via ")); k >= 0 {

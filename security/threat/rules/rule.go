@@ -338,7 +338,13 @@ func (c *Compiled) MatchPattern(msg []byte) []int {
 // Run runs the pattern on a message that passed Prefilter and returns the
 // submatch indexes, or nil. A matcher, when the rule has one, writes them
 // in dst if it is large enough.
-func (c *Compiled) Run(dst []int, msg []byte) []int {
+func (c *Compiled) Run(dst []int, msg []byte) []int { return c.run(dst, msg, decide) }
+
+// RunLine is Run for a message that holds no newline (a line of a file):
+// the matcher need not look for one.
+func (c *Compiled) RunLine(dst []int, msg []byte) []int { return c.run(dst, msg, decideLine) }
+
+func (c *Compiled) run(dst []int, msg []byte, decide func(f func(b []byte, m []int) verdict, b []byte, m []int) verdict) []int {
 	if c.fast != nil {
 		if cap(dst) < c.groups {
 			dst = make([]int, c.groups)
@@ -358,6 +364,14 @@ func (c *Compiled) Run(dst []int, msg []byte) []int {
 // that every message the pattern matches passes.
 func (c *Compiled) Prefilter(msg []byte) bool {
 	return (c.Prefix == nil || hasPrefix(msg, c.Prefix)) && (c.Literal == nil || contains(msg, c.Literal))
+}
+
+// Worth reports whether the pattern is worth running on msg: the prefix
+// check, and the literal check unless a matcher stands for the pattern (a
+// matcher rejects a line at its first differing byte, sooner than the
+// literal is found; a line it matches holds the literal all the same).
+func (c *Compiled) Worth(msg []byte) bool {
+	return (c.Prefix == nil || hasPrefix(msg, c.Prefix)) && (c.fast != nil || c.Literal == nil || contains(msg, c.Literal))
 }
 
 // anchoredPrefix returns the literal text a pattern starting with ^ demands
