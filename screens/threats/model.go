@@ -198,7 +198,8 @@ func (m *Model) Help() string {
 		"the timeline covers the last 30 minutes; sparklines show each VM's recent CPU, outbound traffic " +
 		"and disk writes, marked ! when outside what the VM usually does. Evidence is shown as text: " +
 		"control characters and escape sequences from logs appear spelled out, never acted on. " +
-		"Playbooks run only after you confirm, and every action is audited."
+		"Playbooks run only after you confirm, those that cannot run here say why, every action is audited, " +
+		"and u undoes the last action taken on a finding."
 }
 
 // Esc closes the details, then clears the search, before esc means back.
