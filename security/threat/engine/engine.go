@@ -156,7 +156,7 @@ func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, sour
 	}
 	var h uint64
 	for _, r := range e.rules.For(prog).Candidates(l.msg) {
-		if !r.Worth(l.msg) {
+		if !r.Prefilter(l.msg) {
 			continue
 		}
 		if r.TrackOnly {

@@ -366,14 +366,6 @@ func (c *Compiled) Prefilter(msg []byte) bool {
 	return (c.Prefix == nil || hasPrefix(msg, c.Prefix)) && (c.Literal == nil || contains(msg, c.Literal))
 }
 
-// Worth reports whether the pattern is worth running on msg: the prefix
-// check, and the literal check unless a matcher stands for the pattern (a
-// matcher rejects a line at its first differing byte, sooner than the
-// literal is found; a line it matches holds the literal all the same).
-func (c *Compiled) Worth(msg []byte) bool {
-	return (c.Prefix == nil || hasPrefix(msg, c.Prefix)) && (c.fast != nil || c.Literal == nil || contains(msg, c.Literal))
-}
-
 // anchoredPrefix returns the literal text a pattern starting with ^ demands
 // at the start of the message.
 func anchoredPrefix(pattern string) (string, bool) {
