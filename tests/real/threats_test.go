@@ -186,7 +186,9 @@ func TestThreatsAsReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer feed.Close()
-	if feed.Mode() != "daemon" || !strings.Contains(feed.Describe(), "Read-only for you") {
+	// Nothing has the database open: SQLite cannot make its -shm file in a
+	// directory this user cannot write, so it is read as left.
+	if feed.Mode() != "daemon" || !strings.Contains(feed.Describe(), "Read-only for you") || !strings.Contains(feed.Describe(), "not running") {
 		t.Errorf("%s: %q", feed.Mode(), feed.Describe())
 	}
 	snap, err := feed.Snapshot(ctx)

@@ -291,7 +291,11 @@ func startLocal(ctx context.Context, set *rules.Set, runner *response.Runner, no
 		l.wg.Add(1)
 		go func() { defer l.wg.Done(); metricsLoop(runCtx, mon, &source.Metrics{HV: o.HV}, time.Minute) }()
 	}
-	l.note = "No monitor service here: detecting in this session only, over " + strings.Join(yes, ", ") + "."
+	if len(yes) == 0 {
+		l.note = "No monitor service here, and nothing this session can watch: no readable log, no hypervisor."
+	} else {
+		l.note = "No monitor service here: detecting in this session only, over " + strings.Join(yes, ", ") + "."
+	}
 	if len(no) > 0 {
 		l.note += " Not read: " + strings.Join(no, ", ") + "."
 	}
@@ -383,6 +387,9 @@ func (s *storeFeed) Describe() string {
 	d := "Findings of the hv monitor service (" + s.db + ")."
 	if s.readOnly {
 		d += " " + readOnlyNote
+	}
+	if s.st.Frozen() {
+		d += " Nothing has it open (the monitor service is not running): these are the findings it left."
 	}
 	return d
 }

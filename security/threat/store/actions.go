@@ -23,7 +23,7 @@ type Action struct {
 
 // AddAction records an action and sets its ID.
 func (s *Store) AddAction(ctx context.Context, a *Action) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO actions(time, finding, playbook, action, target, mode, result, undo) VALUES (?,?,?,?,?,?,?,?)`,
+	res, err := s.conn().ExecContext(ctx, `INSERT INTO actions(time, finding, playbook, action, target, mode, result, undo) VALUES (?,?,?,?,?,?,?,?)`,
 		a.Time.UnixNano(), a.Finding, a.Playbook, a.Action, a.Target, a.Mode, a.Result, a.Undo)
 	if err != nil {
 		return err
@@ -58,7 +58,7 @@ func (s *Store) Notifications(ctx context.Context, after int64, limit int) ([]Ac
 }
 
 func (s *Store) actions(ctx context.Context, query string, args ...any) ([]Action, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.conn().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +78,6 @@ func (s *Store) actions(ctx context.Context, query string, args ...any) ([]Actio
 
 // MarkUndone records that an action was reversed.
 func (s *Store) MarkUndone(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE actions SET undone = 1 WHERE id = ?`, id)
+	_, err := s.conn().ExecContext(ctx, `UPDATE actions SET undone = 1 WHERE id = ?`, id)
 	return err
 }

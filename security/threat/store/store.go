@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -22,7 +24,10 @@ const DefaultPath = "/var/lib/hv/threats.db"
 
 // Store is an open findings database.
 type Store struct {
-	db *sql.DB
+	mu     sync.Mutex
+	db     *sql.DB
+	path   string
+	frozen bool // opened immutable: nobody had it open and this user cannot write beside it
 }
 
 const schema = `
@@ -67,11 +72,38 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 // Open opens or creates the database at path. readOnly opens an existing
 // one for reading only (the dashboard of an operator who cannot write it).
+//
+// A database in WAL mode that no process has open has no -wal and -shm
+// files, and a reader who cannot write its directory cannot create them:
+// SQLite refuses it ("attempt to write a readonly database"). Nothing can
+// change such a database while nobody has it open, so it is read as
+// immutable until a writer opens it again (its -wal file appears).
 func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
+	db, err := open(ctx, path, readOnly, false)
+	if err == nil {
+		return &Store{db: db, path: path}, nil
+	}
+	if !readOnly {
+		return nil, err
+	}
+	if _, werr := os.Stat(path + "-wal"); werr == nil {
+		return nil, err
+	}
+	db, ierr := open(ctx, path, true, true)
+	if ierr != nil {
+		return nil, err
+	}
+	return &Store{db: db, path: path, frozen: true}, nil
+}
+
+func open(ctx context.Context, path string, readOnly, immutable bool) (*sql.DB, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	if readOnly {
+	switch {
+	case immutable:
+		dsn += "&mode=ro&immutable=1"
+	case readOnly:
 		dsn += "&mode=ro"
-	} else {
+	default:
 		dsn += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
 	db, err := sql.Open("sqlite", dsn)
@@ -88,18 +120,46 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("findings database %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return db, nil
+}
+
+// Frozen reports whether the database was read as nobody's open file
+// (the monitor service was not running); see Open.
+func (s *Store) Frozen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frozen
+}
+
+// conn is the connection to use: an immutable one is replaced by an
+// ordinary read-only one once a writer has the database open again.
+func (s *Store) conn() *sql.DB {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.frozen {
+		if _, err := os.Stat(s.path + "-wal"); err == nil {
+			if db, err := open(context.Background(), s.path, true, false); err == nil {
+				s.db.Close()
+				s.db, s.frozen = db, false
+			}
+		}
+	}
+	return s.db
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
 
 // Add stores findings in one transaction and sets their IDs.
 func (s *Store) Add(ctx context.Context, fs []threat.Finding) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.conn().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -149,7 +209,7 @@ func (s *Store) List(ctx context.Context, q Query) ([]threat.Finding, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM findings`+where+` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)...)
+	rows, err := s.conn().QueryContext(ctx, `SELECT `+columns+` FROM findings`+where+` ORDER BY time DESC, id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +227,7 @@ func (s *Store) List(ctx context.Context, q Query) ([]threat.Finding, error) {
 
 // Get returns one finding.
 func (s *Store) Get(ctx context.Context, id int64) (threat.Finding, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM findings WHERE id = ?`, id)
+	row := s.conn().QueryRowContext(ctx, `SELECT `+columns+` FROM findings WHERE id = ?`, id)
 	f, err := scanFinding(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, fmt.Errorf("no finding %d", id)
@@ -227,7 +287,7 @@ func (s *Store) SetState(ctx context.Context, id int64, st threat.State) error {
 	default:
 		return fmt.Errorf("unknown finding state %q", st)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE findings SET state = ? WHERE id = ?`, string(st), id)
+	res, err := s.conn().ExecContext(ctx, `UPDATE findings SET state = ? WHERE id = ?`, string(st), id)
 	if err != nil {
 		return err
 	}
@@ -240,7 +300,7 @@ func (s *Store) SetState(ctx context.Context, id int64, st threat.State) error {
 // Counts returns the number of findings by severity since t.
 func (s *Store) Counts(ctx context.Context, since time.Time) ([threat.Critical + 1]int, error) {
 	var out [threat.Critical + 1]int
-	rows, err := s.db.QueryContext(ctx, `SELECT severity, COUNT(*) FROM findings WHERE time >= ? GROUP BY severity`, since.UnixNano())
+	rows, err := s.conn().QueryContext(ctx, `SELECT severity, COUNT(*) FROM findings WHERE time >= ? GROUP BY severity`, since.UnixNano())
 	if err != nil {
 		return out, err
 	}
@@ -271,7 +331,7 @@ func (s *Store) Top(ctx context.Context, column string, since time.Time, n int) 
 	default:
 		return nil, fmt.Errorf("cannot rank findings by %q", column)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+column+`, COUNT(*) AS n FROM findings WHERE time >= ? AND `+column+` != ''
+	rows, err := s.conn().QueryContext(ctx, `SELECT `+column+`, COUNT(*) AS n FROM findings WHERE time >= ? AND `+column+` != ''
 		GROUP BY `+column+` ORDER BY n DESC, `+column+` LIMIT ?`, since.UnixNano(), n)
 	if err != nil {
 		return nil, err
@@ -291,7 +351,7 @@ func (s *Store) Top(ctx context.Context, column string, since time.Time, n int) 
 // Timeline counts findings per bucket of width step from since to now.
 func (s *Store) Timeline(ctx context.Context, since time.Time, step time.Duration, buckets int) ([]int, error) {
 	out := make([]int, buckets)
-	rows, err := s.db.QueryContext(ctx, `SELECT (time - ?) / ?, COUNT(*) FROM findings WHERE time >= ? GROUP BY 1`,
+	rows, err := s.conn().QueryContext(ctx, `SELECT (time - ?) / ?, COUNT(*) FROM findings WHERE time >= ? GROUP BY 1`,
 		since.UnixNano(), step.Nanoseconds(), since.UnixNano())
 	if err != nil {
 		return nil, err
@@ -313,7 +373,7 @@ func (s *Store) Timeline(ctx context.Context, since time.Time, step time.Duratio
 // Meta reads a saved value ("" when unset).
 func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	err := s.conn().QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -322,13 +382,13 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta saves a value, such as the journal cursor.
 func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := s.conn().ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
 
 // Prune deletes findings older than t and returns how many.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM findings WHERE time < ? AND state != 'open'`, before.UnixNano())
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM findings WHERE time < ? AND state != 'open'`, before.UnixNano())
 	if err != nil {
 		return 0, err
 	}
