@@ -31,18 +31,26 @@ func (f *Finding) AppendJSON(b []byte) []byte {
 		b = f.Time.AppendFormat(b, time.RFC3339)
 		b = append(b, '"')
 	}
-	for _, kv := range [...][2]string{{"ip", f.IP}, {"user", f.User}, {"vm", f.VM}, {"service", f.Service},
-		{"mitre", f.MITRE}, {"intel", f.Intel}, {"source", f.Source}} {
-		if kv[1] != "" {
-			b = appendField(b, kv[0], kv[1])
-		}
-	}
+	b = appendNonEmpty(b, "ip", f.IP)
+	b = appendNonEmpty(b, "user", f.User)
+	b = appendNonEmpty(b, "vm", f.VM)
+	b = appendNonEmpty(b, "service", f.Service)
+	b = appendNonEmpty(b, "mitre", f.MITRE)
+	b = appendNonEmpty(b, "intel", f.Intel)
+	b = appendNonEmpty(b, "source", f.Source)
 	if f.Kind == KindThreshold {
 		b = append(b, `,"count":`...)
 		b = strconv.AppendInt(b, int64(f.Count), 10)
 	}
 	b = appendField(b, "evidence", f.Evidence)
 	return append(b, '}')
+}
+
+func appendNonEmpty(b []byte, k, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendField(b, k, v)
 }
 
 func appendField(b []byte, k, v string) []byte {
@@ -69,11 +77,13 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if plain[c] {
+		for i < len(s) && plain[s[i]] {
 			i++
-			continue
 		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {

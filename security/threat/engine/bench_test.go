@@ -30,12 +30,13 @@ func BenchmarkScanFile(b *testing.B) {
 	}
 	lines := bytes.Count(data, []byte{'\n'})
 	b.SetBytes(int64(len(data)))
+	json := os.Getenv("HV_BENCH_JSON") != ""
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e := New(set, Options{Year: 2026})
 		var buf []byte
 		e.Scan(bytes.NewReader(data), "bench", func(f threat.Finding) {
-			if os.Getenv("HV_BENCH_JSON") != "" {
+			if json {
 				buf = f.AppendJSON(buf[:0])
 			}
 		})

@@ -4,13 +4,8 @@ import "time"
 
 // thresholds counts matches per rule and key in a sliding window.
 type thresholds struct {
-	m    map[thrKey]*window
-	hits int
-}
-
-type thrKey struct {
-	rule int // the rule's index in its set
-	key  string
+	m []map[string]*window // by the rule's index in its set, then key
+	n int                  // windows held
 }
 
 // window holds the times of the last Count matches, oldest first in a ring.
@@ -25,7 +20,7 @@ type window struct {
 
 const thrMax = 1 << 17
 
-func newThresholds() *thresholds { return &thresholds{m: map[thrKey]*window{}} }
+func newThresholds() *thresholds { return &thresholds{} }
 
 // hit records n matches at t and reports whether the threshold fires now,
 // with how many matches the window holds.
@@ -45,14 +40,22 @@ func (th *thresholds) hit(rule int, key string, t time.Time, n, count int, withi
 }
 
 func (th *thresholds) hit1(rule int, key string, t time.Time, count int, within time.Duration) (int, bool) {
-	k := thrKey{rule, key}
-	w := th.m[k]
+	if rule >= len(th.m) {
+		th.m = append(th.m, make([]map[string]*window, rule+1-len(th.m))...)
+	}
+	m := th.m[rule]
+	w := m[key]
 	if w == nil {
-		if len(th.m) >= thrMax {
+		if th.n >= thrMax {
 			th.sweep(t)
 		}
+		if m == nil {
+			m = map[string]*window{}
+			th.m[rule] = m
+		}
 		w = &window{times: make([]time.Time, count), within: within}
-		th.m[k] = w
+		m[key] = w
+		th.n++
 	}
 	if t.Before(w.last) {
 		t = w.last // sources may interleave slightly out of order
@@ -75,18 +78,24 @@ func (th *thresholds) hit1(rule int, key string, t time.Time, count int, within 
 }
 
 func (th *thresholds) sweep(t time.Time) {
-	for k, w := range th.m {
-		if t.Sub(w.last) > w.within {
-			delete(th.m, k)
+	for _, m := range th.m {
+		for k, w := range m {
+			if t.Sub(w.last) > w.within {
+				delete(m, k)
+				th.n--
+			}
 		}
 	}
-	if len(th.m) >= thrMax { // all recent: drop half rather than grow
-		n := 0
-		for k := range th.m {
-			if n%2 == 0 {
-				delete(th.m, k)
+	if th.n >= thrMax { // all recent: drop half rather than grow
+		i := 0
+		for _, m := range th.m {
+			for k := range m {
+				if i%2 == 0 {
+					delete(m, k)
+					th.n--
+				}
+				i++
 			}
-			n++
 		}
 	}
 }
