@@ -62,6 +62,18 @@ func appendField(b []byte, k, v string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plain8 reports whether all 8 bytes of s are plain, testing them at once:
+// none below 0x20, none at or above 0x7f, no quote, no backslash.
+func plain8(s string) bool {
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	less := func(x uint64, n uint64) uint64 { return (x - ones*n) & ^x & highs } // some byte < n (n <= 128)
+	zero := func(x uint64) uint64 { return (x - ones) & ^x & highs }             // some byte == 0
+	return v&highs == 0 && less(v, 0x20) == 0 && zero(v^(ones*0x7f)) == 0 &&
+		zero(v^(ones*'"')) == 0 && zero(v^(ones*'\\')) == 0
+}
+
 // plain holds the bytes a JSON string carries as they are: printable
 // ASCII but for the quote and the backslash.
 var plain = func() (t [256]bool) {
@@ -77,6 +89,9 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
 		for i < len(s) && plain[s[i]] {
 			i++
 		}

@@ -2,6 +2,7 @@ package threat
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode"
@@ -28,5 +29,40 @@ func TestAppendJSONIsValidAndInert(t *testing.T) {
 	}
 	if _, has := back["vm"]; has {
 		t.Error("empty fields are left out")
+	}
+}
+
+// plain8 agrees with the byte table: every byte value at every position
+// of a plain background, and random mixes.
+func TestPlain8(t *testing.T) {
+	ref := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if !plain[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			if got, want := plain8(string(b)), ref(string(b)); got != want {
+				t.Fatalf("%q: %v, want %v", b, got, want)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+			if r.IntN(3) > 0 {
+				b[i] = byte(0x20 + r.IntN(0x60))
+			}
+		}
+		if got, want := plain8(string(b[:])), ref(string(b[:])); got != want {
+			t.Fatalf("%q: %v, want %v", b, got, want)
+		}
 	}
 }
