@@ -12,7 +12,7 @@
 { config, lib, pkgs, ... }:
 
 let
-  inherit (lib) mkEnableOption mkIf mkOption optional types concatMapStringsSep mapAttrsToList;
+  inherit (lib) mkEnableOption mkIf mkOption optional types concatMapStringsSep;
   cfg = config.hyperNixos.threatMonitor;
   feedDir = "/var/lib/hv/feeds";
 
@@ -22,8 +22,8 @@ let
     enabled = true
   '') cfg.enabledPlaybooks
   + "\n[notify]\n"
-  + lib.optionalString (cfg.notify.command != [ ]) "command = [ ${concatMapStringsSep ", " builtins.toJSON cfg.notify.command} ]\n"
-  + lib.optionalString (cfg.notify.webhook != null) "webhook = ${builtins.toJSON cfg.notify.webhook}\n";
+  + (if cfg.notify.command != [ ] then "command = [ ${concatMapStringsSep ", " builtins.toJSON cfg.notify.command} ]\n" else "")
+  + (if cfg.notify.webhook != null then "webhook = ${builtins.toJSON cfg.notify.webhook}\n" else "");
 
   args = [
     "monitor"
@@ -185,7 +185,7 @@ in
       serviceConfig = import ./lib/sandbox.nix // {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/hv threats feeds update --dir ${feedDir} "
-          + lib.escapeShellArgs (mapAttrsToList (name: url: "${name}=${url}") cfg.feeds);
+          + lib.escapeShellArgs (map (name: "${name}=${cfg.feeds.${name}}") (builtins.attrNames cfg.feeds));
         Group = if cfg.readers != null then cfg.readers else "root";
         StateDirectory = "hv/feeds";
         StateDirectoryMode = "0750";
