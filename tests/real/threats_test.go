@@ -17,6 +17,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat/monitor"
 	"github.com/hyper-nixos/hv/security/threat/response"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -201,5 +202,126 @@ func TestThreatsAsReader(t *testing.T) {
 	err = feed.SetState(ctx, snap.Recent[0], threat.Acknowledged)
 	if err == nil || strings.Contains(err.Error(), "readonly database") || !strings.Contains(err.Error(), "Read-only for you") {
 		t.Errorf("acknowledging: %v", err)
+	}
+}
+
+// The dashboard's playbooks for an operator go through the hv daemon (the
+// vm.Hypervisor the TUI is given), never root: TestThreatPlaybooksAsOperator
+// prepares a running VM on an isolated network as root, and the operator
+// pauses, isolates and snapshots it with the playbooks, then undoes each.
+func TestThreatPlaybooksAsOperator(t *testing.T) {
+	e := realEnv(t)
+	need.Root(t, "to prepare the VM and switch to the operator")
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("hvtest-throp-%08x", rand.Uint32())
+	// A qcow2 disk in a pool under the test host's approved root: QEMU
+	// keeps the forensic snapshot in it.
+	dir := "/var/lib/hv-test/pools/" + name
+	if _, err := b.DefinePool(ctx, vm.PoolSpec{Name: name, Path: dir}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		b.DeleteVolume(context.Background(), name, "disk.qcow2")
+		b.StopPool(context.Background(), name)
+		b.UndefinePool(context.Background(), name)
+		os.RemoveAll(dir)
+	}()
+	if _, err := b.CreateVolume(ctx, name, vm.VolumeSpec{Name: "disk.qcow2", CapacityBytes: 64 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.DefineNetwork(ctx, vm.NetworkSpec{Name: name, Mode: "isolated"}); err != nil {
+		t.Fatalf("DefineNetwork: %v", err)
+	}
+	defer b.UndefineNetwork(context.Background(), name)
+	if err := b.StartNetwork(ctx, name); err != nil {
+		t.Fatalf("StartNetwork: %v", err)
+	}
+	defer b.StopNetwork(context.Background(), name)
+	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64, Network: name,
+		Disks: []vm.DiskSpec{{Volume: vm.VolumeRef{Pool: name, Name: "disk.qcow2"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Undefine(context.Background(), v.UUID)
+	defer b.Destroy(context.Background(), v.UUID)
+	if err := b.Start(ctx, v.UUID); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runAs(t, e.operator, "^TestThreatPlaybooksThroughTheDaemon$", []string{"HV_REAL_THREAT_VM=" + name})
+	t.Logf("as %s:\n%s", e.operator, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snaps, err := b.Snapshots(ctx, v.UUID); err != nil || len(snaps) != 0 {
+		t.Errorf("the forensic snapshot's undo left %+v (%v)", snaps, err)
+	}
+}
+
+func TestThreatPlaybooksThroughTheDaemon(t *testing.T) {
+	name := os.Getenv("HV_REAL_THREAT_VM")
+	if name == "" {
+		t.Skip("run by TestThreatPlaybooksAsOperator as the operator")
+	}
+	e := realEnv(t)
+	h := connect(t, e)
+	defer h.Close()
+	if _, ok := h.(vm.Permitter); !ok {
+		t.Fatalf("%T: not the hv daemon's client", h)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg, err := response.LoadConfig(content.ThreatPlaybooks, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &response.Runner{Playbooks: cfg.Playbooks, Do: response.Responder{VMs: h}}
+	// What the dashboard offers: every VM playbook, none blocked by polkit.
+	escape := threat.Finding{ID: 3, Rule: "apparmor.qemu-denied-sensitive", Severity: threat.Critical, Tags: []string{"escape"}, VM: name}
+	for _, o := range r.For(escape) {
+		if o.Action == response.SnapshotVM && o.Unavailable != "" {
+			t.Errorf("the operator may snapshot through the daemon: %+v", o)
+		}
+	}
+	// The dialog's yes goes with every change, as the dashboard sends it.
+	asked := vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog"})
+	details := func() vm.Details {
+		d, err := h.Details(ctx, name)
+		if err != nil || len(d.NICs) != 1 {
+			t.Fatalf("details: %+v, %v", d, err)
+		}
+		return d
+	}
+	for _, tt := range []struct {
+		playbook string
+		f        threat.Finding
+		done     func(vm.Details) bool
+	}{
+		{"pause-miner", threat.Finding{ID: 1, Rule: "anomaly.miner", Kind: threat.KindAnomaly, Severity: threat.High, VM: name},
+			func(d vm.Details) bool { return d.State == vm.StatePaused }},
+		{"isolate-exfiltration", threat.Finding{ID: 2, Rule: "anomaly.net-tx", Kind: threat.KindAnomaly, Severity: threat.High, VM: name},
+			func(d vm.Details) bool { return d.NICs[0].LinkDown }},
+		{"snapshot-escape-attempt", escape, func(vm.Details) bool {
+			snaps, err := h.Snapshots(ctx, name)
+			return err == nil && len(snaps) == 1
+		}},
+	} {
+		a, err := r.RunNow(asked, tt.playbook, tt.f, "operator")
+		if err != nil || !tt.done(details()) || !response.Undoable(a) {
+			t.Fatalf("%s through the daemon: %+v %v", tt.playbook, a, err)
+		}
+		_, snapshot, _, _ := response.UndoStep(a)
+		if snapshot != "" {
+			// Deleting a snapshot is asked first: without the answer the
+			// daemon refuses, with the dialog's it deletes.
+			if err := r.Undo(ctx, a, "operator"); err == nil {
+				t.Errorf("the daemon deleted snapshot %s without a confirmation", snapshot)
+			}
+		}
+		if err := r.Undo(vm.WithConfirmation(ctx, vm.Confirmation{How: "dialog", Name: snapshot}), a, "operator"); err != nil || tt.done(details()) {
+			t.Fatalf("undoing %s: %v", tt.playbook, err)
+		}
 	}
 }
