@@ -90,7 +90,13 @@ func (tm *terminal) keys(keys ...string) {
 		default:
 			tm.tmux("send-keys", "-l", k)
 		}
-		time.Sleep(50 * time.Millisecond)
+		pause := 50 * time.Millisecond
+		if k == "Escape" {
+			// A terminal cannot tell ESC followed soon by another key from
+			// alt+key: a person's next key comes later than that.
+			pause = 300 * time.Millisecond
+		}
+		time.Sleep(pause)
 	}
 }
 
