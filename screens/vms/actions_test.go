@@ -192,6 +192,27 @@ func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	}
 }
 
+// TestNoForceOffAfterTheVMStoppedAndStartedAgain: the shutdown did its
+// work; the VM runs again because it was started since, so the timer's
+// check must not offer to pull its plug.
+func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "dns-01")
+	h.Press("d", "y")
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
+	h.Press("u")
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
+	i := m.byUUID[uuidOf(m, "dns-01")]
+	if m.rows[i].vm.State != vm.StateRunning {
+		t.Fatalf("dns-01 should run again: %v", m.rows[i].vm.State)
+	}
+	h.Send(m.actions.ShutdownCheck(m.rows[i].vm))
+	if h.Dialog != nil {
+		t.Fatalf("force off offered for a VM that stopped and was started again:\n%s", h.View())
+	}
+}
+
 // TestHardenedPhaseRefusesWithTheReason: in the hardened phase, deleting a
 // VM with its disks is shown disabled with the reason and the way around
 // it, and a high-risk action on marked VMs is refused before anything

@@ -1,0 +1,143 @@
+package real
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/ui/app"
+	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/ui/vmaction"
+	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/libvirt"
+)
+
+// tui is hv's terminal UI running in this process on the real host, with
+// real events and timers, driven by key presses and read from its screen.
+type tui struct {
+	t    *testing.T
+	m    *app.Model
+	live *uitest.Live
+}
+
+// runTUI opens hv on screen start (with arg) at 120×40, as an expert (no
+// hints under the lists), connected to uri.
+func runTUI(t *testing.T, uri, start, arg string) *tui {
+	t.Helper()
+	m := app.New(app.Options{
+		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
+			b, err := libvirt.Open(ctx, uri)
+			if err == nil {
+				t.Cleanup(func() { b.Close() })
+			}
+			return b, err
+		},
+		Where: uri, User: "root", Term: "xterm-256color", Start: start, Arg: arg,
+		Settings: help.Settings{Level: help.Expert},
+	})
+	u := &tui{t: t, m: m}
+	update := func(msg tea.Msg) tea.Cmd { _, cmd := m.Update(msg); return cmd }
+	u.live = uitest.NewLive(t, update, m.Init())
+	u.live.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	return u
+}
+
+func (u *tui) screen() string { return uitest.Plain(u.m.Render()) }
+
+// waitFor runs the UI until the screen shows text, and returns the screen.
+func (u *tui) waitFor(text string, d time.Duration) string {
+	u.t.Helper()
+	u.live.Until(fmt.Sprintf("the screen showing %q", text), d, func() bool { return strings.Contains(u.screen(), text) }, u.screen)
+	return u.screen()
+}
+
+// press types keys (uitest.Key names), letting the UI run a moment after each.
+func (u *tui) press(keys ...string) {
+	for _, k := range keys {
+		u.live.Send(uitest.Key(k))
+		u.live.For(50*time.Millisecond, nil)
+	}
+}
+
+// typeText types text, one key per character.
+func (u *tui) typeText(text string) {
+	u.live.Send(uitest.Type(text)...)
+	u.live.For(50*time.Millisecond, nil)
+}
+
+// guest boots the tiny guest as a VM of its own, waits until it answers on
+// its console (so it heeds the power button), and removes it at the end.
+func guest(t *testing.T, e env, b vm.Hypervisor, prefix string) vm.VM {
+	t.Helper()
+	_, iso := flowPool(t, e)
+	isoRef, _ := vm.ParseVolumeRef(iso)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("hvtest-%s-%08x", prefix, rand.Uint32())
+	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 128, ISO: isoRef})
+	if err != nil {
+		t.Fatalf("Define: %v", err)
+	}
+	t.Cleanup(func() {
+		b := open(t, e.uri)
+		defer b.Close()
+		b.Destroy(context.Background(), v.UUID)
+		if err := b.Undefine(context.Background(), v.UUID); err != nil {
+			t.Errorf("Undefine: %v", err)
+		}
+	})
+	if err := b.Start(ctx, v.UUID); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	con := console(t, ctx, b, v)
+	defer con.con.Close()
+	con.waitFor(t, "HV-TINY-GUEST READY", 90*time.Second)
+	v, _ = b.Lookup(ctx, v.UUID)
+	return v
+}
+
+// selectVM filters the VM list down to v.
+func (u *tui) selectVM(v vm.VM) {
+	u.t.Helper()
+	u.waitFor("NAME", 60*time.Second)
+	u.press("/")
+	u.typeText(v.Name)
+	u.press("enter")
+	u.waitFor("1 of ", 10*time.Second)
+}
+
+// TestShutdownThenStartOffersNoForceOff: a VM shut down and started again
+// within the force-off timeout is not offered to be forced off when the
+// timer fires (issue 15: "Force off?" on a VM that had just booted).
+func TestShutdownThenStartOffersNoForceOff(t *testing.T) {
+	e := realEnv(t)
+	guestISO(t)
+	b := open(t, e.uri)
+	defer b.Close()
+	v := guest(t, e, b, "fo")
+	defer func(d time.Duration) { vmaction.ShutdownTimeout = d }(vmaction.ShutdownTimeout)
+	vmaction.ShutdownTimeout = 15 * time.Second
+
+	u := runTUI(t, e.uri, "vms", "")
+	u.selectVM(v)
+	asked := time.Now()
+	u.press("d")
+	u.waitFor("Shut down "+v.Name+"?", 10*time.Second)
+	u.press("y")
+	u.waitFor("shut off", 60*time.Second)
+	u.press("u")
+	u.waitFor("running", 60*time.Second)
+	if time.Since(asked) > vmaction.ShutdownTimeout {
+		t.Fatalf("the guest took %v to stop and start: lengthen the timeout", time.Since(asked))
+	}
+	forceOff := func() bool { return strings.Contains(u.screen(), "Force off") }
+	if u.live.For(time.Until(asked.Add(vmaction.ShutdownTimeout+5*time.Second)), forceOff) {
+		t.Fatalf("hv offers to force off a VM that was shut down and started again:\n%s", u.screen())
+	}
+}
