@@ -213,6 +213,23 @@ func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
 	}
 }
 
+// TestRebootEventClearsRebooting: "rebooting" lasts until libvirt reports
+// the reboot (its only event for one), not for good.
+func TestRebootEventClearsRebooting(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "dns-01")
+	h.Press("R", "y")
+	uuid := uuidOf(m, "dns-01")
+	if m.actions.Pending(uuid) != "rebooting" {
+		t.Fatalf("after R dns-01 should show rebooting: %q", m.actions.Pending(uuid))
+	}
+	h.Send(ui.VMEventMsg{Event: vm.Event{Kind: vm.EventRebooted, UUID: uuid, Name: "dns-01"}})
+	if p := m.actions.Pending(uuid); p != "" {
+		t.Errorf("after the reboot event dns-01 still shows %q", p)
+	}
+}
+
 // TestHardenedPhaseRefusesWithTheReason: in the hardened phase, deleting a
 // VM with its disks is shown disabled with the reason and the way around
 // it, and a high-risk action on marked VMs is refused before anything

@@ -141,3 +141,37 @@ func TestShutdownThenStartOffersNoForceOff(t *testing.T) {
 		t.Fatalf("hv offers to force off a VM that was shut down and started again:\n%s", u.screen())
 	}
 }
+
+// TestRebootClearsItsPendingState: after R the VM shows "rebooting" until
+// libvirt reports the reboot, not for good; and "Recent events" lists one
+// reboot per reboot (libvirt's QEMU driver sends two events for one).
+func TestRebootClearsItsPendingState(t *testing.T) {
+	e := realEnv(t)
+	guestISO(t)
+	b := open(t, e.uri)
+	defer b.Close()
+	v := guest(t, e, b, "rb")
+	u := runTUI(t, e.uri, "vm", v.UUID)
+	u.waitFor(v.Name+"  running", 60*time.Second)
+	for n := 1; n <= 2; n++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		con := console(t, ctx, b, v)
+		u.press("R")
+		u.waitFor("Reboot "+v.Name+"?", 10*time.Second)
+		u.press("y")
+		u.waitFor("rebooting", 10*time.Second)
+		con.waitFor(t, "HV-TINY-GUEST READY", 90*time.Second)
+		con.con.Close()
+		cancel()
+		u.live.Until("the pending reboot to clear", 10*time.Second, func() bool {
+			return !strings.Contains(u.screen(), "rebooting")
+		}, u.screen)
+		if s := u.screen(); !strings.Contains(s, v.Name+"  running") {
+			t.Errorf("after reboot %d the VM should show as running:\n%s", n, s)
+		}
+		events := u.screen()[strings.Index(u.screen(), "Recent events"):]
+		if got := strings.Count(events, "rebooted"); got != n {
+			t.Errorf("after %d reboots Recent events lists %d:\n%s", n, got, events)
+		}
+	}
+}

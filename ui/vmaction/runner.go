@@ -249,8 +249,8 @@ func (r *Runner) Update(msg tea.Msg) (tea.Cmd, []ops.Result) {
 		}
 	case ui.VMEventMsg:
 		// The state an action was heading for has come (a shutdown's own
-		// "shutting down" event is only the start of it).
-		if _, ok := msg.Event.State(); ok && msg.Event.Kind != vm.EventShutdown {
+		// "shutting down" event is only the start of it), or the reboot.
+		if _, ok := msg.Event.State(); (ok && msg.Event.Kind != vm.EventShutdown) || msg.Event.Kind == vm.EventRebooted {
 			delete(r.pending, msg.Event.UUID)
 		}
 		switch msg.Event.Kind {

@@ -17,6 +17,7 @@ type Backend struct {
 	uri      string
 	readOnly bool // asked for read-only, so reconnects stay read-only
 	events   *vm.EventQueue
+	reboots  echoes
 	done     chan struct{}
 
 	mu        sync.Mutex
@@ -101,7 +102,7 @@ func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), reboots: echoes{}, done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
 		b.events.Close()
