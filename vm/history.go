@@ -9,6 +9,7 @@ import "time"
 // grows as readings come, so a host of a thousand VMs costs a few MB.
 type History struct {
 	size   int
+	read   bool // a reading came
 	last   map[string]Sample
 	bases  map[string]*bases
 	latest map[string]Rates
@@ -45,6 +46,7 @@ func NewHistory(size int) *History {
 // Add folds in one reading of all VMs. A VM missing from it (undefined)
 // is forgotten; one that stopped loses its rates until it runs again.
 func (h *History) Add(samples []Sample) {
+	h.read = true
 	seen := make(map[string]bool, len(samples))
 	for _, s := range samples {
 		seen[s.UUID] = true
@@ -126,6 +128,10 @@ func (h *History) Series(uuid string) []Point {
 	}
 	return out
 }
+
+// Read reports whether a reading came yet: before one, a VM without
+// figures has none yet, not none at all.
+func (h *History) Read() bool { return h.read }
 
 // Reported is the union of what the last reading carried for any VM.
 func (h *History) Reported() Fields {
