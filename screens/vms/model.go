@@ -81,8 +81,8 @@ type Model struct {
 	filter vm.Filter
 	search *ui.Search
 
-	loaded   bool
-	loadErr  error
+	loaded    bool
+	loadErr   error
 	statsErr  error
 	statsRead bool      // a reading came: before it, no figure means none yet
 	sawStats  vm.Fields // union of what stats ever reported

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/ui/app"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/ui/vmaction"
@@ -174,4 +175,36 @@ func TestRebootClearsItsPendingState(t *testing.T) {
 			t.Errorf("after %d reboots Recent events lists %d:\n%s", n, got, events)
 		}
 	}
+}
+
+// TestConsoleWorksAfterLibvirtdRestarts: an open serial console whose
+// connection died with libvirtd reattaches when hv reconnects, and typing
+// works again (issue 15: it stayed open, dead and silent).
+func TestConsoleWorksAfterLibvirtdRestarts(t *testing.T) {
+	e := realEnv(t)
+	guestISO(t)
+	need.Root(t, "to restart libvirtd")
+	if e.daemon == "" {
+		need.Missing(t, "HV_REAL_DAEMON is not set: tests/real/daemon.sh env names the daemon to restart")
+	}
+	b := open(t, e.uri)
+	defer b.Close()
+	v := guest(t, e, b, "con")
+	u := runTUI(t, e.uri, "console", v.UUID)
+	u.waitFor("Serial console of "+v.Name, 30*time.Second)
+	u.live.For(time.Second, nil) // attached
+	u.typeText("echo hv-$((6*7))")
+	u.press("enter")
+	u.waitFor("hv-42", 30*time.Second)
+
+	daemon(t, e, "restart-libvirtd")
+	u.waitFor("reconnected", 60*time.Second)
+	u.live.Until("the console to reattach", 30*time.Second, func() bool {
+		s := u.screen()
+		return !strings.Contains(s, "closed") && !strings.Contains(s, "Connecting")
+	}, u.screen)
+	u.live.For(time.Second, nil)
+	u.typeText("echo hv-$((7*7))")
+	u.press("enter")
+	u.waitFor("hv-49", 30*time.Second)
 }

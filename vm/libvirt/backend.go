@@ -24,6 +24,7 @@ type Backend struct {
 	conn      *lv.Connect // nil while reconnecting
 	access    vm.Access
 	callbacks []func() // deregister the event callbacks of conn
+	consoles  map[*console]struct{}
 	closed    bool
 	guard     Guard          // vets definitions; nil: none
 	wg        sync.WaitGroup // the reconnect goroutine
@@ -102,7 +103,7 @@ func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), reboots: echoes{}, done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), reboots: echoes{}, consoles: map[*console]struct{}{}, done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
 		b.events.Close()
@@ -293,6 +294,7 @@ func (b *Backend) lost(c *lv.Connect, why string) {
 
 	detach(c, ids)
 	c.Close()
+	b.endConsoles(c)
 	b.events.Push(vm.Event{Kind: vm.EventConnLost, Detail: why, At: time.Now()})
 	go b.reconnect()
 }

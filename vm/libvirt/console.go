@@ -15,6 +15,7 @@ import (
 // blocking Recv would stall every other call on the connection for
 // seconds, so reads happen in the stream's event callback.
 type console struct {
+	b    *Backend
 	conn *lv.Connect // our reference, held while the console is open
 	st   *lv.Stream
 	out  chan []byte
@@ -52,7 +53,7 @@ func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, erro
 			st.Free()
 			return nil, err
 		}
-		cn := &console{conn: c, st: st, out: make(chan []byte, 1024), done: make(chan struct{})}
+		cn := &console{b: b, conn: c, st: st, out: make(chan []byte, 1024), done: make(chan struct{})}
 		if err := st.EventAddCallback(lv.STREAM_EVENT_READABLE|lv.STREAM_EVENT_ERROR|lv.STREAM_EVENT_HANGUP, cn.onEvent); err != nil {
 			st.Abort()
 			st.Free()
@@ -64,7 +65,41 @@ func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, erro
 		c.Close()
 		return nil, err
 	}
+	if !b.track(cn) { // the connection died meanwhile
+		cn.finish(connLostConsole)
+	}
 	return cn, nil
+}
+
+// connLostConsole is why consoles end with their connection: a stream
+// never hears that libvirtd went away, so the backend tells it.
+var connLostConsole = &vm.Error{Op: "console", Kind: vm.ErrConnLost, Detail: "the console closed: libvirtd restarted or went away"}
+
+// track registers an open console, so that losing its connection ends it;
+// false when that connection is already gone.
+func (b *Backend) track(cn *console) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn != cn.conn {
+		return false
+	}
+	b.consoles[cn] = struct{}{}
+	return true
+}
+
+// endConsoles ends the consoles of lost connection c.
+func (b *Backend) endConsoles(c *lv.Connect) {
+	b.mu.Lock()
+	var ended []*console
+	for cn := range b.consoles {
+		if cn.conn == c {
+			ended = append(ended, cn)
+		}
+	}
+	b.mu.Unlock()
+	for _, cn := range ended {
+		cn.finish(connLostConsole)
+	}
 }
 
 func (cn *console) Output() <-chan []byte { return cn.out }
@@ -120,7 +155,9 @@ func (cn *console) Write(p []byte) (int, error) {
 		}
 		n, err := cn.st.Send(p[written:])
 		if err != nil {
-			return written, wrap("write to the console", "", err)
+			err = wrap("write to the console", "", err)
+			cn.finish(err)
+			return written, err
 		}
 		if n > 0 {
 			written += n
@@ -143,6 +180,9 @@ func (cn *console) finish(err error) {
 	}
 	cn.closed, cn.err = true, err
 	cn.mu.Unlock()
+	cn.b.mu.Lock()
+	delete(cn.b.consoles, cn)
+	cn.b.mu.Unlock()
 	close(cn.done)
 	// This may run inside the stream's own callback: release the stream
 	// from another goroutine, after the callback has returned.
