@@ -1,9 +1,15 @@
 package real
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,38 +17,43 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/help"
+	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/ui/app"
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // tui is hv's terminal UI running in this process on the real host, with
 // real events and timers, driven by key presses and read from its screen.
 type tui struct {
-	t    *testing.T
-	m    *app.Model
-	live *uitest.Live
+	t     *testing.T
+	m     *app.Model
+	live  *uitest.Live
+	audit *audit.Log // the trail of what it changed
 }
 
 // runTUI opens hv on screen start (with arg) at 120×40, as an expert (no
-// hints under the lists), connected to uri.
+// hints under the lists), connected to uri with its changes audited.
 func runTUI(t *testing.T, uri, start, arg string) *tui {
 	t.Helper()
+	trail := audit.Open(filepath.Join(t.TempDir(), "audit.log"))
 	m := app.New(app.Options{
 		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
 			b, err := libvirt.Open(ctx, uri)
-			if err == nil {
-				t.Cleanup(func() { b.Close() })
+			if err != nil {
+				return nil, err
 			}
-			return b, err
+			t.Cleanup(func() { b.Close() })
+			return audit.Wrap(b, trail, "root", uri), nil
 		},
 		Where: uri, User: "root", Term: "xterm-256color", Start: start, Arg: arg,
 		Settings: help.Settings{Level: help.Expert},
 	})
-	u := &tui{t: t, m: m}
+	u := &tui{t: t, m: m, audit: trail}
 	update := func(msg tea.Msg) tea.Cmd { _, cmd := m.Update(msg); return cmd }
 	u.live = uitest.NewLive(t, update, m.Init())
 	u.live.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -207,4 +218,96 @@ func TestConsoleWorksAfterLibvirtdRestarts(t *testing.T) {
 	u.typeText("echo hv-$((7*7))")
 	u.press("enter")
 	u.waitFor("hv-49", 30*time.Second)
+}
+
+// TestCancelledCloneLeavesNothing: esc during a clone's copy stops the
+// copy, deletes what it made and says so; no clone appears later, no
+// volume is left over, and the trail says cancelled (issue 15: the copy
+// went on and the clone appeared, audited ok). A clone left to finish is
+// a faithful copy.
+func TestCancelledCloneLeavesNothing(t *testing.T) {
+	e := realEnv(t)
+	need.Root(t, "to fill the disk's file with data")
+	b := open(t, e.uri)
+	defer b.Close()
+	pool, _ := flowPool(t, e)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("hvtest-cc-%08x", rand.Uint32())
+	// 2 GiB of data: long enough a copy to cancel in its middle.
+	disk, err := b.CreateVolume(ctx, pool, vm.VolumeSpec{Name: name + ".img", CapacityBytes: 2 << 30, Format: "raw"})
+	if err != nil {
+		t.Fatalf("CreateVolume: %v", err)
+	}
+	fill(t, disk.Path, 2<<30)
+	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64, Disks: []vm.DiskSpec{{Volume: disk.Ref()}}})
+	if err != nil {
+		t.Fatalf("Define: %v", err)
+	}
+	t.Cleanup(func() {
+		b := open(t, e.uri)
+		defer b.Close()
+		b.DeleteWithStorage(context.Background(), v.UUID)
+	})
+
+	u := runTUI(t, e.uri, "clone", v.UUID)
+	u.waitFor(name+"-clone", 30*time.Second)
+	u.press("enter")
+	u.waitFor("copying "+name+".img", 30*time.Second)
+	u.press("esc")
+	u.waitFor("was cancelled: nothing was kept", 60*time.Second)
+
+	if _, err := b.Lookup(ctx, name+"-clone"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("a cancelled clone exists: %v", err)
+	}
+	u.live.For(3*time.Second, nil) // a copy still running would show up now
+	vols, err := b.Volumes(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range vols {
+		if x.Name != disk.Name && x.Name != "tiny-guest.iso" {
+			t.Errorf("volume %s is left over from the cancelled clone", x.Name)
+		}
+	}
+	entries, err := u.audit.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []string
+	for _, x := range entries {
+		results = append(results, x.Action+" "+x.Result)
+	}
+	if !slices.Contains(results, "volume.copy cancelled") || slices.ContainsFunc(results, func(r string) bool { return strings.HasPrefix(r, "vm.clone") }) {
+		t.Errorf("the trail should hold the cancelled copy and no clone: %v", results)
+	}
+
+	// Left to finish, the copy is byte for byte the original.
+	c, err := ops.Clone(ctx, b, v, name+"-c", nil)
+	if err != nil {
+		t.Fatalf("clone: %v", err)
+	}
+	defer b.DeleteWithStorage(context.Background(), c.UUID)
+	d, _ := b.Details(ctx, c.UUID)
+	if out, err := exec.Command("cmp", disk.Path, d.Disks[0].Source).CombinedOutput(); err != nil {
+		t.Errorf("the clone's disk differs from the original: %v %s", err, out)
+	}
+}
+
+// fill writes size bytes of a non-zero pattern to the file at path.
+func fill(t *testing.T, path string, size int64) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte("hv-clone-data\n"), 1<<18)
+	for n := int64(0); n < size; {
+		w, err := f.Write(chunk[:min(int64(len(chunk)), size-n)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += int64(w)
+	}
 }

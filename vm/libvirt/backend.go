@@ -238,7 +238,7 @@ func (b *Backend) acquire() (*lv.Connect, error) {
 func call[T any](ctx context.Context, b *Backend, op, target string, fn func(*lv.Connect) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
-		return zero, wrap(op, target, vm.ErrTimeout)
+		return zero, wrap(op, target, ended(err))
 	}
 	c, err := b.acquire()
 	if err != nil {
@@ -263,8 +263,16 @@ func call[T any](ctx context.Context, b *Backend, op, target string, fn func(*lv
 	case r := <-ch:
 		return r.v, wrap(op, target, r.err)
 	case <-ctx.Done():
-		return zero, wrap(op, target, vm.ErrTimeout)
+		return zero, wrap(op, target, ended(ctx.Err()))
 	}
+}
+
+// ended is the sentinel for a context's end: cancelled, or out of time.
+func ended(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return vm.ErrCancelled
+	}
+	return vm.ErrTimeout
 }
 
 func (b *Backend) onClose(c *lv.Connect, reason lv.ConnectCloseReason) {
