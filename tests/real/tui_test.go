@@ -1,12 +1,10 @@
 package real
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -227,19 +225,13 @@ func TestConsoleWorksAfterLibvirtdRestarts(t *testing.T) {
 // a faithful copy.
 func TestCancelledCloneLeavesNothing(t *testing.T) {
 	e := realEnv(t)
-	need.Root(t, "to fill the disk's file with data")
 	b := open(t, e.uri)
 	defer b.Close()
 	pool, _ := flowPool(t, e)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	name := fmt.Sprintf("hvtest-cc-%08x", rand.Uint32())
-	// 2 GiB of data: long enough a copy to cancel in its middle.
-	disk, err := b.CreateVolume(ctx, pool, vm.VolumeSpec{Name: name + ".img", CapacityBytes: 2 << 30, Format: "raw"})
-	if err != nil {
-		t.Fatalf("CreateVolume: %v", err)
-	}
-	fill(t, disk.Path, 2<<30)
+	disk := bigVolume(t, b, pool, name+".img", 2<<30)
 	v, err := b.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64, Disks: []vm.DiskSpec{{Volume: disk.Ref()}}})
 	if err != nil {
 		t.Fatalf("Define: %v", err)
@@ -291,23 +283,5 @@ func TestCancelledCloneLeavesNothing(t *testing.T) {
 	d, _ := b.Details(ctx, c.UUID)
 	if out, err := exec.Command("cmp", disk.Path, d.Disks[0].Source).CombinedOutput(); err != nil {
 		t.Errorf("the clone's disk differs from the original: %v %s", err, out)
-	}
-}
-
-// fill writes size bytes of a non-zero pattern to the file at path.
-func fill(t *testing.T, path string, size int64) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte("hv-clone-data\n"), 1<<18)
-	for n := int64(0); n < size; {
-		w, err := f.Write(chunk[:min(int64(len(chunk)), size-n)])
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += int64(w)
 	}
 }
