@@ -104,7 +104,7 @@ func (m *Model) open() tea.Cmd {
 			return openedMsg{id: id, err: err}
 		}
 		con, err := hv.OpenConsole(ctx, v.UUID)
-		return openedMsg{id, v, con, err}
+		return openedMsg{id, v, con, vm.Named(err, v)}
 	}
 }
 
@@ -264,10 +264,13 @@ func (m *Model) View() string {
 			st.Muted.Render("libvirt's test driver (the demo host) has none; on a real host this shows the guest's ttyS0.")
 	case m.err != nil && m.current() == nil:
 		again := "r tries again; the console also reopens by itself when the VM starts"
-		if errors.Is(m.err, vm.ErrConnLost) {
+		switch {
+		case errors.Is(m.err, vm.ErrConnLost):
 			again = "it reopens by itself when hv has reconnected to libvirt; r tries now"
+		case errors.Is(m.err, vm.ErrDenied):
+			again = vm.Fix(m.err)
 		}
-		why := st.Warning.Render(ui.Safe(m.err.Error())) + "\n" + st.Muted.Render(again)
+		why := st.Warning.Width(m.c.Width).Render(ui.Safe(m.err.Error())) + "\n" + st.Muted.Width(m.c.Width).Render(again)
 		if !m.opened {
 			return head + "\n\n" + why
 		}

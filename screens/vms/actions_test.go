@@ -171,6 +171,23 @@ func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
 	}
 }
 
+// TestReadOnlyUserIsNotOfferedTheConsole: libvirt opens consoles for
+// read-write connections only, so the outsider sees it unavailable, why,
+// and c says so instead of opening a screen that fails.
+func TestReadOnlyUserIsNotOfferedTheConsole(t *testing.T) {
+	h, m := harness(t, uitest.DemoReadOnly(t))
+	selectVM(t, h, m, "web-01")
+	h.Press("x", "c") // c in the menu moves onto the console's line
+	words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " ")
+	if !strings.Contains(words, "c Serial console (unavailable)") || !strings.Contains(words, "Unavailable: read-only access") {
+		t.Errorf("the menu should show the console unavailable, and why:\n%s", h.View())
+	}
+	h.Press("esc", "c")
+	if len(h.Navigated) != 0 || !strings.Contains(h.LastStatus(), "Cannot open the console of web-01: read-only access") {
+		t.Errorf("c should refuse with the reason: navigated %v, status %q", h.Navigated, h.LastStatus())
+	}
+}
+
 func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	hv := uitest.Demo(t)
 	h, m := harness(t, hv)
