@@ -217,7 +217,13 @@ func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
 	h, m := harness(t, hv)
 	selectVM(t, h, m, "dns-01")
 	h.Press("d", "y")
+	if !strings.Contains(h.LastStatus(), "dns-01 asked to shut down") {
+		t.Errorf("status %q", h.LastStatus())
+	}
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
+	if !strings.Contains(h.LastStatus(), "dns-01 shut down") {
+		t.Errorf("once off, the status should say so, not %q", h.LastStatus())
+	}
 	h.Press("u")
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
 	i := m.byUUID[uuidOf(m, "dns-01")]
@@ -227,6 +233,28 @@ func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
 	h.Send(m.actions.ShutdownCheck(m.rows[i].vm))
 	if h.Dialog != nil {
 		t.Fatalf("force off offered for a VM that stopped and was started again:\n%s", h.View())
+	}
+}
+
+// TestPendingStateFitsItsColumn: what is under way reads in full in the
+// STATE column, on a Linux console too (issue 15: "shutting~").
+func TestPendingStateFitsItsColumn(t *testing.T) {
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, 80, 24)
+	c.Glyphs = ui.ASCIIGlyphs
+	m := New(c, "")
+	h := uitest.NewHarness(t, m)
+	selectVM(t, h, m, "dns-01")
+	h.Press("d", "y")
+	if view := h.View(); !strings.Contains(view, "stopping~") || strings.Contains(view, "shutting") {
+		t.Errorf("a shutdown under way should read stopping~:\n%s", view)
+	}
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
+	h.Press("u")
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
+	h.Press("R", "y")
+	if view := h.View(); !strings.Contains(view, "rebooting ") {
+		t.Errorf("a reboot under way should read rebooting, uncut:\n%s", view)
 	}
 }
 
@@ -244,6 +272,9 @@ func TestRebootEventClearsRebooting(t *testing.T) {
 	h.Send(ui.VMEventMsg{Event: vm.Event{Kind: vm.EventRebooted, UUID: uuid, Name: "dns-01"}})
 	if p := m.actions.Pending(uuid); p != "" {
 		t.Errorf("after the reboot event dns-01 still shows %q", p)
+	}
+	if !strings.Contains(h.LastStatus(), "dns-01 rebooted") {
+		t.Errorf("the status should say it rebooted, not %q", h.LastStatus())
 	}
 }
 

@@ -109,7 +109,11 @@ func (m *Model) table() string {
 				return row.name, lipgloss.Style{}
 			case byState:
 				if p := m.actions.Pending(row.vm.UUID); p != "" {
-					return p + m.c.Glyphs.Ellipsis, st.Warning
+					text := pendingLabel(p)
+					if lipgloss.Width(text+m.c.Glyphs.Ellipsis) <= cols[c].width {
+						text += m.c.Glyphs.Ellipsis
+					}
+					return text, st.Warning
 				}
 				return stateLabel(row.vm.State), st.State(row.vm.State)
 			}

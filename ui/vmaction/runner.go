@@ -248,21 +248,37 @@ func (r *Runner) Update(msg tea.Msg) (tea.Cmd, []ops.Result) {
 			return r.shutdownCheck(msg), nil
 		}
 	case ui.VMEventMsg:
-		// The state an action was heading for has come (a shutdown's own
-		// "shutting down" event is only the start of it), or the reboot.
-		if _, ok := msg.Event.State(); (ok && msg.Event.Kind != vm.EventShutdown) || msg.Event.Kind == vm.EventRebooted {
-			delete(r.pending, msg.Event.UUID)
-		}
-		switch msg.Event.Kind {
-		case vm.EventStopped:
-			delete(r.shutdowns, msg.Event.UUID)
-		case vm.EventReconnected:
-			// A stop while the connection was down went unseen: better
-			// no offer than one to pull the plug on a VM just booted.
-			clear(r.shutdowns)
-		}
+		return r.event(msg.Event), nil
 	}
 	return nil, nil
+}
+
+// event notes what an event finished: the state an action was heading for
+// has come (a shutdown's own "shutting down" event is only the start of
+// it), or the reboot. The outcome of a shutdown or reboot asked here
+// replaces the status that it was asked.
+func (r *Runner) event(e vm.Event) tea.Cmd {
+	was := r.pending[e.UUID]
+	if _, ok := e.State(); (ok && e.Kind != vm.EventShutdown) || e.Kind == vm.EventRebooted {
+		delete(r.pending, e.UUID)
+	}
+	_, asked := r.shutdowns[e.UUID]
+	switch e.Kind {
+	case vm.EventStopped:
+		delete(r.shutdowns, e.UUID)
+		if asked {
+			return ui.Status(ui.LevelSuccess, ui.Safe(e.Name)+" shut down")
+		}
+	case vm.EventRebooted:
+		if was == ops.Reboot.Doing {
+			return ui.Status(ui.LevelSuccess, ui.Safe(e.Name)+" rebooted")
+		}
+	case vm.EventReconnected:
+		// A stop while the connection was down went unseen: better no
+		// offer than one to pull the plug on a VM just booted.
+		clear(r.shutdowns)
+	}
+	return nil
 }
 
 func (r *Runner) started(msg startedMsg) {
