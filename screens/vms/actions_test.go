@@ -109,6 +109,9 @@ func TestDeleteNeedsTheNameTyped(t *testing.T) {
 	if !strings.Contains(h.View(), "Type backup to confirm") {
 		t.Fatalf("delete should ask for the name:\n%s", h.View())
 	}
+	if words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " "); strings.Contains(words, "starts on No") || !strings.Contains(words, "you type the name to confirm") {
+		t.Errorf("above a typed name the dialog must not speak of a question starting on No:\n%s", h.View())
+	}
 	h.Send(uitest.Type("backu")...)
 	h.Press("enter")
 	if !strings.Contains(h.View(), "That is not the name") {

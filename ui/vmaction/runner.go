@@ -159,10 +159,13 @@ func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run f
 	title := a.Label + " " + what + "?"
 	body := a.Impact + strings.Join(which, "") + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
 	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
-	switch r.c.Level {
-	case help.Beginner:
+	switch {
+	case r.c.Level == help.Expert:
+	case rule.Ask == phase.TypeName: // not the yes/no question the risk's text describes
+		body += " It cannot be undone: you type the name to confirm, so that it never happens by reflex."
+	case r.c.Level == help.Beginner:
 		body += " " + risk.Beginner
-	case help.Intermediate:
+	default:
 		body += " " + risk.Tip
 	}
 	why := r.c.Help.Action(a).Why(r.c.Level)
