@@ -152,3 +152,28 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	hv(0, "undefined network "+network, "net", "undefine", network, "--yes")
 	hv(1, "not found", "net", "show", network)
 }
+
+// TestNetDefineSaysWhatIsLeftWhenStartFails: 'hv net define --start' of a
+// NAT network on a host without dnsmasq defines it and fails to start it;
+// hv must say the network is left defined, why, and how to finish or undo.
+func TestNetDefineSaysWhatIsLeftWhenStartFails(t *testing.T) {
+	e := realEnv(t)
+	if _, err := os.Stat("/usr/sbin/dnsmasq"); err == nil {
+		t.Skip("dnsmasq is installed here: a NAT network with DHCP starts, so there is no failure to show")
+	}
+	bin := buildHV(t)
+	network := fmt.Sprintf("hvtest-half-%08x", rand.Uint32())
+	root := open(t, e.uri)
+	defer root.Close()
+	defer root.UndefineNetwork(context.Background(), network)
+	subnet := fmt.Sprintf("10.%d.%d.0/24", 100+rand.IntN(100), rand.IntN(250))
+	_, errOut, code := runHV(t, bin, "", nil, "net", "define", network, "--mode", "nat", "--subnet", subnet, "--start", "--connect", e.uri)
+	for _, want := range []string{"defined network " + network + ", but it did not start", "dnsmasq", "then 'hv net start " + network + "'", "hv net undefine " + network} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr %q: want exit 1 and %q", code, errOut, want)
+		}
+	}
+	if _, err := root.Network(context.Background(), network); err != nil {
+		t.Errorf("the network should be left defined, as hv said: %v", err)
+	}
+}
