@@ -349,7 +349,7 @@ func (m *Model) createForm() *ui.Form {
 		fAutostart: {Label: "Autostart", Value: m.value(fAutostart, "no"), Choices: []string{"no", "yes"}},
 		fStart:     {Label: "Start now", Value: m.value(fStart, "yes"), Choices: []string{"no", "yes"}},
 	}
-	return ui.NewForm(m.c, "New VM", fields, m.submit).Check(m.checkSpace)
+	return ui.NewForm(m.c, "New VM", fields, m.submit).Check(m.checkSpace).CheckAsTyped()
 }
 
 func contains(list []string, s string) bool {

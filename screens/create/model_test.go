@@ -46,6 +46,9 @@ func TestFormChecksAgainstTheHostAsItIsTyped(t *testing.T) {
 	typeIn(h, "2")
 	h.Press("tab", "tab")
 	typeIn(h, "900G")
+	if !strings.Contains(h.View(), "not enough space in pool default") {
+		t.Errorf("a disk beyond the pool should be flagged as it is typed:\n%s", h.View())
+	}
 	h.Press("enter")
 	if !strings.Contains(h.View(), "not enough space in pool default") {
 		t.Errorf("a disk beyond the pool should be refused:\n%s", h.View())
