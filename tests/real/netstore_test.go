@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hyper-nixos/hv/tests/need"
@@ -175,5 +176,42 @@ func TestNetDefineSaysWhatIsLeftWhenStartFails(t *testing.T) {
 	}
 	if _, err := root.Network(context.Background(), network); err != nil {
 		t.Errorf("the network should be left defined, as hv said: %v", err)
+	}
+}
+
+// TestPoolsOnOneFilesystemShareItsFreeSpace: two directory pools on one
+// filesystem say so, and give as free what a writer other than root can
+// use there, as the host checks do (libvirt counts root's reserve too).
+func TestPoolsOnOneFilesystemShareItsFreeSpace(t *testing.T) {
+	e := realEnv(t)
+	need.Root(t, "to make pool directories")
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx := context.Background()
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	var pools []vm.Pool
+	for _, name := range []string{"hvtest-fs1-" + id, "hvtest-fs2-" + id} {
+		dir := "/var/lib/hv-test/pools/" + name
+		p, err := b.DefinePool(ctx, vm.PoolSpec{Name: name, Path: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			b.StopPool(ctx, name)
+			b.UndefinePool(ctx, name)
+			os.RemoveAll(dir)
+		}()
+		pools = append(pools, p)
+	}
+	if pools[0].Filesystem == "" || pools[0].Filesystem != pools[1].Filesystem {
+		t.Errorf("pools on one filesystem should say so: %q and %q", pools[0].Filesystem, pools[1].Filesystem)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(pools[0].Path, &fs); err != nil {
+		t.Fatal(err)
+	}
+	free := fs.Bavail * uint64(fs.Frsize)
+	if got := pools[0].AvailableBytes; got > free+64<<20 || got+64<<20 < free {
+		t.Errorf("pool %s has %d bytes free; the filesystem has %d for writers other than root", pools[0].Name, got, free)
 	}
 }

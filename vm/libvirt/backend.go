@@ -16,6 +16,7 @@ import (
 type Backend struct {
 	uri      string
 	readOnly bool // asked for read-only, so reconnects stay read-only
+	local    bool // libvirtd runs on this machine (see measure)
 	events   *vm.EventQueue
 	reboots  echoes
 	done     chan struct{}
@@ -103,7 +104,7 @@ func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), reboots: echoes{}, consoles: map[*console]struct{}{}, done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, local: onThisHost(uri), events: vm.NewEventQueue(), reboots: echoes{}, consoles: map[*console]struct{}{}, done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
 		b.events.Close()

@@ -48,7 +48,7 @@ func (b *Backend) CopyVolume(ctx context.Context, pool, src, dst string, progres
 		if err != nil {
 			return vm.Volume{}, err
 		}
-		if err := roomFor(sp, op, pool, dst, orig.CapacityBytes); err != nil {
+		if err := b.roomFor(sp, op, pool, dst, orig.CapacityBytes); err != nil {
 			return vm.Volume{}, err
 		}
 		format := orig.Format

@@ -29,3 +29,17 @@ func TestOneRebootPerBurst(t *testing.T) {
 		t.Errorf("bursts long over should be forgotten: %v", e)
 	}
 }
+
+// TestOnlyPoolsOfThisMachineAreMeasured: hv measures pool directories
+// itself only where they are this machine's.
+func TestOnlyPoolsOfThisMachineAreMeasured(t *testing.T) {
+	for uri, want := range map[string]bool{
+		"qemu:///system": true, "qemu+unix:///system?socket=/run/x": true, "qemu:///session": true,
+		"qemu+ssh://root@far/system": false, "qemu+tcp://far/system": false,
+		"test:///default": false, "test:///tmp/host.xml": false,
+	} {
+		if got := onThisHost(uri); got != want {
+			t.Errorf("onThisHost(%s) = %v, want %v", uri, got, want)
+		}
+	}
+}

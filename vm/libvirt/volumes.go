@@ -145,7 +145,7 @@ func volumeXML(name string, capacity uint64, format string) (string, error) {
 
 // roomFor checks, on fresh figures, that a new volume named name of need
 // bytes fits in pool sp and that the name is free.
-func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
+func (b *Backend) roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	if v, err := sp.LookupStorageVolByName(name); err == nil {
 		v.Free()
 		return refuse(op, pool+"/"+name, vm.ErrExists, "pool "+pool+" already has a volume "+name, "pick another name")
@@ -153,10 +153,11 @@ func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	// Figures go stale when files change behind libvirt's back. Refreshing
 	// fails while another copy runs in the pool; the old figures do then.
 	_ = sp.Refresh(0)
-	p := vm.Pool{Name: pool}
-	if err := readSizes(sp, &p); err != nil {
+	p, err := describePool(sp)
+	if err != nil {
 		return err
 	}
+	b.measure(&p)
 	return vm.CheckSpace(op, pool+"/"+name, p, need)
 }
 
@@ -176,7 +177,7 @@ func (b *Backend) CreateVolume(ctx context.Context, pool string, spec vm.VolumeS
 			return vm.Volume{}, err
 		}
 		defer sp.Free()
-		if err := roomFor(sp, op, pool, spec.Name, spec.CapacityBytes); err != nil {
+		if err := b.roomFor(sp, op, pool, spec.Name, spec.CapacityBytes); err != nil {
 			return vm.Volume{}, err
 		}
 		sv, err := sp.StorageVolCreateXML(doc, 0)
