@@ -293,21 +293,33 @@ func (r *Runner) started(msg startedMsg) {
 			r.pending[v.UUID] = msg.action.Doing
 		}
 	}
+	// Noted before the call: a guest may be off before it returns.
+	if msg.action == ops.Shutdown && len(msg.vms) == 1 {
+		r.asked++
+		r.shutdowns[msg.vms[0].UUID] = r.asked
+	}
 }
 
 func (r *Runner) done(msg doneMsg) tea.Cmd {
-	waiting := msg.err == nil && (msg.action == ops.Shutdown || msg.action == ops.Reboot)
-	if !waiting {
-		delete(r.pending, msg.vm.UUID)
+	v := msg.vm
+	_, underWay := r.pending[v.UUID] // a shutdown or reboot whose event has not come
+	n, asked := r.shutdowns[v.UUID]
+	if msg.err != nil || (msg.action != ops.Shutdown && msg.action != ops.Reboot) {
+		delete(r.pending, v.UUID)
 	}
 	if msg.err != nil {
+		delete(r.shutdowns, v.UUID)
 		return ui.Fail(msg.err)
 	}
-	cmds := []tea.Cmd{ui.Status(ui.LevelSuccess, ui.Safe(msg.vm.Name)+" "+msg.action.Done)}
+	switch {
+	case msg.action == ops.Shutdown && !asked:
+		return ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" shut down") // off already
+	case msg.action == ops.Reboot && !underWay:
+		return ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" rebooted")
+	}
+	cmds := []tea.Cmd{ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" "+msg.action.Done)}
 	if msg.action == ops.Shutdown {
-		r.asked++
-		id, n, v := r.id, r.asked, msg.vm
-		r.shutdowns[v.UUID] = n
+		id := r.id
 		cmds = append(cmds, r.c.Tick(ShutdownTimeout, func(time.Time) tea.Msg { return ShutdownCheckMsg{id: id, n: n, VM: v} }))
 	}
 	return tea.Batch(cmds...)
