@@ -26,6 +26,7 @@ type Backend struct {
 	access    vm.Access
 	callbacks []func() // deregister the event callbacks of conn
 	consoles  map[*console]struct{}
+	closing   closings // consoles being released
 	closed    bool
 	guard     Guard          // vets definitions; nil: none
 	wg        sync.WaitGroup // the reconnect goroutine

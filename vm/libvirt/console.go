@@ -29,6 +29,7 @@ type console struct {
 // OpenConsole attaches to the VM's first serial console, taking it over
 // from a session that may have been left open.
 func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, error) {
+	b.closing.wait(ctx)
 	c, err := b.acquire()
 	if err != nil {
 		return nil, wrap("open the console of", ref, err)
@@ -183,15 +184,57 @@ func (cn *console) finish(err error) {
 	cn.b.mu.Lock()
 	delete(cn.b.consoles, cn)
 	cn.b.mu.Unlock()
+	cn.b.closing.begin()
 	close(cn.done)
 	// This may run inside the stream's own callback: release the stream
 	// from another goroutine, after the callback has returned.
 	go func() {
+		defer cn.b.closing.end()
 		cn.st.EventRemoveCallback()
 		cn.st.Abort()
 		cn.st.Free()
 		cn.conn.Close()
 	}()
+}
+
+// closings counts consoles being released. libvirt 9.0's daemon deadlocks
+// (for good: every call hangs) when a console stream is aborted while the
+// same console is opened with FORCE, so an open waits for the releases
+// under way. Never blocks in begin: it may run in a libvirt callback.
+type closings struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (c *closings) begin() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.n++
+}
+
+func (c *closings) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n == 0 {
+		close(c.idle)
+	}
+}
+
+// wait returns once no console is being released, or when ctx ends.
+func (c *closings) wait(ctx context.Context) {
+	c.mu.Lock()
+	idle, busy := c.idle, c.n > 0
+	c.mu.Unlock()
+	if busy {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func (cn *console) Close() error {
