@@ -9,6 +9,7 @@ import (
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -227,7 +228,7 @@ func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
 	if !strings.Contains(h.LastStatus(), "dns-01 shut down") {
 		t.Errorf("once off, the status should say so, not %q", h.LastStatus())
 	}
-	h.Press("u")
+	h.Press(vmaction.Keys.Start.Help().Key)
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
 	i := m.byUUID[uuidOf(m, "dns-01")]
 	if m.rows[i].vm.State != vm.StateRunning {
@@ -253,7 +254,7 @@ func TestPendingStateFitsItsColumn(t *testing.T) {
 		t.Errorf("a shutdown under way should read stopping~:\n%s", view)
 	}
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
-	h.Press("u")
+	h.Press(vmaction.Keys.Start.Help().Key)
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
 	h.Press("R", "y")
 	if view := h.View(); !strings.Contains(view, "rebooting ") {

@@ -142,7 +142,7 @@ func TestShutdownThenStartOffersNoForceOff(t *testing.T) {
 	u.waitFor("Shut down "+v.Name+"?", 10*time.Second)
 	u.press("y")
 	u.waitFor("shut off", 60*time.Second)
-	u.press("u")
+	u.press(vmaction.Keys.Start.Help().Key)
 	u.waitFor("running", 60*time.Second)
 	if time.Since(asked) > vmaction.ShutdownTimeout {
 		t.Fatalf("the guest took %v to stop and start: lengthen the timeout", time.Since(asked))

@@ -12,8 +12,8 @@ import (
 // running VMs.
 func ConsoleUnavailable(v vm.VM, access vm.Access) string {
 	switch {
-	case access == vm.ReadOnly:
-		return "read-only access: ask an administrator to add you to the operators group"
+	case !access.Writable():
+		return access.Why()
 	case !v.State.Active():
 		return v.Name + " is " + v.State.String()
 	}
