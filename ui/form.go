@@ -81,6 +81,15 @@ func (f *Form) Failed(values []string, err error) *Form {
 	return f
 }
 
+// CheckAsTyped shows the form-level rule's error as the fields change, not
+// only once enter was pressed: for a rule that can be judged from the start
+// (the disk fits the pool), unlike one that wants every field filled in.
+func (f *Form) CheckAsTyped() *Form {
+	f.checked = true
+	f.checkForm()
+	return f
+}
+
 // Values are the fields' current values, trimmed, in order.
 func (f *Form) Values() []string {
 	values := make([]string, len(f.inputs))

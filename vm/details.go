@@ -60,11 +60,14 @@ type Snapshot struct {
 	Name        string    `json:"name"`
 	Parent      string    `json:"parent,omitempty"`
 	Description string    `json:"description,omitempty"`
-	State       State     `json:"state"` // the VM's state when taken
+	State       State     `json:"state"` // the VM's state when taken; unknown for a disk-only one of a running VM
 	Created     time.Time `json:"created"`
 	Current     bool      `json:"current"`
 	Memory      bool      `json:"memory"`   // includes the running VM's memory
 	External    bool      `json:"external"` // disks kept in overlay files (disk-only)
+	// NoRevert says why this libvirt cannot revert to the snapshot, or ""
+	// when it can (libvirt before 9.9 cannot revert to an external one).
+	NoRevert string `json:"no_revert,omitempty"`
 }
 
 // SnapshotSpec is what CreateSnapshot takes.

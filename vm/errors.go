@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,7 +17,17 @@ var (
 	ErrConnLost     = errors.New("connection to libvirt lost")
 	ErrTimeout      = errors.New("libvirt did not answer in time")
 	ErrInvalidArg   = errors.New("invalid argument")
+	// ErrCancelled: the caller cancelled the call's context. A copy then
+	// stops and removes what it made; a quick change may have happened all
+	// the same. It matches context.Canceled, which a client that gave up
+	// sees.
+	ErrCancelled error = cancelled{}
 )
+
+type cancelled struct{}
+
+func (cancelled) Error() string        { return "cancelled" }
+func (cancelled) Is(target error) bool { return target == context.Canceled }
 
 // Error is a failed operation on a target, carrying the sentinel it maps to
 // and the backend's own words.

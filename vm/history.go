@@ -1,5 +1,7 @@
 package vm
 
+import "time"
+
 // History keeps the latest statistics of every VM and a window of recent
 // readings, fed by one bulk stats reading per tick. The VM list shows the
 // latest rates; the detail screen draws the window as sparklines, including
@@ -7,10 +9,25 @@ package vm
 // grows as readings come, so a host of a thousand VMs costs a few MB.
 type History struct {
 	size   int
+	read   bool // a reading came
 	last   map[string]Sample
+	bases  map[string]*bases
 	latest map[string]Rates
 	series map[string]*ring
 }
+
+// rateFields are the fields whose rates need two readings.
+var rateFields = [...]Fields{HasCPU, HasDisk, HasNet}
+
+// bases are, per rate field, the newest reading of a running VM that
+// carried the field. libvirt leaves out what a busy VM cannot report at
+// once (the block counters, while another client reads them), so each
+// field's rate comes from its own last good counters.
+type bases [len(rateFields)]Sample
+
+// holdFor is how long a field missing from the readings keeps showing its
+// last rate; after that it shows none (the device may be gone).
+const holdFor = time.Minute
 
 // Point is one reading of a VM's window: what the sparklines draw.
 type Point struct {
@@ -23,24 +40,27 @@ type Point struct {
 
 // NewHistory keeps the last size readings of each VM.
 func NewHistory(size int) *History {
-	return &History{size: max(size, 1), last: map[string]Sample{}, latest: map[string]Rates{}, series: map[string]*ring{}}
+	return &History{size: max(size, 1), last: map[string]Sample{}, bases: map[string]*bases{}, latest: map[string]Rates{}, series: map[string]*ring{}}
 }
 
 // Add folds in one reading of all VMs. A VM missing from it (undefined)
 // is forgotten; one that stopped loses its rates until it runs again.
 func (h *History) Add(samples []Sample) {
+	h.read = true
 	seen := make(map[string]bool, len(samples))
 	for _, s := range samples {
 		seen[s.UUID] = true
-		prev, had := h.last[s.UUID]
 		h.last[s.UUID] = s
 		var r Rates
-		switch {
-		case !s.State.Active():
-		case had && prev.State.Active():
-			r = ComputeRates(prev, s)
-		default:
-			r = Rates{Has: s.Has & HasMemory, MemoryKiB: s.MemoryKiB}
+		if s.State.Active() {
+			b := h.bases[s.UUID]
+			if b == nil {
+				b = &bases{}
+				h.bases[s.UUID] = b
+			}
+			r = b.rates(h.latest[s.UUID], s)
+		} else {
+			delete(h.bases, s.UUID)
 		}
 		h.latest[s.UUID] = r
 		window := h.series[s.UUID]
@@ -57,10 +77,37 @@ func (h *History) Add(samples []Sample) {
 	for id := range h.last {
 		if !seen[id] {
 			delete(h.last, id)
+			delete(h.bases, id)
 			delete(h.latest, id)
 			delete(h.series, id)
 		}
 	}
+}
+
+// rates derives the rates of running VM reading s, field by field from
+// the last good counters of each; a field s lacks keeps its rate from
+// prev (the last rates) for up to holdFor.
+func (b *bases) rates(prev Rates, s Sample) Rates {
+	var r Rates
+	if s.Has&HasMemory != 0 {
+		r.Has, r.MemoryKiB = HasMemory, s.MemoryKiB
+	} else {
+		r.take(prev, HasMemory)
+	}
+	for i, f := range rateFields {
+		base := b[i]
+		switch {
+		case s.Has&f != 0:
+			if base.Has&f != 0 {
+				base.Has = f
+				r.take(ComputeRates(base, s), f)
+			}
+			b[i] = s
+		case base.Has&f != 0 && s.At.Sub(base.At) < holdFor:
+			r.take(prev, f)
+		}
+	}
+	return r
 }
 
 // Latest returns the newest rates of a VM, if any.
@@ -81,6 +128,10 @@ func (h *History) Series(uuid string) []Point {
 	}
 	return out
 }
+
+// Read reports whether a reading came yet: before one, a VM without
+// figures has none yet, not none at all.
+func (h *History) Read() bool { return h.read }
 
 // Reported is the union of what the last reading carried for any VM.
 func (h *History) Reported() Fields {

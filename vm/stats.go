@@ -94,6 +94,24 @@ func ComputeRates(prev, cur Sample) Rates {
 	return r
 }
 
+// take copies field f's figures from src, if src has them.
+func (r *Rates) take(src Rates, f Fields) {
+	if src.Has&f == 0 {
+		return
+	}
+	r.Has |= f
+	switch f {
+	case HasCPU:
+		r.CPU = src.CPU
+	case HasMemory:
+		r.MemoryKiB = src.MemoryKiB
+	case HasDisk:
+		r.DiskRead, r.DiskWrite = src.DiskRead, src.DiskWrite
+	case HasNet:
+		r.NetRx, r.NetTx, r.NetRxPkts, r.NetTxPkt = src.NetRx, src.NetTx, src.NetRxPkts, src.NetTxPkt
+	}
+}
+
 func delta(a, b uint64) (float64, bool) {
 	if b < a {
 		return 0, false

@@ -18,9 +18,14 @@ type Pool struct {
 	Persistent bool   `json:"persistent"`
 	Path       string `json:"path"` // target directory or device
 	// Sizes as libvirt last measured them; zero while the pool is inactive.
+	// Of a directory on the libvirt host, available is what a writer other
+	// than root can use (libvirt counts the blocks reserved for root).
 	CapacityBytes   uint64 `json:"capacity_bytes"`
 	AllocationBytes uint64 `json:"allocation_bytes"`
 	AvailableBytes  uint64 `json:"available_bytes"`
+	// Filesystem is the same for pools whose space is one filesystem's,
+	// so that it is counted once; "" when unknown.
+	Filesystem string `json:"filesystem,omitempty"`
 	// UsedBy names the VMs with a disk in this pool, sorted.
 	UsedBy []string `json:"used_by"`
 }

@@ -82,6 +82,8 @@ func newCreateCmd(g *globals) *cobra.Command {
 						return err
 					}
 				}
+				ctx, stop := interruptible(ctx)
+				defer stop()
 				progress, clear := progressTo(cmd.ErrOrStderr())
 				v, err := ops.Create(ctx, hv, spec, progress)
 				clear()
@@ -127,6 +129,8 @@ func newCloneCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				ctx, stop := interruptible(ctx)
+				defer stop()
 				progress, clear := progressTo(cmd.ErrOrStderr())
 				v, err := ops.Clone(ctx, hv, src, args[1], progress)
 				clear()

@@ -326,3 +326,17 @@ func TestJSONErrorsAreJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownWaitPrintsTheFinalState: with --wait, hv reports what it
+// waited for (the VM is off), not only that it asked.
+func TestShutdownWaitPrintsTheFinalState(t *testing.T) {
+	code, out, errOut := hv(t, "vm", "shutdown", "dns-01", "--wait", "--yes", "--demo")
+	if code != 0 || !strings.Contains(out, "dns-01: shut down, now shut off") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, _ = hv(t, "vm", "shutdown", "dns-01", "--wait", "--yes", "--json", "--demo")
+	var res []map[string]any
+	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res) != 1 || res[0]["state"] != "shut off" {
+		t.Errorf("--json should give the final state: exit %d, %v, %s", code, err, out)
+	}
+}

@@ -163,15 +163,25 @@ func newNetDefineCmd(g *globals) *cobra.Command {
 					return err
 				}
 				done := "defined network " + n.Name
+				// What failed after the definition leaves it defined: say
+				// so, and how to finish or undo it.
+				halfDone := func(what string, err error, finish string) error {
+					fix := vm.Fix(err)
+					if fix != "" {
+						fix += "; "
+					}
+					fix += "then '" + finish + "', or 'hv net undefine " + n.Name + "' to drop it"
+					return &cliError{msg: done + ", but " + what + ": " + err.Error(), fix: fix, err: err}
+				}
 				if start {
 					if err := hv.StartNetwork(ctx, n.Name); err != nil {
-						return err
+						return halfDone("it did not start", err, "hv net start "+n.Name)
 					}
 					done += ", started"
 				}
 				if autostart {
 					if err := hv.SetNetworkAutostart(ctx, n.Name, true); err != nil {
-						return err
+						return halfDone("autostart is not set", err, "hv net autostart "+n.Name+" on")
 					}
 					done += ", starts with the host"
 				}

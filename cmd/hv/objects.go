@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +40,14 @@ func deniedFix(err error, access vm.Access) error {
 	fixed := *ve
 	fixed.Hint = access.Fix()
 	return &fixed
+}
+
+// interruptible makes ctrl+c (or SIGTERM) cancel ctx rather than end hv at
+// once, for work that cleans up after itself when cancelled: a stopped copy
+// deletes what it made. Only where no prompt waits for input, which a
+// caught ctrl+c would no longer end.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 // Timeouts of one command: callTimeout for one-shot calls, opTimeout for

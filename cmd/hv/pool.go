@@ -326,6 +326,8 @@ func newVolCopyCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				ctx, stop := interruptible(ctx)
+				defer stop()
 				v, err := hv.CopyVolume(ctx, args[0], args[1], args[2], progress)
 				if err != nil {
 					return err

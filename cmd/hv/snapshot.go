@@ -51,8 +51,12 @@ func newSnapshotCmd(g *globals) *cobra.Command {
 				if s.Current {
 					cur = "*"
 				}
+				state := s.State.String()
+				if s.State == vm.StateUnknown {
+					state = "-" // disk-only of a running VM: libvirt keeps no state
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\n", termsafe.String(s.Name), termsafe.String(s.Parent),
-					s.Created.Format("2006-01-02 15:04"), s.State, s.Memory, cur)
+					s.Created.Format("2006-01-02 15:04"), state, s.Memory, cur)
 			}
 			return tw.Flush()
 		}),

@@ -37,6 +37,7 @@ type resultJSON struct {
 	OK      bool   `json:"ok"`
 	Skipped string `json:"skipped,omitempty"`
 	Error   string `json:"error,omitempty"`
+	State   string `json:"state,omitempty"` // after shutdown --wait: the state waited for
 }
 
 func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Command {
@@ -62,7 +63,7 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 					return err
 				}
 				if len(vms) == 0 {
-					return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, nil, asJSON)
+					return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, nil, nil, asJSON)
 				}
 				p := g.securityPhase()
 				rule := a.Policy(p, len(vms))
@@ -78,10 +79,11 @@ func newLifecycleCmd(g *globals, use, short string, a *ops.Action) *cobra.Comman
 					ctx = vm.WithConfirmation(ctx, answer)
 				}
 				results := ops.Bulk(ctx, hv, a, vms, nil)
+				var ended map[string]string
 				if a == ops.Shutdown && wait {
-					results = waitShutdown(ctx, hv, results, timeout, force, cmd.ErrOrStderr())
+					ended = waitShutdown(ctx, hv, results, timeout, force, cmd.ErrOrStderr())
 				}
-				return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, results, asJSON)
+				return report(cmd.OutOrStdout(), cmd.ErrOrStderr(), a, results, ended, asJSON)
 			})
 		},
 	}
@@ -156,8 +158,9 @@ func names(vms []vm.VM) string {
 }
 
 // report prints one line per VM; failures go to stderr. A VM skipped (the
-// action cannot run on it now) or failed fails the command (exit 1).
-func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON bool) error {
+// action cannot run on it now) or failed fails the command (exit 1). ended
+// says, by UUID, how the VMs waited for ended up.
+func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, ended map[string]string, asJSON bool) error {
 	failed := 0
 	var js []resultJSON
 	for _, r := range results {
@@ -165,7 +168,11 @@ func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON b
 		switch {
 		case r.OK():
 			if !asJSON {
-				fmt.Fprintf(out, "%s: %s\n", name, a.Done)
+				done := a.Done
+				if e := ended[r.VM.UUID]; e != "" {
+					done = e
+				}
+				fmt.Fprintf(out, "%s: %s\n", name, done)
 			}
 		case r.Skipped != "":
 			if !asJSON {
@@ -179,6 +186,9 @@ func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON b
 			}
 		}
 		j := resultJSON{Name: r.VM.Name, OK: r.OK(), Skipped: r.Skipped}
+		if _, waited := ended[r.VM.UUID]; waited && r.OK() {
+			j.State = vm.StateShutOff.String()
+		}
 		if r.Err != nil {
 			j.Error = r.Err.Error()
 		}
@@ -199,8 +209,11 @@ func report(out, errOut io.Writer, a *ops.Action, results []ops.Result, asJSON b
 type silentError struct{ error }
 
 // waitShutdown waits for VMs asked to shut down to be off, polling their
-// state, and forces off those still running after timeout when force.
-func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, timeout time.Duration, force bool, progress io.Writer) []ops.Result {
+// state, and forces off those still running after timeout when force. It
+// sets the error of those still running, and returns by UUID how the
+// others ended up.
+func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, timeout time.Duration, force bool, progress io.Writer) map[string]string {
+	ended := map[string]string{}
 	deadline := time.Now().Add(timeout)
 	waiting := map[string]int{}
 	for i, r := range results {
@@ -213,9 +226,16 @@ func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, t
 	}
 	for len(waiting) > 0 && time.Now().Before(deadline) {
 		for uuid := range waiting {
-			if v, err := hv.Lookup(ctx, uuid); err != nil || !v.State.Active() {
-				delete(waiting, uuid)
+			v, err := hv.Lookup(ctx, uuid)
+			switch {
+			case errors.Is(err, vm.ErrNotFound): // a transient VM is gone once off
+				ended[uuid] = "shut down (gone: it was transient)"
+			case err == nil && !v.State.Active():
+				ended[uuid] = "shut down, now " + v.State.String()
+			default:
+				continue
 			}
+			delete(waiting, uuid)
 		}
 		if len(waiting) > 0 {
 			time.Sleep(500 * time.Millisecond)
@@ -229,7 +249,9 @@ func waitShutdown(ctx context.Context, hv vm.Hypervisor, results []ops.Result, t
 			continue
 		}
 		fmt.Fprintf(progress, "%s: still running after %v, forcing it off\n", termsafe.String(r.VM.Name), timeout)
-		r.Err = ops.ForceOff.Run(ctx, hv, r.VM)
+		if r.Err = ops.ForceOff.Run(ctx, hv, r.VM); r.Err == nil {
+			ended[r.VM.UUID] = fmt.Sprintf("forced off after %v, now %s", timeout, vm.StateShutOff)
+		}
 	}
-	return results
+	return ended
 }

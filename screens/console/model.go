@@ -65,6 +65,9 @@ type Model struct {
 	err     error // why the console is not open
 	opening bool
 	opened  bool // it was open once: its last screen is worth showing
+	// reconnected: hv reconnected to libvirt while the console was being
+	// opened, so an open that failed for the lost connection is retried.
+	reconnected bool
 }
 
 // New opens the console of the VM with this UUID or name.
@@ -91,7 +94,7 @@ func (m *Model) Raw() bool       { return m.current() != nil }
 func (m *Model) Init() tea.Cmd { return m.open() }
 
 func (m *Model) open() tea.Cmd {
-	m.opening = true
+	m.opening, m.reconnected = true, false
 	hv, id, ref := m.c.HV, m.id, m.uuid
 	return func() tea.Msg {
 		ctx, cancel := m.c.Context()
@@ -101,7 +104,7 @@ func (m *Model) open() tea.Cmd {
 			return openedMsg{id: id, err: err}
 		}
 		con, err := hv.OpenConsole(ctx, v.UUID)
-		return openedMsg{id, v, con, err}
+		return openedMsg{id, v, con, vm.Named(err, v)}
 	}
 }
 
@@ -167,6 +170,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			m.err = msg.err
+			if m.reconnected && errors.Is(msg.err, vm.ErrConnLost) {
+				return m.open()
+			}
 			return nil
 		}
 		m.setConsole(msg.con)
@@ -190,8 +196,15 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if m.name == "" && e.UUID == m.uuid {
 			m.name = e.Name
 		}
-		// QEMU restarted (a start, a revert): reopen what closed.
-		if e.UUID == m.uuid && e.Kind == vm.EventStarted && m.current() == nil && !m.opening {
+		// QEMU restarted (a start, a revert), or hv reconnected to a
+		// libvirtd that restarted: reopen what closed.
+		closed := m.current() == nil && !m.opening
+		switch {
+		case e.UUID == m.uuid && e.Kind == vm.EventStarted && closed:
+			return m.open()
+		case e.Kind == vm.EventReconnected && m.opening:
+			m.reconnected = true
+		case e.Kind == vm.EventReconnected && closed && errors.Is(m.err, vm.ErrConnLost):
 			return m.open()
 		}
 	case tea.WindowSizeMsg:
@@ -250,8 +263,14 @@ func (m *Model) View() string {
 		return head + "\n\n" + st.Warning.Render("This hypervisor cannot open a serial console.") + "\n" +
 			st.Muted.Render("libvirt's test driver (the demo host) has none; on a real host this shows the guest's ttyS0.")
 	case m.err != nil && m.current() == nil:
-		why := st.Warning.Render(ui.Safe(m.err.Error())) + "\n" +
-			st.Muted.Render("r tries again; the console also reopens by itself when the VM starts")
+		again := "r tries again; the console also reopens by itself when the VM starts"
+		switch {
+		case errors.Is(m.err, vm.ErrConnLost):
+			again = "it reopens by itself when hv has reconnected to libvirt; r tries now"
+		case errors.Is(m.err, vm.ErrDenied):
+			again = vm.Fix(m.err)
+		}
+		why := st.Warning.Width(m.c.Width).Render(ui.Safe(m.err.Error())) + "\n" + st.Muted.Width(m.c.Width).Render(again)
 		if !m.opened {
 			return head + "\n\n" + why
 		}

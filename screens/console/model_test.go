@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -47,5 +48,27 @@ func TestGuestOutputIsDrawnFromCellsOnly(t *testing.T) {
 	}
 	if !strings.Contains(out, "32m") {
 		t.Errorf("the guest's colour should survive: %q", out)
+	}
+}
+
+// TestReadOnlyUserIsToldWhyNotAndHowToFix: the outsider, if they get here
+// at all, reads the VM's name, the whole refusal and its fix; trying
+// again would change nothing, so it is not offered.
+func TestReadOnlyUserIsToldWhyNotAndHowToFix(t *testing.T) {
+	hv := uitest.DemoReadOnly(t)
+	web, err := hv.Lookup(context.Background(), "web-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(uitest.Common(hv, 80, 24), web.UUID)
+	view := uitest.Plain(uitest.NewHarness(t, m).View())
+	words := strings.Join(strings.Fields(view), " ")
+	for _, want := range []string{"Serial console of web-01", "open the console of web-01: permission denied", "ask an administrator to add you to the operators group"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("the view lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, web.UUID) || strings.Contains(view, "r tries again") {
+		t.Errorf("no UUID, and no retry that cannot help:\n%s", view)
 	}
 }

@@ -78,6 +78,8 @@ type Model struct {
 	values []string // what was typed, kept across a failed attempt
 
 	running     bool
+	cancel      context.CancelFunc // stops the work under way
+	cancelling  bool
 	step        string
 	done, total uint64
 }
@@ -112,8 +114,9 @@ func (m *Model) Help() string {
 		"the disk must fit the pool's free space. Install from an ISO (booted first) or copy a disk or cloud image. Nothing is made until enter."
 }
 
-// Capturing: while the form shows, keys are typed into it.
-func (m *Model) Capturing() bool { return m.form != nil }
+// Capturing: while the form shows, keys are typed into it; while the work
+// runs, esc cancels it rather than leaving it behind.
+func (m *Model) Capturing() bool { return m.form != nil || m.running }
 
 func (m *Model) Init() tea.Cmd { return m.load() }
 
@@ -181,8 +184,13 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyPressMsg:
 		if m.form == nil {
-			if key.Matches(msg, keys.Cancel) && !m.running {
+			switch {
+			case !key.Matches(msg, keys.Cancel):
+			case !m.running:
 				return func() tea.Msg { return ui.BackMsg{} }
+			case !m.cancelling:
+				m.cancelling = true
+				m.cancel()
 			}
 			return nil
 		}
@@ -201,12 +209,13 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 // run does the work in the background, reporting progress as it goes.
 func (m *Model) run(work func(context.Context, ops.Progress) (vm.VM, error)) tea.Cmd {
-	m.running, m.err, m.step, m.done, m.total = true, nil, "checking", 0, 0
+	m.running, m.cancelling, m.err, m.step, m.done, m.total = true, false, nil, "checking", 0, 0
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	m.cancel = cancel
 	id := m.id
 	progress := make(chan progressMsg, 64)
 	result := make(chan doneMsg, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
 		v, err := work(ctx, func(step string, done, total uint64) {
 			select {
@@ -233,6 +242,13 @@ func next(progress <-chan progressMsg) tea.Cmd {
 
 func (m *Model) finished(msg doneMsg) tea.Cmd {
 	m.running = false
+	if errors.Is(msg.err, vm.ErrCancelled) {
+		what := "Creating the VM"
+		if m.src != nil {
+			what = "Cloning " + ui.Safe(m.src.Name)
+		}
+		return tea.Batch(ui.Status(ui.LevelInfo, what+" was cancelled: nothing was kept"), func() tea.Msg { return ui.BackMsg{} })
+	}
 	if msg.err != nil {
 		m.err = msg.err
 		m.form = m.newForm() // with what was typed
@@ -333,7 +349,7 @@ func (m *Model) createForm() *ui.Form {
 		fAutostart: {Label: "Autostart", Value: m.value(fAutostart, "no"), Choices: []string{"no", "yes"}},
 		fStart:     {Label: "Start now", Value: m.value(fStart, "yes"), Choices: []string{"no", "yes"}},
 	}
-	return ui.NewForm(m.c, "New VM", fields, m.submit).Check(m.checkSpace)
+	return ui.NewForm(m.c, "New VM", fields, m.submit).Check(m.checkSpace).CheckAsTyped()
 }
 
 func contains(list []string, s string) bool {

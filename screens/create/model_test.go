@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/hyper-nixos/hv/ui/uitest"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 func typeIn(h *uitest.Harness, text string) {
@@ -43,6 +46,9 @@ func TestFormChecksAgainstTheHostAsItIsTyped(t *testing.T) {
 	typeIn(h, "2")
 	h.Press("tab", "tab")
 	typeIn(h, "900G")
+	if !strings.Contains(h.View(), "not enough space in pool default") {
+		t.Errorf("a disk beyond the pool should be flagged as it is typed:\n%s", h.View())
+	}
 	h.Press("enter")
 	if !strings.Contains(h.View(), "not enough space in pool default") {
 		t.Errorf("a disk beyond the pool should be refused:\n%s", h.View())
@@ -122,5 +128,39 @@ func TestInstallMediaArePickedFromThePools(t *testing.T) {
 		if len([]rune(line)) > 80 {
 			t.Errorf("line wider than the screen: %q", line)
 		}
+	}
+}
+
+// TestEscCancelsTheWorkUnderWay: esc while a clone copies cancels it (the
+// screen stays until the work has cleaned up), then says nothing was kept
+// and goes back; it never leaves the work running unseen.
+func TestEscCancelsTheWorkUnderWay(t *testing.T) {
+	hv := uitest.Demo(t)
+	m := NewClone(uitest.Common(hv, 100, 30), "backup")
+	h := uitest.NewHarness(t, m)
+	stopped := make(chan struct{})
+	m.form = nil // submitted, as enter does
+	cmd := m.run(func(ctx context.Context, _ ops.Progress) (vm.VM, error) {
+		<-ctx.Done()
+		close(stopped)
+		return vm.VM{}, &vm.Error{Op: "copy volume", Kind: vm.ErrCancelled}
+	})
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd().(tea.BatchMsg)[1]() }() // the work's end
+	if !m.Capturing() {
+		t.Fatal("while the work runs, esc must reach the screen (the app would go back instead)")
+	}
+	h.Press("esc")
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("esc did not cancel the work")
+	}
+	if !strings.Contains(h.View(), "Cancelling") || h.Backs != 0 {
+		t.Errorf("until the work has cleaned up the screen says so and stays (backs %d):\n%s", h.Backs, h.View())
+	}
+	h.Send(<-done)
+	if !strings.Contains(h.LastStatus(), "Cloning backup was cancelled: nothing was kept") || h.Backs != 1 {
+		t.Errorf("status %q, backs %d", h.LastStatus(), h.Backs)
 	}
 }

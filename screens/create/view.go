@@ -12,6 +12,8 @@ func (m *Model) View() string {
 	switch {
 	case !m.loaded:
 		return "Reading what this host offers" + m.c.Glyphs.Ellipsis
+	case m.running && m.cancelling:
+		return st.Title.Render(m.Title()) + "\n\nCancelling: stopping the copy and deleting what it made" + m.c.Glyphs.Ellipsis
 	case m.running:
 		lines := []string{st.Title.Render(m.Title()), "", ui.Safe(m.step) + m.c.Glyphs.Ellipsis}
 		if m.total > 0 {

@@ -110,15 +110,25 @@ func TestDefineThroughTheFormThenStartAndUndefine(t *testing.T) {
 	if v := form.Values(); v[fieldSubnet] != "192.168.100.0/24" || v[fieldMode] != "nat" || v[fieldDHCP] != "yes" {
 		t.Errorf("the form should propose a free subnet with NAT and DHCP: %v", v)
 	}
+	h.Send(uitest.Type("default")...)
+	if v := uitest.Flat(form.View()); !strings.Contains(v, "a network called default exists") {
+		t.Errorf("a taken name should be flagged as it is typed:\n%s", v)
+	}
+	h.Press("ctrl+u")
 	h.Send(uitest.Type("lab-2")...)
 	h.Press("tab", "right", "tab", "ctrl+u")
-	h.Send(uitest.Type("10.10.0.0/16")...)
+	h.Send(uitest.Type("10.10.0.0/33")...)
+	if v := uitest.Flat(form.View()); !strings.Contains(v, `"10.10.0.0/33" is not an IPv4 subnet`) {
+		t.Errorf("a bad CIDR should be flagged as it is typed:\n%s", v)
+	}
+	h.Press("backspace", "backspace")
+	h.Send(uitest.Type("16")...)
+	if v := uitest.Flat(form.View()); !strings.Contains(v, "overlaps network lab-isolated (10.10.0.1/24)") {
+		t.Errorf("an overlap should be flagged as it is typed:\n%s", v)
+	}
 	h.Press("enter")
 	if h.Dialog == nil {
 		t.Fatal("a subnet overlapping lab-isolated was accepted")
-	}
-	if v := uitest.Flat(form.View()); !strings.Contains(v, "overlaps network lab-isolated (10.10.0.1/24)") {
-		t.Errorf("the form does not say why:\n%s", v)
 	}
 	h.Press("ctrl+u")
 	h.Send(uitest.Type("10.77.0.0/24")...)

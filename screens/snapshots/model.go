@@ -124,7 +124,9 @@ func (m *Model) Actions() ui.Actions { return m.actions() }
 func (m *Model) Help() string {
 	return "A snapshot keeps the VM's disks (and, when it runs, its memory) as they are, to come back to later. " +
 		"Reverting discards everything since. Internal snapshots live inside qcow2 disks; a UEFI VM on this " +
-		"libvirt can only take disk-only (external) snapshots, which hv offers when it has to."
+		"libvirt can only take disk-only (external) snapshots, which hv offers when it has to. " +
+		"An external snapshot keeps the disks as they were and writes what follows to overlay files beside them. " +
+		"libvirt before 9.9 cannot revert to one; deleting it merges the overlays back into the disks, and the VM stays as it is."
 }
 
 func (m *Model) Init() tea.Cmd { return m.load() }
@@ -203,6 +205,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.actions().Menu(m.c, "Snapshots of "+ui.Safe(m.v.Name))
 	}
 	s, _ := m.selected()
+	if key.Matches(msg, keys.Revert) && s.NoRevert != "" && m.refuse() == "" {
+		// Too much to say in the status bar: what libvirt can do instead.
+		return dialog(ui.NewMessage(m.c, "Cannot revert to "+ui.Safe(s.Name), ui.Safe(s.NoRevert)+
+			".\n\nWhat it can do: delete the snapshot ("+keys.Delete.Help().Key+"). libvirt merges its overlay files back "+
+			"into the disks, and the VM stays as it is now."))
+	}
 	target := s.Name
 	if key.Matches(msg, keys.Take) {
 		target = "of " + m.v.Name
@@ -221,7 +229,7 @@ const (
 // actions are what can be done now to the VM's snapshots, each with the
 // reason when it cannot, and what it does.
 func (m *Model) actions() ui.Actions {
-	_, selected := m.selected()
+	s, selected := m.selected()
 	as := ui.Actions{
 		actTake:   {Key: keys.Take, Risk: ops.Low, Audit: "vm.snapshot.create", Run: m.take},
 		actRevert: {Key: keys.Revert, Risk: revertRisk, Audit: "vm.snapshot.revert"},
@@ -235,6 +243,7 @@ func (m *Model) actions() ui.Actions {
 			as[i] = as[i].Unless("no snapshot is selected")
 		}
 	}
+	as[actRevert] = as[actRevert].Unless(s.NoRevert)
 	as[actTake:actRevert].InPhase(m.c.Phase, phase.SnapshotCreate)
 	as[actRevert:actDelete].InPhase(m.c.Phase, phase.SnapshotRevert)
 	as[actDelete:].InPhase(m.c.Phase, phase.SnapshotDelete)
@@ -256,7 +265,7 @@ func (m *Model) details() tea.Cmd {
 	}
 	lines := []string{
 		"Taken       " + s.Created.Format("2006-01-02 15:04:05"),
-		"VM was      " + s.State.String(),
+		"VM was      " + wasState(s),
 		"Holds       " + kind,
 		"Parent      " + ui.OrDash(ui.Safe(s.Parent)),
 	}
@@ -267,6 +276,14 @@ func (m *Model) details() tea.Cmd {
 		lines = append(lines, "", lipgloss.NewStyle().Width(min(60, m.c.Width-8)).Render(ui.Safe(s.Description)))
 	}
 	return dialog(ui.NewMessage(m.c, "Snapshot "+ui.Safe(s.Name), strings.Join(lines, "\n")))
+}
+
+// wasState is the VM's state when s was taken, as far as libvirt kept it.
+func wasState(s vm.Snapshot) string {
+	if s.State == vm.StateUnknown {
+		return "not recorded (a disk-only snapshot of a running VM)"
+	}
+	return s.State.String()
 }
 
 func (m *Model) selected() (vm.Snapshot, bool) {
@@ -326,8 +343,12 @@ func (m *Model) revert(a ui.Action) tea.Cmd {
 
 func (m *Model) delete(a ui.Action) tea.Cmd {
 	s, _ := m.selected()
+	what := "The VM itself does not change."
+	if s.External {
+		what = "libvirt merges its overlay files back into the disks: the VM stays as it is now."
+	}
 	body := fmt.Sprintf("The snapshot %s goes away: you can no longer return to that point. Its children, if any, "+
-		"attach to its parent. The VM itself does not change.", ui.Safe(s.Name))
+		"attach to its parent. %s", ui.Safe(s.Name), what)
 	name, ref, hv := s.Name, m.v.UUID, m.c.HV
 	run := func(c vm.Confirmation) tea.Cmd {
 		return m.run("deleted "+name, "snapshot-deleted", nil, ui.Answered(c, func(ctx context.Context) error { return hv.DeleteSnapshot(ctx, ref, name) }))

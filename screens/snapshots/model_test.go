@@ -98,3 +98,50 @@ func TestEnterShowsDetails(t *testing.T) {
 		t.Errorf("enter should show the snapshot's details:\n%s", v)
 	}
 }
+
+// externalHost has a VM with a disk-only (external) snapshot taken while
+// it ran: libvirt records its state as disk-snapshot.
+const externalHost = `<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+<domain type='test'><name>uefi-vm</name><memory>65536</memory><os><type>hvm</type></os>
+<devices><disk type='file' device='disk'><source file='/var/lib/libvirt/images/uefi-vm.qcow2'/><target dev='vda'/></disk></devices>
+<test:runstate>1</test:runstate>
+<test:domainsnapshot>
+  <name>before-upgrade</name><state>disk-snapshot</state><creationTime>1713420900</creationTime><active>1</active>
+  <memory snapshot='no'/>
+  <disks><disk name='vda' snapshot='external'><source file='/var/lib/libvirt/images/uefi-vm.before-upgrade'/></disk></disks>
+  <domain type='test'><name>uefi-vm</name><memory>65536</memory><os><type>hvm</type></os></domain>
+</test:domainsnapshot>
+</domain></node>`
+
+// TestExternalSnapshotSaysWhatLibvirtCannotDo: a disk-only snapshot reads
+// as external, with no made-up state; revert says up front that this
+// libvirt cannot, and what it can instead, rather than promising the
+// disks back and failing; delete says the overlay is merged.
+func TestExternalSnapshotSaysWhatLibvirtCannotDo(t *testing.T) {
+	hv := uitest.Host(t, externalHost)
+	h, _ := open(t, hv, "uefi-vm")
+	row := ""
+	for _, l := range strings.Split(h.View(), "\n") {
+		if strings.Contains(l, "before-upgrade") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, " - ") || !strings.Contains(row, "external") || strings.Contains(row, "shut off") {
+		t.Errorf("the snapshot's row should read state - and kind external: %q", row)
+	}
+	h.Press("r")
+	words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " ")
+	for _, want := range []string{"Cannot revert to before-upgrade", "libvirt 9.0.0 cannot revert to a disk-only (external) snapshot",
+		"merges its overlay files back into the disks"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("revert should say %q up front:\n%s", want, h.View())
+		}
+	}
+	if strings.Contains(words, "its disks return to that point") {
+		t.Errorf("revert must not promise what libvirt cannot do:\n%s", h.View())
+	}
+	h.Press("esc", "D")
+	if words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " "); !strings.Contains(words, "merges its overlay files back into the disks") {
+		t.Errorf("delete should say what happens to the overlay:\n%s", h.View())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 func (m *Model) View() string {
@@ -33,7 +34,7 @@ func (m *Model) View() string {
 		lines = append(lines, "", "No snapshot matches the search. Esc clears it.")
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, st.Header.Render(fmt.Sprintf("  %-32s %-16s %-9s %-7s %s", "NAME", "TAKEN", "STATE", "KIND", "DESCRIPTION")))
+	lines = append(lines, st.Header.Render(fmt.Sprintf("  %-32s %-16s %-9s %-8s %s", "NAME", "TAKEN", "STATE", "KIND", "DESCRIPTION")))
 	page := max(m.c.Height-len(lines)-2, 1)
 	start := max(0, min(m.cursor-page+1, len(m.rows)-page))
 	start = max(0, min(start, m.cursor))
@@ -47,16 +48,20 @@ func (m *Model) View() string {
 		kind := "disk"
 		switch {
 		case s.External:
-			kind = "extern"
+			kind = "external"
 		case s.Memory:
 			kind = "memory"
+		}
+		state := s.State.String()
+		if s.State == vm.StateUnknown {
+			state = "-" // disk-only of a running VM: libvirt keeps no state
 		}
 		taken := "-"
 		if !s.Created.IsZero() {
 			taken = s.Created.Format("2006-01-02 15:04")
 		}
-		line := fmt.Sprintf("%-32s %-16s %-9s %-7s %s", ansi.Truncate(name, 32, m.c.Glyphs.Ellipsis), taken,
-			s.State.String(), kind, ui.Safe(s.Description))
+		line := fmt.Sprintf("%-32s %-16s %-9s %-8s %s", ansi.Truncate(name, 32, m.c.Glyphs.Ellipsis), taken,
+			state, kind, ui.Safe(s.Description))
 		line = ansi.Truncate(line, m.c.Width-2, m.c.Glyphs.Ellipsis)
 		switch {
 		case i == m.cursor:

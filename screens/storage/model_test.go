@@ -67,6 +67,22 @@ func TestPoolsWithFreeSpaceAndVolumesWithUsers(t *testing.T) {
 	}
 }
 
+// TestPoolsOnOneFilesystemCountOnce: two directory pools on one disk share
+// its free space; the summary must not add it up twice (issue 15: "471G
+// free of 504G" on a 252G disk).
+func TestPoolsOnOneFilesystemCountOnce(t *testing.T) {
+	m, _ := open(t, nil, 100, 24)
+	m.pools = []vm.Pool{
+		{Name: "a", Active: true, Filesystem: "fd00", CapacityBytes: 252 << 30, AvailableBytes: 76 << 30},
+		{Name: "b", Active: true, Filesystem: "fd00", CapacityBytes: 252 << 30, AvailableBytes: 76 << 30},
+		{Name: "c", Active: true, Filesystem: "fd01", CapacityBytes: 100 << 30, AvailableBytes: 10 << 30},
+		{Name: "d", Active: true, CapacityBytes: 8 << 30, AvailableBytes: 2 << 30}, // filesystem unknown: its own
+	}
+	if line := uitest.Plain(m.titleLine()); !strings.Contains(line, "4 pools · 4 active · 88G free of 360G") {
+		t.Errorf("summary %q: want 88G free of 360G, each filesystem once", line)
+	}
+}
+
 func TestNewVolumeRefusesWhatDoesNotFit(t *testing.T) {
 	_, h := open(t, nil, 80, 21)
 	h.Press("n")

@@ -60,12 +60,18 @@ func (m *Model) View() string {
 func (m *Model) titleLine() string {
 	active := 0
 	var free, size uint64
+	counted := map[string]bool{} // filesystems: pools on one share its space
 	for _, p := range m.pools {
-		if p.Active {
-			active++
-			free += p.AvailableBytes
-			size += p.CapacityBytes
+		if !p.Active {
+			continue
 		}
+		active++
+		if p.Filesystem != "" && counted[p.Filesystem] {
+			continue
+		}
+		counted[p.Filesystem] = true
+		free += p.AvailableBytes
+		size += p.CapacityBytes
 	}
 	sep := " " + m.c.Glyphs.Sep + " "
 	counts := fmt.Sprintf("%s%s%d active%s%s free of %s", ui.Count(len(m.pools), "pool"), sep, active, sep,

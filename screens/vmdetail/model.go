@@ -147,14 +147,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Reload):
 		return tea.Batch(m.load(), m.loadAddresses())
 	case key.Matches(msg, k.Console):
-		return ui.Navigate("console", v.UUID)
+		return vmaction.Console(m.c, v)
 	case key.Matches(msg, k.Snapshots):
 		return ui.Navigate("snapshots", v.UUID)
 	case key.Matches(msg, keys.Edit):
 		return m.edit()
 	case key.Matches(msg, k.Actions):
 		return tea.Batch(ui.Signal("action-menu", v.Name), m.actions.Menu(v, []vm.VM{v}, append([]ui.MenuItem{
-			{Key: k.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.UUID)},
+			vmaction.ConsoleItem(m.c, v),
 			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID)},
 			{Key: keys.Edit.Help().Key, Label: "Edit vCPUs and memory", Run: m.edit()},
 		}, m.deviceItems()...)))

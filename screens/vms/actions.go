@@ -63,13 +63,13 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, keys.Details):
 		return ui.Navigate("vm", v.UUID), true
 	case key.Matches(msg, k.Console):
-		return ui.Navigate("console", v.UUID), true
+		return vmaction.Console(m.c, v), true
 	case key.Matches(msg, k.Snapshots):
 		return ui.Navigate("snapshots", v.UUID), true
 	case key.Matches(msg, k.Actions):
 		return tea.Batch(m.actions.Menu(v, m.targets(), []ui.MenuItem{
 			{Key: keys.Details.Help().Key, Label: "Details", Run: ui.Navigate("vm", v.UUID), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
-			{Key: k.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.UUID), Disabled: unlessActive(v), Tip: "Type into the VM's serial port; ctrl+] leaves."},
+			vmaction.ConsoleItem(m.c, v),
 			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID), Tip: "Points in time of the VM to go back to."},
 		}), ui.Signal("action-menu", v.Name)), true
 	}
@@ -80,13 +80,6 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.actions.Act(a, m.targets()), true
 	}
 	return nil, false
-}
-
-func unlessActive(v vm.VM) string {
-	if v.State.Active() {
-		return ""
-	}
-	return v.Name + " is " + v.State.String()
 }
 
 // cloneUnavailable says why v cannot be cloned now, or "".

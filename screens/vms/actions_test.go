@@ -9,6 +9,7 @@ import (
 	"github.com/hyper-nixos/hv/security/phase"
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
+	"github.com/hyper-nixos/hv/ui/vmaction"
 	"github.com/hyper-nixos/hv/vm"
 )
 
@@ -109,6 +110,9 @@ func TestDeleteNeedsTheNameTyped(t *testing.T) {
 	if !strings.Contains(h.View(), "Type backup to confirm") {
 		t.Fatalf("delete should ask for the name:\n%s", h.View())
 	}
+	if words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " "); strings.Contains(words, "starts on No") || !strings.Contains(words, "you type the name to confirm") {
+		t.Errorf("above a typed name the dialog must not speak of a question starting on No:\n%s", h.View())
+	}
 	h.Send(uitest.Type("backu")...)
 	h.Press("enter")
 	if !strings.Contains(h.View(), "That is not the name") {
@@ -171,6 +175,23 @@ func TestReadOnlyAccessRefusesEveryActionWithTheFix(t *testing.T) {
 	}
 }
 
+// TestReadOnlyUserIsNotOfferedTheConsole: libvirt opens consoles for
+// read-write connections only, so the outsider sees it unavailable, why,
+// and c says so instead of opening a screen that fails.
+func TestReadOnlyUserIsNotOfferedTheConsole(t *testing.T) {
+	h, m := harness(t, uitest.DemoReadOnly(t))
+	selectVM(t, h, m, "web-01")
+	h.Press("x", "c") // c in the menu moves onto the console's line
+	words := strings.Join(strings.Fields(strings.ReplaceAll(h.View(), "│", "")), " ")
+	if !strings.Contains(words, "c Serial console (unavailable)") || !strings.Contains(words, "Unavailable: read-only access") {
+		t.Errorf("the menu should show the console unavailable, and why:\n%s", h.View())
+	}
+	h.Press("esc", "c")
+	if len(h.Navigated) != 0 || !strings.Contains(h.LastStatus(), "Cannot open the console of web-01: read-only access") {
+		t.Errorf("c should refuse with the reason: navigated %v, status %q", h.Navigated, h.LastStatus())
+	}
+}
+
 func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	hv := uitest.Demo(t)
 	h, m := harness(t, hv)
@@ -189,6 +210,75 @@ func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	h.Press("y")
 	if got := stateOf(t, hv, "dns-01"); got != vm.StateShutOff {
 		t.Errorf("dns-01 should be forced off: %v", got)
+	}
+}
+
+// TestNoForceOffAfterTheVMStoppedAndStartedAgain: the shutdown did its
+// work; the VM runs again because it was started since, so the timer's
+// check must not offer to pull its plug.
+func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "dns-01")
+	h.Press("d", "y")
+	if !strings.Contains(h.LastStatus(), "dns-01 asked to shut down") {
+		t.Errorf("status %q", h.LastStatus())
+	}
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
+	if !strings.Contains(h.LastStatus(), "dns-01 shut down") {
+		t.Errorf("once off, the status should say so, not %q", h.LastStatus())
+	}
+	h.Press(vmaction.Keys.Start.Help().Key)
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
+	i := m.byUUID[uuidOf(m, "dns-01")]
+	if m.rows[i].vm.State != vm.StateRunning {
+		t.Fatalf("dns-01 should run again: %v", m.rows[i].vm.State)
+	}
+	h.Send(m.actions.ShutdownCheck(m.rows[i].vm))
+	if h.Dialog != nil {
+		t.Fatalf("force off offered for a VM that stopped and was started again:\n%s", h.View())
+	}
+}
+
+// TestPendingStateFitsItsColumn: what is under way reads in full in the
+// STATE column, on a Linux console too (issue 15: "shutting~").
+func TestPendingStateFitsItsColumn(t *testing.T) {
+	hv := uitest.Demo(t)
+	c := uitest.Common(hv, 80, 24)
+	c.Glyphs = ui.ASCIIGlyphs
+	m := New(c, "")
+	h := uitest.NewHarness(t, m)
+	selectVM(t, h, m, "dns-01")
+	h.Press("d", "y")
+	if view := h.View(); !strings.Contains(view, "stopping~") || strings.Contains(view, "shutting") {
+		t.Errorf("a shutdown under way should read stopping~:\n%s", view)
+	}
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStopped)})
+	h.Press(vmaction.Keys.Start.Help().Key)
+	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
+	h.Press("R", "y")
+	if view := h.View(); !strings.Contains(view, "rebooting ") {
+		t.Errorf("a reboot under way should read rebooting, uncut:\n%s", view)
+	}
+}
+
+// TestRebootEventClearsRebooting: "rebooting" lasts until libvirt reports
+// the reboot (its only event for one), not for good.
+func TestRebootEventClearsRebooting(t *testing.T) {
+	hv := uitest.Demo(t)
+	h, m := harness(t, hv)
+	selectVM(t, h, m, "dns-01")
+	h.Press("R", "y")
+	uuid := uuidOf(m, "dns-01")
+	if m.actions.Pending(uuid) != "rebooting" {
+		t.Fatalf("after R dns-01 should show rebooting: %q", m.actions.Pending(uuid))
+	}
+	h.Send(ui.VMEventMsg{Event: vm.Event{Kind: vm.EventRebooted, UUID: uuid, Name: "dns-01"}})
+	if p := m.actions.Pending(uuid); p != "" {
+		t.Errorf("after the reboot event dns-01 still shows %q", p)
+	}
+	if !strings.Contains(h.LastStatus(), "dns-01 rebooted") {
+		t.Errorf("the status should say it rebooted, not %q", h.LastStatus())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // sortKey is what the list can be sorted by.
@@ -175,4 +176,18 @@ func stateLabel(s vm.State) string {
 		return "suspended"
 	}
 	return s.String()
+}
+
+// pendingLabel is what is under way on a VM, in the state column's nine
+// characters.
+func pendingLabel(doing string) string {
+	switch doing {
+	case ops.Shutdown.Doing:
+		return "stopping"
+	case ops.ForceOff.Doing:
+		return "forcing"
+	case ops.AutostartOn.Doing, ops.AutostartOff.Doing:
+		return "changing"
+	}
+	return doing
 }

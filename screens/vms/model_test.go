@@ -56,7 +56,16 @@ func nextEvent(t *testing.T, hv vm.Hypervisor, name string, kind vm.EventKind) v
 }
 
 func TestListShowsEveryDemoVM(t *testing.T) {
-	m, _ := open(t, 80, 21, "")
+	m, hv := open(t, 80, 21, "")
+	if view := uitest.Plain(m.View()); strings.Contains(view, "no live statistics") {
+		t.Errorf("before the first reading nothing is known of the driver's statistics:\n%s", view)
+	}
+	samples, err := hv.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.c.History.Add(samples)
+	send(t, m, ui.StatsMsg{})
 	view := uitest.Plain(m.View())
 	for _, want := range []string{"14 VMs", "9 running", "2 paused", "3 off", "db-primary", "win11-desk", "reports no live statistics"} {
 		if !strings.Contains(view, want) {

@@ -67,7 +67,7 @@ func (m *Model) statsNote() string {
 	switch {
 	case m.statsErr != nil:
 		return "Live statistics unavailable: " + ui.Safe(m.statsErr.Error())
-	case m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
+	case m.statsRead && m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
 		return "No CPU, disk or network rates: this libvirt driver reports no live statistics."
 	}
 	return ""
@@ -109,7 +109,11 @@ func (m *Model) table() string {
 				return row.name, lipgloss.Style{}
 			case byState:
 				if p := m.actions.Pending(row.vm.UUID); p != "" {
-					return p + m.c.Glyphs.Ellipsis, st.Warning
+					text := pendingLabel(p)
+					if lipgloss.Width(text+m.c.Glyphs.Ellipsis) <= cols[c].width {
+						text += m.c.Glyphs.Ellipsis
+					}
+					return text, st.Warning
 				}
 				return stateLabel(row.vm.State), st.State(row.vm.State)
 			}

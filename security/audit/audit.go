@@ -31,7 +31,7 @@ type Entry struct {
 	Where  string `json:"where"`  // the connection: a URI or the demo host
 	Action string `json:"action"` // e.g. vm.start, vm.snapshot.revert
 	Target string `json:"target"` // what it acted on, e.g. a VM's name
-	Result string `json:"result"` // ok, failed, refused; for an answer: confirmed, declined, wrong name
+	Result string `json:"result"` // ok, failed, refused, cancelled; for an answer: confirmed, declined, wrong name
 	Error  string `json:"error,omitempty"`
 	Note   string `json:"note,omitempty"` // e.g. how an answer was given: "--yes"
 	Prev   string `json:"prev"`           // hash of the previous entry ("" for the first)
@@ -43,6 +43,8 @@ const (
 	OK      = "ok"
 	Failed  = "failed"
 	Refused = "refused"
+	// Cancelled: the operator stopped it before the end (a copy: nothing kept).
+	Cancelled = "cancelled"
 	// The answers to a dangerous question (TUI and CLI alike).
 	Confirmed = "confirmed"
 	Declined  = "declined"

@@ -47,8 +47,11 @@ func (a *Hypervisor) record(ctx context.Context, action, target, detail string, 
 	}
 	if err != nil {
 		e.Result, e.Error = Failed, err.Error()
-		if errors.Is(err, vm.ErrDenied) || errors.Is(err, vm.ErrInvalidState) || errors.Is(err, vm.ErrInvalidArg) || errors.Is(err, vm.ErrExists) {
+		switch {
+		case errors.Is(err, vm.ErrDenied) || errors.Is(err, vm.ErrInvalidState) || errors.Is(err, vm.ErrInvalidArg) || errors.Is(err, vm.ErrExists):
 			e.Result = Refused
+		case errors.Is(err, context.Canceled):
+			e.Result = Cancelled
 		}
 	}
 	a.entries.Add(1)

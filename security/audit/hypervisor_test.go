@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -88,5 +89,36 @@ func TestActionsAreRecordedWithNamesAndResults(t *testing.T) {
 	}
 	if _, err := log.Verify(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCancelledCopyIsRecordedAsCancelled: an operator who stops a copy
+// finds it in the trail as cancelled, not failed (nor ok).
+func TestCancelledCopyIsRecordedAsCancelled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	h, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	pools, err := h.Pools(ctx)
+	if err != nil || len(pools) == 0 {
+		t.Fatalf("pools: %v, %v", pools, err)
+	}
+	vols, err := h.Volumes(ctx, pools[0].Name)
+	if err != nil || len(vols) == 0 {
+		t.Fatalf("volumes of %s: %v, %v", pools[0].Name, vols, err)
+	}
+	log := Open(filepath.Join(t.TempDir(), "audit.log"))
+	a := Wrap(h, log, "alice", "demo host")
+	stopped, stop := context.WithCancel(ctx)
+	stop()
+	if _, err := a.CopyVolume(stopped, pools[0].Name, vols[0].Name, "copy-of-it", nil); !errors.Is(err, vm.ErrCancelled) {
+		t.Fatalf("copy with a cancelled context: %v", err)
+	}
+	entries, err := log.Read()
+	if err != nil || len(entries) != 1 || entries[0].Action != "volume.copy" || entries[0].Result != Cancelled {
+		t.Errorf("the trail should hold one cancelled copy: %+v, %v", entries, err)
 	}
 }

@@ -126,8 +126,12 @@ find_running() {        # PIDs of running processes whose comm is exactly $1
 # (e.g. after `virsh -c qemu:///session`, idle exit after 120 s) and session D-Bus daemons: same
 # names, never ours. The system bus runs as messagebus and polkitd as polkitd.
 find_system() {
-    local pid uid
+    local pid uid mnt
+    mnt=$(readlink /proc/$$/ns/mnt)
     for pid in $(find_running "$1"); do
+        # A daemon in another mount namespace (a session's own experiment)
+        # serves its own /run, not ours.
+        [[ $(readlink "/proc/$pid/ns/mnt" 2>/dev/null) == "$mnt" ]] || continue
         case $1 in
             dbus-daemon) [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *--system* ]] || continue ;;
             polkitd)     ;;

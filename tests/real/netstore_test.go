@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hyper-nixos/hv/tests/need"
@@ -151,4 +152,66 @@ func TestCLIPoolAndNetworkAsOperator(t *testing.T) {
 	hv(2, "add --yes", "net", "undefine", network)
 	hv(0, "undefined network "+network, "net", "undefine", network, "--yes")
 	hv(1, "not found", "net", "show", network)
+}
+
+// TestNetDefineSaysWhatIsLeftWhenStartFails: 'hv net define --start' of a
+// NAT network on a host without dnsmasq defines it and fails to start it;
+// hv must say the network is left defined, why, and how to finish or undo.
+func TestNetDefineSaysWhatIsLeftWhenStartFails(t *testing.T) {
+	e := realEnv(t)
+	if _, err := os.Stat("/usr/sbin/dnsmasq"); err == nil {
+		t.Skip("dnsmasq is installed here: a NAT network with DHCP starts, so there is no failure to show")
+	}
+	bin := buildHV(t)
+	network := fmt.Sprintf("hvtest-half-%08x", rand.Uint32())
+	root := open(t, e.uri)
+	defer root.Close()
+	defer root.UndefineNetwork(context.Background(), network)
+	subnet := fmt.Sprintf("10.%d.%d.0/24", 100+rand.IntN(100), rand.IntN(250))
+	_, errOut, code := runHV(t, bin, "", nil, "net", "define", network, "--mode", "nat", "--subnet", subnet, "--start", "--connect", e.uri)
+	for _, want := range []string{"defined network " + network + ", but it did not start", "dnsmasq", "then 'hv net start " + network + "'", "hv net undefine " + network} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr %q: want exit 1 and %q", code, errOut, want)
+		}
+	}
+	if _, err := root.Network(context.Background(), network); err != nil {
+		t.Errorf("the network should be left defined, as hv said: %v", err)
+	}
+}
+
+// TestPoolsOnOneFilesystemShareItsFreeSpace: two directory pools on one
+// filesystem say so, and give as free what a writer other than root can
+// use there, as the host checks do (libvirt counts root's reserve too).
+func TestPoolsOnOneFilesystemShareItsFreeSpace(t *testing.T) {
+	e := realEnv(t)
+	need.Root(t, "to make pool directories")
+	b := open(t, e.uri)
+	defer b.Close()
+	ctx := context.Background()
+	id := fmt.Sprintf("%08x", rand.Uint32())
+	var pools []vm.Pool
+	for _, name := range []string{"hvtest-fs1-" + id, "hvtest-fs2-" + id} {
+		dir := "/var/lib/hv-test/pools/" + name
+		p, err := b.DefinePool(ctx, vm.PoolSpec{Name: name, Path: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			b.StopPool(ctx, name)
+			b.UndefinePool(ctx, name)
+			os.RemoveAll(dir)
+		}()
+		pools = append(pools, p)
+	}
+	if pools[0].Filesystem == "" || pools[0].Filesystem != pools[1].Filesystem {
+		t.Errorf("pools on one filesystem should say so: %q and %q", pools[0].Filesystem, pools[1].Filesystem)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(pools[0].Path, &fs); err != nil {
+		t.Fatal(err)
+	}
+	free := fs.Bavail * uint64(fs.Frsize)
+	if got := pools[0].AvailableBytes; got > free+64<<20 || got+64<<20 < free {
+		t.Errorf("pool %s has %d bytes free; the filesystem has %d for writers other than root", pools[0].Name, got, free)
+	}
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,8 +67,17 @@ func TestReconnectAfterLibvirtdRestart(t *testing.T) {
 	defineAndSee("after the restart")
 }
 
+// daemon runs daemon.sh verb. The daemons it starts must inherit no
+// descriptor of this process: under `flock LOCK go test` one is the lock's,
+// and a libvirtd started here would hold the shared lock for its life.
 func daemon(t *testing.T, e env, verb string) {
 	t.Helper()
+	fds, _ := os.ReadDir("/proc/self/fd")
+	for _, f := range fds {
+		if fd, err := strconv.Atoi(f.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 	out, err := exec.Command(e.daemon, verb).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", e.daemon, verb, err, out)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -244,6 +245,38 @@ func TestConnectionLossShowsInTheStatusBar(t *testing.T) {
 	send(t, m, ui.VMEventMsg{Event: vm.Event{Kind: vm.EventReconnected}})
 	if s := screen(m); strings.Contains(s, "reconnecting") || !strings.Contains(s, "reconnected to libvirt") {
 		t.Errorf("status bar should say it is back:\n%s", s)
+	}
+}
+
+// rawScreen stands for an open serial console: every key goes to it.
+type rawScreen struct{}
+
+func (rawScreen) Init() tea.Cmd           { return nil }
+func (rawScreen) Update(tea.Msg) tea.Cmd  { return nil }
+func (rawScreen) View() string            { return "guest output" }
+func (rawScreen) Title() string           { return "Console" }
+func (rawScreen) Keys() ui.KeyMap         { return rawKeys{} }
+func (rawScreen) Raw() bool               { return true }
+func (rawKeys) ShortHelp() []key.Binding  { return []key.Binding{rawLeave} }
+func (rawKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{rawLeave}} }
+
+type rawKeys struct{}
+
+var rawLeave = key.NewBinding(key.WithKeys("f10"), key.WithHelp("F10", "leave"))
+
+// TestRawScreenFooterOffersOnlyItsOwnKeys: while a console takes every
+// key, the footer must not promise ? help, : command, esc back or q quit.
+func TestRawScreenFooterOffersOnlyItsOwnKeys(t *testing.T) {
+	m := start(t, 120, 30)
+	m.stack, m.ids = append(m.stack, rawScreen{}), append(m.ids, "console")
+	s := screen(m)
+	if !strings.Contains(s, "F10 leave") {
+		t.Fatalf("the footer should show the screen's own keys:\n%s", s)
+	}
+	for _, global := range []string{"q quit", "esc back", ": command", "? help"} {
+		if strings.Contains(s, global) {
+			t.Errorf("the footer offers %q, which goes to the guest:\n%s", global, s)
+		}
 	}
 }
 

@@ -100,7 +100,10 @@ func (m *Model) footer() string {
 	var keys []string
 	if d := m.dialog; d == nil {
 		keys = append(keys, m.c.ShortHelpView(m.top().Keys().ShortHelp(), m.width-20))
-		keys = append(keys, m.c.ShortHelpView(m.keys.ShortHelp(), m.width-lipgloss.Width(keys[0])-3))
+		// A raw screen (an open console) sends the global keys on too.
+		if r, ok := m.top().(ui.Raw); !ok || !r.Raw() {
+			keys = append(keys, m.c.ShortHelpView(m.keys.ShortHelp(), m.width-lipgloss.Width(keys[0])-3))
+		}
 	}
 	return ansi.Truncate(" "+strings.Join(keys, "   "), m.width, m.c.Glyphs.Ellipsis)
 }

@@ -47,10 +47,10 @@ type (
 		more   <-chan ops.Result
 		done   bool
 	}
-	// ShutdownCheckMsg fires ShutdownTimeout after a shutdown request.
+	// ShutdownCheckMsg fires ShutdownTimeout after shutdown request n.
 	ShutdownCheckMsg struct {
-		id int
-		VM vm.VM
+		id, n int
+		VM    vm.VM
 	}
 )
 
@@ -61,7 +61,12 @@ type Runner struct {
 	c       *ui.Common
 	id      int
 	pending map[string]string // UUID -> what is under way ("starting")
-	bulk    []ops.Result
+	// shutdowns holds the shutdown requests still waiting for the VM to
+	// stop (UUID -> request number): a VM that stopped, even if started
+	// again since, is never offered to be forced off.
+	shutdowns map[string]int
+	asked     int
+	bulk      []ops.Result
 	// state tells the runner a VM's current state, for the shutdown check.
 	state func(uuid string) (vm.State, bool)
 }
@@ -69,14 +74,17 @@ type Runner struct {
 // New returns a runner; state reports what the screen knows of a VM's
 // state (the runner needs it to see whether a shutdown happened).
 func New(c *ui.Common, state func(uuid string) (vm.State, bool)) *Runner {
-	return &Runner{c: c, id: int(lastID.Add(1)), pending: map[string]string{}, state: state}
+	return &Runner{c: c, id: int(lastID.Add(1)), pending: map[string]string{}, shutdowns: map[string]int{}, state: state}
 }
 
 // Pending says what is under way on a VM, or "".
 func (r *Runner) Pending(uuid string) string { return r.pending[uuid] }
 
-// ShutdownCheck is the message the check of v would send, for tests.
-func (r *Runner) ShutdownCheck(v vm.VM) tea.Msg { return ShutdownCheckMsg{id: r.id, VM: v} }
+// ShutdownCheck is the message the check of v's last shutdown request
+// would send, for tests.
+func (r *Runner) ShutdownCheck(v vm.VM) tea.Msg {
+	return ShutdownCheckMsg{id: r.id, n: r.shutdowns[v.UUID], VM: v}
+}
 
 // Act checks, confirms as the risk requires, then runs a on targets.
 func (r *Runner) Act(a *ops.Action, targets []vm.VM) tea.Cmd {
@@ -151,10 +159,13 @@ func (r *Runner) confirm(a *ops.Action, n int, what, typed, target string, run f
 	title := a.Label + " " + what + "?"
 	body := a.Impact + strings.Join(which, "") + "\n\nRisk: " + r.c.RiskBadge(a.Risk)
 	risk, _ := r.c.Help.Explain(help.Risks, a.Risk.String())
-	switch r.c.Level {
-	case help.Beginner:
+	switch {
+	case r.c.Level == help.Expert:
+	case rule.Ask == phase.TypeName: // not the yes/no question the risk's text describes
+		body += " It cannot be undone: you type the name to confirm, so that it never happens by reflex."
+	case r.c.Level == help.Beginner:
 		body += " " + risk.Beginner
-	case help.Intermediate:
+	default:
 		body += " " + risk.Tip
 	}
 	why := r.c.Help.Action(a).Why(r.c.Level)
@@ -237,16 +248,40 @@ func (r *Runner) Update(msg tea.Msg) (tea.Cmd, []ops.Result) {
 		return nextResult(r.id, msg.action, msg.more), []ops.Result{msg.result}
 	case ShutdownCheckMsg:
 		if msg.id == r.id {
-			return r.shutdownCheck(msg.VM), nil
+			return r.shutdownCheck(msg), nil
 		}
 	case ui.VMEventMsg:
-		// The state an action was heading for has come (a shutdown's own
-		// "shutting down" event is only the start of it).
-		if _, ok := msg.Event.State(); ok && msg.Event.Kind != vm.EventShutdown {
-			delete(r.pending, msg.Event.UUID)
-		}
+		return r.event(msg.Event), nil
 	}
 	return nil, nil
+}
+
+// event notes what an event finished: the state an action was heading for
+// has come (a shutdown's own "shutting down" event is only the start of
+// it), or the reboot. The outcome of a shutdown or reboot asked here
+// replaces the status that it was asked.
+func (r *Runner) event(e vm.Event) tea.Cmd {
+	was := r.pending[e.UUID]
+	if _, ok := e.State(); (ok && e.Kind != vm.EventShutdown) || e.Kind == vm.EventRebooted {
+		delete(r.pending, e.UUID)
+	}
+	_, asked := r.shutdowns[e.UUID]
+	switch e.Kind {
+	case vm.EventStopped:
+		delete(r.shutdowns, e.UUID)
+		if asked {
+			return ui.Status(ui.LevelSuccess, ui.Safe(e.Name)+" shut down")
+		}
+	case vm.EventRebooted:
+		if was == ops.Reboot.Doing {
+			return ui.Status(ui.LevelSuccess, ui.Safe(e.Name)+" rebooted")
+		}
+	case vm.EventReconnected:
+		// A stop while the connection was down went unseen: better no
+		// offer than one to pull the plug on a VM just booted.
+		clear(r.shutdowns)
+	}
+	return nil
 }
 
 func (r *Runner) started(msg startedMsg) {
@@ -258,26 +293,46 @@ func (r *Runner) started(msg startedMsg) {
 			r.pending[v.UUID] = msg.action.Doing
 		}
 	}
+	// Noted before the call: a guest may be off before it returns.
+	if msg.action == ops.Shutdown && len(msg.vms) == 1 {
+		r.asked++
+		r.shutdowns[msg.vms[0].UUID] = r.asked
+	}
 }
 
 func (r *Runner) done(msg doneMsg) tea.Cmd {
-	waiting := msg.err == nil && (msg.action == ops.Shutdown || msg.action == ops.Reboot)
-	if !waiting {
-		delete(r.pending, msg.vm.UUID)
+	v := msg.vm
+	_, underWay := r.pending[v.UUID] // a shutdown or reboot whose event has not come
+	n, asked := r.shutdowns[v.UUID]
+	if msg.err != nil || (msg.action != ops.Shutdown && msg.action != ops.Reboot) {
+		delete(r.pending, v.UUID)
 	}
 	if msg.err != nil {
+		delete(r.shutdowns, v.UUID)
 		return ui.Fail(msg.err)
 	}
-	cmds := []tea.Cmd{ui.Status(ui.LevelSuccess, ui.Safe(msg.vm.Name)+" "+msg.action.Done)}
+	switch {
+	case msg.action == ops.Shutdown && !asked:
+		return ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" shut down") // off already
+	case msg.action == ops.Reboot && !underWay:
+		return ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" rebooted")
+	}
+	cmds := []tea.Cmd{ui.Status(ui.LevelSuccess, ui.Safe(v.Name)+" "+msg.action.Done)}
 	if msg.action == ops.Shutdown {
-		id, v := r.id, msg.vm
-		cmds = append(cmds, r.c.Tick(ShutdownTimeout, func(time.Time) tea.Msg { return ShutdownCheckMsg{id: id, VM: v} }))
+		id := r.id
+		cmds = append(cmds, r.c.Tick(ShutdownTimeout, func(time.Time) tea.Msg { return ShutdownCheckMsg{id: id, n: n, VM: v} }))
 	}
 	return tea.Batch(cmds...)
 }
 
-// shutdownCheck offers to force off a VM that ignored the power button.
-func (r *Runner) shutdownCheck(v vm.VM) tea.Cmd {
+// shutdownCheck offers to force off a VM that ignored the power button:
+// one that has not stopped since this request (nor been asked again).
+func (r *Runner) shutdownCheck(msg ShutdownCheckMsg) tea.Cmd {
+	v := msg.VM
+	if n, ok := r.shutdowns[v.UUID]; !ok || n != msg.n {
+		return nil
+	}
+	delete(r.shutdowns, v.UUID)
 	if st, ok := r.state(v.UUID); !ok || !st.Active() {
 		return nil
 	}

@@ -50,6 +50,7 @@ const (
 	KindConnLost     = "conn-lost"
 	KindTimeout      = "timeout"
 	KindInvalidArg   = "invalid-arg"
+	KindCancelled    = "cancelled"
 	KindPhase        = "phase"   // the security phase refuses it (phase.Error)
 	KindConfirm      = "confirm" // it must be confirmed first (phase.Unconfirmed)
 	KindPolicy       = "policy"  // the payload policy refuses it (vm.Refusal)
@@ -69,6 +70,7 @@ var sentinels = []struct {
 	{KindConnLost, vm.ErrConnLost, http.StatusServiceUnavailable},
 	{KindTimeout, vm.ErrTimeout, http.StatusGatewayTimeout},
 	{KindInvalidArg, vm.ErrInvalidArg, http.StatusBadRequest},
+	{KindCancelled, vm.ErrCancelled, 499}, // client closed request: rarely seen, the client left
 }
 
 // Problem is an error as the API sends it, in {"error": {...}}.

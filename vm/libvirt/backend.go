@@ -16,13 +16,17 @@ import (
 type Backend struct {
 	uri      string
 	readOnly bool // asked for read-only, so reconnects stay read-only
+	local    bool // libvirtd runs on this machine (see measure)
 	events   *vm.EventQueue
+	reboots  echoes
 	done     chan struct{}
 
 	mu        sync.Mutex
 	conn      *lv.Connect // nil while reconnecting
 	access    vm.Access
 	callbacks []func() // deregister the event callbacks of conn
+	consoles  map[*console]struct{}
+	closing   closings // consoles being released
 	closed    bool
 	guard     Guard          // vets definitions; nil: none
 	wg        sync.WaitGroup // the reconnect goroutine
@@ -101,7 +105,7 @@ func open(ctx context.Context, uri string, readOnly bool) (*Backend, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	b := &Backend{uri: uri, readOnly: readOnly, events: vm.NewEventQueue(), done: make(chan struct{})}
+	b := &Backend{uri: uri, readOnly: readOnly, local: onThisHost(uri), events: vm.NewEventQueue(), reboots: echoes{}, consoles: map[*console]struct{}{}, done: make(chan struct{})}
 	if err := b.attach(r.c, r.access); err != nil {
 		r.c.Close()
 		b.events.Close()
@@ -236,7 +240,7 @@ func (b *Backend) acquire() (*lv.Connect, error) {
 func call[T any](ctx context.Context, b *Backend, op, target string, fn func(*lv.Connect) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
-		return zero, wrap(op, target, vm.ErrTimeout)
+		return zero, wrap(op, target, ended(err))
 	}
 	c, err := b.acquire()
 	if err != nil {
@@ -261,8 +265,16 @@ func call[T any](ctx context.Context, b *Backend, op, target string, fn func(*lv
 	case r := <-ch:
 		return r.v, wrap(op, target, r.err)
 	case <-ctx.Done():
-		return zero, wrap(op, target, vm.ErrTimeout)
+		return zero, wrap(op, target, ended(ctx.Err()))
 	}
+}
+
+// ended is the sentinel for a context's end: cancelled, or out of time.
+func ended(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return vm.ErrCancelled
+	}
+	return vm.ErrTimeout
 }
 
 func (b *Backend) onClose(c *lv.Connect, reason lv.ConnectCloseReason) {
@@ -292,6 +304,7 @@ func (b *Backend) lost(c *lv.Connect, why string) {
 
 	detach(c, ids)
 	c.Close()
+	b.endConsoles(c)
 	b.events.Push(vm.Event{Kind: vm.EventConnLost, Detail: why, At: time.Now()})
 	go b.reconnect()
 }

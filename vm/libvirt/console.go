@@ -15,6 +15,7 @@ import (
 // blocking Recv would stall every other call on the connection for
 // seconds, so reads happen in the stream's event callback.
 type console struct {
+	b    *Backend
 	conn *lv.Connect // our reference, held while the console is open
 	st   *lv.Stream
 	out  chan []byte
@@ -28,6 +29,7 @@ type console struct {
 // OpenConsole attaches to the VM's first serial console, taking it over
 // from a session that may have been left open.
 func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, error) {
+	b.closing.wait(ctx)
 	c, err := b.acquire()
 	if err != nil {
 		return nil, wrap("open the console of", ref, err)
@@ -52,7 +54,7 @@ func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, erro
 			st.Free()
 			return nil, err
 		}
-		cn := &console{conn: c, st: st, out: make(chan []byte, 1024), done: make(chan struct{})}
+		cn := &console{b: b, conn: c, st: st, out: make(chan []byte, 1024), done: make(chan struct{})}
 		if err := st.EventAddCallback(lv.STREAM_EVENT_READABLE|lv.STREAM_EVENT_ERROR|lv.STREAM_EVENT_HANGUP, cn.onEvent); err != nil {
 			st.Abort()
 			st.Free()
@@ -64,7 +66,41 @@ func (b *Backend) OpenConsole(ctx context.Context, ref string) (vm.Console, erro
 		c.Close()
 		return nil, err
 	}
+	if !b.track(cn) { // the connection died meanwhile
+		cn.finish(connLostConsole)
+	}
 	return cn, nil
+}
+
+// connLostConsole is why consoles end with their connection: a stream
+// never hears that libvirtd went away, so the backend tells it.
+var connLostConsole = &vm.Error{Op: "console", Kind: vm.ErrConnLost, Detail: "the console closed: libvirtd restarted or went away"}
+
+// track registers an open console, so that losing its connection ends it;
+// false when that connection is already gone.
+func (b *Backend) track(cn *console) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn != cn.conn {
+		return false
+	}
+	b.consoles[cn] = struct{}{}
+	return true
+}
+
+// endConsoles ends the consoles of lost connection c.
+func (b *Backend) endConsoles(c *lv.Connect) {
+	b.mu.Lock()
+	var ended []*console
+	for cn := range b.consoles {
+		if cn.conn == c {
+			ended = append(ended, cn)
+		}
+	}
+	b.mu.Unlock()
+	for _, cn := range ended {
+		cn.finish(connLostConsole)
+	}
 }
 
 func (cn *console) Output() <-chan []byte { return cn.out }
@@ -120,7 +156,9 @@ func (cn *console) Write(p []byte) (int, error) {
 		}
 		n, err := cn.st.Send(p[written:])
 		if err != nil {
-			return written, wrap("write to the console", "", err)
+			err = wrap("write to the console", "", err)
+			cn.finish(err)
+			return written, err
 		}
 		if n > 0 {
 			written += n
@@ -143,15 +181,60 @@ func (cn *console) finish(err error) {
 	}
 	cn.closed, cn.err = true, err
 	cn.mu.Unlock()
+	cn.b.mu.Lock()
+	delete(cn.b.consoles, cn)
+	cn.b.mu.Unlock()
+	cn.b.closing.begin()
 	close(cn.done)
 	// This may run inside the stream's own callback: release the stream
 	// from another goroutine, after the callback has returned.
 	go func() {
+		defer cn.b.closing.end()
 		cn.st.EventRemoveCallback()
 		cn.st.Abort()
 		cn.st.Free()
 		cn.conn.Close()
 	}()
+}
+
+// closings counts consoles being released. libvirt 9.0's daemon deadlocks
+// (for good: every call hangs) when a console stream is aborted while the
+// same console is opened with FORCE, so an open waits for the releases
+// under way. Never blocks in begin: it may run in a libvirt callback.
+type closings struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (c *closings) begin() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		c.idle = make(chan struct{})
+	}
+	c.n++
+}
+
+func (c *closings) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n == 0 {
+		close(c.idle)
+	}
+}
+
+// wait returns once no console is being released, or when ctx ends.
+func (c *closings) wait(ctx context.Context) {
+	c.mu.Lock()
+	idle, busy := c.idle, c.n > 0
+	c.mu.Unlock()
+	if busy {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func (cn *console) Close() error {

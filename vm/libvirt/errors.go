@@ -1,6 +1,7 @@
 package libvirt
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -62,6 +63,9 @@ func wrap(op, target string, err error) error {
 	var le lv.Error
 	if errors.As(err, &le) {
 		return &vm.Error{Op: op, Target: target, Kind: kindOf(le), Detail: le.Message}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &vm.Error{Op: op, Target: target, Kind: ended(err)}
 	}
 	for _, s := range []error{vm.ErrConnLost, vm.ErrTimeout, vm.ErrNotFound, vm.ErrInvalidArg} {
 		if errors.Is(err, s) {

@@ -19,8 +19,37 @@ func (b *Backend) onLifecycle(_ *lv.Connect, d *lv.Domain, ev *lv.DomainEventLif
 	b.push(d, kind, detail)
 }
 
+// onReboot reports each reboot once: QEMU resets a rebooting guest in
+// steps, and libvirt sends a reboot event for each, a fraction of a second
+// apart.
 func (b *Backend) onReboot(_ *lv.Connect, d *lv.Domain) {
-	b.push(d, vm.EventRebooted, "")
+	uuid, _ := d.GetUUIDString()
+	if b.reboots.first(uuid, time.Now()) {
+		b.push(d, vm.EventRebooted, "")
+	}
+}
+
+// rebootEcho is how long after a reported reboot further reboot events of
+// the same VM count as the same reboot: no guest boots again that fast.
+const rebootEcho = 2 * time.Second
+
+// echoes tells the first event of a burst from its echoes, per VM. Used on
+// libvirt's event loop only.
+type echoes map[string]time.Time
+
+// first reports whether an event about uuid at t starts a new burst, and
+// forgets bursts long over.
+func (e echoes) first(uuid string, t time.Time) bool {
+	if last, ok := e[uuid]; ok && t.Sub(last) < rebootEcho {
+		return false
+	}
+	for id, last := range e {
+		if t.Sub(last) >= rebootEcho {
+			delete(e, id)
+		}
+	}
+	e[uuid] = t
+	return true
 }
 
 // named is what a domain, network and pool have for an event to name them.

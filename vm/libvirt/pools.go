@@ -3,8 +3,12 @@ package libvirt
 import (
 	"context"
 	"errors"
+	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 
 	lv "libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -27,6 +31,7 @@ func (b *Backend) Pools(ctx context.Context) ([]vm.Pool, error) {
 			return nil, err
 		}
 		for i := range all {
+			b.measure(&all[i])
 			all[i].UsedBy = u.poolUsers(all[i].Name, all[i].Path)
 		}
 		return all, nil
@@ -67,6 +72,7 @@ func (b *Backend) Pool(ctx context.Context, name string) (vm.Pool, error) {
 		if err != nil {
 			return p, err
 		}
+		b.measure(&p)
 		u, err := readUsage(c)
 		if err != nil {
 			return p, err
@@ -201,9 +207,38 @@ func (b *Backend) DefinePool(ctx context.Context, spec vm.PoolSpec) (vm.Pool, er
 			return vm.Pool{}, err
 		}
 		p, err := describePool(sp)
+		b.measure(&p)
 		p.UsedBy = []string{}
 		return p, err
 	})
+}
+
+// measure replaces libvirt's free space of a pool whose directory is on
+// this machine by what an unprivileged writer can use, as the host checks
+// measure it: libvirt counts the blocks reserved for root, which QEMU
+// running as its own user cannot fill. It also names the filesystem, so
+// that pools sharing one are counted once.
+func (b *Backend) measure(p *vm.Pool) {
+	if !b.local || !p.Active || p.Path == "" || !slices.Contains([]string{"dir", "fs", "netfs"}, p.Type) {
+		return
+	}
+	var fs syscall.Statfs_t
+	fi, err := os.Stat(p.Path)
+	if err != nil || syscall.Statfs(p.Path, &fs) != nil {
+		return // not ours to see: libvirt's figures stand
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		p.Filesystem = strconv.FormatUint(st.Dev, 16)
+	}
+	p.AvailableBytes = min(p.AvailableBytes, fs.Bavail*uint64(fs.Frsize))
+}
+
+// onThisHost reports whether uri reaches a libvirtd on this machine, whose
+// pool directories hv can measure: not a remote host, nor the test
+// driver's imaginary pools.
+func onThisHost(uri string) bool {
+	u, err := url.Parse(uri)
+	return err == nil && u.Host == "" && !strings.HasPrefix(u.Scheme, "test")
 }
 
 // poolFree refuses a pool name or directory another pool has.

@@ -16,7 +16,16 @@ import (
 var snapshotStates = map[string]vm.State{
 	"running": vm.StateRunning, "blocked": vm.StateBlocked, "paused": vm.StatePaused,
 	"shutdown": vm.StateShuttingDown, "shutoff": vm.StateShutOff, "crashed": vm.StateCrashed,
-	"pmsuspended": vm.StateSuspended, "disk-snapshot": vm.StateShutOff,
+	"pmsuspended": vm.StateSuspended, // "disk-snapshot": the VM ran, in what state libvirt does not keep
+}
+
+// revertsExternal is the first libvirt that reverts to external snapshots.
+const revertsExternal = 9_009_000
+
+// noExternalRevert is why libvirt (this version of it) cannot revert to
+// a disk-only snapshot.
+func noExternalRevert(libvirt string) string {
+	return libvirt + " cannot revert to a disk-only (external) snapshot (9.9 can)"
 }
 
 func (b *Backend) Snapshots(ctx context.Context, ref string) ([]vm.Snapshot, error) {
@@ -31,9 +40,10 @@ func (b *Backend) Snapshots(ctx context.Context, ref string) ([]vm.Snapshot, err
 			return nil, err
 		}
 		defer freeAll(snaps)
+		libvirt, _ := c.GetLibVersion()
 		out := make([]vm.Snapshot, 0, len(snaps))
 		for i := range snaps {
-			s, err := readSnapshot(&snaps[i])
+			s, err := readSnapshot(&snaps[i], libvirt)
 			if err != nil {
 				return nil, err
 			}
@@ -43,7 +53,9 @@ func (b *Backend) Snapshots(ctx context.Context, ref string) ([]vm.Snapshot, err
 	})
 }
 
-func readSnapshot(s *lv.DomainSnapshot) (vm.Snapshot, error) {
+// readSnapshot reads a snapshot, and what libvirt (its version) cannot do
+// with it.
+func readSnapshot(s *lv.DomainSnapshot, libvirt uint32) (vm.Snapshot, error) {
 	xml, err := s.GetXMLDesc(0)
 	if err != nil {
 		return vm.Snapshot{}, err
@@ -67,6 +79,9 @@ func readSnapshot(s *lv.DomainSnapshot) (vm.Snapshot, error) {
 				out.External = true
 			}
 		}
+	}
+	if out.External && libvirt < revertsExternal {
+		out.NoRevert = noExternalRevert("libvirt " + version(libvirt))
 	}
 	out.Current, _ = s.IsCurrent(0)
 	return out, nil
@@ -108,7 +123,8 @@ func (b *Backend) CreateSnapshot(ctx context.Context, ref string, spec vm.Snapsh
 			return vm.Snapshot{}, explainSnapshotError(err)
 		}
 		defer s.Free()
-		return readSnapshot(s)
+		libvirt, _ := c.GetLibVersion()
+		return readSnapshot(s, libvirt)
 	})
 }
 
@@ -136,7 +152,12 @@ func explainSnapshotError(err error) error {
 
 func (b *Backend) RevertSnapshot(ctx context.Context, ref, name string) error {
 	return b.onSnapshot(ctx, "revert", ref, name, func(s *lv.DomainSnapshot) error {
-		return s.RevertToSnapshot(0)
+		err := s.RevertToSnapshot(0)
+		if le, ok := err.(lv.Error); ok && strings.Contains(le.Message, "revert to external snapshot") {
+			return &vm.Error{Op: "revert", Kind: vm.ErrUnsupported, Detail: noExternalRevert("this libvirt"),
+				Hint: "delete the snapshot instead: libvirt merges its overlay back into the disks, and the VM stays as it is"}
+		}
+		return err
 	})
 }
 

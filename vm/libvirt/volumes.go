@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"time"
 
 	lv "libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -146,7 +145,7 @@ func volumeXML(name string, capacity uint64, format string) (string, error) {
 
 // roomFor checks, on fresh figures, that a new volume named name of need
 // bytes fits in pool sp and that the name is free.
-func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
+func (b *Backend) roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	if v, err := sp.LookupStorageVolByName(name); err == nil {
 		v.Free()
 		return refuse(op, pool+"/"+name, vm.ErrExists, "pool "+pool+" already has a volume "+name, "pick another name")
@@ -154,10 +153,11 @@ func roomFor(sp *lv.StoragePool, op, pool, name string, need uint64) error {
 	// Figures go stale when files change behind libvirt's back. Refreshing
 	// fails while another copy runs in the pool; the old figures do then.
 	_ = sp.Refresh(0)
-	p := vm.Pool{Name: pool}
-	if err := readSizes(sp, &p); err != nil {
+	p, err := describePool(sp)
+	if err != nil {
 		return err
 	}
+	b.measure(&p)
 	return vm.CheckSpace(op, pool+"/"+name, p, need)
 }
 
@@ -177,7 +177,7 @@ func (b *Backend) CreateVolume(ctx context.Context, pool string, spec vm.VolumeS
 			return vm.Volume{}, err
 		}
 		defer sp.Free()
-		if err := roomFor(sp, op, pool, spec.Name, spec.CapacityBytes); err != nil {
+		if err := b.roomFor(sp, op, pool, spec.Name, spec.CapacityBytes); err != nil {
 			return vm.Volume{}, err
 		}
 		sv, err := sp.StorageVolCreateXML(doc, 0)
@@ -274,88 +274,4 @@ func (b *Backend) VolumeByPath(ctx context.Context, path string) (vm.Volume, err
 		return v, nil
 	})
 	return v, hinted(err, "no active pool holds this path: start its pool, or check the path")
-}
-
-// copyPollInterval is how often CopyVolume reports progress.
-var copyPollInterval = 500 * time.Millisecond
-
-// CopyVolume copies src to a new volume dst of the same pool with libvirt's
-// CreateXMLFrom (qemu-img convert for file volumes), reporting progress from
-// the new volume's allocation; see vm.Storage.
-func (b *Backend) CopyVolume(ctx context.Context, pool, src, dst string, progress func(done, total uint64)) (vm.Volume, error) {
-	const op = "copy volume"
-	target := pool + "/" + src
-	if err := vm.CheckName(op, "volume", dst); err != nil {
-		return vm.Volume{}, err
-	}
-	if progress == nil {
-		progress = func(uint64, uint64) {}
-	}
-	return call(ctx, b, op, target, func(c *lv.Connect) (vm.Volume, error) {
-		sp, err := activePool(c, op, target, pool)
-		if err != nil {
-			return vm.Volume{}, err
-		}
-		defer sp.Free()
-		from, err := lookupVolume(sp, op, pool, src)
-		if err != nil {
-			return vm.Volume{}, err
-		}
-		defer from.Free()
-		orig, err := describeVolume(from, pool)
-		if err != nil {
-			return vm.Volume{}, err
-		}
-		if err := roomFor(sp, op, pool, dst, orig.CapacityBytes); err != nil {
-			return vm.Volume{}, err
-		}
-		format := orig.Format
-		if format == "" || format == "iso" {
-			format = "raw"
-		}
-		doc, err := volumeXML(dst, orig.CapacityBytes, format)
-		if err != nil {
-			return vm.Volume{}, err
-		}
-		total := max(orig.AllocationBytes, 1)
-		stop := watchAllocation(sp, dst, total, progress)
-		sv, err := sp.StorageVolCreateXMLFrom(doc, from, 0)
-		stop()
-		if err != nil {
-			return vm.Volume{}, err
-		}
-		defer sv.Free()
-		progress(total, total)
-		v, err := describeVolume(sv, pool)
-		v.UsedBy = []string{}
-		return v, err
-	})
-}
-
-// watchAllocation reports the allocation of the volume being written as
-// progress until the returned stop is called; stop waits for the watcher.
-func watchAllocation(sp *lv.StoragePool, name string, total uint64, progress func(done, total uint64)) (stop func()) {
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(copyPollInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-			}
-			sv, err := sp.LookupStorageVolByName(name)
-			if err != nil {
-				continue // not created yet
-			}
-			info, err := sv.GetInfo()
-			sv.Free()
-			if err == nil {
-				progress(min(info.Allocation, total), total)
-			}
-		}
-	}()
-	return func() { close(quit); <-done }
 }

@@ -11,7 +11,9 @@ import (
 
 // Clone makes a full copy of a shut-off VM: each disk copied in its pool,
 // then a definition with a new UUID and new MAC addresses. Progress counts
-// bytes over all disks. A failure removes the copies made so far.
+// bytes over all disks. A failure removes the copies made so far, and so
+// does cancelling ctx while the disks are copied (the error is then
+// vm.ErrCancelled); once the copies are done, the clone is defined.
 func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress Progress) (vm.VM, error) {
 	fail := func(kind error, why, hint string) (vm.VM, error) {
 		return vm.VM{}, &vm.Error{Op: "clone", Target: src.Name, Kind: kind, Detail: why, Hint: hint}
@@ -74,8 +76,12 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 		made = append(made, v)
 		copies[j.target] = v.Ref()
 	}
+	if err := ctx.Err(); err != nil {
+		undo()
+		return fail(vm.ErrCancelled, "cancelled after the copies; they are deleted", "")
+	}
 	progress.say("defining "+dst, total, total)
-	v, err := h.DefineClone(ctx, src.UUID, dst, copies)
+	v, err := h.DefineClone(context.WithoutCancel(ctx), src.UUID, dst, copies)
 	if err != nil {
 		undo()
 		return vm.VM{}, err

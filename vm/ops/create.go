@@ -136,7 +136,9 @@ func freeVolumeName(ctx context.Context, h vm.Hypervisor, pool, name string) err
 }
 
 // Create checks spec, makes the disk, defines the VM, then sets autostart
-// and starts it as asked. A failure after the disk was made removes it.
+// and starts it as asked. A failure after the disk was made removes it, and
+// so does cancelling ctx before the VM is defined (the error is then
+// vm.ErrCancelled); from there on the work runs to its end.
 func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Progress) (vm.VM, error) {
 	if err := spec.Check(ctx, h); err != nil {
 		return vm.VM{}, err
@@ -165,15 +167,23 @@ func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Prog
 		}
 		made = &v
 	}
+	undo := func() {
+		if made != nil {
+			h.DeleteVolume(context.WithoutCancel(ctx), made.Pool, made.Name)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		undo()
+		return vm.VM{}, refused(spec.Name, vm.ErrCancelled, "cancelled before the VM was defined; its disk is deleted", "")
+	}
+	ctx = context.WithoutCancel(ctx)
 	if made != nil {
 		def.Disks = []vm.DiskSpec{{Volume: made.Ref()}}
 	}
 	progress.say("defining "+spec.Name, 0, 0)
 	v, err := h.Define(ctx, def)
 	if err != nil {
-		if made != nil {
-			h.DeleteVolume(ctx, made.Pool, made.Name)
-		}
+		undo()
 		return vm.VM{}, err
 	}
 	if spec.Autostart {

@@ -200,7 +200,12 @@ func transportError(ctx context.Context, rt api.Route, args []string, err error)
 	if len(args) > 0 {
 		target = args[0]
 	}
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		// Leaving cancels the call on the daemon's side too: a copy stops
+		// there and deletes what it made.
+		return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrCancelled}
+	case ctx.Err() != nil:
 		return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrTimeout, Detail: "the hv daemon did not answer in time"}
 	}
 	why := err.Error()

@@ -158,6 +158,14 @@ func (c Contract) volumes(t *testing.T) {
 		t.Errorf("CopyVolume returned %+v, want a qcow2 copy of %d bytes", cp, v.CapacityBytes)
 	}
 
+	// A copy its caller cancelled says so and leaves nothing behind (the
+	// list below must not hold it).
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := h.CopyVolume(cancelled, p.Name, v.Name, "never.qcow2", nil); !errors.Is(err, vm.ErrCancelled) {
+		t.Errorf("CopyVolume with a cancelled context: %v, want cancelled", err)
+	}
+
 	vols, err := h.Volumes(ctx, p.Name)
 	if err != nil {
 		t.Fatalf("Volumes: %v", err)
