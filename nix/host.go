@@ -27,6 +27,7 @@ type Host struct {
 	Storage     Storage     `toml:"storage"`
 	Passthrough Passthrough `toml:"passthrough"`
 	Access      Access      `toml:"access"`
+	Hosts       Hosts       `toml:"hosts"`
 	Monitoring  Monitoring  `toml:"monitoring"`
 }
 
@@ -72,6 +73,11 @@ type Passthrough struct {
 type Access struct {
 	LDAPURI  string `toml:"ldap_uri"`
 	LDAPBase string `toml:"ldap_base"`
+}
+
+// Hosts are the other hv hosts this one knows, each "HOSTNAME=ssh://ADDRESS".
+type Hosts struct {
+	Peers []string `toml:"peers"`
 }
 
 type Monitoring struct {

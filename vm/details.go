@@ -8,7 +8,8 @@ type Details struct {
 	Description  string     `json:"description,omitempty"`
 	MaxMemoryKiB uint64     `json:"max_memory_kib"`
 	MaxVCPUs     int        `json:"max_vcpus"`
-	CPUMode      string     `json:"cpu_mode,omitempty"` // host-passthrough, host-model, custom
+	CPUMode      string     `json:"cpu_mode,omitempty"`  // host-passthrough, host-model, custom
+	CPUModel     string     `json:"cpu_model,omitempty"` // the named model of a custom CPU
 	Arch         string     `json:"arch"`
 	Machine      string     `json:"machine,omitempty"`
 	Firmware     string     `json:"firmware"` // "bios" or "uefi"

@@ -82,6 +82,10 @@ type Event struct {
 	Name   string    `json:"name,omitempty"`
 	Detail string    `json:"detail,omitempty"` // libvirt's reason, e.g. "destroyed", "booted", "from snapshot"
 	At     time.Time `json:"at"`
+	// Host is the host the event comes from when hv spans several
+	// (vm/fleet): a connection event with a Host concerns that host
+	// alone, the others carry on.
+	Host string `json:"host,omitempty"`
 }
 
 // State returns the VM state an event implies, if it implies one.

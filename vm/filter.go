@@ -9,7 +9,8 @@ import (
 
 // Filter selects VMs by a query such as "web state:running -autostart:yes".
 // Bare words match the name (substring, or a glob when they contain * or ?);
-// qualifiers are state:, autostart:, persistent: and name:; a leading "-" or
+// qualifiers are state:, autostart:, persistent:, name: and host: (the host
+// a VM is on, when hv spans several); a leading "-" or
 // "!" negates a term. All terms must match.
 type Filter struct {
 	terms []filterTerm
@@ -21,7 +22,7 @@ type filterTerm struct {
 }
 
 // FilterHelp is one line that explains the query language.
-const FilterHelp = "words match names (web*, db); state:running|paused|off, autostart:yes|no, persistent:yes|no; -term negates"
+const FilterHelp = "words match names (web*, db); state:running|paused|off, autostart:yes|no, persistent:yes|no, host:NAME; -term negates"
 
 // ParseFilter parses a query. An empty query matches everything. Terms it
 // cannot parse are reported in the error and left out of the filter, so a
@@ -57,6 +58,8 @@ func qualifier(key, value string) (func(VM) bool, error) {
 	switch key {
 	case "name":
 		return nameMatcher(value), nil
+	case "host":
+		return hostMatcher(value), nil
 	case "state":
 		want, ok := ParseState(value)
 		if !ok {
@@ -73,7 +76,7 @@ func qualifier(key, value string) (func(VM) bool, error) {
 		}
 		return func(v VM) bool { return v.Persistent == want }, nil
 	}
-	return nil, fmt.Errorf("unknown qualifier %q: use state:, autostart:, persistent: or name:", key+":")
+	return nil, fmt.Errorf("unknown qualifier %q: use state:, autostart:, persistent:, host: or name:", key+":")
 }
 
 func nameMatcher(pattern string) func(VM) bool {
@@ -87,6 +90,16 @@ func nameMatcher(pattern string) func(VM) bool {
 		}
 	}
 	return func(v VM) bool { return strings.Contains(strings.ToLower(v.Name), pattern) }
+}
+
+// hostMatcher matches the whole host name (host:b is not host web-b), or
+// a glob (host:web-*).
+func hostMatcher(pattern string) func(VM) bool {
+	pattern = strings.ToLower(pattern)
+	return func(v VM) bool {
+		ok, err := path.Match(pattern, strings.ToLower(v.Host))
+		return err == nil && ok
+	}
 }
 
 func parseYesNo(s string) (bool, bool) {

@@ -11,7 +11,7 @@ func TestFilter(t *testing.T) {
 		{Name: "web-01", State: StateRunning, Autostart: true, Persistent: true},
 		{Name: "web-02", State: StatePaused, Persistent: true},
 		{Name: "db-primary", State: StateRunning, Autostart: true, Persistent: true},
-		{Name: "Scratch", State: StateShutOff},
+		{Name: "Scratch", State: StateShutOff, Host: "lab-b"},
 	}
 	tests := []struct {
 		query string
@@ -32,6 +32,10 @@ func TestFilter(t *testing.T) {
 		{"d*", []string{"db-primary"}},
 		{"name:db", []string{"db-primary"}},
 		{"State:Running", []string{"web-01", "db-primary"}},
+		{"host:lab-b", []string{"Scratch"}},
+		{"host:LAB-*", []string{"Scratch"}},
+		{"host:b", nil}, // a host's whole name, not a part of it
+		{"-host:lab-b web", []string{"web-01", "web-02"}},
 		{"nothing-matches", nil},
 	}
 	for _, tt := range tests {

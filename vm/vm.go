@@ -100,6 +100,9 @@ type VM struct {
 	MemoryKiB  uint64 `json:"memory_kib"`
 	Autostart  bool   `json:"autostart"`
 	Persistent bool   `json:"persistent"`
+	// Host is the host the VM is on when hv spans several (vm/fleet);
+	// "" for a connection to one host.
+	Host string `json:"host,omitempty"`
 }
 
 // Host describes the machine behind a connection.

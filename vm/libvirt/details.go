@@ -49,6 +49,9 @@ func detailsOf(dom *libvirtxml.Domain) vm.Details {
 	}
 	if dom.CPU != nil {
 		det.CPUMode = dom.CPU.Mode
+		if dom.CPU.Model != nil {
+			det.CPUModel = dom.CPU.Model.Value
+		}
 	}
 	if os := dom.OS; os != nil {
 		if os.Type != nil {

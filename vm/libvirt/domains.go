@@ -316,6 +316,9 @@ func (b *Backend) Host(ctx context.Context) (vm.Host, error) {
 			if g, err := pickGuest(caps); err == nil {
 				h.Accel, h.NoKVM = g.domainType, g.noKVM
 			}
+			if model := hostCPUModel(caps); model != "" {
+				h.CPUModel = model
+			}
 		}
 		return h, nil
 	})

@@ -29,6 +29,19 @@ var hostArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "
 // virtualisation KVM fails at the first real guest instruction; the host
 // CPU's vmx or svm flag says whether it can work, so without it TCG is
 // chosen. $HV_ACCEL (kvm or tcg) overrides the choice.
+// hostCPUModel is the host CPU's model as libvirt names it (what a VM with
+// the host's own CPU gets), or "" when the capabilities do not say.
+func hostCPUModel(capsXML string) string {
+	var caps libvirtxml.Caps
+	if caps.Unmarshal(capsXML) != nil || caps.Host.CPU == nil || caps.Host.CPU.Model == "" {
+		return ""
+	}
+	if v := caps.Host.CPU.Vendor; v != "" {
+		return v + " " + caps.Host.CPU.Model
+	}
+	return caps.Host.CPU.Model
+}
+
 func pickGuest(capsXML string) (guest, error) {
 	var caps libvirtxml.Caps
 	if err := caps.Unmarshal(capsXML); err != nil {

@@ -1,0 +1,77 @@
+package vm
+
+import (
+	"context"
+	"time"
+)
+
+// HostState is how one of several hosts answers.
+type HostState int
+
+const (
+	HostConnecting HostState = iota // not reached yet
+	HostUp                          // answering
+	HostSlow                        // did not answer the last call in time; its VMs are the last known
+	HostDown                        // unreachable; hv retries by itself
+)
+
+var hostStateNames = [...]string{"connecting", "up", "slow", "down"}
+
+func (s HostState) String() string {
+	if s < 0 || int(s) >= len(hostStateNames) {
+		return "unknown"
+	}
+	return hostStateNames[s]
+}
+
+// MarshalText writes the state's name, as JSON shows it.
+func (s HostState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// HostStatus is what hv knows of one host when it spans several.
+type HostStatus struct {
+	Name  string    `json:"name"`  // as the operator calls it
+	Where string    `json:"where"` // how it is reached: ssh://..., a socket, a URI
+	State HostState `json:"state"`
+	Err   string    `json:"error,omitempty"` // why it is down or slow
+	Since time.Time `json:"since"`           // in this state since
+	// Primary is the host hv was opened on: networks, storage and new
+	// VMs are its.
+	Primary bool `json:"primary,omitempty"`
+	// Latency is how long the last list took.
+	Latency time.Duration `json:"latency_ns"`
+
+	// What the host's daemon says of itself ("" when unknown).
+	Hostname string `json:"hostname,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Phase    string `json:"phase,omitempty"`
+
+	// From its last list and host reading: its VMs, and what the running
+	// ones take of its CPUs and memory (the load of a VM host).
+	VMs           int    `json:"vms"`
+	Running       int    `json:"running"`
+	VCPUs         int    `json:"vcpus"` // of running VMs
+	CPUs          int    `json:"cpus"`
+	MemoryKiB     uint64 `json:"memory_kib"` // of running VMs
+	HostMemoryKiB uint64 `json:"host_memory_kib"`
+}
+
+// Spanning is a Hypervisor over several hosts (vm/fleet): VMs carry their
+// host, and calls about a VM go to it.
+type Spanning interface {
+	Hosts() []HostStatus
+}
+
+// HostsOf lists the hosts behind h: those of a Spanning hypervisor, else
+// none (one host, the connection itself).
+func HostsOf(h Hypervisor) []HostStatus {
+	if s, ok := h.(Spanning); ok {
+		return s.Hosts()
+	}
+	return nil
+}
+
+// Migrator moves VMs between the hosts of a Spanning hypervisor: live
+// with their disks when they run, offline when they are shut off.
+type Migrator interface {
+	Migrate(ctx context.Context, ref, host string, progress func(MigrationProgress)) error
+}
