@@ -13,6 +13,7 @@ const (
 	VMCreate        Kind = "vm.create"        // create or clone a VM
 	VMEdit          Kind = "vm.edit"          // vCPUs, memory, devices, by risk
 	VMConsole       Kind = "vm.console"       // a VM's serial console
+	VMMigrate       Kind = "vm.migrate"       // move a VM to another host, or accept one
 	SnapshotCreate  Kind = "snapshot.create"  // take a snapshot
 	SnapshotRevert  Kind = "snapshot.revert"  // go back to one: the current state is lost
 	SnapshotDelete  Kind = "snapshot.delete"  // remove one
@@ -102,6 +103,8 @@ func decide(p Phase, op Op, who Who) Rule {
 		return byRisk(op.Risk)
 	case VMCreate, VMConsole, SnapshotCreate:
 		return Rule{Verdict: Allow}
+	case VMMigrate:
+		return Rule{Verdict: Confirm, Why: "the VM leaves this host for another, with its disks, and runs there under that host's rules"}
 	case SnapshotRevert:
 		return Rule{Verdict: Confirm, Why: "the VM's current disks (and memory) are lost"}
 	case SnapshotDelete:
@@ -183,6 +186,7 @@ func Matrix() []Row {
 		{Op{Kind: VMCreate}, "VM create, clone"},
 		{Op{Kind: VMEdit, Risk: security.Low}, "VM vCPUs, memory, devices (a form filled in on purpose)"},
 		{Op{Kind: VMConsole}, "VM serial console"},
+		{Op{Kind: VMMigrate, Risk: security.Medium}, "VM migrate to another host (live with its disks, or shut off)"},
 		{Op{Kind: SnapshotCreate}, "snapshot take"},
 		{Op{Kind: SnapshotRevert, Risk: security.High}, "snapshot revert"},
 		{Op{Kind: SnapshotDelete, Risk: security.High}, "snapshot delete"},

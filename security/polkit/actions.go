@@ -11,6 +11,7 @@ const (
 	VMDelete        = "org.hyper-nixos.vm.delete"
 	VMDeleteStorage = "org.hyper-nixos.vm.delete-storage"
 	VMConsole       = "org.hyper-nixos.vm.console"
+	VMMigrate       = "org.hyper-nixos.vm.migrate"
 	Snapshot        = "org.hyper-nixos.snapshot"
 	Network         = "org.hyper-nixos.network"
 	Storage         = "org.hyper-nixos.storage"
@@ -55,6 +56,9 @@ var Actions = []Action{
 	{ID: VMConsole, Mutating: true,
 		Description: "Attach to the console of virtual machines",
 		Message:     "Authentication is required to use the console of a virtual machine"},
+	{ID: VMMigrate, Mutating: true,
+		Description: "Move virtual machines to another hv host, or accept them from one",
+		Message:     "Authentication is required to move a virtual machine between hosts"},
 	{ID: Snapshot, Mutating: true,
 		Description: "Take, revert to and delete snapshots of virtual machines",
 		Message:     "Authentication is required to manage the snapshots of a virtual machine"},

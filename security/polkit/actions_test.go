@@ -48,8 +48,8 @@ func TestPolicyDefaults(t *testing.T) {
 	if err := xml.Unmarshal(Policy(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Actions) != 12 {
-		t.Fatalf("the policy has %d actions, want the 12 of the catalogue", len(doc.Actions))
+	if len(doc.Actions) != 13 {
+		t.Fatalf("the policy has %d actions, want the 13 of the catalogue", len(doc.Actions))
 	}
 	seen := map[string]bool{}
 	for _, a := range doc.Actions {

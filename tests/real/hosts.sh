@@ -212,6 +212,8 @@ write_host_dir() {      # the files of host $1, fresh on every up (its VMs, pool
       printf 'host_uuid = "%s"\n' "$(uuid_of "$h")"; } >"$d/etc-libvirt/libvirtd.conf"
     { cat "$HERE/qemu.conf"
       local p; p=$(migport_of "$h")
+      # No migration_host nor migration_address: libvirt refuses loopback ones. hv's daemon
+      # names both in each move, from the peer's SSH address (127.0.0.1 here).
       printf 'cgroup_controllers = [ ]\n'
       printf 'migration_port_min = %d\nmigration_port_max = %d\n' "$p" $((p + 19)); } >"$d/etc-libvirt/qemu.conf"
     if [[ -d /var/cache/libvirt/qemu/capabilities && ! -d $d/cache-libvirt/qemu ]]; then

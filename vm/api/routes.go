@@ -3,6 +3,7 @@ package api
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/audit"
@@ -23,6 +24,7 @@ const (
 	ActionDelete        = polkit.VMDelete
 	ActionDeleteStorage = polkit.VMDeleteStorage
 	ActionConsole       = polkit.VMConsole
+	ActionMigrate       = polkit.VMMigrate
 	ActionSnapshot      = polkit.Snapshot
 	ActionNetwork       = polkit.Network
 	ActionStorage       = polkit.Storage
@@ -129,6 +131,29 @@ type (
 		Answer string `json:"answer"` // declined, wrong name
 		Note   string `json:"note,omitempty"`
 	}
+	// MigrateReq moves a VM to another host, once that host's daemon has
+	// accepted it (vm.migrate.accept): the operator asks both.
+	MigrateReq struct {
+		To     string `json:"to"`     // the destination's hostname, one of this host's peers (hosts.peers)
+		Ticket string `json:"ticket"` // what the destination's daemon handed back when it accepted the VM
+	}
+	// MigrateLine is one line of a move's reply: progress, then the end
+	// (done, or an error) as the last line.
+	MigrateLine struct {
+		Progress *vm.MigrationProgress `json:"progress,omitempty"`
+		Done     bool                  `json:"done,omitempty"`
+		Error    *Problem              `json:"error,omitempty"`
+	}
+	// Ticket is a destination's acceptance of one VM, valid for a while,
+	// claimed once by the source host's daemon.
+	Ticket struct {
+		ID      string    `json:"ticket"`
+		Expires time.Time `json:"expires"`
+	}
+	// MigrationEnd is how a move ended, for the destination's trail.
+	MigrationEnd struct {
+		Error *Problem `json:"error,omitempty"`
+	}
 	// Identity is who the daemon takes the caller for, and what polkit
 	// lets them do: clients show refusals before a key is pressed.
 	Identity struct {
@@ -197,6 +222,16 @@ var Routes = []Route{
 		Summary: "Detach the NIC with a MAC address"},
 	{Name: "vm.console", Method: "GET", Path: "/v1/vms/{ref}/console", Action: ActionConsole, Op: phase.Op{Kind: phase.VMConsole}, Names: "ref", Reply: Upgrade,
 		Summary: "The serial console: upgrade the connection to " + UpgradeConsole + ", then raw bytes both ways"},
+
+	{Name: "vm.migrate", Method: "POST", Path: "/v1/vms/{ref}/migrate", Action: ActionMigrate, Op: phase.Op{Kind: phase.VMMigrate, Risk: security.Medium}, Names: "ref",
+		In: MigrateReq{}, Out: MigrateLine{}, Reply: Lines,
+		Summary: "Move a VM to a peer host that accepted it: live with its disks when it runs, disks then definition when it is shut off; progress lines; closing the connection cancels"},
+	{Name: "vm.migrate.accept", Method: "POST", Path: "/v1/migrations", Action: ActionMigrate, Op: phase.Op{Kind: phase.VMMigrate, Risk: security.Medium}, In: vm.Move{}, Out: Ticket{},
+		Summary: "Accept a VM from another host: check what it needs here (name, networks, pools, room, CPU, media) and hand back a ticket its host's daemon claims"},
+	{Name: "migration.claim", Method: "POST", Path: "/v1/migrations/{ticket}/claim", Action: ActionMigrate, In: vm.Move{},
+		Summary: "For the source host's daemon (root, over SSH): claim a ticket before the move, the VM checked again from the source's own reading"},
+	{Name: "migration.finish", Method: "POST", Path: "/v1/migrations/{ticket}/finish", Action: ActionMigrate, In: MigrationEnd{},
+		Summary: "For the source host's daemon (root, over SSH): how the move ended, for this host's trail"},
 
 	{Name: "vm.snapshot.list", Method: "GET", Path: "/v1/vms/{ref}/snapshots", Action: ActionRead, Out: []vm.Snapshot{}, Summary: "A VM's snapshots"},
 	{Name: "vm.snapshot.create", Method: "POST", Path: "/v1/vms/{ref}/snapshots", Action: ActionSnapshot, Op: phase.Op{Kind: phase.SnapshotCreate}, Names: "ref", In: vm.SnapshotSpec{}, Out: vm.Snapshot{},

@@ -179,6 +179,11 @@ func (s *Server) handlers() map[string]handler {
 		},
 		"vm.console": (*Server).console,
 
+		"vm.migrate":        (*Server).migrate,
+		"vm.migrate.accept": (*Server).acceptMigration,
+		"migration.claim":   (*Server).claimMigration,
+		"migration.finish":  (*Server).finishMigration,
+
 		"vm.snapshot.list": func(s *Server, c *call) error {
 			l, err := s.HV.Snapshots(c.ctx, ref(c))
 			return reply(c, nonNil(l), err)

@@ -29,7 +29,11 @@ func HostRules(path string) func() (Rules, error) {
 		for _, r := range h.Storage.PoolRoots {
 			roots = append(roots, r)
 		}
-		return Rules{Phase: p, Roots: roots}, nil
+		peers, err := ParsePeers(h.Hosts.Peers)
+		if err != nil {
+			return Rules{}, err
+		}
+		return Rules{Phase: p, Roots: roots, Peers: peers}, nil
 	}
 }
 

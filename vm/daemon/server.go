@@ -28,6 +28,7 @@ import (
 	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 	"github.com/hyper-nixos/hv/vm/ops"
+	"github.com/hyper-nixos/hv/vm/remote"
 )
 
 // Authorizer decides whether a peer may do what a polkit action covers.
@@ -40,6 +41,7 @@ type Authorizer interface {
 type Rules struct {
 	Phase phase.Phase
 	Roots Roots // where approved pools may lie
+	Peers Peers // the other hv hosts VMs may move to
 }
 
 // Server is the daemon's state: one read-write connection to libvirt
@@ -55,10 +57,14 @@ type Server struct {
 	// Stager, when set, stages host-file changes (features, phase) for
 	// callers; its Log should be the daemon's.
 	Stager *hostchange.Stager
+	// DialPeer reaches another host's daemon while a VM moves there;
+	// nil: DialPeerSSH.
+	DialPeer func(ctx context.Context, a remote.Address) (PeerDaemon, error)
 
-	events *fanout
-	stats  statsCache
-	once   sync.Once
+	tickets tickets // the VMs this host accepted from others
+	events  *fanout
+	stats   statsCache
+	once    sync.Once
 }
 
 // init starts what the server shares between requests.

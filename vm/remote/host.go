@@ -11,6 +11,7 @@ import (
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/hostchange"
+	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
 )
 
@@ -56,4 +57,56 @@ func (c *Client) VerifyAudit(ctx context.Context) (api.Verification, error) {
 // RecordAnswer writes an answer that changed nothing to the trail.
 func (c *Client) RecordAnswer(ctx context.Context, a api.Answer) error {
 	return c.do(ctx, "audit.answer", a)
+}
+
+// AcceptMigration asks this host to take VM m (vm.migrate.accept); the
+// ticket it hands back goes to the VM's host.
+func (c *Client) AcceptMigration(ctx context.Context, m vm.Move) (api.Ticket, error) {
+	return send[api.Ticket](c, ctx, "vm.migrate.accept", m)
+}
+
+// ClaimMigration is the VM's host's daemon claiming a ticket here.
+func (c *Client) ClaimMigration(ctx context.Context, ticket string, m vm.Move) error {
+	return c.do(ctx, "migration.claim", m, ticket)
+}
+
+// FinishMigration is the VM's host's daemon saying how the move ended.
+func (c *Client) FinishMigration(ctx context.Context, ticket string, end error) error {
+	var e api.MigrationEnd
+	if end != nil {
+		_, body := api.Encode(end)
+		e.Error = &body.Error
+	}
+	return c.do(ctx, "migration.finish", e, ticket)
+}
+
+// Migrate moves VM ref from src's host to dst's: dst accepts it, as this
+// user is there, then src moves it, as this user is here, reporting its
+// progress. The operator's answer rides in ctx to both. Ending ctx cancels
+// the move: the VM stays on src's host as it was.
+func Migrate(ctx context.Context, src, dst *Client, ref string, progress func(vm.MigrationProgress)) error {
+	if progress == nil {
+		progress = func(vm.MigrationProgress) {}
+	}
+	progress(vm.MigrationProgress{Stage: "checking"})
+	d, err := src.Details(ctx, ref)
+	if err != nil {
+		return err
+	}
+	host, err := src.Host(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := vm.MoveOf(d, src.id.Hostname, host.CPUModel, func(path string) (vm.Volume, error) { return src.VolumeByPath(ctx, path) })
+	if err != nil {
+		return err
+	}
+	if src.id.Hostname == dst.id.Hostname {
+		return &vm.Error{Op: "migrate", Target: d.Name, Kind: vm.ErrInvalidArg, Detail: "it is on " + dst.id.Hostname + " already"}
+	}
+	t, err := dst.AcceptMigration(ctx, m)
+	if err != nil {
+		return err
+	}
+	return src.migrateTo(ctx, d.UUID, api.MigrateReq{To: dst.id.Hostname, Ticket: t.ID}, progress)
 }

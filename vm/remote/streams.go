@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,32 +18,63 @@ import (
 // CopyVolume reads the copy's progress lines as they come; ending ctx
 // closes the connection, which cancels the copy in the daemon.
 func (c *Client) CopyVolume(ctx context.Context, pool, src, dst string, progress func(done, total uint64)) (vm.Volume, error) {
-	rt := api.Find("volume.copy")
-	req, err := c.request(ctx, rt, []string{pool, src}, nil, api.CopyReq{Name: dst})
+	var v vm.Volume
+	err := readLines(c, ctx, "volume.copy", api.CopyReq{Name: dst}, []string{pool, src}, func(line api.CopyLine) (bool, error) {
+		switch {
+		case line.Error != nil:
+			return true, api.Decode(*line.Error)
+		case line.Volume != nil:
+			v = *line.Volume
+			return true, nil
+		case progress != nil:
+			progress(line.Done, line.Total)
+		}
+		return false, nil
+	})
+	return v, err
+}
+
+// migrateTo has the daemon move ref (vm.migrate), reading its progress
+// lines; ending ctx closes the connection, which cancels the move.
+func (c *Client) migrateTo(ctx context.Context, ref string, req api.MigrateReq, progress func(vm.MigrationProgress)) error {
+	return readLines(c, ctx, "vm.migrate", req, []string{ref}, func(line api.MigrateLine) (bool, error) {
+		switch {
+		case line.Error != nil:
+			return true, api.Decode(*line.Error)
+		case line.Done:
+			return true, nil
+		case line.Progress != nil && progress != nil:
+			progress(*line.Progress)
+		}
+		return false, nil
+	})
+}
+
+// readLines calls route with body in and hands each line of its reply to
+// each until each says it was the last.
+func readLines[T any](c *Client, ctx context.Context, route string, in any, args []string, each func(T) (last bool, err error)) error {
+	rt := api.Find(route)
+	target := []string{strings.Join(args, "/")}
+	req, err := c.request(ctx, rt, args, nil, in)
 	if err != nil {
-		return vm.Volume{}, err
+		return err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return vm.Volume{}, transportError(ctx, rt, []string{pool + "/" + src}, err)
+		return transportError(ctx, rt, target, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return vm.Volume{}, replyError(rt, resp)
+		return replyError(rt, resp)
 	}
 	dec := json.NewDecoder(resp.Body)
 	for {
-		var line api.CopyLine
+		var line T
 		if err := dec.Decode(&line); err != nil {
-			return vm.Volume{}, transportError(ctx, rt, []string{pool + "/" + src}, err)
+			return transportError(ctx, rt, target, err)
 		}
-		switch {
-		case line.Error != nil:
-			return vm.Volume{}, api.Decode(*line.Error)
-		case line.Volume != nil:
-			return *line.Volume, nil
-		case progress != nil:
-			progress(line.Done, line.Total)
+		if last, err := each(line); last {
+			return err
 		}
 	}
 }
