@@ -30,6 +30,7 @@ const (
 	TopicWizard        = "setup-wizard"
 	TopicLevels        = "levels"
 	TopicTutorials     = "tutorials"
+	TopicHosts         = "several-hosts"
 )
 
 // ErrorTopic names the topic that explains err and its fix; the overview
@@ -51,6 +52,8 @@ func ErrorTopic(err error) string {
 			return TopicBadURI
 		case vm.CauseNoLibvirt:
 			return TopicNoLibvirt
+		case vm.CauseUnreachable:
+			return TopicHosts
 		}
 		return TopicCannotConnect
 	case errors.As(err, &fe):
@@ -79,4 +82,4 @@ func ErrorTopic(err error) string {
 var topicIDs = []string{TopicErrors, TopicCannotConnect, TopicNoDaemon, TopicSocketDenied, TopicBadURI,
 	TopicNoLibvirt, TopicNotFound, TopicExists, TopicDenied, TopicInvalidState, TopicUnsupported,
 	TopicConnLost, TopicTimeout, TopicInvalidArg, TopicFile, TopicUnavailable, TopicReadOnly,
-	TopicLevels, TopicTutorials, TopicPhases, TopicWizard}
+	TopicLevels, TopicTutorials, TopicPhases, TopicWizard, TopicHosts}

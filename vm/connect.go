@@ -6,11 +6,12 @@ import "fmt"
 type ConnectCause int
 
 const (
-	CauseUnknown   ConnectCause = iota
-	CauseNoDaemon               // the socket is missing or nobody listens on it
-	CauseDenied                 // the socket or polkit refused this user
-	CauseBadURI                 // the URI names no driver libvirt knows
-	CauseNoLibvirt              // libvirt itself is missing or broken
+	CauseUnknown     ConnectCause = iota
+	CauseNoDaemon                 // the socket is missing or nobody listens on it
+	CauseDenied                   // the socket or polkit refused this user
+	CauseBadURI                   // the URI names no driver libvirt knows
+	CauseNoLibvirt                // libvirt itself is missing or broken
+	CauseUnreachable              // another host's hv daemon cannot be reached (SSH, or no daemon there)
 )
 
 // ConnectError is a failed connection, explained for people.
@@ -56,6 +57,9 @@ func (e *ConnectError) Reason() string {
 
 // Fix is what to do about it, in one line.
 func (e *ConnectError) Fix() string {
+	if e.Daemon && e.Cause == CauseUnreachable {
+		return "check that 'ssh HOST hv dial-stdio' works from here: your SSH key, the host's key in known_hosts, hv's daemon running there"
+	}
 	if e.Daemon {
 		return "start it (systemctl start hv.socket; on NixOS enable services.hyper-nixos); 'hv doctor' says more, or try 'hv --demo'"
 	}

@@ -29,9 +29,9 @@ type trail struct {
 // trail picks the daemon (operators) or the local trail (root, --demo,
 // --connect) for the contract paths.
 func (g *globals) trail(paths nix.Paths) trail {
-	if socket := g.daemonSocket(); socket != "" {
+	if dial, where, err := g.daemonDialer(); err == nil && dial != nil {
 		through := func(ctx context.Context, fn func(*remote.Client) error) error {
-			c, err := remote.Open(ctx, remote.Unix(socket), socket)
+			c, err := remote.Open(ctx, dial, where)
 			if err != nil {
 				return err
 			}

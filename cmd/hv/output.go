@@ -57,6 +57,6 @@ func escapeUnsafe(s string) string {
 // sortVMs orders VMs by name, then UUID, for stable output.
 func sortVMs(vms []vm.VM) {
 	slices.SortFunc(vms, func(a, b vm.VM) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.UUID, b.UUID))
+		return cmp.Or(strings.Compare(a.Host, b.Host), strings.Compare(a.Name, b.Name), strings.Compare(a.UUID, b.UUID))
 	})
 }

@@ -47,7 +47,7 @@ type needsYes struct{ error }
 type globals struct {
 	demo     bool
 	connect  string
-	host     string // the hv daemon to use: a socket path or unix://PATH
+	host     string // the hv daemon to use: unix://PATH, ssh://USER@HOST[:PORT] or a known host's name
 	readOnly bool
 }
 
@@ -98,7 +98,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVar(&g.demo, "demo", false, "use the built-in demo host (libvirt's test driver) instead of a real one")
 	root.PersistentFlags().StringVarP(&g.connect, "connect", "c", "", "libvirt connection URI, e.g. qemu:///system")
-	root.PersistentFlags().StringVar(&g.host, "host", "", "the hv daemon to use: its socket, e.g. unix://"+api.DefaultSocket+" (operators use it by default)")
+	root.PersistentFlags().StringVar(&g.host, "host", "", "the hv daemon to use: ssh://USER@HOST[:PORT] (another host, over SSH), a host 'hv hosts' lists, or a socket such as unix://"+api.DefaultSocket)
 	root.PersistentFlags().BoolVar(&g.readOnly, "read-only", false, "connect read-only: look, change nothing")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		picked := 0
@@ -115,7 +115,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("hv {{.Version}}\n")
 	root.AddCommand(newVMCmd(g), newNetCmd(g), newPoolCmd(g), newFeaturesCmd(g), newPhaseCmd(g), newDoctorCmd(g), newApplyCmd(), newVersionCmd(), newAuditCmd(g),
-		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g), newDaemonCmd(g))
+		newTutorialCmd(), newLevelCmd(), newWizardCmd(g, stdin, stdout), newManCmd(root), newThreatsCmd(g), newMonitorCmd(g), newDaemonCmd(g),
+		newDialStdioCmd(), newHostsCmd(g))
 	root.SetHelpCommand(newHelpCmd(root))
 	// Every command's help ends with what its exit status means.
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitCodes + "\n")
@@ -151,17 +152,12 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		}
 		return g.audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx) }, demo.Label), demo.Label, nil
 	}
-	if socket := g.daemonSocket(); socket != "" {
-		return func(ctx context.Context) (vm.Hypervisor, error) {
-			c, err := remote.Open(ctx, remote.Unix(socket), socket)
-			if err != nil {
-				return nil, err
-			}
-			if g.readOnly {
-				return readOnly{c}, nil
-			}
-			return c, nil
-		}, "hv daemon at " + socket, nil
+	dial, where, err := g.daemonDialer()
+	if err != nil {
+		return nil, "", err
+	}
+	if dial != nil {
+		return g.daemonOpener(dial, where), "hv daemon at " + where, nil
 	}
 	uri, err := g.libvirtURI()
 	if err != nil {
@@ -174,14 +170,23 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 	return g.audited(func(ctx context.Context) (vm.Hypervisor, error) { return open(ctx, uri) }, uri), uri, nil
 }
 
-// daemonSocket is the hv daemon's socket to use, or "" to talk to
-// libvirt directly: --host, else $HV_SOCKET or the default socket when it
-// exists, for everyone but root (and unless --connect or
-// $LIBVIRT_DEFAULT_URI names libvirt).
-func (g *globals) daemonSocket() string {
+// daemonDialer reaches the hv daemon to use: --host's, else the local
+// one's for everyone but root; nil to talk to libvirt directly.
+func (g *globals) daemonDialer() (remote.Dialer, string, error) {
 	if g.host != "" {
-		return strings.TrimPrefix(g.host, "unix://")
+		return hostDialer(g.host)
 	}
+	if socket := g.daemonSocket(); socket != "" {
+		return remote.Unix(socket), socket, nil
+	}
+	return nil, "", nil
+}
+
+// daemonSocket is the local hv daemon's socket to use, or "" to talk to
+// libvirt directly: $HV_SOCKET or the default socket when it exists, for
+// everyone but root (and unless --connect or $LIBVIRT_DEFAULT_URI names
+// libvirt).
+func (g *globals) daemonSocket() string {
 	if g.connect != "" || os.Getenv("LIBVIRT_DEFAULT_URI") != "" || os.Geteuid() == 0 {
 		return ""
 	}

@@ -223,7 +223,10 @@ write_host_dir() {      # the files of host $1, fresh on every up (its VMs, pool
     cp -f /usr/share/polkit-1/actions/*.policy "$d/polkit-actions/" 2>/dev/null || true
     install -m 0644 "$REPO/nix/polkit/org.hyper-nixos.policy" "$d/polkit-actions/"
     install -m 0644 "$HERE/org.libvirt.unix.policy" "$d/polkit-actions/"
-    install -m 0644 "$REPO/nix/polkit/50-hyper-nixos.rules" "$d/polkit-rules/"
+    if ! cmp -s "$REPO/nix/polkit/50-hyper-nixos.rules" "$d/polkit-rules/50-hyper-nixos.rules"; then
+        install -m 0644 "$REPO/nix/polkit/50-hyper-nixos.rules" "$d/polkit-rules/"
+        stop_recorded "polkitd-$h"      # read afresh at its start
+    fi
     # ssh: the host's sshd, and root's client settings towards the other host.
     cp -a /etc/ssh/. "$d/etc-ssh/"
     install -m 0600 "$KEYS/host-$h" "$d/etc-ssh/hv-mh-host-key"
@@ -328,6 +331,7 @@ start_host() {
     start_in "$h" virtlogd /run/virtlogd.pid virtlogd -d
     start_in "$h" libvirtd /run/libvirtd.pid libvirtd -d -f /etc/libvirt/libvirtd.conf
     wait_for 60 "libvirtd on $h" virsh_in "$h" || { tail -n 20 "$d/log-libvirt/libvirtd.log" >&2; die "libvirtd on $h"; }
+    stop_recorded "hv-$h"       # started afresh on every up: the hv just built
     if [[ -z $(record_get "hv-$h") ]]; then
         start_in "$h" hv - env HV_HOST_FILE="$d/hv/host.toml" HV_STATE_DIR="$d/hv/state" \
             HV_AUDIT_LOG="$d/hv/audit.log" LIBVIRT_DEFAULT_URI=qemu:///system \

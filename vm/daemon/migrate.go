@@ -273,7 +273,11 @@ func (s *Server) claimMigration(c *call) error {
 	target := m.Name + " from " + m.From
 	t, err := s.tickets.claim(id, m)
 	if err == nil {
-		err = s.checkMove(c.ctx, c.rules, m)
+		// No phase question here (it was asked at acceptance), so the
+		// host file's rules are read for the check.
+		if c.rules, err = s.Rules(); err == nil {
+			err = s.checkMove(c.ctx, c.rules, m)
+		}
 	}
 	if err != nil {
 		s.record(c, "vm.migrate.in", target, audit.Refused, err, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"time"
@@ -33,9 +34,10 @@ var migratePollInterval = 500 * time.Millisecond
 // Migrate moves ref to m's host. A running or paused VM moves live with
 // libvirt's peer-to-peer migration, its local disks copied while it runs
 // (NBD); a shut-off one has its disks copied first (volume streams, over a
-// connection to the peer), then its definition moved, then its volumes
-// removed here. The definition ends up only on the destination. Ending
-// ctx aborts the move and the VM stays here as it was.
+// connection to the peer), then its definition moved. Once it has moved,
+// its volumes here are removed (not one another VM also uses): the
+// definition and the disks end up only on the destination. Ending ctx
+// aborts the move and the VM stays here as it was.
 func (b *Backend) Migrate(ctx context.Context, ref string, m Migration, progress func(vm.MigrationProgress)) error {
 	const op = "migrate"
 	if progress == nil {
@@ -55,10 +57,54 @@ func (b *Backend) Migrate(ctx context.Context, ref string, m Migration, progress
 	if err != nil {
 		return wrap(op, ref, err)
 	}
-	if states[st].Active() {
-		return wrap(op, ref, b.migrateLive(ctx, d, m, progress))
+	det, err := b.Details(ctx, ref)
+	if err != nil {
+		return err
 	}
-	return wrap(op, ref, b.migrateOffline(ctx, c, d, ref, m, progress))
+	disks, err := b.ownDisks(ctx, det)
+	if err != nil {
+		return wrap(op, ref, err)
+	}
+	if states[st].Active() {
+		err = b.migrateLive(ctx, d, m, progress)
+	} else {
+		err = b.migrateOffline(ctx, c, d, det, disks, m, progress)
+	}
+	if err != nil {
+		return wrap(op, ref, err)
+	}
+	// The VM runs from its copies there: its volumes here go, unless
+	// another VM here uses one too.
+	progress(vm.MigrationProgress{Stage: "cleaning up"})
+	var errs []error
+	for _, v := range disks {
+		if others := slices.DeleteFunc(slices.Clone(v.UsedBy), func(n string) bool { return n == det.Name }); len(others) > 0 {
+			continue
+		}
+		if err := b.DeleteVolume(context.WithoutCancel(ctx), v.Pool, v.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("moved, but its volumes here could not all be removed: %w", err)
+	}
+	return nil
+}
+
+// ownDisks are the volumes of a VM's writable disks: what moves with it.
+func (b *Backend) ownDisks(ctx context.Context, det vm.Details) ([]vm.Volume, error) {
+	var out []vm.Volume
+	for _, disk := range det.Disks {
+		if disk.Device != "disk" || disk.ReadOnly || disk.Source == "" {
+			continue
+		}
+		v, err := b.VolumeByPath(ctx, disk.Source)
+		if err != nil {
+			return nil, fmt.Errorf("its disk %s (%s) is not a volume of a pool, so it cannot move: %w", disk.Target, disk.Source, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (b *Backend) migrateLive(ctx context.Context, d *lv.Domain, m Migration, progress func(vm.MigrationProgress)) error {
@@ -105,13 +151,8 @@ func liveProgress(js *lv.DomainJobInfo) vm.MigrationProgress {
 }
 
 // migrateOffline copies the volumes of a shut-off VM's disks to the pools
-// holding the same directories on the peer, moves its definition, and
-// removes the copied volumes here (not one another VM also uses).
-func (b *Backend) migrateOffline(ctx context.Context, c *lv.Connect, d *lv.Domain, ref string, m Migration, progress func(vm.MigrationProgress)) error {
-	det, err := b.Details(ctx, ref)
-	if err != nil {
-		return err
-	}
+// holding the same directories on the peer, then moves its definition.
+func (b *Backend) migrateOffline(ctx context.Context, c *lv.Connect, d *lv.Domain, det vm.Details, disks []vm.Volume, m Migration, progress func(vm.MigrationProgress)) error {
 	if det.Saved {
 		return &vm.Error{Op: "migrate", Target: det.Name, Kind: vm.ErrInvalidState, Detail: "it has a saved memory state, which does not move",
 			Hint: "start it and move it live, or start and shut it down first"}
@@ -123,25 +164,19 @@ func (b *Backend) migrateOffline(ctx context.Context, c *lv.Connect, d *lv.Domai
 	}
 	defer peer.Close()
 	var copied []*lv.StorageVol // on the peer, removed again if the move fails
-	var leave []vm.Volume       // here, removed once the move succeeded
+	defer func() {
+		for _, v := range copied {
+			v.Free()
+		}
+	}()
 	fail := func(err error) error {
 		for _, v := range copied {
 			v.Delete(0)
-			v.Free()
 		}
 		return err
 	}
 	var total, done uint64
-	var disks []vm.Volume
-	for _, disk := range det.Disks {
-		if disk.Device != "disk" || disk.ReadOnly || disk.Source == "" {
-			continue
-		}
-		v, err := b.VolumeByPath(ctx, disk.Source)
-		if err != nil {
-			return fmt.Errorf("its disk %s (%s) is not a volume of a pool, so it cannot move: %w", disk.Target, disk.Source, err)
-		}
-		disks = append(disks, v)
+	for _, v := range disks {
 		total += v.AllocationBytes
 	}
 	for _, v := range disks {
@@ -153,27 +188,11 @@ func (b *Backend) migrateOffline(ctx context.Context, c *lv.Connect, d *lv.Domai
 		}
 		copied = append(copied, dst)
 		done += v.AllocationBytes
-		if others := slices.DeleteFunc(slices.Clone(v.UsedBy), func(n string) bool { return n == det.Name }); len(others) == 0 {
-			leave = append(leave, v)
-		}
 	}
 	progress(vm.MigrationProgress{Stage: "definition"})
 	if err := d.MigrateToURI3(m.PeerURI, &lv.DomainMigrateParameters{},
 		lv.MIGRATE_OFFLINE|lv.MIGRATE_PEER2PEER|lv.MIGRATE_PERSIST_DEST|lv.MIGRATE_UNDEFINE_SOURCE); err != nil {
 		return fail(err)
-	}
-	for _, v := range copied {
-		v.Free()
-	}
-	progress(vm.MigrationProgress{Stage: "cleaning up"})
-	var errs []error
-	for _, v := range leave {
-		if err := b.DeleteVolume(context.WithoutCancel(ctx), v.Pool, v.Name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("moved, but its volumes here could not all be removed: %w", err)
 	}
 	return nil
 }
@@ -272,11 +291,11 @@ func stream(ctx context.Context, c, peer *lv.Connect, path string, dst *lv.Stora
 			return abort(&vm.Error{Op: "migrate", Kind: vm.ErrTimeout, Detail: "cancelled while copying the disks: the VM stays where it was"})
 		}
 		got, err := in.Recv(buf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
 			return abort(err)
-		}
-		if got == 0 {
-			break
 		}
 		for off := 0; off < got; {
 			w, err := out.Send(buf[off:got])
@@ -305,7 +324,13 @@ func (b *Backend) CPUUsable(ctx context.Context, model, arch string) error {
 		if err != nil {
 			return struct{}{}, err
 		}
-		res, err := c.CompareHypervisorCPU("", arch, "", "", doc, 0)
+		virttype := ""
+		if caps, err := c.GetCapabilities(); err == nil {
+			if g, err := pickGuest(caps); err == nil {
+				virttype = g.domainType // qemu (TCG) where KVM cannot run
+			}
+		}
+		res, err := c.CompareHypervisorCPU("", arch, "", virttype, doc, 0)
 		if err != nil {
 			return struct{}{}, err
 		}

@@ -75,12 +75,15 @@ func Open(ctx context.Context, dial Dialer, where string) (*Client, error) {
 func connectError(where string, err error) error {
 	ce := &vm.ConnectError{URI: where, Detail: err.Error(), Daemon: true}
 	var ne *net.OpError
+	var ve *vm.Error
 	switch {
+	case strings.Contains(where, "ssh://") && errors.Is(err, vm.ErrConnLost) && errors.As(err, &ve):
+		// ssh's own words: refused, no key, unknown host key, no hv there.
+		ce.Cause, ce.Detail = vm.CauseUnreachable, strings.TrimPrefix(ve.Detail, "the hv daemon is unreachable: ")
 	case errors.As(err, &ne):
 		ce.Cause, ce.Detail = vm.CauseNoDaemon, ne.Err.Error()
 	case errors.Is(err, vm.ErrConnLost):
 		ce.Cause = vm.CauseNoDaemon
-		var ve *vm.Error
 		if errors.As(err, &ve) {
 			ce.Detail = strings.TrimPrefix(ve.Detail, "the hv daemon is unreachable: ")
 		}
@@ -210,8 +213,12 @@ func transportError(ctx context.Context, rt api.Route, args []string, err error)
 	}
 	why := err.Error()
 	var ne *net.OpError
-	if errors.As(err, &ne) {
+	var ue *url.Error
+	switch {
+	case errors.As(err, &ne):
 		why = ne.Err.Error() // "connect: no such file or directory", without the request around it
+	case errors.As(err, &ue):
+		why = ue.Err.Error() // ssh's words, without the request around them
 	}
 	return &vm.Error{Op: rt.Name, Target: target, Kind: vm.ErrConnLost, Detail: "the hv daemon is unreachable: " + why,
 		Hint: "check that it runs (systemctl status hv.socket hv.service); hv reconnects by itself"}

@@ -179,7 +179,10 @@ func (c *cmdConn) why() string {
 	if msg == "" {
 		return ""
 	}
-	return c.where + ": " + msg
+	if !strings.HasPrefix(msg, "ssh:") {
+		msg = "ssh: " + msg
+	}
+	return msg
 }
 
 // Close ends the connection: the far side sees the end of its input and
