@@ -34,11 +34,11 @@ func (g *globals) state() (*nix.State, error) {
 // securityPhase is the phase of the host file the system runs: setup when
 // there is none; a file hv cannot read counts as hardened, the safe side.
 func (g *globals) securityPhase() phase.Phase {
-	if socket := g.daemonSocket(); socket != "" {
+	if dial, _, err := g.daemonDialer(); err == nil && dial != nil {
 		// The phase that binds is the one the daemon enforces.
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
-		id, err := remote.Whoami(ctx, remote.Unix(socket))
+		id, err := remote.Whoami(ctx, dial)
 		if err != nil {
 			return phase.Hardened // the safe side; the daemon decides anyway
 		}

@@ -163,7 +163,7 @@ func (g *globals) probe(ctx context.Context) (access.Libvirt, vm.Host) {
 		lv.URI, _ = g.libvirtURI() // an unreadable host file is the doctor's to report, not to stop at
 		routeLibvirtLogs()
 		lv.ReadWrite = access.ErrNotAsked
-		if g.daemonSocket() == "" {
+		if dial, _, _ := g.daemonDialer(); dial == nil {
 			lv.ReadWrite, lv.ReadOnly = libvirt.Probe(ctx, lv.URI)
 			if lv.ReadOnly != nil && lv.ReadWrite != nil {
 				break

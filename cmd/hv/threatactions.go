@@ -131,7 +131,7 @@ func newThreatsUndoCmd(g *globals) *cobra.Command {
 				}
 			}
 			r := &response.Runner{Store: st}
-			if g.daemonSocket() == "" { // through the hv daemon, the daemon writes the trail
+			if dial, _, _ := g.daemonDialer(); dial == nil { // through the hv daemon, the daemon writes the trail
 				r.Audit = &response.Trail{Log: audit.Open(g.auditPath()), Where: "hv threats undo"}
 			}
 			if os.Geteuid() == 0 {

@@ -20,6 +20,7 @@ var actions = []struct {
 	{polkit.VMDelete, "delete", true},
 	{polkit.VMDeleteStorage, "delete with disks", true},
 	{polkit.VMConsole, "console", true},
+	{polkit.VMMigrate, "migrate", false},
 	{polkit.Snapshot, "snapshots", true},
 	{polkit.Network, "networks", true},
 	{polkit.Storage, "storage", true},
