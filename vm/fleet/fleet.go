@@ -107,7 +107,7 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 		case <-ctx.Done():
 		}
 	}
-	var errs []error
+	var errs []string
 	for _, m := range f.members {
 		m.mu.Lock()
 		up, why := m.hv != nil, m.err
@@ -118,10 +118,10 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 		if why == "" {
 			why = "no answer yet"
 		}
-		errs = append(errs, fmt.Errorf("%s: %s", m.Name, why))
+		errs = append(errs, m.Name+": "+why)
 	}
 	f.Close()
-	return nil, &vm.ConnectError{URI: f.names(), Cause: vm.CauseNoDaemon, Detail: "no host answers: " + errors.Join(errs...).Error()}
+	return nil, &vm.ConnectError{URI: f.names(), Cause: vm.CauseUnreachable, Daemon: true, Detail: strings.Join(errs, "; ")}
 }
 
 // follow connects m (again and again until it works), then passes its
