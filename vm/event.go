@@ -88,6 +88,9 @@ type Event struct {
 	Host string `json:"host,omitempty"`
 }
 
+// Ref names the event's VM for calls, as VM.Ref does.
+func (e Event) Ref() string { return hostRef(e.Host, e.UUID) }
+
 // State returns the VM state an event implies, if it implies one.
 func (e Event) State() (State, bool) {
 	switch e.Kind {

@@ -55,6 +55,32 @@ type HostStatus struct {
 	HostMemoryKiB uint64 `json:"host_memory_kib"`
 }
 
+// Count adds VMs to the status: how many, how many run, and what the
+// running ones take.
+func (s *HostStatus) Count(vms []VM) {
+	for _, v := range vms {
+		s.VMs++
+		if v.State.Active() {
+			s.Running++
+			s.VCPUs += v.VCPUs
+			s.MemoryKiB += v.MemoryKiB
+		}
+	}
+}
+
+// Alone is the status of the one host h reaches, when it spans no others.
+func Alone(ctx context.Context, h Hypervisor) (HostStatus, error) {
+	s := HostStatus{Where: h.URI(), State: HostUp, Primary: true}
+	host, err := h.Host(ctx)
+	if err != nil {
+		return s, err
+	}
+	s.Name, s.Hostname, s.CPUs, s.HostMemoryKiB = host.Hostname, host.Hostname, host.CPUs, host.MemoryKiB
+	vms, err := h.List(ctx)
+	s.Count(vms)
+	return s, err
+}
+
 // Spanning is a Hypervisor over several hosts (vm/fleet): VMs carry their
 // host, and calls about a VM go to it.
 type Spanning interface {

@@ -105,6 +105,19 @@ type VM struct {
 	Host string `json:"host,omitempty"`
 }
 
+// Ref names the VM for calls: its UUID, with its host first when hv spans
+// several ("hv2/UUID"), so that a call reaches that host even while the VM
+// is on two (mid-migration). A name may not hold '/', so a ref never
+// reads two ways.
+func (v VM) Ref() string { return hostRef(v.Host, v.UUID) }
+
+func hostRef(host, ref string) string {
+	if host == "" {
+		return ref
+	}
+	return host + "/" + ref
+}
+
 // Host describes the machine behind a connection.
 type Host struct {
 	Hostname       string `json:"hostname"`

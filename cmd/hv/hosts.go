@@ -16,6 +16,7 @@ import (
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/fleet"
 	"github.com/hyper-nixos/hv/vm/remote"
 )
@@ -165,7 +166,14 @@ func newHostsCmd(g *globals) *cobra.Command {
 			hv.List(ctx) // a first reading of every host's VMs
 			hosts := vm.HostsOf(hv)
 			if hosts == nil {
-				hosts = []vm.HostStatus{single(ctx, hv)}
+				h, err := vm.Alone(ctx, hv)
+				if err != nil {
+					return err
+				}
+				if c, ok := hv.(interface{ Identity() api.Identity }); ok {
+					h.Version, h.Phase = c.Identity().Version, c.Identity().Phase
+				}
+				hosts = []vm.HostStatus{h}
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), hosts)
@@ -175,25 +183,6 @@ func newHostsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd
-}
-
-// single is the status of the one host hv reaches when it knows no other.
-func single(ctx context.Context, hv vm.Hypervisor) vm.HostStatus {
-	s := vm.HostStatus{Name: localName(), Where: hv.URI(), State: vm.HostUp, Primary: true}
-	if h, err := hv.Host(ctx); err == nil {
-		s.Hostname, s.CPUs, s.HostMemoryKiB = h.Hostname, h.CPUs, h.MemoryKiB
-	}
-	if vms, err := hv.List(ctx); err == nil {
-		for _, v := range vms {
-			s.VMs++
-			if v.State.Active() {
-				s.Running++
-				s.VCPUs += v.VCPUs
-				s.MemoryKiB += v.MemoryKiB
-			}
-		}
-	}
-	return s
 }
 
 func writeHosts(w io.Writer, hosts []vm.HostStatus) error {

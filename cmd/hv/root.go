@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -22,6 +23,7 @@ import (
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/demo"
+	"github.com/hyper-nixos/hv/vm/fleet"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 	"github.com/hyper-nixos/hv/vm/remote"
 )
@@ -264,6 +266,17 @@ func runTUI(g *globals, stdin io.Reader, stdout io.Writer, at tuiStart) error {
 	connect, where, err := g.opener()
 	if err != nil {
 		return err
+	}
+	// With other hosts listed, one TUI shows them all, this one first.
+	members, err := g.fleetMembers()
+	if err != nil {
+		return err
+	}
+	if members != nil {
+		connect = func(ctx context.Context) (vm.Hypervisor, error) {
+			return fleet.Open(ctx, members, fleet.Options{ReadOnly: g.readOnly, Wait: 10 * time.Second})
+		}
+		where = fmt.Sprintf("%d hosts", len(members))
 	}
 	paths, err := g.contract()
 	if err != nil {

@@ -32,6 +32,7 @@ var Items = []Item{
 	{"6", "Host", "this machine, its libvirt and your access", "host"},
 	{"7", "Networks", "virtual networks: NAT, isolated, who uses them", "networks"},
 	{"8", "Storage", "storage pools and volumes: sizes, free space, disks", "storage"},
+	{"9", "Hosts", "every host you reach: up or down, phase, VMs, load", "hosts"},
 }
 
 type keyMap struct {
@@ -42,7 +43,7 @@ type keyMap struct {
 var keys = keyMap{
 	ListKeys: ui.DefaultListKeys,
 	Open:     key.NewBinding(key.WithKeys("enter", "right", "l"), key.WithHelp("enter", "open")),
-	Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8"), key.WithHelp("1-8", "open by number")),
+	Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "open by number")),
 }
 
 func (k keyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Open, k.Jump} }

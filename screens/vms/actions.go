@@ -35,8 +35,10 @@ func (m *Model) targets() []vm.VM {
 
 // state tells the action runner what the list knows of a VM.
 func (m *Model) state(uuid string) (vm.State, bool) {
-	if i, ok := m.byUUID[uuid]; ok {
-		return m.rows[i].vm.State, true
+	for i := range m.rows {
+		if m.rows[i].vm.UUID == uuid {
+			return m.rows[i].vm.State, true
+		}
 	}
 	return vm.StateUnknown, false
 }
@@ -59,19 +61,26 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if why := cloneUnavailable(v, m.c.Access()); why != "" {
 			return ui.Status(ui.LevelWarning, "Cannot clone "+ui.Safe(v.Name)+": "+why), true
 		}
-		return ui.Navigate("clone", v.UUID), true
+		return ui.Navigate("clone", v.Ref()), true
 	case key.Matches(msg, keys.Details):
-		return ui.Navigate("vm", v.UUID), true
+		return ui.Navigate("vm", v.Ref()), true
 	case key.Matches(msg, k.Console):
 		return vmaction.Console(m.c, v), true
 	case key.Matches(msg, k.Snapshots):
-		return ui.Navigate("snapshots", v.UUID), true
+		return ui.Navigate("snapshots", v.Ref()), true
+	case key.Matches(msg, keys.MoveTo):
+		return m.mover.Offer(v), true
 	case key.Matches(msg, k.Actions):
-		return tea.Batch(m.actions.Menu(v, m.targets(), []ui.MenuItem{
-			{Key: keys.Details.Help().Key, Label: "Details", Run: ui.Navigate("vm", v.UUID), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
+		items := []ui.MenuItem{
+			{Key: keys.Details.Help().Key, Label: "Details", Run: ui.Navigate("vm", v.Ref()), Tip: "Hardware, addresses, activity and events of " + ui.Safe(v.Name) + "."},
 			vmaction.ConsoleItem(m.c, v),
-			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.UUID), Tip: "Points in time of the VM to go back to."},
-		}), ui.Signal("action-menu", v.Name)), true
+			{Key: k.Snapshots.Help().Key, Label: "Snapshots", Run: ui.Navigate("snapshots", v.Ref()), Tip: "Points in time of the VM to go back to."},
+		}
+		if len(vm.HostsOf(m.c.HV)) > 1 {
+			items = append(items, ui.MenuItem{Key: keys.MoveTo.Help().Key, Label: "Move to another host", Run: m.mover.Offer(v), Disabled: m.mover.Unavailable(v),
+				Tip: "Live with its disks when it runs, offline when it is shut off; esc cancels while it moves."})
+		}
+		return tea.Batch(m.actions.Menu(v, m.targets(), items), ui.Signal("action-menu", v.Name)), true
 	}
 	if a, ok := vmaction.ForKey(msg, v); ok {
 		if len(m.marked()) > 0 && a == ops.Resume {

@@ -201,7 +201,7 @@ func TestShutdownTimeoutOffersForceOff(t *testing.T) {
 	if err := hv.Start(context.Background(), "dns-01"); err != nil {
 		t.Fatal(err)
 	}
-	i := m.byUUID[uuidOf(m, "dns-01")]
+	i := m.byRef[uuidOf(m, "dns-01")]
 	m.rows[i].vm.State = vm.StateRunning
 	h.Send(m.actions.ShutdownCheck(m.rows[i].vm))
 	if !strings.Contains(h.View(), "Force off dns-01?") || !strings.Contains(h.View(), "ignore the ACPI power button") {

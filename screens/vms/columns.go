@@ -22,10 +22,11 @@ const (
 	byDisk
 	byNet
 	byAutostart
+	byHost
 	sortKeys // count
 )
 
-var sortNames = [...]string{"name", "state", "vCPUs", "memory", "CPU", "disk I/O", "network I/O", "autostart"}
+var sortNames = [...]string{"name", "state", "vCPUs", "memory", "CPU", "disk I/O", "network I/O", "autostart", "host"}
 
 // compare orders two rows by key; ties fall back to the name so the order
 // never flickers between refreshes.
@@ -46,6 +47,8 @@ func compare(k sortKey, a, b *row) int {
 		c = cmp.Compare(a.rate(vm.HasNet, a.rates.NetRx+a.rates.NetTx), b.rate(vm.HasNet, b.rates.NetRx+b.rates.NetTx))
 	case byAutostart:
 		c = cmp.Compare(boolRank(a.vm.Autostart), boolRank(b.vm.Autostart))
+	case byHost:
+		c = strings.Compare(strings.ToLower(a.vm.Host), strings.ToLower(b.vm.Host))
 	}
 	if c != 0 {
 		return c
@@ -53,7 +56,7 @@ func compare(k sortKey, a, b *row) int {
 	if c = strings.Compare(strings.ToLower(a.vm.Name), strings.ToLower(b.vm.Name)); c != 0 {
 		return c
 	}
-	return strings.Compare(a.vm.UUID, b.vm.UUID)
+	return strings.Compare(a.vm.Ref(), b.vm.Ref())
 }
 
 // stateRank orders states by how much attention they need in a descending
@@ -102,10 +105,15 @@ const minName = 16
 // columns returns the columns for a screen width and the statistics the
 // driver reports: wide screens split disk and network into their two
 // directions; rate columns with nothing to show go, and on a narrow screen
-// the least needed go until the names fit (up to minName).
-func columns(width int, reported vm.Fields, nameMax int) []column {
-	cols := []column{
-		{title: "NAME", sort: byName},
+// the least needed go until the names fit (up to minName). hostMax is the
+// widest host name, 0 when the VMs are of one host (no HOST column).
+func columns(width int, reported vm.Fields, nameMax, hostMax int) []column {
+	cols := []column{{title: "NAME", sort: byName}}
+	if hostMax > 0 {
+		cols = append(cols, column{title: "HOST", width: min(max(hostMax, 4)+1, 13), sort: byHost, drop: 1,
+			cell: func(r *row) string { return r.host }})
+	}
+	cols = append(cols, []column{
 		{title: "STATE", width: 9, sort: byState},
 		{title: "VCPU", width: 5, right: true, sort: byVCPUs, drop: 2, cell: func(r *row) string { return fmt.Sprint(r.vm.VCPUs) }},
 		{title: "MEMORY", width: 7, right: true, sort: byMemory, drop: 1, cell: func(r *row) string { return vm.FormatKiB(r.vm.MemoryKiB) }},
@@ -115,7 +123,7 @@ func columns(width int, reported vm.Fields, nameMax int) []column {
 			}
 			return fmt.Sprintf("%.1f", r.rates.CPU)
 		}},
-	}
+	}...)
 	rate := func(title string, f vm.Fields, sort sortKey, v func(*row) float64) column {
 		return column{title: title, width: 7, right: true, sort: sort, has: f, drop: 4, cell: func(r *row) string {
 			if !r.has(f) {

@@ -9,7 +9,7 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Details, Mark, MarkAll, Filter, Order, Reverse, Reload, New key.Binding
+	Details, Mark, MarkAll, Filter, Order, Reverse, Reload, New, MoveTo key.Binding
 }
 
 // keys: the vocabulary's, and the VM keys every screen showing a VM shares
@@ -24,6 +24,7 @@ var keys = keyMap{
 	Reverse:  ui.Verbs.Reverse,
 	Reload:   ui.Verbs.Reload,
 	New:      ui.Bind(ui.Verbs.New, "new VM"),
+	MoveTo:   vmaction.MoveKey,
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
@@ -35,7 +36,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Order, k.Reverse, k.Reload, k.Mark, k.MarkAll},
-		{k.Details, v.Actions, k.New, v.Clone, v.Console, v.Snapshots},
+		{k.Details, v.Actions, k.New, v.Clone, v.Console, v.Snapshots, k.MoveTo},
 		vmaction.Lifecycle(),
 	}
 }

@@ -24,6 +24,7 @@ type row struct {
 	vm        vm.VM
 	name      string // sanitised for the terminal
 	nameWidth int    // its width in cells
+	host      string // the VM's host, sanitised; "" for one host
 	rates     vm.Rates
 	marked    bool
 }
@@ -41,7 +42,7 @@ func (r *row) rate(f vm.Fields, v float64) float64 {
 
 func newRow(v vm.VM) row {
 	name := termsafe.String(v.Name)
-	return row{vm: v, name: name, nameWidth: lipgloss.Width(name)}
+	return row{vm: v, name: name, nameWidth: lipgloss.Width(name), host: termsafe.String(v.Host)}
 }
 
 // Messages, private to this screen. Ticks carry the screen's id so two
@@ -53,10 +54,10 @@ type (
 		err error
 	}
 	lookedUpMsg struct {
-		id   int
-		uuid string
-		vm   vm.VM
-		err  error
+		id  int
+		ref string
+		vm  vm.VM
+		err error
 	}
 )
 
@@ -67,14 +68,15 @@ type Model struct {
 	c  *ui.Common
 	id int
 
-	rows   []row
-	byUUID map[string]int // UUID -> index in rows
+	rows  []row
+	byRef map[string]int // VM.Ref (its host and UUID) -> index in rows
 
-	visible  []int // indexes into rows, filtered and sorted
-	cursor   int   // index into visible
-	selected string
-	offset   int // first visible row on screen
-	nameMax  int // widest name, so the name column fits it and no more
+	visible  []int  // indexes into rows, filtered and sorted
+	cursor   int    // index into visible
+	selected string // the Ref of the VM under the cursor
+	offset   int    // first visible row on screen
+	nameMax  int    // widest name, so the name column fits it and no more
+	hostMax  int    // widest host name; 0 when the VMs are of one host
 
 	sort   sortKey
 	desc   bool
@@ -88,15 +90,17 @@ type Model struct {
 	sawStats  vm.Fields // union of what stats ever reported
 
 	actions *vmaction.Runner
+	mover   *vmaction.Mover // a VM moving to another host
 }
 
 // New returns the VM list. query is an initial filter, such as
 // "state:running"; a bad one opens the filter with the reason.
 func New(c *ui.Common, query string) *Model {
-	m := &Model{c: c, id: int(lastID.Add(1)), byUUID: map[string]int{}, search: ui.NewSearch(c, "filter", "name or state:running autostart:no -web")}
+	m := &Model{c: c, id: int(lastID.Add(1)), byRef: map[string]int{}, search: ui.NewSearch(c, "filter", "name or state:running autostart:no -web")}
 	m.search.Parse = func(q string) error { _, err := vm.ParseFilter(q); return err }
 	m.actions = vmaction.New(c, m.state)
 	m.statsRead, m.sawStats = c.History.Read(), c.History.Reported()
+	m.mover = vmaction.NewMover(c)
 	if query != "" {
 		m.search.Set(query)
 		m.applySearch()
@@ -122,8 +126,12 @@ func (m *Model) Help() string {
 
 func (m *Model) Capturing() bool { return m.search.Typing() }
 
-// Esc clears marks, then an applied filter, before esc means back.
+// Esc cancels a move under way, then clears marks, then an applied filter,
+// before esc means back.
 func (m *Model) Esc() bool {
+	if m.mover.Esc() {
+		return true
+	}
 	if len(m.marked()) > 0 {
 		for i := range m.rows {
 			m.rows[i].marked = false
@@ -149,17 +157,20 @@ func (m *Model) list() tea.Cmd {
 	}
 }
 
-func (m *Model) lookup(uuid string) tea.Cmd {
+func (m *Model) lookup(ref string) tea.Cmd {
 	hv, id := m.c.HV, m.id
 	return func() tea.Msg {
 		ctx, cancel := m.c.Context()
 		defer cancel()
-		v, err := hv.Lookup(ctx, uuid)
-		return lookedUpMsg{id: id, uuid: uuid, vm: v, err: err}
+		v, err := hv.Lookup(ctx, ref)
+		return lookedUpMsg{id: id, ref: ref, vm: v, err: err}
 	}
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.mover.Update(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -191,7 +202,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		for _, r := range results {
 			// Done VMs leave the selection; skipped and failed ones stay
 			// marked for the next try.
-			if i, ok := m.byUUID[r.VM.UUID]; ok && r.OK() {
+			if i, ok := m.byRef[r.VM.Ref()]; ok && r.OK() {
 				m.rows[i].marked = false
 			}
 		}
@@ -209,7 +220,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.search.Open()
 	case key.Matches(msg, keys.Order):
 		m.sort = (m.sort + 1) % sortKeys
-		m.desc = m.sort != byName // numbers and states: the most first
+		if m.sort == byHost && m.hostMax == 0 {
+			m.sort = (m.sort + 1) % sortKeys // one host: no HOST column to order by
+		}
+		m.desc = m.sort != byName && m.sort != byHost // numbers and states: the most first
 		m.refresh()
 		return tea.Batch(ui.Status(ui.LevelInfo, "ordered by "+sortNames[m.sort]), ui.Signal("order", sortNames[m.sort]))
 	case key.Matches(msg, keys.Reverse):
@@ -269,7 +283,7 @@ func (m *Model) move(msg tea.KeyPressMsg) {
 	if c, ok := keys.Move(msg, m.cursor, len(m.visible), m.pageSize()); ok {
 		m.cursor = c
 		if c < len(m.visible) {
-			m.selected = m.rows[m.visible[c]].vm.UUID
+			m.selected = m.rows[m.visible[c]].vm.Ref()
 		}
 		m.scroll()
 	}
@@ -283,22 +297,22 @@ func (m *Model) setAll(vms []vm.VM, err error) {
 		return
 	}
 	m.loaded = true
-	old, oldIdx := m.rows, m.byUUID
+	old, oldIdx := m.rows, m.byRef
 	m.rows = make([]row, 0, len(vms))
-	m.byUUID = make(map[string]int, len(vms))
+	m.byRef = make(map[string]int, len(vms))
 	for _, v := range vms {
 		r := newRow(v)
-		if i, ok := oldIdx[v.UUID]; ok {
+		if i, ok := oldIdx[v.Ref()]; ok {
 			r.rates, r.marked = old[i].rates, old[i].marked
 		}
-		m.byUUID[v.UUID] = len(m.rows)
+		m.byRef[v.Ref()] = len(m.rows)
 		m.rows = append(m.rows, r)
 	}
 	m.refresh()
 }
 
 func (m *Model) looked(msg lookedUpMsg) {
-	i, ok := m.byUUID[msg.uuid]
+	i, ok := m.byRef[msg.ref]
 	switch {
 	case errors.Is(msg.err, vm.ErrNotFound):
 		if ok {
@@ -309,19 +323,19 @@ func (m *Model) looked(msg lookedUpMsg) {
 	case ok:
 		fresh := newRow(msg.vm)
 		r := &m.rows[i]
-		r.vm, r.name, r.nameWidth = fresh.vm, fresh.name, fresh.nameWidth
+		r.vm, r.name, r.nameWidth, r.host = fresh.vm, fresh.name, fresh.nameWidth, fresh.host
 	default:
-		m.byUUID[msg.uuid] = len(m.rows)
+		m.byRef[msg.ref] = len(m.rows)
 		m.rows = append(m.rows, newRow(msg.vm))
 	}
 	m.refresh()
 }
 
 func (m *Model) remove(i int) {
-	delete(m.byUUID, m.rows[i].vm.UUID)
+	delete(m.byRef, m.rows[i].vm.Ref())
 	m.rows = slices.Delete(m.rows, i, i+1)
 	for j := i; j < len(m.rows); j++ {
-		m.byUUID[m.rows[j].vm.UUID] = j
+		m.byRef[m.rows[j].vm.Ref()] = j
 	}
 }
 
@@ -330,15 +344,15 @@ func (m *Model) remove(i int) {
 func (m *Model) event(e vm.Event) tea.Cmd {
 	switch e.Kind {
 	case vm.EventReconnected:
-		return m.list()
+		return m.list() // libvirt, or one of several hosts, is back
 	case vm.EventConnLost, vm.EventNetwork, vm.EventPool:
 		return nil
 	case vm.EventUndefined:
 		// A running VM stays on as a transient one: let the lookup decide.
-		return m.lookup(e.UUID)
+		return m.lookup(e.Ref())
 	}
 	if st, ok := e.State(); ok {
-		if i, found := m.byUUID[e.UUID]; found {
+		if i, found := m.byRef[e.Ref()]; found {
 			r := &m.rows[i]
 			r.vm.State = st
 			if !st.Active() {
@@ -347,7 +361,7 @@ func (m *Model) event(e vm.Event) tea.Cmd {
 			m.refresh()
 		}
 	}
-	return m.lookup(e.UUID)
+	return m.lookup(e.Ref())
 }
 
 // ApplyStats takes the latest rates and states from the shared history,
@@ -368,9 +382,10 @@ func (m *Model) ApplyStats() {
 // refresh recomputes the visible rows and keeps the cursor on the same VM.
 func (m *Model) refresh() {
 	m.visible = m.visible[:0]
-	m.nameMax = 0
+	m.nameMax, m.hostMax = 0, 0
 	for i := range m.rows {
 		m.nameMax = max(m.nameMax, m.rows[i].nameWidth)
+		m.hostMax = max(m.hostMax, lipgloss.Width(m.rows[i].host))
 		if m.filter.Match(m.rows[i].vm) {
 			m.visible = append(m.visible, i)
 		}
@@ -385,14 +400,14 @@ func (m *Model) refresh() {
 	m.cursor = min(m.cursor, max(len(m.visible)-1, 0))
 	if m.selected != "" {
 		for pos, i := range m.visible {
-			if m.rows[i].vm.UUID == m.selected {
+			if m.rows[i].vm.Ref() == m.selected {
 				m.cursor = pos
 				break
 			}
 		}
 	}
 	if len(m.visible) > 0 {
-		m.selected = m.rows[m.visible[m.cursor]].vm.UUID
+		m.selected = m.rows[m.visible[m.cursor]].vm.Ref()
 	}
 	m.scroll()
 }
@@ -413,6 +428,12 @@ func (m *Model) pageSize() int { return max(m.c.Height-m.chromeLines(), 1) }
 func (m *Model) chromeLines() int {
 	n := 2
 	if len(m.marked()) > 0 {
+		n++
+	}
+	if m.mover.Moving() {
+		n++
+	}
+	if m.hostsNote() != "" {
 		n++
 	}
 	if m.search.Active() {

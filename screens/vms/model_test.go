@@ -179,7 +179,7 @@ func TestEventsUpdateRowsInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(t, m, ui.VMEventMsg{Event: nextEvent(t, hv, "ci-runner", vm.EventStarted)})
-	if v := m.rows[m.byUUID[uuidOf(m, "ci-runner")]].vm; v.State != vm.StateRunning {
+	if v := m.rows[m.byRef[uuidOf(m, "ci-runner")]].vm; v.State != vm.StateRunning {
 		t.Errorf("ci-runner is %v after its started event", v.State)
 	}
 	// A VM defined elsewhere appears; one removed disappears.
@@ -238,7 +238,7 @@ func TestHostileNamesAreShownAsHarmlessText(t *testing.T) {
 	m := New(uitest.Common(uitest.HostileHost(t), 120, 37), "")
 	uitest.Drain(t, m.Update, m.Init())
 	// And a raw ESC, as any other source might deliver.
-	send(t, m, lookedUpMsg{id: m.id, uuid: "00000000-0000-0000-0000-0000000000e5",
+	send(t, m, lookedUpMsg{id: m.id, ref: "00000000-0000-0000-0000-0000000000e5",
 		vm: vm.VM{UUID: "00000000-0000-0000-0000-0000000000e5", Name: "x\x1b]0;owned\x07\x1b[2J", State: vm.StateShutOff}})
 	view := m.View()
 	for _, r := range view {

@@ -18,6 +18,12 @@ func (m *Model) View() string {
 	if line := m.search.View(m.c.Width); line != "" {
 		b.WriteString("\n" + line)
 	}
+	if note := m.hostsNote(); note != "" {
+		b.WriteString("\n" + ansi.Truncate(m.c.Styles.Warning.Render(note), m.c.Width, m.c.Glyphs.Ellipsis))
+	}
+	if line := m.mover.View(); line != "" {
+		b.WriteString("\n" + ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis))
+	}
 	if n := len(m.marked()); n > 0 {
 		b.WriteString("\n" + ansi.Truncate(m.c.Styles.Warning.Render(fmt.Sprintf("%d marked", n))+
 			m.c.Styles.Muted.Render(": actions apply to them (x lists them; esc unmarks)"), m.c.Width, m.c.Glyphs.Ellipsis))
@@ -62,6 +68,24 @@ func (m *Model) titleLine() string {
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
 
+// hostsNote names the hosts whose VMs the list cannot show as they are
+// now, or "" when every host answers.
+func (m *Model) hostsNote() string {
+	var parts []string
+	for _, h := range vm.HostsOf(m.c.HV) {
+		switch h.State {
+		case vm.HostDown:
+			parts = append(parts, ui.Safe(h.Name)+" is down (its VMs are left out)")
+		case vm.HostSlow:
+			parts = append(parts, ui.Safe(h.Name)+" is slow (its VMs as last seen)")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Host " + strings.Join(parts, ", ") + "; the Hosts screen says more."
+}
+
 // statsNote explains missing live figures instead of leaving blank columns.
 func (m *Model) statsNote() string {
 	switch {
@@ -86,7 +110,7 @@ func (m *Model) anyActive() bool {
 // column's arrow, marks and what is under way on each VM.
 func (m *Model) table() string {
 	st := m.c.Styles
-	cols := columns(m.c.Width, m.sawStats, m.nameMax)
+	cols := columns(m.c.Width, m.sawStats, m.nameMax, m.hostMax)
 	ucols := make([]ui.Column, len(cols))
 	arrowed := false
 	for i, c := range cols {

@@ -57,7 +57,7 @@ func TestNewUserFirstHour(t *testing.T) {
 
 	for _, item := range []struct{ key, title string }{
 		{"1", "Virtual machines"}, {"2", "Features"}, {"3", "Threats"}, {"4", "Setup wizard"},
-		{"5", "Help"}, {"6", "Host"}, {"7", "Networks"}, {"8", "Storage"},
+		{"5", "Help"}, {"6", "Host"}, {"7", "Networks"}, {"8", "Storage"}, {"9", "Hosts"},
 	} {
 		tm.keys(item.key)
 		tm.waitFor("Home > " + item.title)

@@ -243,10 +243,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case ui.VMEventMsg:
 		m.c.Events.Add(msg.Event)
 		threatEvent(m.c, msg.Event)
-		switch msg.Event.Kind {
-		case vm.EventConnLost:
-			m.lost = msg.Event.Detail
-		case vm.EventReconnected:
+		e := msg.Event
+		switch {
+		case e.Host != "" && e.Kind == vm.EventConnLost:
+			// One of several hosts: the others carry on.
+			m.setStatus(ui.StatusMsg{Text: "host " + e.Host + " went away (" + e.Detail + "): its VMs are left out until it is back; the other hosts carry on",
+				Level: ui.LevelWarning, TTL: 15 * time.Second, Topic: help.TopicHosts})
+		case e.Host != "" && e.Kind == vm.EventReconnected:
+			m.setStatus(ui.StatusMsg{Text: "host " + e.Host + " answers again", Level: ui.LevelSuccess, TTL: 5 * time.Second})
+		case e.Kind == vm.EventConnLost:
+			m.lost = e.Detail
+		case e.Kind == vm.EventReconnected:
 			m.lost = ""
 			m.setStatus(ui.StatusMsg{Text: "reconnected to libvirt", Level: ui.LevelSuccess, TTL: 5 * time.Second})
 		}

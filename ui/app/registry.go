@@ -12,6 +12,7 @@ import (
 	helpscreen "github.com/hyper-nixos/hv/screens/help"
 	"github.com/hyper-nixos/hv/screens/home"
 	"github.com/hyper-nixos/hv/screens/host"
+	"github.com/hyper-nixos/hv/screens/hosts"
 	"github.com/hyper-nixos/hv/screens/networks"
 	"github.com/hyper-nixos/hv/screens/snapshots"
 	"github.com/hyper-nixos/hv/screens/storage"
@@ -72,6 +73,8 @@ var Routes = []Route{
 		build: func(m *Model, arg string) ui.Screen { return storage.New(m.c, arg) }},
 	{ID: "host", Desc: "this machine and your access",
 		build: func(m *Model, _ string) ui.Screen { return host.New(m.c, m.opts.Where, m.opts.Diagnose) }},
+	{ID: "hosts", Desc: "every host you reach: up, slow or down, phase, VMs, load, version",
+		build: func(m *Model, _ string) ui.Screen { return hosts.New(m.c) }},
 	{ID: "features", Desc: "host features by risk: turn on, off, stage and apply",
 		build: func(m *Model, _ string) ui.Screen {
 			return features.New(m.c, features.Options{Paths: m.opts.Host, Stage: m.opts.Stage, Applies: m.opts.Applies, Who: m.opts.Who})

@@ -18,6 +18,7 @@ import (
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/demo"
+	"github.com/hyper-nixos/hv/vm/fleet"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 )
 
@@ -228,4 +229,45 @@ func Plain(s string) string {
 func Hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// TwoHosts is one hv over two hosts (vm/fleet): "lab", the demo host, and
+// "hv2", a test-driver host with two VMs of its own.
+func TwoHosts(t testing.TB) vm.Hypervisor {
+	t.Helper()
+	return TwoHostsWith(t, func(h vm.Hypervisor) vm.Hypervisor { return h })
+}
+
+// TwoHostsWith is TwoHosts with hv2's connection passed through wrap (a
+// host the test takes away).
+func TwoHostsWith(t testing.TB, wrap func(vm.Hypervisor) vm.Hypervisor) vm.Hypervisor {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hv2.xml")
+	hv2 := `<node>
+<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>billing</name><uuid>22222222-0000-4000-8000-000000000001</uuid><memory unit='MiB'>2048</memory><vcpu>2</vcpu><os><type>hvm</type></os><test:runstate>1</test:runstate></domain>
+<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>archive</name><uuid>22222222-0000-4000-8000-000000000002</uuid><memory unit='MiB'>1024</memory><vcpu>1</vcpu><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
+</node>`
+	if err := os.WriteFile(path, []byte(hv2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := fleet.Open(ctx, []fleet.Member{
+		{Name: "lab", Where: demo.Label, Open: func(ctx context.Context) (vm.Hypervisor, error) { return demo.Open(ctx) }},
+		{Name: "hv2", Where: "ssh://hv2", Open: func(ctx context.Context) (vm.Hypervisor, error) {
+			b, err := libvirt.Open(ctx, "test://"+path)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(b), nil
+		}},
+	}, fleet.Options{})
+	if err != nil {
+		t.Fatalf("opening two hosts: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if _, err := f.List(ctx); err != nil { // what the hosts say of themselves
+		t.Fatal(err)
+	}
+	return f
 }

@@ -25,11 +25,11 @@ func Console(c *ui.Common, v vm.VM) tea.Cmd {
 	if why := ConsoleUnavailable(v, c.HV.Access()); why != "" {
 		return ui.Refuse("Cannot open the console of "+ui.Safe(v.Name)+": "+ui.Safe(why), refusalTopic(c.HV.Access()))
 	}
-	return ui.Navigate("console", v.UUID)
+	return ui.Navigate("console", v.Ref())
 }
 
 // ConsoleItem is the console's line in a VM's action menu.
 func ConsoleItem(c *ui.Common, v vm.VM) ui.MenuItem {
-	return ui.MenuItem{Key: Keys.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.UUID),
+	return ui.MenuItem{Key: Keys.Console.Help().Key, Label: "Serial console", Run: ui.Navigate("console", v.Ref()),
 		Disabled: ConsoleUnavailable(v, c.HV.Access()), Tip: "Type into the VM's serial port; ctrl+] or F10 leaves."}
 }

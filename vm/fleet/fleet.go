@@ -273,6 +273,20 @@ func (f *Fleet) Access() vm.Access {
 	return access
 }
 
+// Permitted is "" when some reachable host grants change: which hosts
+// do, each one's daemon decides when asked.
+func (f *Fleet) Permitted(change string) string {
+	why := ""
+	for _, m := range f.members {
+		if hv, err := m.live(); err == nil {
+			if why = vm.Permitted(hv, change); why == "" {
+				return ""
+			}
+		}
+	}
+	return why
+}
+
 // Events delivers every host's events, each with its Host.
 func (f *Fleet) Events() <-chan vm.Event { return f.events.Out() }
 
@@ -284,17 +298,7 @@ func (f *Fleet) Hosts() []vm.HostStatus {
 		s := vm.HostStatus{Name: m.Name, Where: m.Where, State: m.state, Err: m.err, Since: m.since, Primary: m.primary,
 			Latency: m.latency, Hostname: m.id.Hostname, Version: m.id.Version, Phase: m.id.Phase,
 			CPUs: m.host.CPUs, HostMemoryKiB: m.host.MemoryKiB}
-		if s.Hostname == "" {
-			s.Hostname = m.host.Hostname
-		}
-		for _, v := range m.vms {
-			s.VMs++
-			if v.State.Active() {
-				s.Running++
-				s.VCPUs += v.VCPUs
-				s.MemoryKiB += v.MemoryKiB
-			}
-		}
+		s.Count(m.vms)
 		m.mu.Unlock()
 		out = append(out, s)
 	}

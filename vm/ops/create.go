@@ -187,14 +187,14 @@ func Create(ctx context.Context, h vm.Hypervisor, spec CreateSpec, progress Prog
 		return vm.VM{}, err
 	}
 	if spec.Autostart {
-		if err := h.SetAutostart(ctx, v.UUID, true); err != nil {
+		if err := h.SetAutostart(ctx, v.Ref(), true); err != nil {
 			return v, err
 		}
 		v.Autostart = true
 	}
 	if spec.Start {
 		progress.say("starting "+spec.Name, 0, 0)
-		if err := h.Start(ctx, v.UUID); err != nil {
+		if err := h.Start(ctx, v.Ref()); err != nil {
 			return v, err
 		}
 		v.State = vm.StateRunning

@@ -106,7 +106,7 @@ func (a *Action) Run(ctx context.Context, h vm.Hypervisor, v vm.VM) error {
 
 // byRef runs a Hypervisor method (vm.Hypervisor.Start...) on v by UUID.
 func byRef(f func(vm.Hypervisor, context.Context, string) error) func(context.Context, vm.Hypervisor, vm.VM) error {
-	return func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return f(h, ctx, v.UUID) }
+	return func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return f(h, ctx, v.Ref()) }
 }
 
 // The lifecycle actions.
@@ -147,10 +147,10 @@ var (
 var (
 	AutostartOn = &Action{ID: "autostart-on", Audit: "vm.autostart", Label: "Start with the host", Doing: "enabling autostart", Done: "set to start with the host",
 		Risk: Low, Impact: "The VM will start when the host boots.", Persistent: true,
-		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, true) }}
+		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.Ref(), true) }}
 	AutostartOff = &Action{ID: "autostart-off", Audit: "vm.autostart", Label: "Do not start with the host", Doing: "disabling autostart", Done: "set not to start with the host",
 		Risk: Low, Impact: "The VM will stay off when the host boots.", Persistent: true,
-		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.UUID, false) }}
+		run: func(ctx context.Context, h vm.Hypervisor, v vm.VM) error { return h.SetAutostart(ctx, v.Ref(), false) }}
 )
 
 // DeleteWithStorage deletes a VM and the volumes of its disks (never its
