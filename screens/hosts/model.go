@@ -177,4 +177,3 @@ func (m *Model) pageSize() int {
 	}
 	return max(n, 1)
 }
-

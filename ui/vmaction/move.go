@@ -112,7 +112,9 @@ func (mv *Mover) Offer(v vm.VM) tea.Cmd {
 		}
 		items = append(items, it)
 	}
-	return func() tea.Msg { return ui.OpenDialogMsg{Dialog: ui.NewMenu(mv.c, "Move "+ui.Safe(v.Name)+" to", items)} }
+	return func() tea.Msg {
+		return ui.OpenDialogMsg{Dialog: ui.NewMenu(mv.c, "Move "+ui.Safe(v.Name)+" to", items)}
+	}
 }
 
 func orUnknown(s string) string {
