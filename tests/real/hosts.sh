@@ -18,7 +18,7 @@
 # another address than 127.0.0.1, and only the processes this script started are stopped
 # (recorded with their start times in /run/hv-mh/pids).
 #
-# Usage: tests/real/hosts.sh up | down | status | env | exec HOST CMD...
+# Usage: tests/real/hosts.sh up | down | status | env | exec HOST CMD... | stop-hv HOST
 #        ($HV_BIN is the hv to run, else it is built from this checkout.)
 
 set -euo pipefail
@@ -253,7 +253,8 @@ PermitRootLogin prohibit-password
 AllowUsers $(user_of "$h") root
 UsePAM no
 PrintMotd no
-AcceptEnv none
+# The benchmarks point dial-stdio at a second daemon of the host (ssh -o SetEnv=HV_SOCKET=...).
+AcceptEnv HV_SOCKET
 EOF
     # The hv daemon's host file: the phase, the pool root, and the other host as a peer.
     local other
@@ -323,7 +324,8 @@ start_host() {
     t0=$(now_us)
     d=$(dir_of "$h")
     start_namespace "$h"
-    in_ns "$h" install -d -m 0755 /run/dbus /run/hv /run/libvirt /run/sshd
+    # /run/lock: libvirt locks a console's pty there (/var/lock is a link to it).
+    in_ns "$h" install -d -m 0755 /run/dbus /run/hv /run/libvirt /run/sshd /run/lock
     start_in "$h" dbus /run/dbus/pid dbus-daemon --system --fork
     wait_for 10 "D-Bus on $h" bus_answers_in "$h"
     start_in "$h" polkitd - /usr/lib/polkit-1/polkitd --no-debug
@@ -338,9 +340,29 @@ start_host() {
             /usr/local/bin/hv daemon --listen /run/hv/hv.sock
         wait_for 30 "the hv daemon on $h" hv_in "$h" || { tail -n 20 "$d/log/hv.log" >&2; die "hv daemon on $h"; }
     fi
+    ensure_pool "$h"
+    stop_recorded "sshd-$h"     # its configuration may have changed
     start_in "$h" sshd - /usr/sbin/sshd -D -f /etc/ssh/hv-mh-sshd_config -E "$d/log/sshd-auth.log"
     wait_for 10 "sshd on $h" sshd_in "$h" || { tail -n 20 "$d/log/sshd.log" "$d/log/sshd-auth.log" >&2; die "sshd on $h"; }
     log "host $h ($(hostname_of "$h")) up: libvirtd, hv daemon, sshd on 127.0.0.1:$(port_of "$h") ($(( ($(now_us) - t0) / 1000 )) ms)"
+}
+
+# The host's pool (hv-mh, the same path on both hosts, each its own files) with the tiny guest's
+# ISO when $HV_REAL_GUEST_ISO names it (tests/real/guest/build.sh).
+POOL_NAME=hv-mh
+ensure_pool() {
+    local h=$1 virsh=(in_ns "$1" virsh -q -c qemu:///system)
+    if [[ -n ${HV_REAL_GUEST_ISO:-} && -r $HV_REAL_GUEST_ISO ]] &&
+        ! cmp -s "$HV_REAL_GUEST_ISO" "$(dir_of "$h")/pool/tiny-guest.iso"; then
+        install -m 0644 "$HV_REAL_GUEST_ISO" "$(dir_of "$h")/pool/tiny-guest.iso"
+    fi
+    if ! "${virsh[@]}" pool-info "$POOL_NAME" >/dev/null 2>&1; then
+        "${virsh[@]}" pool-define-as "$POOL_NAME" dir --target "$POOL" >/dev/null
+        "${virsh[@]}" pool-autostart "$POOL_NAME" >/dev/null
+    fi
+    [[ $("${virsh[@]}" pool-info "$POOL_NAME" | awk '/^State:/ {print $2}') == running ]] ||
+        "${virsh[@]}" pool-start "$POOL_NAME" >/dev/null
+    "${virsh[@]}" pool-refresh "$POOL_NAME" >/dev/null
 }
 
 stop_host() {
@@ -399,11 +421,17 @@ cmd_status() {
     done
 }
 
+cmd_stop_hv() {         # a host's daemon going away (the tests bring it back with up)
+    [[ -n ${1:-} ]] || die "usage: $SELF stop-hv HOST"
+    stop_recorded "hv-$1"
+}
+
 cmd_env() {
     printf 'export HV_MH_HOSTS=%q\n' "a=ssh://hvmha@127.0.0.1:2201 b=ssh://hvmhb@127.0.0.1:2202"
     printf 'export HV_MH_SSH=%q\n' "ssh -F $KEYS/ssh_config"
     printf 'export HV_MH_ROOT=%q\n' "$ROOT"
     printf 'export HV_MH_SCRIPT=%q\n' "$SELF"
+    printf 'export HV_MH_POOL=%q\n' "$POOL_NAME"
 }
 
 case "${1:-}" in
@@ -412,5 +440,6 @@ case "${1:-}" in
     status) cmd_status ;;
     env)    cmd_env ;;
     exec)   shift; h=${1:?host}; shift; in_ns "$h" "$@" ;;
-    *)      echo "usage: $SELF up | down | status | env | exec HOST CMD..." >&2; exit 2 ;;
+    stop-hv) shift; cmd_stop_hv "$@" ;;
+    *)      echo "usage: $SELF up | down | status | env | exec HOST CMD... | stop-hv HOST" >&2; exit 2 ;;
 esac
