@@ -18,7 +18,7 @@
 # another address than 127.0.0.1, and only the processes this script started are stopped
 # (recorded with their start times in /run/hv-mh/pids).
 #
-# Usage: tests/real/hosts.sh up | down | status | env | exec HOST CMD... | stop-hv HOST
+# Usage: tests/real/hosts.sh up | down | status | env | exec HOST CMD... | stop-hv HOST | start-hv HOST
 #        ($HV_BIN is the hv to run, else it is built from this checkout.)
 
 set -euo pipefail
@@ -147,7 +147,8 @@ install_packages() {
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then   # the package must not start the machine's sshd
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 0755 /usr/sbin/policy-rc.d; made=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >&2 ||
+    { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"; } >&2 ||
         { [[ -n $made ]] && rm -f /usr/sbin/policy-rc.d; die "apt-get could not install ${need[*]}"; }
     [[ -n $made ]] && rm -f /usr/sbin/policy-rc.d
     return 0
@@ -334,12 +335,7 @@ start_host() {
     start_in "$h" libvirtd /run/libvirtd.pid libvirtd -d -f /etc/libvirt/libvirtd.conf
     wait_for 60 "libvirtd on $h" virsh_in "$h" || { tail -n 20 "$d/log-libvirt/libvirtd.log" >&2; die "libvirtd on $h"; }
     stop_recorded "hv-$h"       # started afresh on every up: the hv just built
-    if [[ -z $(record_get "hv-$h") ]]; then
-        start_in "$h" hv - env HV_HOST_FILE="$d/hv/host.toml" HV_STATE_DIR="$d/hv/state" \
-            HV_AUDIT_LOG="$d/hv/audit.log" LIBVIRT_DEFAULT_URI=qemu:///system \
-            /usr/local/bin/hv daemon --listen /run/hv/hv.sock
-        wait_for 30 "the hv daemon on $h" hv_in "$h" || { tail -n 20 "$d/log/hv.log" >&2; die "hv daemon on $h"; }
-    fi
+    start_hv "$h"
     ensure_pool "$h"
     stop_recorded "sshd-$h"     # its configuration may have changed
     start_in "$h" sshd - /usr/sbin/sshd -D -f /etc/ssh/hv-mh-sshd_config -E "$d/log/sshd-auth.log"
@@ -363,6 +359,17 @@ ensure_pool() {
     [[ $("${virsh[@]}" pool-info "$POOL_NAME" | awk '/^State:/ {print $2}') == running ]] ||
         "${virsh[@]}" pool-start "$POOL_NAME" >/dev/null
     "${virsh[@]}" pool-refresh "$POOL_NAME" >/dev/null
+}
+
+start_hv() {            # the host's hv daemon, as the NixOS module runs it
+    local h=$1 d
+    d=$(dir_of "$h")
+    [[ -n $(record_get "hv-$h") ]] && return 0
+    # A clean environment, as systemd gives it: nothing of the caller's (an operator's $HV_SSH).
+    start_in "$h" hv - env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root HV_HOST_FILE="$d/hv/host.toml" HV_STATE_DIR="$d/hv/state" \
+        HV_AUDIT_LOG="$d/hv/audit.log" LIBVIRT_DEFAULT_URI=qemu:///system \
+        /usr/local/bin/hv daemon --listen /run/hv/hv.sock
+    wait_for 30 "the hv daemon on $h" hv_in "$h" || { tail -n 20 "$d/log/hv.log" >&2; die "hv daemon on $h"; }
 }
 
 stop_host() {
@@ -421,9 +428,15 @@ cmd_status() {
     done
 }
 
-cmd_stop_hv() {         # a host's daemon going away (the tests bring it back with up)
+cmd_stop_hv() {         # a host's daemon going away, and coming back
     [[ -n ${1:-} ]] || die "usage: $SELF stop-hv HOST"
     stop_recorded "hv-$1"
+}
+
+cmd_start_hv() {
+    [[ -n ${1:-} ]] || die "usage: $SELF start-hv HOST"
+    [[ -n $(record_get "ns-$1") ]] || die "host $1 is not up (run: $SELF up)"
+    start_hv "$1"
 }
 
 cmd_env() {
@@ -441,5 +454,6 @@ case "${1:-}" in
     env)    cmd_env ;;
     exec)   shift; h=${1:?host}; shift; in_ns "$h" "$@" ;;
     stop-hv) shift; cmd_stop_hv "$@" ;;
-    *)      echo "usage: $SELF up | down | status | env | exec HOST CMD... | stop-hv HOST" >&2; exit 2 ;;
+    start-hv) shift; cmd_start_hv "$@" ;;
+    *)      echo "usage: $SELF up | down | status | env | exec HOST CMD... | stop-hv HOST | start-hv HOST" >&2; exit 2 ;;
 esac

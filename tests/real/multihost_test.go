@@ -94,7 +94,7 @@ func guestOn(t *testing.T, f *fleet.Fleet, e mhEnv, host, name string) vm.VM {
 		t.Fatalf("defining %s on %s: %v", name, host, err)
 	}
 	t.Cleanup(func() {
-		ctx := yes(context.Background())
+		ctx := vm.WithConfirmation(context.Background(), vm.Confirmation{How: "--yes", Name: name})
 		for _, other := range e.hosts {
 			if h, ok := f.Member(other.Name); ok {
 				h.Destroy(ctx, v.UUID)
@@ -308,15 +308,17 @@ func TestAMoveIsRefusedWithTheReason(t *testing.T) {
 		t.Errorf("moving onto a VM of the same name: %v", err)
 	}
 
-	// A medium the destination does not have.
+	// A medium the destination does not have (removed after the VM).
 	name = "hvmh-media-" + tag
-	v := guestOn(t, f, e, a, name)
 	ha, _ := f.Member(a)
 	iso := name + ".iso"
 	if _, err := ha.CreateVolume(ctx, e.pool, vm.VolumeSpec{Name: iso, CapacityBytes: 1 << 20, Format: "raw"}); err != nil {
 		t.Fatal(err)
 	}
-	defer ha.DeleteVolume(context.Background(), e.pool, iso)
+	t.Cleanup(func() {
+		ha.DeleteVolume(vm.WithConfirmation(context.Background(), vm.Confirmation{How: "--yes", Name: iso}), e.pool, iso)
+	})
+	v := guestOn(t, f, e, a, name)
 	if _, err := ha.AttachDisk(ctx, v.UUID, vm.DiskSpec{Volume: vm.VolumeRef{Pool: e.pool, Name: iso}, Device: "cdrom"}); err != nil {
 		t.Fatalf("attaching %s: %v", iso, err)
 	}
