@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -26,6 +27,17 @@ func (s HostState) String() string {
 
 // MarshalText writes the state's name, as JSON shows it.
 func (s HostState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (s *HostState) UnmarshalText(b []byte) error {
+	for i, n := range hostStateNames {
+		if n == string(b) {
+			*s = HostState(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown host state %q", b)
+}
 
 // HostStatus is what hv knows of one host when it spans several.
 type HostStatus struct {

@@ -2,6 +2,7 @@ package real
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -338,5 +339,70 @@ func TestAMoveIsRefusedWithTheReason(t *testing.T) {
 	}
 	if refused != 2 {
 		t.Errorf("%s's trail has %d refused acceptances of this test, want 2", b, refused)
+	}
+}
+
+// TestCLIOverSeveralHosts: the hosts the operator listed, from the command
+// line: 'hv hosts', 'hv vm list --all-hosts --json', --host by name, and a
+// move with 'hv vm migrate'.
+func TestCLIOverSeveralHosts(t *testing.T) {
+	e := multiHostEnv(t)
+	need.Root(t, "to use the tests' SSH keys")
+	bin := buildHV(t)
+	f := openHosts(t, e)
+	a, b := e.hosts[0].Name, e.hosts[1].Name
+	name := fmt.Sprintf("hvmh-cli-%06x", rand.Uint32()>>8)
+	ha, _ := f.Member(a)
+	ctx := vm.WithConfirmation(context.Background(), vm.Confirmation{How: "--yes", Name: name})
+	v, err := ha.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, h := range e.hosts {
+			if m, ok := f.Member(h.Name); ok {
+				m.Undefine(ctx, v.UUID)
+			}
+		}
+	})
+	config := sharedDir(t, "hv-config-", 0o755)
+	os.MkdirAll(config+"/hv", 0o755)
+	list := fmt.Sprintf("hosts = [%q, %q]\n", a+"="+e.hosts[0].Address, b+"="+e.hosts[1].Address)
+	if err := os.WriteFile(config+"/hv/hosts.toml", []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"XDG_CONFIG_HOME=" + config, remote.SSHEnv + "=" + e.ssh, "LIBVIRT_DEFAULT_URI=test:///default", "PATH=/usr/bin:/bin"}
+
+	var hosts []vm.HostStatus
+	if err := json.Unmarshal([]byte(runHVAs(t, bin, "root", env, "hosts", "--json")), &hosts); err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 3 || hosts[1].Name != a || hosts[1].State != vm.HostUp || hosts[1].Phase != "setup" || hosts[2].Hostname == "" {
+		t.Errorf("hv hosts: %+v", hosts)
+	}
+	var vms []struct{ Name, Host string }
+	if err := json.Unmarshal([]byte(runHVAs(t, bin, "root", env, "vm", "list", "--all-hosts", "--json")), &vms); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(vms, struct{ Name, Host string }{name, a}) || !slices.ContainsFunc(vms, func(x struct{ Name, Host string }) bool { return x.Name == "test" }) {
+		t.Errorf("vm list --all-hosts: %+v", vms)
+	}
+	out := runHVAs(t, bin, "root", env, "--host", a, "vm", "list")
+	if !strings.Contains(out, name) || strings.Contains(out, "HOST") {
+		t.Errorf("--host %s vm list:\n%s", a, out)
+	}
+	if _, errOut, code := runHV(t, bin, "root", env, "--host", "nowhere", "vm", "list"); code != 2 || !strings.Contains(errOut, `no host is called "nowhere"`) {
+		t.Errorf("--host nowhere: exit %d, %s", code, errOut)
+	}
+	// A shut-off VM, moved from the command line; a script must say --yes.
+	if _, errOut, code := runHV(t, bin, "root", env, "--host", a, "vm", "migrate", name, b); code != 2 || !strings.Contains(errOut, "add --yes") {
+		t.Errorf("migrate without --yes: exit %d, %s", code, errOut)
+	}
+	stdout, errOut, code := runHV(t, bin, "root", env, "--host", a, "vm", "migrate", name, b, "--yes")
+	if code != 0 || !strings.Contains(stdout, name+" moved to") || !strings.Contains(errOut, "hv: definition") {
+		t.Errorf("migrate: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if got := where(t, f, name); len(got) != 1 || got[b] != vm.StateShutOff {
+		t.Errorf("after hv vm migrate, %s is on %v", name, got)
 	}
 }
