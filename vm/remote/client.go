@@ -170,7 +170,7 @@ func (c *Client) call(ctx context.Context, rt api.Route, args []string, query ur
 	if err != nil {
 		return transportError(ctx, rt, args, err)
 	}
-	defer resp.Body.Close()
+	defer finish(resp)
 	if resp.StatusCode >= 300 {
 		return replyError(rt, resp)
 	}
@@ -181,6 +181,14 @@ func (c *Client) call(ctx context.Context, rt api.Route, args []string, query ur
 		return &vm.Error{Op: rt.Name, Kind: vm.ErrConnLost, Detail: "the daemon's reply was cut: " + err.Error()}
 	}
 	return nil
+}
+
+// finish reads what is left of a reply (the newline after its JSON) and
+// closes it: a reply read to its end leaves its connection for the next
+// call, which matters when a connection is an SSH session.
+func finish(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
 }
 
 func (c *Client) get(ctx context.Context, rt api.Route, args []string, out any) error {
