@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing"
@@ -170,4 +171,138 @@ func BenchmarkHosts(b *testing.B) {
 			timed(b, func() error { _, err := remote.Whoami(ctx, c.dial); return err })
 		})
 	}
+}
+
+// BenchmarkFanIn measures what each host costs the hv that spans them, at
+// 10, 100 and 1000 hosts: hosts of 10 VMs, each reached through its own
+// connections to one of two daemons (by socket: the client's side of the
+// fan-in, not SSH's). Per size it reports the time to open every host, a
+// list and a statistics reading of all, the time for an event of one
+// daemon to reach hv from every host that shares it, and the memory,
+// goroutines and connections per host.
+//
+//	eval "$(tests/real/hosts.sh env)"; go test ./tests/real -run '^$' -bench FanIn -benchtime 10x
+func BenchmarkFanIn(b *testing.B) {
+	e := multiHostEnv(b)
+	need.Root(b, "to start a daemon on each host")
+	sockets := benchDaemons(b, e, 10)
+	ctx := context.Background()
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("hosts-%d", n), func(b *testing.B) {
+			var members []fleet.Member
+			for i := range n {
+				socket := sockets[e.hosts[i%2].Name]
+				members = append(members, fleet.Member{Name: fmt.Sprintf("h%04d", i), Where: socket, Open: func(ctx context.Context) (vm.Hypervisor, error) {
+					return remote.Open(ctx, remote.Unix(socket), socket)
+				}})
+			}
+			runtime.GC()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			goroutines, fds := runtime.NumGoroutine(), openFiles()
+			start := time.Now()
+			f, err := fleet.Open(ctx, members, fleet.Options{Wait: 5 * time.Minute})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			// Hosts that failed their first attempt (two daemons answering a
+			// thousand clients at once) come up on a retry.
+			for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+				up := 0
+				for _, h := range f.Hosts() {
+					if h.State == vm.HostUp {
+						up++
+					}
+				}
+				if up == n {
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("%d of %d hosts up after 5 minutes", up, n)
+				}
+			}
+			opened := time.Since(start)
+			defer func(d time.Duration) { fleet.Budget = d }(fleet.Budget)
+			fleet.Budget = time.Minute
+			if _, err := f.List(ctx); err != nil { // each connection made once
+				b.Fatal(err)
+			}
+			runtime.GC()
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			perHost := map[string]float64{"ms-open": float64(opened.Milliseconds()),
+				"heap-KiB/host":   float64(after.HeapInuse-before.HeapInuse) / 1024 / float64(n),
+				"goroutines/host": float64(runtime.NumGoroutine()-goroutines) / float64(n),
+				"conns/host":      float64(openFiles()-fds) / float64(n)}
+
+			var lists, stats, events []time.Duration
+			late := 0 // hosts that did not answer a list in time, over all lists
+			for b.Loop() {
+				t0 := time.Now()
+				vms, err := f.List(ctx)
+				for _, h := range f.Hosts() {
+					if h.State != vm.HostUp {
+						late++
+					}
+				}
+				if err != nil || len(vms) != 10*n {
+					why := map[string]int{}
+					for _, h := range f.Hosts() {
+						why[h.State.String()+": "+h.Err]++
+					}
+					b.Fatalf("listed %d VMs: %v; hosts: %v", len(vms), err, why)
+				}
+				t1 := time.Now()
+				if _, err := f.Stats(ctx); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				// One change on the first daemon: every host behind it says so.
+				if err := f.Pause(ctx, "h0000/vm-0000"); err != nil {
+					b.Fatal(err)
+				}
+				waitEvents(b, f, n/2+n%2, vm.EventSuspended)
+				t3 := time.Now()
+				if err := f.Resume(ctx, "h0000/vm-0000"); err != nil {
+					b.Fatal(err)
+				}
+				waitEvents(b, f, n/2+n%2, vm.EventResumed)
+				lists, stats, events = append(lists, t1.Sub(t0)), append(stats, t2.Sub(t1)), append(events, t3.Sub(t2))
+			}
+			for _, m := range []struct {
+				unit string
+				d    []time.Duration
+			}{{"ms-list", lists}, {"ms-stats", stats}, {"ms-event-all", events}} {
+				slices.Sort(m.d)
+				b.ReportMetric(float64(m.d[len(m.d)/2].Microseconds())/1000, m.unit)
+			}
+			perHost["late-hosts/list"] = float64(late) / float64(len(lists))
+			for unit, v := range perHost { // after the loop, which resets what came before
+				b.ReportMetric(v, unit)
+			}
+		})
+	}
+}
+
+// waitEvents waits for n events of kind about vm-0000, from as many hosts.
+func waitEvents(b *testing.B, f *fleet.Fleet, n int, kind vm.EventKind) {
+	b.Helper()
+	timeout := time.After(time.Minute)
+	for seen := 0; seen < n; {
+		select {
+		case e := <-f.Events():
+			if e.Kind == kind && e.Name == "vm-0000" {
+				seen++
+			}
+		case <-timeout:
+			b.Fatalf("%d of %d %s events", seen, n, kind)
+		}
+	}
+}
+
+// openFiles counts this process's open descriptors.
+func openFiles() int {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	return len(fds)
 }

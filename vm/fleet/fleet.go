@@ -362,13 +362,17 @@ func eachHost[T any](ctx context.Context, f *Fleet, fn func(ctx context.Context,
 			a.m.mu.Unlock()
 			a.m.set(vm.HostUp, "")
 			got[a.m] = a.v
-		case errors.Is(a.err, vm.ErrTimeout) && ctx.Err() == nil:
+		case ctx.Err() != nil:
+			firstErr = cmpErr(firstErr, a.err) // the caller gave up, not the host
+		case errors.Is(a.err, vm.ErrTimeout):
 			a.m.set(vm.HostSlow, fmt.Sprintf("no answer within %s", Budget))
 			firstErr = cmpErr(firstErr, a.err)
+		case errors.Is(a.err, vm.ErrConnLost):
+			a.m.set(vm.HostDown, a.err.Error())
+			firstErr = cmpErr(firstErr, a.err)
 		default:
-			if errors.Is(a.err, vm.ErrConnLost) {
-				a.m.set(vm.HostDown, a.err.Error())
-			}
+			// It answers, but not this: shown as last seen, with why.
+			a.m.set(vm.HostSlow, a.err.Error())
 			firstErr = cmpErr(firstErr, a.err)
 		}
 	}
