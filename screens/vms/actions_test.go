@@ -230,7 +230,7 @@ func TestNoForceOffAfterTheVMStoppedAndStartedAgain(t *testing.T) {
 	}
 	h.Press(vmaction.Keys.Start.Help().Key)
 	h.Send(ui.VMEventMsg{Event: nextEvent(t, hv, "dns-01", vm.EventStarted)})
-	i := m.byUUID[uuidOf(m, "dns-01")]
+	i := m.byRef[uuidOf(m, "dns-01")]
 	if m.rows[i].vm.State != vm.StateRunning {
 		t.Fatalf("dns-01 should run again: %v", m.rows[i].vm.State)
 	}
