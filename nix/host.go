@@ -27,7 +27,7 @@ type Host struct {
 	Storage     Storage     `toml:"storage"`
 	Passthrough Passthrough `toml:"passthrough"`
 	Access      Access      `toml:"access"`
-	Hosts       Hosts       `toml:"hosts"`
+	Hosts       Hosts       `toml:"hosts,omitempty"` // left out while empty: daemons before it refuse the key
 	Monitoring  Monitoring  `toml:"monitoring"`
 }
 

@@ -104,7 +104,9 @@ func TestDecodeHostErrors(t *testing.T) {
 // and the schema's own examples and defaults within its rules.
 func TestSchemaMatchesHost(t *testing.T) {
 	s := BuiltinHostSchema()
-	values := NewHost("setup", nil).Values()
+	h := NewHost("setup", nil)
+	h.Hosts.Peers = []string{"hv2=ssh://hv2"} // an empty [hosts] is left out of the file
+	values := h.Values()
 	var fromStruct []string
 	for sec, v := range values {
 		if m, ok := v.(map[string]any); ok {
@@ -152,5 +154,24 @@ func TestFeaturesAreWrittenInOneOrder(t *testing.T) {
 	}
 	if !strings.Contains(string(a), "  'audit',\n  'ssh',\n  'uefi'\n]") {
 		t.Errorf("features should be sorted:\n%s", a)
+	}
+}
+
+// TestEmptyHostsAreNotWritten: a host file without peers has no [hosts]
+// table, so that a daemon from before hosts.peers still reads what a newer
+// hv stages; with peers, it is written.
+func TestEmptyHostsAreNotWritten(t *testing.T) {
+	h := NewHost("setup", nil)
+	if data, err := EncodeHost(h); err != nil || strings.Contains(string(data), "[hosts]") {
+		t.Errorf("no peers: %v\n%s", err, data)
+	}
+	h.Hosts.Peers = []string{"hv2=ssh://hv2.example.org"}
+	data, err := EncodeHost(h)
+	if err != nil || !strings.Contains(string(data), "[hosts]") {
+		t.Fatalf("with a peer: %v\n%s", err, data)
+	}
+	back, err := DecodeHost(data)
+	if err != nil || len(back.Hosts.Peers) != 1 {
+		t.Errorf("read back: %+v %v", back.Hosts, err)
 	}
 }
