@@ -108,6 +108,19 @@ func HostsOf(h Hypervisor) []HostStatus {
 	return nil
 }
 
+// OnHost is the hypervisor of host when h spans several, else h: what
+// is a host's own (its pools and volumes, its networks) is asked of it.
+func OnHost(h Hypervisor, host string) Hypervisor {
+	if s, ok := h.(interface {
+		Member(name string) (Hypervisor, bool)
+	}); ok && host != "" {
+		if m, ok := s.Member(host); ok {
+			return m
+		}
+	}
+	return h
+}
+
 // Migrator moves VMs between the hosts of a Spanning hypervisor: live
 // with their disks when they run, offline when they are shut off.
 type Migrator interface {

@@ -73,10 +73,11 @@ func (m *Model) form(title string, fields []ui.Field, submit func([]string) tea.
 // corrupt it).
 func (m *Model) attachDisk() tea.Cmd {
 	hv, uuid, name := m.c.HV, m.d.UUID, m.d.Name
+	own := vm.OnHost(hv, m.d.Host) // the volumes of the VM's own host
 	return func() tea.Msg {
 		ctx, cancel := m.c.Context()
 		defer cancel()
-		vols, err := vm.Attachable(ctx, hv)
+		vols, err := vm.Attachable(ctx, own)
 		if err != nil {
 			return ui.ErrorMsg{Err: err}
 		}

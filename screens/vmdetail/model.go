@@ -99,7 +99,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.id == m.id {
 			m.err = msg.err
 			if msg.err == nil {
-				m.d, m.loaded, m.ref = msg.d, true, msg.d.UUID
+				m.d, m.loaded, m.ref = msg.d, true, msg.d.Ref()
 			}
 		}
 	case editedMsg:

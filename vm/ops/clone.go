@@ -21,6 +21,8 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	if !h.Access().Writable() {
 		return fail(vm.ErrDenied, "read-only access", "")
 	}
+	// The copies and the clone are made on the VM's own host.
+	h = vm.OnHost(h, src.Host)
 	// The state the caller saw may be old: the disks must not change now.
 	d, err := h.Details(ctx, src.UUID)
 	if err != nil {
