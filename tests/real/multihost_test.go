@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -404,5 +406,80 @@ func TestCLIOverSeveralHosts(t *testing.T) {
 	}
 	if got := where(t, f, name); len(got) != 1 || got[b] != vm.StateShutOff {
 		t.Errorf("after hv vm migrate, %s is on %v", name, got)
+	}
+}
+
+// TestCancellingAMoveLeavesTheVMWhereItWas: closing the connection while
+// a shut-off VM's disk is copied stops the move; the VM and its disk stay
+// where they were, the destination keeps nothing, and both trails say so.
+func TestCancellingAMoveLeavesTheVMWhereItWas(t *testing.T) {
+	e := multiHostEnv(t)
+	need.Root(t, "to fill the disk so that its copy takes a while")
+	f := openHosts(t, e)
+	a, b := e.hosts[0].Name, e.hosts[1].Name
+	name := fmt.Sprintf("hvmh-cancel-%06x", rand.Uint32()>>8)
+	ha, _ := f.Member(a)
+	hb, _ := f.Member(b)
+	ctx := vm.WithConfirmation(context.Background(), vm.Confirmation{How: "--yes", Name: name})
+	disk, err := ha.CreateVolume(ctx, e.pool, vm.VolumeSpec{Name: name + ".img", CapacityBytes: 512 << 20, Format: "raw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ha.Define(ctx, vm.Spec{Name: name, VCPUs: 1, MemoryMiB: 64, Disks: []vm.DiskSpec{{Volume: disk.Ref()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ha.DeleteWithStorage(ctx, v.UUID)
+		hb.DeleteVolume(vm.WithConfirmation(context.Background(), vm.Confirmation{How: "--yes", Name: disk.Name}), e.pool, disk.Name)
+	})
+	// 512 MiB of data the copy must send, written where host a keeps it.
+	file := filepath.Join(e.root, a, "pool", disk.Name)
+	if out, err := exec.Command("dd", "if=/dev/urandom", "of="+file, "bs=1M", "count=512", "conv=notrunc", "status=none").CombinedOutput(); err != nil {
+		t.Fatalf("filling %s: %v\n%s", file, err, out)
+	}
+	mctx, cancel := context.WithCancel(yes(context.Background()))
+	var copied uint64
+	err = f.Migrate(mctx, a+"/"+name, b, func(p vm.MigrationProgress) {
+		if p.Stage == "disks" && p.Done > 0 {
+			copied = p.Done
+			cancel() // the operator's esc: the connection closes
+		}
+	})
+	cancel()
+	if err == nil || copied == 0 {
+		t.Fatalf("the move was not cancelled while copying (copied %d): %v", copied, err)
+	}
+	t.Logf("cancelled after %s: %v", vm.FormatBytes(float64(copied)), err)
+	// The daemon notices the closed connection and undoes what it made.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		vols, _ := hb.Volumes(context.Background(), e.pool)
+		left := slices.ContainsFunc(vols, func(x vm.Volume) bool { return x.Name == disk.Name })
+		if !left {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s keeps the copy of %s after the cancel", b, disk.Name)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := where(t, f, name); len(got) != 1 || got[a] != vm.StateShutOff {
+		t.Errorf("after the cancel %s is on %v, want shut off on %s", name, got, a)
+	}
+	if vols, _ := ha.Volumes(context.Background(), e.pool); !slices.ContainsFunc(vols, func(x vm.Volume) bool { return x.Name == disk.Name }) {
+		t.Errorf("%s lost its disk", a)
+	}
+	for _, tc := range []struct{ host, want string }{{a, "vm.migrate " + name + " to "}, {b, "vm.migrate.in " + name + " from "}} {
+		deadline := time.Now().Add(30 * time.Second)
+		for !slices.ContainsFunc(trailOf(t, context.Background(), f, tc.host), func(l string) bool {
+			return strings.HasPrefix(l, tc.want) && strings.Contains(l, " failed ")
+		}) {
+			if time.Now().After(deadline) {
+				t.Errorf("%s's trail does not say the move failed (%q)", tc.host, tc.want)
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 }

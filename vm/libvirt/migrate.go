@@ -129,7 +129,7 @@ func (b *Backend) migrateLive(ctx context.Context, d *lv.Domain, m Migration, pr
 			// The move stops where it is; the VM keeps running here.
 			d.AbortJob()
 			<-done
-			return &vm.Error{Op: "migrate", Kind: vm.ErrTimeout, Detail: "cancelled: the VM stays where it was"}
+			return &vm.Error{Op: "migrate", Kind: vm.ErrCancelled, Detail: "the VM stays where it was"}
 		case <-tick.C:
 			if js, err := d.GetJobStats(0); err == nil && js.Type != lv.DOMAIN_JOB_NONE {
 				progress(liveProgress(js))
@@ -288,7 +288,7 @@ func stream(ctx context.Context, c, peer *lv.Connect, path string, dst *lv.Stora
 	var n uint64
 	for {
 		if ctx.Err() != nil {
-			return abort(&vm.Error{Op: "migrate", Kind: vm.ErrTimeout, Detail: "cancelled while copying the disks: the VM stays where it was"})
+			return abort(&vm.Error{Op: "migrate", Kind: vm.ErrCancelled, Detail: "while its disks were copied: the VM stays where it was"})
 		}
 		got, err := in.Recv(buf)
 		if errors.Is(err, io.EOF) {
