@@ -14,7 +14,7 @@ func TestTutorialOnTheDemoHostSurvivesARestart(t *testing.T) {
 	tm := runWithState(t, state, "linux", 100, 30, "--demo")
 	tm.waitFor("Virtual machines")
 	tm.keys("5") // Help & tutorials
-	tm.waitFor("50 topics")
+	tm.waitFor("51 topics")
 	tm.keys("t")
 	tm.waitFor("The life of a VM")
 	tm.keys("Down", "Enter")

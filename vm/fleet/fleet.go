@@ -98,15 +98,7 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 		f.wg.Add(1)
 		go f.follow(runCtx, mm)
 	}
-	wait := time.NewTimer(o.Wait)
-	defer wait.Stop()
-	for _, m := range f.members {
-		select {
-		case <-m.tried:
-		case <-wait.C:
-		case <-ctx.Done():
-		}
-	}
+	f.awaitFirstTries(ctx, o.Wait)
 	var errs []string
 	for _, m := range f.members {
 		m.mu.Lock()
@@ -122,6 +114,49 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 	}
 	f.Close()
 	return nil, &vm.ConnectError{URI: f.names(), Cause: vm.CauseUnreachable, Daemon: true, Detail: strings.Join(errs, "; ")}
+}
+
+// awaitFirstTries waits until every host has answered or failed once, at
+// most wait; once one host is up, the others get Budget more: a host that
+// does not answer is left to the background, not waited for.
+func (f *Fleet) awaitFirstTries(ctx context.Context, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	graced := false
+	for !f.allTried() && time.Now().Before(deadline) {
+		if !graced && f.anyUp() {
+			graced = true
+			if grace := time.Now().Add(Budget); grace.Before(deadline) {
+				deadline = grace
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (f *Fleet) allTried() bool {
+	for _, m := range f.members {
+		select {
+		case <-m.tried:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Fleet) anyUp() bool {
+	for _, m := range f.members {
+		if _, err := m.live(); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // follow connects m (again and again until it works), then passes its

@@ -277,3 +277,19 @@ func TestEntries(t *testing.T) {
 		t.Errorf("the operator's own entry wins: %+v", merged)
 	}
 }
+
+// TestOpenDoesNotWaitForAHostThatHangs: once one host is up, a host that
+// neither answers nor fails holds hv up for Budget at most.
+func TestOpenDoesNotWaitForAHostThatHangs(t *testing.T) {
+	defer func(b time.Duration) { Budget = b }(Budget)
+	Budget = 300 * time.Millisecond
+	hang := func(ctx context.Context) (vm.Hypervisor, error) { <-ctx.Done(); return nil, ctx.Err() }
+	start := time.Now()
+	f := open(t, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))}, Member{Name: "b", Open: hang})
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("opening waited %s for a host that hangs", took)
+	}
+	if s := status(f, "b"); s.State != vm.HostConnecting {
+		t.Errorf("b: %+v", s)
+	}
+}
