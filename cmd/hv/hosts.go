@@ -141,7 +141,8 @@ func (g *globals) openFleet(ctx context.Context) (vm.Hypervisor, error) {
 		return connect(ctx)
 	}
 	routeLibvirtLogs()
-	return fleet.Open(ctx, members, fleet.Options{ReadOnly: g.readOnly, Wait: 10 * time.Second})
+	// A command asks once: each host gets a while to answer.
+	return fleet.Open(ctx, members, fleet.Options{ReadOnly: g.readOnly, Wait: 10 * time.Second, Budget: 10 * time.Second})
 }
 
 func newHostsCmd(g *globals) *cobra.Command {

@@ -29,6 +29,7 @@ func TestAHostGoingAwayMidSession(t *testing.T) {
 		need.Missing(t, "no second and third host (HV_MH_HOSTS): ./tests/run brings them up with tests/real/hosts.sh")
 	}
 	t.Setenv(remote.SSHEnv, ssh)
+	need.Lock(t, filepath.Join(os.Getenv("HV_MH_ROOT"), "tests.lock")) // tests/real moves VMs between the same hosts
 	a, b := hosts[0], hosts[1]
 	tag := fmt.Sprintf("%06x", rand.Uint32()>>8)
 	onA, onB := "e2e-a-"+tag, "e2e-b-"+tag

@@ -8,6 +8,7 @@ package need
 import (
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 )
 
@@ -40,4 +41,20 @@ func Root(t testing.TB, why string) {
 	if os.Geteuid() != 0 {
 		Missing(t, "needs root "+why)
 	}
+}
+
+// Lock holds the exclusive lock at path until t ends: tests of different
+// packages (which go test runs side by side) that change the same
+// machine state take turns. It waits for the lock as long as it takes.
+func Lock(t testing.TB, path string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("lock %s: %v", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("lock %s: %v", path, err)
+	}
+	t.Cleanup(func() { f.Close() })
 }

@@ -40,6 +40,7 @@ func multiHostEnv(t testing.TB) mhEnv {
 	}
 	e.hosts = hosts
 	t.Setenv(remote.SSHEnv, e.ssh)
+	need.Lock(t, filepath.Join(e.root, "tests.lock")) // tests/e2e takes a host away
 	return e
 }
 

@@ -3,7 +3,7 @@
 // events, statistics and reconnects), the VM list is every host's, and a
 // call about a VM goes to its host. A host that is down or slow never
 // holds up the others: lists and statistics wait for each host a bounded
-// time (Budget), a slow host's VMs stay as last seen, a down host's are
+// time (its budget), a slow host's VMs stay as last seen, a down host's are
 // left out until it is back, and Hosts says which is which. Networks,
 // storage and new VMs are the primary host's: the one hv was opened on.
 package fleet
@@ -30,9 +30,10 @@ type Member struct {
 	Open func(ctx context.Context) (vm.Hypervisor, error)
 }
 
-// Budget is how long a list or a statistics reading waits for one host:
-// past it, the host counts as slow and the others are shown without it.
-var Budget = 2 * time.Second
+// DefaultBudget is how long a list or a statistics reading waits for one
+// host, unless Options say: past it, the host counts as slow and the
+// others are shown without it (the TUI's tick is 2 s).
+const DefaultBudget = 2 * time.Second
 
 // retryMax bounds the wait between attempts to reach a host.
 var retryMax = 30 * time.Second
@@ -43,6 +44,7 @@ type Fleet struct {
 	members  []*member
 	events   *vm.EventQueue
 	readOnly bool
+	budget   time.Duration
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -77,6 +79,10 @@ type Options struct {
 	// Wait bounds how long Open waits for the hosts' first answers; the
 	// ones still connecting then carry on in the background.
 	Wait time.Duration
+	// Budget is how long a call to every host waits for each
+	// (DefaultBudget when 0): a command run once waits longer than a
+	// screen refreshed every two seconds.
+	Budget time.Duration
 }
 
 // Open connects to every member at once and returns when each has
@@ -90,8 +96,11 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 	if o.Wait == 0 {
 		o.Wait = 15 * time.Second
 	}
+	if o.Budget == 0 {
+		o.Budget = DefaultBudget
+	}
 	runCtx, stop := context.WithCancel(context.Background())
-	f := &Fleet{events: vm.NewEventQueue(), readOnly: o.ReadOnly, stop: stop}
+	f := &Fleet{events: vm.NewEventQueue(), readOnly: o.ReadOnly, budget: o.Budget, stop: stop}
 	for i, m := range members {
 		mm := &member{Member: m, primary: i == 0, tried: make(chan struct{}), since: time.Now()}
 		f.members = append(f.members, mm)
@@ -117,7 +126,7 @@ func Open(ctx context.Context, members []Member, o Options) (*Fleet, error) {
 }
 
 // awaitFirstTries waits until every host has answered or failed once, at
-// most wait; once one host is up, the others get Budget more: a host that
+// most wait; once one host is up, the others get the budget more: a host that
 // does not answer is left to the background, not waited for.
 func (f *Fleet) awaitFirstTries(ctx context.Context, wait time.Duration) {
 	deadline := time.Now().Add(wait)
@@ -127,7 +136,7 @@ func (f *Fleet) awaitFirstTries(ctx context.Context, wait time.Duration) {
 	for !f.allTried() && time.Now().Before(deadline) {
 		if !graced && f.anyUp() {
 			graced = true
-			if grace := time.Now().Add(Budget); grace.Before(deadline) {
+			if grace := time.Now().Add(f.budget); grace.Before(deadline) {
 				deadline = grace
 			}
 		}
@@ -360,7 +369,7 @@ func (f *Fleet) byName(name string) *member {
 }
 
 // eachHost runs fn on every host that is reachable, at once, each within
-// Budget, and records how each answered: in time (up), late (slow) or
+// the fleet's budget, and records how each answered: in time (up), late (slow) or
 // not at all (down). It returns the answers of those that answered.
 func eachHost[T any](ctx context.Context, f *Fleet, fn func(ctx context.Context, hv vm.Hypervisor) (T, error)) (map[*member]T, error) {
 	type answer struct {
@@ -380,7 +389,7 @@ func eachHost[T any](ctx context.Context, f *Fleet, fn func(ctx context.Context,
 		}
 		asked++
 		go func() {
-			cctx, cancel := context.WithTimeout(ctx, Budget)
+			cctx, cancel := context.WithTimeout(ctx, f.budget)
 			defer cancel()
 			start := time.Now()
 			v, err := fn(cctx, hv)
@@ -400,7 +409,7 @@ func eachHost[T any](ctx context.Context, f *Fleet, fn func(ctx context.Context,
 		case ctx.Err() != nil:
 			firstErr = cmpErr(firstErr, a.err) // the caller gave up, not the host
 		case errors.Is(a.err, vm.ErrTimeout):
-			a.m.set(vm.HostSlow, fmt.Sprintf("no answer within %s", Budget))
+			a.m.set(vm.HostSlow, fmt.Sprintf("no answer within %s", f.budget))
 			firstErr = cmpErr(firstErr, a.err)
 		case errors.Is(a.err, vm.ErrConnLost):
 			a.m.set(vm.HostDown, a.err.Error())

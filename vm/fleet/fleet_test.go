@@ -71,9 +71,15 @@ func opener(uri string) func(context.Context) (vm.Hypervisor, error) {
 
 func open(t *testing.T, members ...Member) *Fleet {
 	t.Helper()
+	return openWithin(t, DefaultBudget, members...)
+}
+
+// openWithin opens members waiting budget for each host.
+func openWithin(t *testing.T, budget time.Duration, members ...Member) *Fleet {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	f, err := Open(ctx, members, Options{Wait: 5 * time.Second})
+	f, err := Open(ctx, members, Options{Wait: 5 * time.Second, Budget: budget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +157,8 @@ func TestListsEveryHostAndRoutesToTheVMsHost(t *testing.T) {
 // shown as slow with its VMs as last seen, and the list comes back within
 // the budget; it is up again once it answers.
 func TestASlowHostHoldsUpNoOther(t *testing.T) {
-	defer func(b time.Duration) { Budget = b }(Budget)
-	Budget = 200 * time.Millisecond
 	lagging := &slow{}
-	f := open(t, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))},
+	f := openWithin(t, 200*time.Millisecond, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))},
 		Member{Name: "b", Open: func(ctx context.Context) (vm.Hypervisor, error) {
 			b, err := libvirt.Open(ctx, host(t, "bbbbbbbb", "mail"))
 			lagging.Hypervisor = b
@@ -279,13 +283,11 @@ func TestEntries(t *testing.T) {
 }
 
 // TestOpenDoesNotWaitForAHostThatHangs: once one host is up, a host that
-// neither answers nor fails holds hv up for Budget at most.
+// neither answers nor fails holds hv up for the budget at most.
 func TestOpenDoesNotWaitForAHostThatHangs(t *testing.T) {
-	defer func(b time.Duration) { Budget = b }(Budget)
-	Budget = 300 * time.Millisecond
 	hang := func(ctx context.Context) (vm.Hypervisor, error) { <-ctx.Done(); return nil, ctx.Err() }
 	start := time.Now()
-	f := open(t, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))}, Member{Name: "b", Open: hang})
+	f := openWithin(t, 300*time.Millisecond, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))}, Member{Name: "b", Open: hang})
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("opening waited %s for a host that hangs", took)
 	}
