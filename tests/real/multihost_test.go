@@ -333,6 +333,22 @@ func TestAMoveIsRefusedWithTheReason(t *testing.T) {
 	if got := where(t, f, name); len(got) != 1 || got[a] != vm.StateShutOff {
 		t.Errorf("a refused move changed where %s is: %v", name, got)
 	}
+	// A VM root made by hand, sharing a host directory: an operator could
+	// not have defined it, so an operator does not move it either.
+	name = "hvmh-byhand-" + tag
+	xml := "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>" +
+		"<devices><filesystem type='mount'><source dir='/tmp'/><target dir='share'/></filesystem></devices></domain>"
+	def := exec.Command(e.script, "exec", a, "virsh", "-q", "-c", "qemu:///system", "define", "/dev/stdin")
+	def.Stdin = strings.NewReader(xml)
+	if out, err := def.CombinedOutput(); err != nil {
+		t.Fatalf("defining %s by hand: %v\n%s", name, err, out)
+	}
+	t.Cleanup(func() { exec.Command(e.script, "exec", a, "virsh", "-q", "-c", "qemu:///system", "undefine", name).Run() })
+	err = f.Migrate(ctx, a+"/"+name, b, nil)
+	if !errors.As(err, &re) || !strings.Contains(re.Rule, "<filesystem>") || !strings.Contains(re.Remedy, "root") {
+		t.Errorf("an operator moving a VM made by hand: %v", err)
+	}
+
 	// Both refusals are in the destination's trail.
 	refused := 0
 	for _, l := range trailOf(t, ctx, f, b) {

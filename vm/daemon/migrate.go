@@ -85,6 +85,11 @@ type migrator interface {
 	Migrate(ctx context.Context, ref string, m libvirt.Migration, progress func(vm.MigrationProgress)) error
 }
 
+// vetter checks a VM's definition with the payload policy (vm/libvirt).
+type vetter interface {
+	Vet(ctx context.Context, ref string) error
+}
+
 // cpuChecker says whether this host can give a VM a named CPU model.
 type cpuChecker interface {
 	CPUUsable(ctx context.Context, model, arch string) error
@@ -330,6 +335,14 @@ func (s *Server) migrate(c *call) error {
 	m, err := s.moveOf(c.ctx, ref)
 	if err != nil {
 		return err
+	}
+	if v, ok := s.HV.(vetter); ok && !c.peer.Root() {
+		var re *vm.Refusal
+		if err := v.Vet(c.ctx, ref); errors.As(err, &re) {
+			return &vm.Refusal{Op: "migrate", Target: m.Name, Rule: re.Rule, Remedy: "root moves a VM made by hand (hv vm migrate as root)"}
+		} else if err != nil {
+			return err
+		}
 	}
 	c.selfAudited = true
 	target := m.Name + " to " + req.To

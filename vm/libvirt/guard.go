@@ -1,6 +1,9 @@
 package libvirt
 
 import (
+	"context"
+
+	lv "libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 )
 
@@ -119,4 +122,17 @@ func reachOf(dom *libvirtxml.Domain) Reach {
 		chardev("channel", c.Source)
 	}
 	return r
+}
+
+// Vet passes ref's definition as it stands to the guard: what operators
+// may move to another host is what they could have defined here (a VM
+// root made by hand, with a host device, stays root's to move).
+func (b *Backend) Vet(ctx context.Context, ref string) error {
+	return b.onDomain(ctx, "check", ref, func(d *lv.Domain) error {
+		doc, err := d.GetXMLDesc(lv.DOMAIN_XML_INACTIVE)
+		if err != nil {
+			return err
+		}
+		return b.vetXML(doc)
+	})
 }
