@@ -343,7 +343,9 @@ func TestAMoveIsRefusedWithTheReason(t *testing.T) {
 	if out, err := def.CombinedOutput(); err != nil {
 		t.Fatalf("defining %s by hand: %v\n%s", name, err, out)
 	}
-	t.Cleanup(func() { exec.Command(e.script, "exec", a, "virsh", "-q", "-c", "qemu:///system", "undefine", name).Run() })
+	t.Cleanup(func() {
+		exec.Command(e.script, "exec", a, "virsh", "-q", "-c", "qemu:///system", "undefine", name).Run()
+	})
 	err = f.Migrate(ctx, a+"/"+name, b, nil)
 	if !errors.As(err, &re) || !strings.Contains(re.Rule, "<filesystem>") || !strings.Contains(re.Remedy, "root") {
 		t.Errorf("an operator moving a VM made by hand: %v", err)
