@@ -84,7 +84,7 @@ func TestDoctorAsRootOperatorAndOutsider(t *testing.T) {
 		{e.operator, want{rw: false, allowed: every, rule: "unknown", can: map[string]bool{"vm.watch": true, "vm.manage": true, "host.stage": true,
 			"host.apply": false, "audit.read": true, "audit.record": true, "phase.leave": false, "operators.change": false},
 			fixes: map[string]string{"phase.leave": "run 'hv phase setup' as root", "operators.change": "run 'hv wizard' as root"},
-			text: []string{"polkit grants you: look, lifecycle, create, edit, delete, delete with disks, console, snapshots, networks, storage, stage host changes, read the trail",
+			text: []string{"polkit grants you: look, lifecycle, create, edit, delete, delete with disks, console, migrate, snapshots, networks, storage, stage host changes, read the trail",
 				"read-write not asked: only root and the hv daemon hold read-write libvirt; read-only allowed",
 				"your actions are recorded by the hv daemon"}}},
 		{e.outsider, want{rw: false, allowed: []string{polkit.Read}, rule: "unknown", can: map[string]bool{"vm.watch": true, "vm.manage": false,

@@ -156,6 +156,9 @@ func (s *Server) guarded(rt api.Route, h handler) http.Handler {
 		}
 		if err == nil {
 			err = h(s, c)
+			if rt.Op.Kind != "" {
+				s.stats.forget()
+			}
 		}
 		// A change refused before it reached libvirt (polkit, the phase,
 		// the policy, a bad body) goes to the trail too.

@@ -174,6 +174,14 @@ type statsCache struct {
 
 const statsFresh = time.Second
 
+// forget drops the shared reading: after a change, a caller must see its
+// own effect (a VM it just started has a sample).
+func (sc *statsCache) forget() {
+	sc.mu.Lock()
+	sc.at = time.Time{}
+	sc.mu.Unlock()
+}
+
 func (sc *statsCache) read(ctx context.Context, h vm.Hypervisor) ([]vm.Sample, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
