@@ -26,8 +26,11 @@ t0=$(ticks)
 sleep 30
 t1=$(ticks)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+anon=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status")
+file=$(awk '/RssFile/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 cpu=$(awk -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN {printf "%.2f", d / hz / 30 * 100}')
 echo "idle on the VM list of 1000 VMs for 30 s: CPU ${cpu}% of one core (target <= 5%)"
 echo "resident memory: $((rss / 1024)) MB now, $((hwm / 1024)) MB peak (target <= 80 MB)"
+echo "  of which $((anon / 1024)) MB hv's own (anonymous), $((file / 1024)) MB mapped files (the binary and its libraries, shared)"
 tmux -L "$sock" capture-pane -p | head -3
