@@ -2,6 +2,7 @@
 # idle.sh: hv left idle on the VM list of a 1000-VM test-driver host.
 # Prints the CPU it used over 30 s (share of one core) and its resident
 # memory. Targets: at most 5% of one core, at most 80 MB.
+# HV_IDLE_ENV adds variables to hv's environment (e.g. HV_IDLE_ENV=GOGC=50).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d /tmp/hv-bench-XXXXXX)
@@ -11,7 +12,7 @@ trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 tests/bench/genhost.sh 1000 "$work/host.xml"
 go build -o "$work/hv" ./cmd/hv
 tmux -L "$sock" new-session -d -x 120 -y 40 \
-  "exec env TERM=xterm-256color XDG_STATE_HOME=$work $work/hv --connect test://$work/host.xml"
+  "exec env TERM=xterm-256color XDG_STATE_HOME=$work ${HV_IDLE_ENV:-} $work/hv --connect test://$work/host.xml"
 pid=$(tmux -L "$sock" display-message -p '#{pane_pid}')
 for _ in $(seq 100); do
   tmux -L "$sock" capture-pane -p | grep -q "1000 VMs" && break

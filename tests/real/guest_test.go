@@ -147,6 +147,7 @@ func TestIsolateARunningVM(t *testing.T) {
 	if err := b.Start(ctx, v.UUID); err != nil {
 		t.Fatal(err)
 	}
+	statsAgreeWithVirsh(t, e, b, v, vm.HasCPU|vm.HasMemory|vm.HasNet)
 	linkDown := func() bool {
 		d, err := b.Details(ctx, v.UUID)
 		if err != nil || len(d.NICs) != 1 {
@@ -159,5 +160,81 @@ func TestIsolateARunningVM(t *testing.T) {
 	}
 	if err := b.SetLinks(ctx, v.UUID, true); err != nil || linkDown() {
 		t.Fatalf("restoring: %v, link down %v", err, linkDown())
+	}
+}
+
+// statsAgreeWithVirsh pauses v, so that its counters stand still, and
+// checks hv's reading of them (vm/libvirt walks libvirt's records itself)
+// against what virsh domstats prints; then it resumes v. virsh must show
+// the counters in has.
+func statsAgreeWithVirsh(t *testing.T, e env, b vm.Hypervisor, v vm.VM, has vm.Fields) {
+	t.Helper()
+	ctx := context.Background()
+	if err := b.Pause(ctx, v.UUID); err != nil {
+		t.Fatalf("Pause: %v", err)
+	}
+	defer b.Resume(ctx, v.UUID)
+	samples, err := b.Stats(ctx)
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	var got vm.Sample
+	for _, s := range samples {
+		if s.UUID == v.UUID {
+			got = s
+		}
+	}
+	out, err := virsh(e.uri, "", "domstats", "--state", "--cpu-total", "--balloon", "--vcpu", "--interface", "--block", v.UUID)
+	if err != nil {
+		t.Fatalf("virsh domstats: %v\n%s", err, out)
+	}
+	want := vm.Sample{UUID: v.UUID, State: vm.StatePaused, At: got.At}
+	for _, line := range strings.Split(out, "\n") {
+		k, val, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok {
+			continue
+		}
+		var n uint64
+		fmt.Sscan(val, &n)
+		parts := strings.Split(k, ".")
+		switch last := strings.Join(parts[min(2, len(parts)-1):], "."); {
+		case k == "cpu.time":
+			want.Has |= vm.HasCPU
+			want.CPUTimeNs = n
+		case k == "balloon.current":
+			want.Has |= vm.HasMemory
+			want.MemoryKiB = n
+		case k == "balloon.maximum":
+			want.MemoryMaxKiB = n
+		case parts[0] == "vcpu" && len(parts) == 3 && last == "state" && n != 0:
+			want.VCPUs++
+		case parts[0] == "block" && last == "rd.bytes":
+			want.Has |= vm.HasDisk
+			want.DiskReadBytes += n
+		case parts[0] == "block" && last == "wr.bytes":
+			want.Has |= vm.HasDisk
+			want.DiskWriteBytes += n
+		case parts[0] == "net" && last == "rx.bytes":
+			want.Has |= vm.HasNet
+			want.NetRxBytes += n
+		case parts[0] == "net" && last == "tx.bytes":
+			want.Has |= vm.HasNet
+			want.NetTxBytes += n
+		case parts[0] == "net" && last == "rx.pkts":
+			want.NetRxPackets += n
+		case parts[0] == "net" && last == "tx.pkts":
+			want.NetTxPackets += n
+		}
+	}
+	if want.Has&has != has {
+		t.Errorf("virsh shows the VM's counters %04b, not all of %04b: the check proves little\n%s", want.Has, has, out)
+	}
+	// The emulator's threads still run while the guest is paused: its CPU
+	// time may have grown a little between the two readings.
+	if d := int64(want.CPUTimeNs) - int64(got.CPUTimeNs); d >= 0 && d < 100e6 {
+		want.CPUTimeNs = got.CPUTimeNs
+	}
+	if got != want {
+		t.Errorf("hv read the paused VM's counters as\n %+v\nvirsh domstats says\n %+v\n%s", got, want, out)
 	}
 }

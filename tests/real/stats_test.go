@@ -47,6 +47,8 @@ func TestDiskRateStaysWhileAnotherClientPolls(t *testing.T) {
 		read()
 	}
 
+	statsAgreeWithVirsh(t, e, b, v, vm.HasCPU|vm.HasMemory|vm.HasDisk)
+
 	other := open(t, e.uri)
 	defer other.Close()
 	polls := make(chan int)
