@@ -88,14 +88,21 @@ func (m *Model) actions() ui.Actions {
 	if !p.Persistent {
 		as[actAutostart] = as[actAutostart].Unless("it is transient: only defined pools start with the host")
 	}
-	if m.copying != nil {
+	if cp := m.copying; cp != nil {
 		as[actStop] = as[actStop].Unless("a copy is running in it")
-		as[actCopy] = as[actCopy].Unless("a copy is running")
+		// c again stops the copy: one copy at a time, and the key that
+		// started it is the one to look for.
+		as[actCopy] = ui.Action{Key: ui.Bind(keys.Copy, "cancel copy"), Risk: ops.Low, Audit: "volume.copy",
+			Run: func() tea.Cmd {
+				cp.cancel()
+				return ui.Status(ui.LevelInfo, "cancelling the copy of "+cp.src+m.c.Glyphs.Ellipsis)
+			}}
 	}
 	running, _ := m.users(p.UsedBy)
 	as[actStop].Risk = ops.StopRisk(len(running))
 	for _, i := range []int{actCopy, actDelete} {
 		switch {
+		case i == actCopy && m.copying != nil: // cancelling needs no selection
 		case !haveVol:
 			as[i] = as[i].Unless("no volume is selected")
 		case m.focus != volumesPane:

@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/uitest"
@@ -229,5 +232,56 @@ func TestReadOnlyOffersNoChange(t *testing.T) {
 		if h.Dialog != nil || !strings.Contains(h.LastStatus(), "read-only access") {
 			t.Errorf("%s as a read-only user: dialog %v, status %q", k, h.Dialog, h.LastStatus())
 		}
+	}
+}
+
+// slowCopy is the demo host whose volume copies run until cancelled, as a
+// large disk's would; the backend then reports vm.ErrCancelled, having
+// deleted what it made (the real tier checks that part).
+type slowCopy struct{ vm.Hypervisor }
+
+func (s slowCopy) CopyVolume(ctx context.Context, pool, src, dst string, progress func(done, total uint64)) (vm.Volume, error) {
+	progress(1<<30, 8<<30)
+	<-ctx.Done()
+	return vm.Volume{}, &vm.Error{Op: "copy volume", Target: src, Kind: vm.ErrCancelled}
+}
+
+// c during a copy cancels it: the line above the volumes says how, the
+// status says what was left, and the screen can copy again.
+func TestCCancelsARunningCopy(t *testing.T) {
+	m, h := open(t, slowCopy{uitest.Demo(t)}, 100, 30)
+	selectVolume(t, m, h, "dns-01.qcow2")
+	// The copy runs outside the harness, which would wait for its end.
+	started := m.startCopy("default", "dns-01.qcow2", "dns-01-copy.qcow2")().(copyStartedMsg)
+	next := m.Update(m.Update(started)()) // the copy's first message, then its first reading
+	next = m.Update(next())
+	if view := uitest.Plain(m.View()); !strings.Contains(view, "1G of 8G  c cancels") {
+		t.Fatalf("the copy's line does not say how to cancel it:\n%s", view)
+	}
+	h.Press("c")
+	if h.Dialog != nil || !strings.Contains(h.LastStatus(), "cancelling the copy of dns-01.qcow2") {
+		t.Fatalf("c during a copy: dialog %T, status %q", h.Dialog, h.LastStatus())
+	}
+	for deadline := time.After(10 * time.Second); ; {
+		got := make(chan tea.Msg, 1)
+		go func() { got <- next() }()
+		select {
+		case msg := <-got:
+			if _, done := msg.(copyDoneMsg); !done {
+				next = m.Update(msg)
+				continue
+			}
+			h.Send(msg)
+		case <-deadline:
+			t.Fatal("the copy still runs 10 s after c")
+		}
+		break
+	}
+	if m.copying != nil || len(h.Errors) > 0 || h.LastStatus() != "cancelled the copy of dns-01.qcow2: dns-01-copy.qcow2 was not kept" {
+		t.Fatalf("after cancelling: copying %+v, errors %v, status %q", m.copying, h.Errors, h.LastStatus())
+	}
+	h.Press("c")
+	if _, ok := h.Dialog.(*ui.Form); !ok {
+		t.Errorf("c after a cancelled copy should offer a new copy: dialog %T, status %q", h.Dialog, h.LastStatus())
 	}
 }

@@ -168,7 +168,8 @@ func (m *Model) copyLine() string {
 		frac = float64(cp.done) / float64(cp.total)
 	}
 	text := fmt.Sprintf("copying %s %s %s  %s %3.0f%%  %s of %s", ui.Safe(cp.src), m.c.Glyphs.Arrow, ui.Safe(cp.dst),
-		m.c.Bar(frac, 22), frac*100, vm.FormatBytes(float64(cp.done)), vm.FormatBytes(float64(cp.total)))
+		m.c.Bar(frac, 22), frac*100, vm.FormatBytes(float64(cp.done)), vm.FormatBytes(float64(cp.total))) +
+		"  " + keys.Copy.Help().Key + " cancels"
 	return ansi.Truncate(m.c.Styles.Info.Render(text), m.c.Width, m.c.Glyphs.Ellipsis)
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"path"
 	"strings"
 	"time"
@@ -95,6 +96,7 @@ func (m *Model) copyForm(p vm.Pool, v vm.Volume) tea.Cmd {
 type copyState struct {
 	pool, src, dst string
 	done, total    uint64
+	cancel         context.CancelFunc // stops the copy, which then deletes what it made
 }
 
 // copyProgressMsg reports a running copy; next waits for the one after.
@@ -121,27 +123,33 @@ type copyStartedMsg struct {
 // runs in the background; the screen stays usable meanwhile.
 func (m *Model) startCopy(pool, src, dst string) tea.Cmd {
 	id := m.id
-	cp := copyState{pool: pool, src: src, dst: dst}
-	return func() tea.Msg { return copyStartedMsg{id: id, cp: cp, run: m.runCopy(cp)} }
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), copyTimeout)
+		cp := copyState{pool: pool, src: src, dst: dst, cancel: cancel}
+		return copyStartedMsg{id: id, cp: cp, run: m.runCopy(ctx, cp)}
+	}
 }
 
 // runCopy runs CopyVolume and feeds its progress back as messages, one at
 // a time, until the copy ends with a copyDoneMsg.
-func (m *Model) runCopy(cp copyState) tea.Cmd {
+func (m *Model) runCopy(ctx context.Context, cp copyState) tea.Cmd {
 	id, hv := m.id, m.c.HV
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 1)
 		next := func() tea.Msg { return <-ch }
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), copyTimeout)
-			defer cancel()
+			defer cp.cancel()
 			_, err := hv.CopyVolume(ctx, cp.pool, cp.src, cp.dst, func(done, total uint64) {
 				select { // drop a reading rather than hold up the copy
 				case ch <- copyProgressMsg{id: id, done: done, total: total, next: next}:
 				default:
 				}
 			})
-			ch <- copyDoneMsg{id: id, JobDoneMsg: ui.JobDoneMsg{Done: "copied " + cp.src + " to " + cp.dst, Select: cp.dst, Err: err}}
+			done := ui.JobDoneMsg{Done: "copied " + cp.src + " to " + cp.dst, Select: cp.dst, Err: err}
+			if errors.Is(err, vm.ErrCancelled) {
+				done = ui.JobDoneMsg{Done: "cancelled the copy of " + cp.src + ": " + cp.dst + " was not kept"}
+			}
+			ch <- copyDoneMsg{id: id, JobDoneMsg: done}
 		}()
 		return copyProgressMsg{id: id, next: next}
 	}
