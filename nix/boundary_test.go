@@ -24,6 +24,9 @@ type unit struct {
 	ListenStreams []string          `json:"listenStreams"`
 	Environment   map[string]string `json:"environment"`
 	Path          []string          `json:"path"`
+	UnitSettings  map[string]any    `json:"unitSettings"`
+	Before        []string          `json:"before"`
+	RequiredBy    []string          `json:"requiredBy"`
 }
 
 // addRuleBlocks are the polkit.addRule(...) blocks of a rules text, each

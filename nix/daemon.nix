@@ -151,8 +151,10 @@ in
 
         # libvirtd's socket, the system bus (polkit, systemd), the journal
         # and nscd are unix sockets; a remote libvirt URI needs the network.
+        # (Trusted peers add AF_INET and AF_INET6 and lift PrivateNetwork:
+        # the daemon claims migration tickets over ssh, nix/peers.nix.)
         RestrictAddressFamilies = [ "AF_UNIX" ] ++ lib.optionals (!localLibvirt) [ "AF_INET" "AF_INET6" ];
-        PrivateNetwork = localLibvirt;
+        PrivateNetwork = lib.mkDefault localLibvirt;
         # Not ProtectProc=invisible: polkit's subject is the calling process
         # with its start time, read from /proc/PID/stat of another user's
         # process, which "invisible" hides from a root without

@@ -39,6 +39,11 @@ const (
 	StateDirEnv     = "HV_STATE_DIR"
 )
 
+// PeerIdentity is the SSH key of hv's daemon for its peers (hosts.peers):
+// made on the host by the module (nix/peers.nix), its public key in
+// PeerIdentity.pub for the peers' services.hyper-nixos.peers.NAME.rootKey.
+const PeerIdentity = DefaultStateDir + "/ssh/id_ed25519"
+
 // Paths are the files of the host contract.
 type Paths struct {
 	Host   string `json:"host"`   // applied: what the running system was built from

@@ -37,7 +37,14 @@ let
   # conflicting features never meet in the option merge.
   enabled = id: checked.problems == [ ] && builtins.elem id checked.enabled;
 
-  implementations = import ./features { inherit config lib pkgs host cfg; };
+  # The other hv hosts VMs move between, and the root trust for it
+  # (peers.nix): nothing of it while the host file has problems.
+  peers = import ./peers.nix {
+    inherit config lib pkgs cfg;
+    entries = if checked.problems == [ ] then host.hosts.peers else [ ];
+  };
+
+  implementations = import ./features { inherit config lib pkgs host cfg; peers = peers.names; };
   phaseSettings = import ./phases.nix { inherit config lib pkgs; };
   featureIds = map (f: f.id) catalog.feature;
   phaseIds = map (p: p.id) catalog.phase;
@@ -165,6 +172,8 @@ in
         it on tty1). Each operator may also opt in alone with ~/.config/hv/menu-on-ssh.
       '';
     };
+
+    peers = peers.option;
 
     apply = {
       installPath = mkOption {
@@ -296,5 +305,6 @@ in
         };
       };
     }
+    peers.config
   ] ++ map (p: mkIf p.on (withoutSysctl p.settings)) parts));
 }

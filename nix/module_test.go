@@ -94,6 +94,7 @@ type evaluation struct {
 	Tmpfiles         []string          `json:"tmpfiles"`
 	SessionVariables map[string]string `json:"sessionVariables"`
 	Units            map[string]*unit  `json:"units"`
+	Peers            peerEvaluation    `json:"peers"` // peers_test.go
 }
 
 // moduleCase is one host the module is evaluated for.

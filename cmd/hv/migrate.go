@@ -29,7 +29,9 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			"Both hosts' audit trails record every step. Progress goes to standard error; ^C cancels, and\n" +
 			"the VM stays here as it was.\n\n" +
 			"The hosts' daemons reach each other as root over SSH: each host file lists the other in\n" +
-			"hosts.peers, and root on each host needs a key root on the other accepts.",
+			"hosts.peers, and root on each host needs a key root on the other accepts: the NixOS module sets\n" +
+			"it up from services.hyper-nixos.peers (each host's SSH host key and hv daemon key, declared on\n" +
+			"the other).",
 		Example: "  hv vm migrate web hv2\n  hv --host hv2 vm migrate web hv1 --yes",
 		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {

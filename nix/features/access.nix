@@ -1,4 +1,4 @@
-{ config, lib, pkgs, host, cfg, ... }:
+{ config, lib, pkgs, host, cfg, peers, ... }:
 let
   group = cfg.operators.group;
   novncDir = "/var/lib/hyper-nixos/novnc";
@@ -13,7 +13,9 @@ in
     settings = {
       PasswordAuthentication = false;
       KbdInteractiveAuthentication = false;
-      PermitRootLogin = "no";
+      # No root logins, but the trusted peers' daemons', whose keys carry
+      # a forced command (nix/peers.nix).
+      PermitRootLogin = if peers == [ ] then "no" else "forced-commands-only";
     };
   };
 

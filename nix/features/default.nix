@@ -10,7 +10,8 @@
 # (NixOS takes one per key), so write plain values there, no mkDefault.
 #
 # Arguments: the module's config, lib and pkgs; host, the host file with
-# defaults applied; cfg, config.services.hyper-nixos.
+# defaults applied; cfg, config.services.hyper-nixos; peers, the names of
+# the trusted peers (nix/peers.nix).
 args:
 import ./virtualisation.nix args
 // import ./networking.nix args

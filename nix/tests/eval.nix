@@ -72,6 +72,8 @@ let
   unit = u: {
     inherit (u) wantedBy requires after wants;
     settings = u.serviceConfig or u.socketConfig;
+    unitSettings = u.unitConfig;
+    inherit (u) before requiredBy;
     listenStreams = u.listenStreams or null;
     environment = u.environment or { };
     path = map (p: p.name) (u.path or [ ]);
@@ -93,7 +95,17 @@ assert vmTest == null || builtins.isString test.testScript;
   polkit = config.security.polkit.extraConfig;
   tmpfiles = config.systemd.tmpfiles.rules;
   sessionVariables = config.environment.sessionVariables;
+  # What moving VMs between hosts rests on (nix/peers.nix).
+  peers = {
+    knownHosts = config.environment.etc."ssh/ssh_known_hosts".text;
+    sshConfig = config.environment.etc."ssh/ssh_config".text;
+    rootKeys = config.users.users.root.openssh.authorizedKeys.keys or [ ];
+    sshd = { inherit (config.services.openssh) enable; inherit (config.services.openssh.settings) PermitRootLogin; };
+    firewall = { inherit (config.networking.firewall) extraCommands extraInputRules allowedTCPPortRanges; };
+    libvirtdPath = map (p: p.name) config.systemd.services.libvirtd.path;
+  };
   units = {
+    "hv-peer-key.service" = unitOf "services" "hv-peer-key";
     "hv.socket" = unitOf "sockets" "hv";
     "hv.service" = unitOf "services" "hv";
     "hv-monitor.service" = unitOf "services" "hv-monitor";

@@ -30,6 +30,7 @@ let
     optional = cond: x: if cond then [ x ] else [ ];
     optionals = cond: xs: if cond then xs else [ ];
     optionalAttrs = cond: attrs: if cond then attrs else { };
+    optionalString = cond: s: if cond then s else "";
     toList = x: if isList x then x else [ x ];
     last = xs: elemAt xs (length xs - 1);
     reverseList = xs: genList (n: elemAt xs (length xs - 1 - n)) (length xs);

@@ -147,6 +147,11 @@ in
           extraGroups = strs;
           isSystemUser = bool false;
           isNormalUser = bool false;
+          # services/networking/ssh/sshd.nix
+          openssh.authorizedKeys = {
+            keys = opt (types.listOf types.singleLineStr) [ ];
+            keyFiles = opt (types.listOf types.path) [ ];
+          };
         };
       });
     };
@@ -219,7 +224,13 @@ in
         allowPing = bool true;
         logRefusedConnections = bool true;
         interfaces = attrsOfSubmodule { options = firewallOptions; };
+        # firewall-iptables.nix: shell run before the final refusal;
+        # firewall-nftables.nix: rules at the end of input-allow.
+        extraCommands = lines;
+        extraStopCommands = lines;
+        extraInputRules = lines;
       };
+      nftables.enable = enable;
       bridges = attrsOfSubmodule { options = { interfaces = mkOption { type = types.listOf types.str; }; rstp = enable; }; };
       interfaces = attrsOfSubmodule ({ name, ... }: {
         options = { name = opt types.str name; useDHCP = opt (types.nullOr types.bool) null; };
@@ -278,6 +289,21 @@ in
       };
     };
 
+    # programs/ssh.nix
+    programs.ssh = {
+      package = package pkgs.openssh;
+      extraConfig = lines;
+      knownHosts = attrsOfSubmodule ({ name, config, ... }: {
+        options = {
+          certAuthority = enable;
+          hostNames = opt (types.listOf types.str) ([ name ] ++ config.extraHostNames);
+          extraHostNames = strs;
+          publicKey = opt (types.nullOr types.str) null;
+          publicKeyFile = opt (types.nullOr types.path) null;
+        };
+      });
+    };
+
     zramSwap.enable = enable;
     hardware.ksm.enable = enable;
   };
@@ -295,6 +321,33 @@ in
       };
       system.build.nixos-rebuild = pkgs.nixos-rebuild;
     }
+    # programs/ssh.nix: the files every ssh reads, as NixOS writes them from
+    # its options (of ssh_config, the lines that matter here).
+    {
+      assertions = map (name: {
+        assertion = let h = config.programs.ssh.knownHosts.${name}; in (h.publicKey == null) != (h.publicKeyFile == null);
+        message = "knownHost ${name} must contain either a publicKey or publicKeyFile";
+      }) (builtins.attrNames config.programs.ssh.knownHosts);
+      environment.etc."ssh/ssh_known_hosts".text = lib.concatMapStringsSep "\n" (h:
+        (if h.certAuthority then "@cert-authority " else "") + builtins.concatStringsSep "," h.hostNames + " "
+        + (if h.publicKey != null then h.publicKey else builtins.readFile h.publicKeyFile))
+        (builtins.attrValues config.programs.ssh.knownHosts) + "\n";
+      environment.etc."ssh/ssh_config".text = ''
+        # Custom options from `extraConfig`, to override generated options
+        ${config.programs.ssh.extraConfig}
+
+        # Generated options from other settings
+        Host *
+        GlobalKnownHostsFile /etc/ssh/ssh_known_hosts
+      '';
+    }
+    # services/networking/firewall-nftables.nix
+    (mkIf (config.networking.firewall.enable && config.networking.nftables.enable) {
+      assertions = [ {
+        assertion = config.networking.firewall.extraCommands == "";
+        message = "extraCommands is incompatible with the nftables based firewall: ${config.networking.firewall.extraCommands}";
+      } ];
+    })
     # security/misc.nix
     (mkIf config.security.protectKernelImage {
       boot.kernelParams = [ "nohibernate" ];

@@ -12,11 +12,12 @@ let
 in
 named [
   "coreutils" "cryptsetup" "findutils" "gawk" "git" "gnugrep" "libvirt" "nftables" "nix" "nixos-rebuild"
-  "novnc" "openssl" "qemu" "qemu-ovmf-metadata" "swtpm" "systemd" "usbutils" "vhost-user" "virtio-win" "virtiofsd"
+  "novnc" "openssh" "openssl" "qemu" "qemu-ovmf-metadata" "swtpm" "systemd" "usbutils" "vhost-user" "virtio-win" "virtiofsd"
 ]
 // {
   callPackage = path: args: drv ("hv" + (if args ? version then "-${args.version}" else ""));
   writeText = name: text: builtins.seq text (drv name);
+  writeShellScript = name: text: builtins.seq text (drv name);
   runCommand = name: env: script: builtins.seq script (drv name);
   # The test itself, for eval.nix to evaluate its nodes.
   testers.runNixOSTest = test: test;

@@ -104,6 +104,7 @@ let
     pkgs = import ./pkgs.nix;
     host = host.withDefaults { version = 1; phase = "setup"; features = [ ]; };
     cfg = { operators.group = "hvoperators"; };
+    peers = [ ];
   };
   hasPath = set: parts:
     parts == [ ] || (builtins.isAttrs set && hasAttr (builtins.head parts) set

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
@@ -326,7 +327,7 @@ func (s *Server) migrate(c *call) error {
 	addr, ok := c.rules.Peers[req.To]
 	if !ok {
 		return &vm.Refusal{Op: "migrate", Target: ref, Rule: "this host's peers (hosts.peers in the host file) do not name " + req.To,
-			Remedy: "an administrator adds " + req.To + "=ssh://ADDRESS to hosts.peers in the host file, and gives root here an SSH key root there accepts"}
+			Remedy: "an administrator adds " + req.To + "=ssh://ADDRESS to hosts.peers in the host file, and declares its keys in services.hyper-nixos.peers (nix/README.md)"}
 	}
 	mv, ok := s.HV.(migrator)
 	if !ok {
@@ -349,7 +350,7 @@ func (s *Server) migrate(c *call) error {
 	peer, err := s.dialPeer(c.ctx, addr)
 	if err != nil {
 		err = &vm.Error{Op: "migrate", Target: m.Name, Kind: vm.ErrConnLost, Detail: "this host's daemon cannot reach " + req.To + "'s: " + err.Error(),
-			Hint: "root here needs an SSH key root on " + req.To + " accepts (and its host key in known_hosts)"}
+			Hint: trustHint(s.Hostname, req.To, addr)}
 		s.record(c, "vm.migrate", target, audit.Failed, err, "")
 		return err
 	}
@@ -400,6 +401,24 @@ func (s *Server) moveOf(ctx context.Context, ref string) (vm.Move, error) {
 		return vm.Move{}, err
 	}
 	return vm.MoveOf(d, s.Hostname, host.CPUModel, func(path string) (vm.Volume, error) { return s.HV.VolumeByPath(ctx, path) })
+}
+
+// trustHint says how the root trust between this host (self) and its peer
+// to at a is set up: by the NixOS module on both hosts, or by hand.
+func trustHint(self, to string, a remote.Address) string {
+	return "the hosts' roots must trust each other: declare " + to + " here (services.hyper-nixos.peers." + to +
+		", with its SSH host key and its daemon's key, " + nix.PeerIdentity + ".pub there) and " + self + " on " + to +
+		" the same way, and rebuild both; without the module, root here needs a key root on " + to +
+		" accepts and its host key in known_hosts. As root here, '" + sshCommandLine(a) + "' shows what fails"
+}
+
+// sshCommandLine is, in short, what the daemon runs to reach the peer at a.
+func sshCommandLine(a remote.Address) string {
+	cmd := "ssh -o BatchMode=yes -l root"
+	if a.Port != 0 {
+		cmd += " -p " + strconv.Itoa(a.Port)
+	}
+	return cmd + " " + a.Host + " hv dial-stdio"
 }
 
 func (s *Server) dialPeer(ctx context.Context, a remote.Address) (PeerDaemon, error) {
