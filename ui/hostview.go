@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -77,14 +78,20 @@ func (v HostView) Concerns(e vm.Event) bool {
 	return v.name == "" || strings.EqualFold(e.Host, v.name)
 }
 
-// LoadErrorView is Common.LoadErrorView, offering the other hosts when
-// there are.
+// LoadErrorView is Common.LoadErrorView, saying when the host cannot be
+// reached, and offering the other hosts when there are.
 func (v HostView) LoadErrorView(what string, err error) string {
-	s := v.c.LoadErrorView(what, err)
-	if v.name != "" {
-		s += "\n" + v.c.Styles.Muted.Render("Press "+v.c.KeyLabel(Verbs.Host)+" to show another host's.")
+	if v.name == "" {
+		return v.c.LoadErrorView(what, err)
 	}
-	return s
+	other := "Press " + v.c.KeyLabel(Verbs.Host) + " to show another host's."
+	if !errors.Is(err, vm.ErrConnLost) {
+		return v.c.LoadErrorView(what, err) + "\n" + v.c.Styles.Muted.Render(other)
+	}
+	width := max(v.c.Width, 20)
+	st := v.c.Styles
+	return "\n" + ansi.Wrap(st.Danger.Render(Safe(v.name)+" cannot be reached: ")+Safe(Reason(err)), width, "") + "\n" +
+		ansi.Wrap(st.Muted.Render("hv keeps trying: its "+what+" show once it answers. "+other), width, "")
 }
 
 // Pick opens the menu of hosts for screen owner, each with how it answers

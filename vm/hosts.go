@@ -139,7 +139,7 @@ func Reach(h Hypervisor, host string) (Hypervisor, error) {
 			if why == "" {
 				why = "not reached yet"
 			}
-			return nil, &Error{Op: "reach", Target: host, Kind: ErrConnLost, Detail: host + " is " + s.State.String() + ": " + why,
+			return nil, &Error{Op: "reach", Target: host, Kind: ErrConnLost, Detail: s.State.String() + ": " + why,
 				Hint: "hv keeps trying; the Hosts screen shows when it is back"}
 		}
 	}

@@ -218,7 +218,7 @@ func TestADownHostIsRetriedAndComesBack(t *testing.T) {
 		t.Errorf("an action on b while it is down: %v", err)
 	}
 	// What is b's own (its pools, its networks) is not asked of a instead.
-	if hv, err := vm.Reach(f, "b"); hv != nil || !errors.Is(err, vm.ErrConnLost) || !strings.Contains(err.Error(), "b is down: ssh: connect") {
+	if hv, err := vm.Reach(f, "b"); hv != nil || !errors.Is(err, vm.ErrConnLost) || !strings.Contains(err.Error(), "(down: ssh: connect") {
 		t.Errorf("reaching b while it is down: %v %v", hv, err)
 	}
 	if _, err := vm.Reach(f, "c"); !errors.Is(err, vm.ErrNotFound) {
