@@ -30,7 +30,7 @@ func (k GlobalKeys) FullHelp() [][]key.Binding {
 // there (Bind), instead of picking keys of their own; a test checks that
 // no screen binds a verb to another key, nor a key twice.
 var Verbs = struct {
-	Open, Start, Stop, Delete, New, Reload, Actions, Autostart, Search, Undo, Mark, Order, Reverse key.Binding
+	Open, Start, Stop, Delete, New, Reload, Actions, Autostart, Search, Undo, Mark, Order, Reverse, Host key.Binding
 }{
 	Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 	Start:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start")),
@@ -45,6 +45,7 @@ var Verbs = struct {
 	Mark:      key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
 	Order:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order by next column")),
 	Reverse:   key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse order")),
+	Host:      key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "switch host")),
 }
 
 // VerbWords are the words a binding's description starts with when it
@@ -61,6 +62,7 @@ var VerbWords = map[string][]string{
 	"Search":    {"search", "filter"},
 	"Undo":      {"undo"},
 	"Order":     {"order", "sort"},
+	"Host":      {"switch host"},
 }
 
 // Bind is verb's binding described for what it does on a screen ("start

@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -119,6 +120,31 @@ func OnHost(h Hypervisor, host string) Hypervisor {
 		}
 	}
 	return h
+}
+
+// Reach is the hypervisor of host for calls that must reach that host
+// and no other (a screen of its networks or pools): h itself when h spans
+// no hosts, else the member, or why it cannot be reached now.
+func Reach(h Hypervisor, host string) (Hypervisor, error) {
+	hosts := HostsOf(h)
+	if hosts == nil {
+		return h, nil
+	}
+	if m := OnHost(h, host); m != h {
+		return m, nil
+	}
+	for _, s := range hosts {
+		if strings.EqualFold(s.Name, host) {
+			why := s.Err
+			if why == "" {
+				why = "not reached yet"
+			}
+			return nil, &Error{Op: "reach", Target: host, Kind: ErrConnLost, Detail: s.State.String() + ": " + why,
+				Hint: "hv keeps trying; the Hosts screen shows when it is back"}
+		}
+	}
+	return nil, &Error{Op: "reach", Target: host, Kind: ErrNotFound, Detail: "no host is called " + host,
+		Hint: "the Hosts screen (or 'hv hosts') lists them"}
 }
 
 // Migrator moves VMs between the hosts of a Spanning hypervisor: live

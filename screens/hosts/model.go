@@ -55,7 +55,7 @@ func (m *Model) Help() string {
 	return "Every host hv reaches: this one, and those in ~/.config/hv/hosts.toml or the host file's hosts.peers, " +
 		"each through its own hv daemon over SSH. A host that does not answer within two seconds is slow (its VMs as last seen); " +
 		"one that cannot be reached is down (its VMs left out) and hv keeps trying it. LOAD is what running VMs take: " +
-		"their vCPUs per host CPU, and their share of its memory. enter lists a host's VMs."
+		"their vCPUs per host CPU, and their share of its memory. enter lists a host's VMs, N its networks, S its storage."
 }
 
 func (m *Model) Capturing() bool { return m.search.Typing() }
@@ -123,11 +123,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.search.Open()
 	case key.Matches(msg, keys.Reload):
 		return m.read()
-	case key.Matches(msg, keys.Open):
-		if h, ok := m.Selected(); ok {
-			return ui.Navigate("vms", "host:"+h.Name)
+	case key.Matches(msg, keys.Open, keys.Networks, keys.Storage):
+		h, ok := m.Selected()
+		switch {
+		case !ok:
+			return nil
+		case key.Matches(msg, keys.Networks):
+			return ui.Navigate("networks", h.Name+"/")
+		case key.Matches(msg, keys.Storage):
+			return ui.Navigate("storage", h.Name+"/")
 		}
-		return nil
+		return ui.Navigate("vms", "host:"+h.Name)
 	}
 	if c, ok := keys.Move(msg, m.cursor, len(m.shown), m.pageSize()); ok {
 		m.cursor = c

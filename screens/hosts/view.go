@@ -147,7 +147,7 @@ func (m *Model) detail() string {
 	case vm.HostConnecting:
 		lines = append(lines, st.Muted.Render("Not reached yet."))
 	default:
-		lines = append(lines, st.Muted.Render("enter lists its VMs (the VM list's host:"+ui.Safe(h.Name)+" filter); M in the VM list moves a VM here."))
+		lines = append(lines, st.Muted.Render("enter lists its VMs (the VM list's host:"+ui.Safe(h.Name)+" filter), N its networks, S its storage; M in the VM list moves a VM here."))
 	}
 	for i, l := range lines {
 		lines[i] = lipgloss.NewStyle().Width(width).Render(l)

@@ -23,7 +23,8 @@ func (m *Model) actions() ui.Actions {
 	if ok && n.Autostart {
 		autostart = "autostart off"
 	}
-	name, hv := n.Name, m.c.HV
+	name := n.Name
+	hv, unreached := m.host.HV()
 	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
 		return m.c.Job(m.id, busy, done, "", fn)
 	}
@@ -53,6 +54,9 @@ func (m *Model) actions() ui.Actions {
 		return m.c.Confirm(as[actUndefine], "Undefine network "+ui.Safe(name)+"?", m.undefineBody(n), name, run)
 	}
 	for i := range as {
+		if unreached != nil {
+			as[i] = as[i].Unless(ui.Reason(unreached))
+		}
 		as[i] = as[i].Unless(ro)
 		if m.busy != "" {
 			as[i] = as[i].Unless("busy " + m.busy)
@@ -62,7 +66,7 @@ func (m *Model) actions() ui.Actions {
 		for _, i := range []int{actStart, actStop, actAutostart, actUndefine} {
 			as[i] = as[i].Unless("no network is selected")
 		}
-		return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(m.c.HV)
+		return m.granted(as, hv)
 	}
 	if n.Active {
 		as[actStart] = as[actStart].Unless("it is active")
@@ -76,7 +80,17 @@ func (m *Model) actions() ui.Actions {
 	}
 	running, _ := m.users(n)
 	as[actStop].Risk = ops.StopRisk(len(running))
-	return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(m.c.HV)
+	return m.granted(as, hv)
+}
+
+// granted holds as to the phase and to what the host's daemon grants
+// (nil when the host cannot be reached, and as already say why).
+func (m *Model) granted(as ui.Actions, hv vm.Hypervisor) ui.Actions {
+	as = as.InPhase(m.c.Phase, phase.NetworkChange)
+	if hv == nil {
+		return as
+	}
+	return as.Granted(hv)
 }
 
 // Indexes into actions().

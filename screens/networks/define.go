@@ -103,8 +103,12 @@ func reason(err error) error {
 }
 
 func (m *Model) define(v []string) tea.Cmd {
-	s, hv := spec(v), m.c.HV
+	s := spec(v)
+	hv, err := m.host.HV()
 	return m.c.Job(m.id, "defining "+s.Name, "defined network "+s.Name+"; s starts it", s.Name, func(ctx context.Context) error {
+		if err != nil {
+			return err
+		}
 		_, err := hv.DefineNetwork(ctx, s)
 		return err
 	})

@@ -8,8 +8,9 @@ import (
 
 type keyMap struct {
 	ui.ListKeys
-	Start, Stop, Autostart, New, Undefine, Reload, Actions, Search key.Binding
-	actions                                                        ui.Actions // of the current selection
+	Start, Stop, Autostart, New, Undefine, Reload, Actions, Search, Host key.Binding
+	actions                                                              ui.Actions // of the current selection
+	spans                                                                bool       // hv spans several hosts
 }
 
 var keys = keyMap{
@@ -22,15 +23,20 @@ var keys = keyMap{
 	Reload:    ui.Verbs.Reload,
 	Actions:   ui.Verbs.Actions,
 	Search:    ui.Verbs.Search,
+	Host:      ui.Verbs.Host,
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
-	return append(k.actions.Short(), k.Actions, k.Search)
+	short := append(k.actions.Short(), k.Actions, k.Search)
+	if k.spans {
+		short = append(short, k.Host)
+	}
+	return short
 }
 
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.Search, k.Reload},
+		{k.Up, k.Down, k.Top, k.Bottom, k.Search, k.Reload, k.Host},
 		append(k.actions.Full(), k.Actions),
 	}
 }

@@ -19,12 +19,14 @@ import (
 type (
 	loadedMsg struct {
 		id   int
+		host string
 		nets []vm.Network
 		vms  []vm.VM
 		err  error
 	}
 	leasesMsg struct {
 		id      int
+		host    string
 		network string
 		leases  []vm.Lease
 		err     error
@@ -35,8 +37,9 @@ var lastID atomic.Int64
 
 // Model is the Networks screen.
 type Model struct {
-	c  *ui.Common
-	id int
+	c    *ui.Common
+	id   int
+	host ui.HostView // whose networks
 
 	all      []vm.Network // every network
 	nets     []vm.Network // those the search shows
@@ -55,21 +58,22 @@ type Model struct {
 	loadErr error
 }
 
-// New returns the Networks screen; select names the network to put the
-// cursor on ("" for the first).
-func New(c *ui.Common, selected string) *Model {
-	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, selected: selected,
+// New returns the Networks screen; arg names the network to put the
+// cursor on ("" for the first), HOST/NAME (or HOST/) one of another host.
+func New(c *ui.Common, arg string) *Model {
+	host, selected := ui.HostArg(arg)
+	return &Model{c: c, id: int(lastID.Add(1)), host: ui.NewHostView(c, host), states: ui.VMStates{}, selected: selected,
 		search: ui.NewSearch(c, "search", "name, mode, address or a VM on it")}
 }
 
-func (m *Model) Title() string { return "Networks" }
+func (m *Model) Title() string { return m.host.Title("Networks") }
 
 func (m *Model) Keys() ui.KeyMap {
 	if m.search.Typing() {
 		return ui.SearchHelp
 	}
 	k := keys
-	k.actions = m.actions()
+	k.actions, k.spans = m.actions(), m.host.Name() != ""
 	return k
 }
 
@@ -96,27 +100,45 @@ func (m *Model) Actions() ui.Actions { return m.actions() }
 func (m *Model) Init() tea.Cmd { return m.load() }
 
 func (m *Model) load() tea.Cmd {
-	hv, id := m.c.HV, m.id
+	id, host := m.id, m.host.Name()
+	hv, err := m.host.HV()
 	return func() tea.Msg {
+		if err != nil {
+			return loadedMsg{id: id, host: host, err: err}
+		}
 		ctx, cancel := m.c.Context()
 		defer cancel()
 		nets, err := hv.Networks(ctx)
 		if err != nil {
-			return loadedMsg{id: id, err: err}
+			return loadedMsg{id: id, host: host, err: err}
 		}
 		vms, err := hv.List(ctx)
-		return loadedMsg{id: id, nets: nets, vms: vms, err: err}
+		return loadedMsg{id: id, host: host, nets: nets, vms: vms, err: err}
 	}
 }
 
 func (m *Model) loadLeases(name string) tea.Cmd {
-	hv, id := m.c.HV, m.id
+	id, host := m.id, m.host.Name()
+	hv, err := m.host.HV()
 	return func() tea.Msg {
+		if err != nil {
+			return leasesMsg{id: id, host: host, network: name, err: err}
+		}
 		ctx, cancel := m.c.Context()
 		defer cancel()
 		l, err := hv.Leases(ctx, name)
-		return leasesMsg{id: id, network: name, leases: l, err: err}
+		return leasesMsg{id: id, host: host, network: name, leases: l, err: err}
 	}
+}
+
+// show switches to host's networks, from scratch.
+func (m *Model) show(host string) tea.Cmd {
+	m.host = ui.NewHostView(m.c, host)
+	m.all, m.nets, m.states = nil, nil, ui.VMStates{}
+	m.cursor, m.offset, m.selected = 0, 0, ""
+	m.leases, m.leasesFor, m.leasesErr = nil, "", nil
+	m.loaded, m.loadErr = false, nil
+	return m.load()
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
@@ -127,11 +149,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case loadedMsg:
-		if msg.id == m.id {
+		if msg.id == m.id && msg.host == m.host.Name() {
 			return m.setAll(msg)
 		}
 	case leasesMsg:
-		if msg.id == m.id && msg.network == m.selected {
+		if msg.id == m.id && msg.host == m.host.Name() && msg.network == m.selected {
 			m.leases, m.leasesFor, m.leasesErr = msg.leases, msg.network, msg.err
 		}
 	case ui.JobStartMsg:
@@ -146,6 +168,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 				m.selected = msg.Select
 			}
 			return msg.Outcome(m.load())
+		}
+	case ui.HostPickedMsg:
+		if msg.Owner == m.id {
+			return m.show(msg.Name)
 		}
 	case ui.VMEventMsg:
 		return m.event(msg.Event)
@@ -162,6 +188,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.load()
 	case key.Matches(msg, keys.Search):
 		return m.search.Open()
+	case key.Matches(msg, keys.Host):
+		return m.host.Pick(m.id, "networks")
 	}
 	if c, ok := keys.Move(msg, m.cursor, len(m.nets), m.pageSize()); ok {
 		m.cursor = c
@@ -216,9 +244,12 @@ func (m *Model) narrow() tea.Cmd {
 	return m.follow()
 }
 
-// event reloads on changes to networks and to the VMs on them, and keeps
-// VM states current for the warnings.
+// event reloads on changes to the host's networks and to the VMs on them,
+// and keeps VM states current for the warnings.
 func (m *Model) event(e vm.Event) tea.Cmd {
+	if !m.host.Concerns(e) {
+		return nil
+	}
 	switch e.Kind {
 	case vm.EventNetwork, vm.EventReconnected, vm.EventDefined, vm.EventUndefined:
 		return m.load()

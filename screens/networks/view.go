@@ -19,7 +19,7 @@ func (m *Model) View() string {
 	}
 	switch {
 	case m.loadErr != nil && !m.loaded:
-		b.WriteString("\n" + m.c.LoadErrorView("networks", m.loadErr))
+		b.WriteString("\n" + m.host.LoadErrorView("networks", m.loadErr))
 	case !m.loaded:
 		b.WriteString("\n\nLoading the networks" + m.c.Glyphs.Ellipsis)
 	case len(m.all) == 0:
@@ -52,6 +52,9 @@ func (m *Model) titleLine() string {
 		counts += sep + m.busy + m.c.Glyphs.Ellipsis
 	}
 	line := m.c.Styles.Title.Render(m.Title()) + "  " + m.c.Styles.Muted.Render(counts)
+	if m.loadErr != nil && m.loaded {
+		line += m.c.Styles.Warning.Render(sep + "as last read: " + ui.Safe(ui.Reason(m.loadErr)))
+	}
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
 

@@ -33,7 +33,8 @@ func (m *Model) actions() ui.Actions {
 	if havePool && p.Autostart {
 		autostart = "autostart off"
 	}
-	pool, hv := p.Name, m.c.HV
+	pool := p.Name
+	hv, unreached := m.host.HV()
 	job := func(busy, done string, fn func(context.Context) error) tea.Cmd {
 		return m.c.Job(m.id, busy, done, "", fn)
 	}
@@ -67,6 +68,9 @@ func (m *Model) actions() ui.Actions {
 		return m.c.Confirm(as[actDelete], "Delete volume "+ui.Safe(name)+"?", body, name, run)
 	}
 	for i := range as {
+		if unreached != nil {
+			as[i] = as[i].Unless(ui.Reason(unreached))
+		}
 		as[i] = as[i].Unless(m.c.ReadOnlyWhy())
 		if m.busy != "" {
 			as[i] = as[i].Unless("busy " + m.busy)
@@ -76,7 +80,7 @@ func (m *Model) actions() ui.Actions {
 		}
 	}
 	if !havePool {
-		return as.InPhase(m.c.Phase, phase.StorageChange).Granted(m.c.HV)
+		return m.granted(as, hv)
 	}
 	if p.Active {
 		as[actStart] = as[actStart].Unless("the pool is active")
@@ -117,7 +121,17 @@ func (m *Model) actions() ui.Actions {
 			as[actDelete] = as[actDelete].Unless("volume " + ui.Safe(over) + " is built on it")
 		}
 	}
-	return as.InPhase(m.c.Phase, phase.StorageChange).Granted(m.c.HV)
+	return m.granted(as, hv)
+}
+
+// granted holds as to the phase and to what the host's daemon grants
+// (nil when the host cannot be reached, and as already say why).
+func (m *Model) granted(as ui.Actions, hv vm.Hypervisor) ui.Actions {
+	as = as.InPhase(m.c.Phase, phase.StorageChange)
+	if hv == nil {
+		return as
+	}
+	return as.Granted(hv)
 }
 
 // overlayOf names a volume of the pool that has v as its backing file.

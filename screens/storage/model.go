@@ -18,12 +18,14 @@ import (
 type (
 	poolsMsg struct {
 		id    int
+		host  string
 		pools []vm.Pool
 		vms   []vm.VM
 		err   error
 	}
 	volumesMsg struct {
 		id   int
+		host string
 		pool string
 		vols []vm.Volume
 		err  error
@@ -41,8 +43,9 @@ var lastID atomic.Int64
 
 // Model is the Storage screen.
 type Model struct {
-	c  *ui.Common
-	id int
+	c    *ui.Common
+	id   int
+	host ui.HostView // whose storage
 
 	pools      []vm.Pool
 	states     ui.VMStates // for what stopping a pool breaks
@@ -66,21 +69,22 @@ type Model struct {
 	loadErr error
 }
 
-// New returns the Storage screen; pool names the pool to select ("" for
-// the first).
-func New(c *ui.Common, pool string) *Model {
-	return &Model{c: c, id: int(lastID.Add(1)), states: ui.VMStates{}, pool: pool,
+// New returns the Storage screen; arg names the pool to select ("" for
+// the first), HOST/POOL (or HOST/) one of another host.
+func New(c *ui.Common, arg string) *Model {
+	host, pool := ui.HostArg(arg)
+	return &Model{c: c, id: int(lastID.Add(1)), host: ui.NewHostView(c, host), states: ui.VMStates{}, pool: pool,
 		search: ui.NewSearch(c, "search", "volume name, format or a VM using it")}
 }
 
-func (m *Model) Title() string { return "Storage" }
+func (m *Model) Title() string { return m.host.Title("Storage") }
 
 func (m *Model) Keys() ui.KeyMap {
 	if m.search.Typing() {
 		return ui.SearchHelp
 	}
 	k := keys
-	k.actions = m.actions()
+	k.actions, k.spans = m.actions(), m.host.Name() != ""
 	return k
 }
 
@@ -108,27 +112,49 @@ func (m *Model) Actions() ui.Actions { return m.actions() }
 func (m *Model) Init() tea.Cmd { return m.loadPools() }
 
 func (m *Model) loadPools() tea.Cmd {
-	hv, id := m.c.HV, m.id
+	id, host := m.id, m.host.Name()
+	hv, err := m.host.HV()
 	return func() tea.Msg {
+		if err != nil {
+			return poolsMsg{id: id, host: host, err: err}
+		}
 		ctx, cancel := m.c.Context()
 		defer cancel()
 		pools, err := hv.Pools(ctx)
 		if err != nil {
-			return poolsMsg{id: id, err: err}
+			return poolsMsg{id: id, host: host, err: err}
 		}
 		vms, err := hv.List(ctx)
-		return poolsMsg{id: id, pools: pools, vms: vms, err: err}
+		return poolsMsg{id: id, host: host, pools: pools, vms: vms, err: err}
 	}
 }
 
 func (m *Model) loadVolumes(pool string) tea.Cmd {
-	hv, id := m.c.HV, m.id
+	id, host := m.id, m.host.Name()
+	hv, err := m.host.HV()
 	return func() tea.Msg {
+		if err != nil {
+			return volumesMsg{id: id, host: host, pool: pool, err: err}
+		}
 		ctx, cancel := m.c.Context()
 		defer cancel()
 		vols, err := hv.Volumes(ctx, pool)
-		return volumesMsg{id: id, pool: pool, vols: vols, err: err}
+		return volumesMsg{id: id, host: host, pool: pool, vols: vols, err: err}
 	}
+}
+
+// show switches to host's storage, from scratch; not while a copy runs,
+// whose progress this screen shows.
+func (m *Model) show(host string) tea.Cmd {
+	if cp := m.copying; cp != nil {
+		return ui.Status(ui.LevelWarning, "A copy of "+ui.Safe(cp.src)+" is running on "+ui.Safe(m.host.Name())+": "+keys.Copy.Help().Key+" cancels it, or wait for it to end")
+	}
+	m.host = ui.NewHostView(m.c, host)
+	m.pools, m.states, m.poolCursor, m.poolOffset, m.pool = nil, ui.VMStates{}, 0, 0, ""
+	m.allVols, m.vols, m.volsFor, m.volsErr = nil, nil, "", nil
+	m.volCursor, m.volOffset, m.vol, m.focus = 0, 0, "", poolsPane
+	m.loaded, m.loadErr = false, nil
+	return m.loadPools()
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
@@ -139,11 +165,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case poolsMsg:
-		if msg.id == m.id {
+		if msg.id == m.id && msg.host == m.host.Name() {
 			return m.setPools(msg)
 		}
 	case volumesMsg:
-		if msg.id == m.id && msg.pool == m.pool {
+		if msg.id == m.id && msg.host == m.host.Name() && msg.pool == m.pool {
 			m.setVolumes(msg)
 		}
 	case ui.JobStartMsg:
@@ -170,6 +196,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case copyProgressMsg:
 		if msg.id == m.id {
 			return m.progress(msg)
+		}
+	case ui.HostPickedMsg:
+		if msg.Owner == m.id {
+			return m.show(msg.Name)
 		}
 	case ui.VMEventMsg:
 		return m.event(msg.Event)
@@ -198,6 +228,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, keys.Search):
 		m.focus = volumesPane
 		return m.search.Open()
+	case key.Matches(msg, keys.Host):
+		return m.host.Pick(m.id, "storage pools")
 	case key.Matches(msg, keys.Pane):
 		if m.focus == poolsPane && len(m.vols) > 0 {
 			m.focus = volumesPane
@@ -295,6 +327,9 @@ func (m *Model) narrow() tea.Cmd {
 // event reloads on pool changes and on VMs coming and going (disk users),
 // and keeps VM states current for the warnings.
 func (m *Model) event(e vm.Event) tea.Cmd {
+	if !m.host.Concerns(e) {
+		return nil // another host's
+	}
 	switch e.Kind {
 	case vm.EventPool, vm.EventReconnected, vm.EventDefined, vm.EventUndefined:
 		m.volsFor = ""

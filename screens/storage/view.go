@@ -35,7 +35,7 @@ func (m *Model) View() string {
 	b.WriteString(m.titleLine())
 	switch {
 	case m.loadErr != nil && !m.loaded:
-		return b.String() + "\n" + m.c.LoadErrorView("storage pools", m.loadErr)
+		return b.String() + "\n" + m.host.LoadErrorView("storage pools", m.loadErr)
 	case !m.loaded:
 		b.WriteString("\n\nLoading the storage pools" + m.c.Glyphs.Ellipsis)
 		return b.String()
@@ -80,6 +80,9 @@ func (m *Model) titleLine() string {
 		counts += sep + m.busy + m.c.Glyphs.Ellipsis
 	}
 	line := m.c.Styles.Title.Render(m.Title()) + "  " + m.c.Styles.Muted.Render(counts)
+	if m.loadErr != nil && m.loaded {
+		line += m.c.Styles.Warning.Render(sep + "as last read: " + ui.Safe(ui.Reason(m.loadErr)))
+	}
 	return ansi.Truncate(line, m.c.Width, m.c.Glyphs.Ellipsis)
 }
 

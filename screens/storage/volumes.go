@@ -31,8 +31,12 @@ func (m *Model) createForm(p vm.Pool) tea.Cmd {
 	}
 	submit := func(v []string) tea.Cmd {
 		spec, _ := m.volumeSpec(p, v)
-		pool, hv := p.Name, m.c.HV
+		pool := p.Name
+		hv, err := m.host.HV()
 		return m.c.Job(m.id, "creating "+spec.Name, "created volume "+spec.Name+" in "+pool, spec.Name, func(ctx context.Context) error {
+			if err != nil {
+				return err
+			}
 			_, err := hv.CreateVolume(ctx, pool, spec)
 			return err
 		})
@@ -123,17 +127,21 @@ type copyStartedMsg struct {
 // runs in the background; the screen stays usable meanwhile.
 func (m *Model) startCopy(pool, src, dst string) tea.Cmd {
 	id := m.id
+	hv, err := m.host.HV()
+	if err != nil {
+		return ui.Fail(err)
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), copyTimeout)
 		cp := copyState{pool: pool, src: src, dst: dst, cancel: cancel}
-		return copyStartedMsg{id: id, cp: cp, run: m.runCopy(ctx, cp)}
+		return copyStartedMsg{id: id, cp: cp, run: m.runCopy(ctx, hv, cp)}
 	}
 }
 
 // runCopy runs CopyVolume and feeds its progress back as messages, one at
 // a time, until the copy ends with a copyDoneMsg.
-func (m *Model) runCopy(ctx context.Context, cp copyState) tea.Cmd {
-	id, hv := m.id, m.c.HV
+func (m *Model) runCopy(ctx context.Context, hv vm.Hypervisor, cp copyState) tea.Cmd {
+	id := m.id
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 1)
 		next := func() tea.Msg { return <-ch }

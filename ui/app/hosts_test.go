@@ -162,3 +162,60 @@ func TestAHostGoingAwayKeepsTheOthersWorking(t *testing.T) {
 		t.Errorf("hv2 back:\n%s", s)
 	}
 }
+
+// On two hosts, Networks and Storage say whose they show; the Hosts
+// screen opens a host's (N, S), and H switches.
+func TestGoldenTwoHostsNetworksAndStorage(t *testing.T) {
+	t.Run("networks", func(t *testing.T) {
+		m := startOn(t, 80, 24, uitest.TwoHosts(t))
+		press(t, m, "9", "down", "N")
+		golden.RequireEqual(t, screen(m))
+	})
+	t.Run("storage", func(t *testing.T) {
+		m := startOn(t, 80, 24, uitest.TwoHosts(t))
+		press(t, m, "9", "down", "S")
+		golden.RequireEqual(t, screen(m))
+	})
+	t.Run("switch", func(t *testing.T) {
+		m := startOn(t, 80, 24, uitest.TwoHosts(t))
+		press(t, m, "8", "H")
+		golden.RequireEqual(t, screen(m))
+	})
+}
+
+// A host that is down: the switch menu says so with why, choosing it
+// says it cannot be reached (no call goes to the other host instead),
+// H switches on, and it shows once back.
+func TestADownHostsStorageSaysSoAndLetsYouSwitchOn(t *testing.T) {
+	var hv2 *away
+	hv := uitest.TwoHostsWith(t, func(h vm.Hypervisor) vm.Hypervisor { hv2 = newAway(h); return hv2 })
+	m := startOn(t, 100, 30, hv)
+	hv2.leave()
+	waitHost(t, hv, "hv2", vm.HostDown)
+	send(t, m, ui.VMEventMsg{Event: vm.Event{Kind: vm.EventConnLost, Host: "hv2", Detail: "hv2: the hv daemon went away: EOF"}})
+	press(t, m, "8", "H")
+	if s := screen(m); !strings.Contains(s, "down: the hv daemon went away: EOF") {
+		t.Errorf("the menu does not say hv2 is down and why:\n%s", s)
+	}
+	press(t, m, "2")
+	s := screen(m)
+	for _, want := range []string{"Storage of hv2", "hv2 cannot be reached: down: the hv daemon went away: EOF", "its storage pools show once it answers", "Press H to show another host's"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("hv2 down lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "fast-ssd") {
+		t.Errorf("lab's pools shown as hv2's:\n%s", s)
+	}
+	press(t, m, "H", "1")
+	if s := screen(m); !strings.Contains(s, "Storage of lab") || !strings.Contains(s, "fast-ssd") {
+		t.Errorf("switching on to lab:\n%s", s)
+	}
+	press(t, m, "H", "2")
+	hv2.back()
+	waitHost(t, hv, "hv2", vm.HostUp)
+	send(t, m, ui.VMEventMsg{Event: vm.Event{Kind: vm.EventReconnected, Host: "hv2"}})
+	if s := screen(m); !strings.Contains(s, "bulk") || strings.Contains(s, "cannot be reached") {
+		t.Errorf("hv2 back:\n%s", s)
+	}
+}

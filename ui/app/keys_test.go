@@ -80,7 +80,7 @@ func TestEachVerbHasOneKeyEverywhere(t *testing.T) {
 		"Start": ui.Verbs.Start.Keys()[0], "Stop": ui.Verbs.Stop.Keys()[0], "Delete": ui.Verbs.Delete.Keys()[0],
 		"New": ui.Verbs.New.Keys()[0], "Reload": ui.Verbs.Reload.Keys()[0], "Actions": ui.Verbs.Actions.Keys()[0],
 		"Autostart": ui.Verbs.Autostart.Keys()[0], "Search": ui.Verbs.Search.Keys()[0], "Undo": ui.Verbs.Undo.Keys()[0],
-		"Order": ui.Verbs.Order.Keys()[0],
+		"Order": ui.Verbs.Order.Keys()[0], "Host": ui.Verbs.Host.Keys()[0],
 	}
 	for verb := range ui.VerbWords {
 		if verbKey[verb] == "" {

@@ -232,7 +232,8 @@ func Hostname() string {
 }
 
 // TwoHosts is one hv over two hosts (vm/fleet): "lab", the demo host, and
-// "hv2", a test-driver host with two VMs of its own.
+// "hv2", a test-driver host with two VMs, a network (backnet) and a pool
+// (bulk, one volume) of its own.
 func TwoHosts(t testing.TB) vm.Hypervisor {
 	t.Helper()
 	return TwoHostsWith(t, func(h vm.Hypervisor) vm.Hypervisor { return h })
@@ -246,6 +247,9 @@ func TwoHostsWith(t testing.TB, wrap func(vm.Hypervisor) vm.Hypervisor) vm.Hyper
 	hv2 := `<node>
 <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>billing</name><uuid>22222222-0000-4000-8000-000000000001</uuid><memory unit='MiB'>2048</memory><vcpu>2</vcpu><os><type>hvm</type></os><test:runstate>1</test:runstate></domain>
 <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>archive</name><uuid>22222222-0000-4000-8000-000000000002</uuid><memory unit='MiB'>1024</memory><vcpu>1</vcpu><os><type>hvm</type></os><test:runstate>5</test:runstate></domain>
+<network><name>backnet</name><uuid>22222222-0000-4000-8000-000000000101</uuid><bridge name='virbr7'/><forward mode='nat'/><ip address='10.20.0.1' netmask='255.255.255.0'><dhcp><range start='10.20.0.100' end='10.20.0.200'/></dhcp></ip></network>
+<pool type='dir'><name>bulk</name><uuid>22222222-0000-4000-8000-000000000201</uuid><capacity unit='GiB'>500</capacity><allocation unit='GiB'>120</allocation><available unit='GiB'>380</available><target><path>/srv/bulk</path></target>
+<volume type='file'><name>archive.qcow2</name><capacity unit='GiB'>40</capacity><allocation unit='GiB'>12</allocation><target><path>/srv/bulk/archive.qcow2</path><format type='qcow2'/></target></volume></pool>
 </node>`
 	if err := os.WriteFile(path, []byte(hv2), 0o600); err != nil {
 		t.Fatal(err)

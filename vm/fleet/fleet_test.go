@@ -217,6 +217,13 @@ func TestADownHostIsRetriedAndComesBack(t *testing.T) {
 	if err := f.Start(ctx, "b/mail"); !errors.Is(err, vm.ErrConnLost) {
 		t.Errorf("an action on b while it is down: %v", err)
 	}
+	// What is b's own (its pools, its networks) is not asked of a instead.
+	if hv, err := vm.Reach(f, "b"); hv != nil || !errors.Is(err, vm.ErrConnLost) || !strings.Contains(err.Error(), "(down: ssh: connect") {
+		t.Errorf("reaching b while it is down: %v %v", hv, err)
+	}
+	if _, err := vm.Reach(f, "c"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("reaching a host no one is called: %v", err)
+	}
 	reachable.Store(true)
 	deadline := time.After(10 * time.Second)
 	for {
@@ -235,6 +242,9 @@ func TestADownHostIsRetriedAndComesBack(t *testing.T) {
 	}
 	if s := status(f, "b"); s.State != vm.HostUp {
 		t.Errorf("b back: %+v", s)
+	}
+	if hv, err := vm.Reach(f, "b"); err != nil || hv.URI() != uri {
+		t.Errorf("reaching b once back: %v %v", hv, err)
 	}
 }
 
