@@ -123,11 +123,12 @@ func OnHost(h Hypervisor, host string) Hypervisor {
 }
 
 // Reach is the hypervisor of host for calls that must reach that host
-// and no other (a screen of its networks or pools): h itself when h spans
-// no hosts, else the member, or why it cannot be reached now.
+// and no other (a screen of its networks or pools, a VM's own volumes):
+// h itself when h spans no hosts or host is "" (the host hv opened, as
+// OnHost), else the member, or why it cannot be reached now.
 func Reach(h Hypervisor, host string) (Hypervisor, error) {
 	hosts := HostsOf(h)
-	if hosts == nil {
+	if hosts == nil || host == "" {
 		return h, nil
 	}
 	if m := OnHost(h, host); m != h {

@@ -73,8 +73,12 @@ func (m *Model) form(title string, fields []ui.Field, submit func([]string) tea.
 // corrupt it).
 func (m *Model) attachDisk() tea.Cmd {
 	hv, uuid, name := m.c.HV, m.d.UUID, m.d.Name
-	own := vm.OnHost(hv, m.d.Host) // the volumes of the VM's own host
+	host := m.d.Host
 	return func() tea.Msg {
+		own, err := vm.Reach(hv, host) // the volumes of the VM's own host, no other's
+		if err != nil {
+			return ui.ErrorMsg{Err: err}
+		}
 		ctx, cancel := m.c.Context()
 		defer cancel()
 		vols, err := vm.Attachable(ctx, own)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/vm"
+	"github.com/hyper-nixos/hv/vm/ops"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 )
 
@@ -223,6 +224,13 @@ func TestADownHostIsRetriedAndComesBack(t *testing.T) {
 	}
 	if _, err := vm.Reach(f, "c"); !errors.Is(err, vm.ErrNotFound) {
 		t.Errorf("reaching a host no one is called: %v", err)
+	}
+	if hv, err := vm.Reach(f, ""); err != nil || hv != vm.Hypervisor(f) {
+		t.Errorf("reaching no host in particular is the fleet (its calls go to the first host): %v %v", hv, err)
+	}
+	// Nor is b's VM cloned on a, with a's volumes, while b is away.
+	if _, err := ops.Clone(ctx, f, vm.VM{Name: "mail", Host: "b", UUID: "b/mail"}, "mail-copy", nil); !errors.Is(err, vm.ErrConnLost) {
+		t.Errorf("cloning b's VM while b is down: %v", err)
 	}
 	reachable.Store(true)
 	deadline := time.After(10 * time.Second)

@@ -21,8 +21,12 @@ func Clone(ctx context.Context, h vm.Hypervisor, src vm.VM, dst string, progress
 	if !h.Access().Writable() {
 		return fail(vm.ErrDenied, "read-only access", "")
 	}
-	// The copies and the clone are made on the VM's own host.
-	h = vm.OnHost(h, src.Host)
+	// The copies and the clone are made on the VM's own host, never on
+	// another one while it is away.
+	h, err := vm.Reach(h, src.Host)
+	if err != nil {
+		return vm.VM{}, err
+	}
 	// The state the caller saw may be old: the disks must not change now.
 	d, err := h.Details(ctx, src.UUID)
 	if err != nil {
