@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/hyper-nixos/hv/vm"
-	"github.com/hyper-nixos/hv/vm/ops"
 	"github.com/hyper-nixos/hv/vm/libvirt"
+	"github.com/hyper-nixos/hv/vm/ops"
 )
 
 // host writes a test-driver host with the named VMs (running, with UUIDs
