@@ -109,30 +109,21 @@ func HostsOf(h Hypervisor) []HostStatus {
 	return nil
 }
 
-// OnHost is the hypervisor of host when h spans several, else h: what
-// is a host's own (its pools and volumes, its networks) is asked of it.
-func OnHost(h Hypervisor, host string) Hypervisor {
-	if s, ok := h.(interface {
-		Member(name string) (Hypervisor, bool)
-	}); ok && host != "" {
-		if m, ok := s.Member(host); ok {
-			return m
-		}
-	}
-	return h
-}
-
 // Reach is the hypervisor of host for calls that must reach that host
 // and no other (a screen of its networks or pools, a VM's own volumes):
-// h itself when h spans no hosts or host is "" (the host hv opened, as
-// OnHost), else the member, or why it cannot be reached now.
+// h itself when h spans no hosts or host is "" (the host hv opened), else
+// the member, or why it cannot be reached now.
 func Reach(h Hypervisor, host string) (Hypervisor, error) {
 	hosts := HostsOf(h)
 	if hosts == nil || host == "" {
 		return h, nil
 	}
-	if m := OnHost(h, host); m != h {
-		return m, nil
+	if s, ok := h.(interface {
+		Member(name string) (Hypervisor, bool)
+	}); ok {
+		if m, ok := s.Member(host); ok {
+			return m, nil
+		}
 	}
 	for _, s := range hosts {
 		if strings.EqualFold(s.Name, host) {
