@@ -40,6 +40,9 @@ type phaseFacts struct {
 	working *nix.Host // staged, else applied, else the bootstrap of a new host
 	running phase.Phase
 	checks  []phase.Check
+	// enforcer is the hv daemon whose phase binds this user ("" when hv
+	// talks to libvirt itself); its phase is running.
+	enforcer string
 }
 
 func (g *globals) phaseFacts() (*phaseFacts, error) {
@@ -48,6 +51,10 @@ func (g *globals) phaseFacts() (*phaseFacts, error) {
 		return nil, err
 	}
 	f := &phaseFacts{state: st, running: runningPhase(st.Applied, st.AppliedErr)}
+	if dial, where, err := g.daemonDialer(); err == nil && dial != nil {
+		// The daemon's phase binds, whatever host file this user can read.
+		f.running, f.enforcer = g.securityPhase(), where
+	}
 	f.working, err = st.Working()
 	if errors.Is(err, nix.ErrNoHostFile) {
 		f.working, err = runningHost(st), nil
@@ -71,6 +78,7 @@ type phaseStatusJSON struct {
 	Phase         string        `json:"phase"`
 	HostFile      string        `json:"host_file"`
 	HostFileNote  string        `json:"host_file_note,omitempty"`
+	EnforcedBy    string        `json:"enforced_by,omitempty"` // the hv daemon whose phase binds
 	StagedPhase   string        `json:"staged_phase,omitempty"`
 	Rules         []ruleJSON    `json:"rules"`
 	HardenChecks  []phase.Check `json:"harden_checks,omitempty"`
@@ -140,10 +148,15 @@ func newPhaseStatusCmd(g *globals) *cobra.Command {
 }
 
 func statusReport(f *phaseFacts) phaseStatusJSON {
-	r := phaseStatusJSON{Phase: string(f.running), HostFile: f.state.Paths.Host}
-	if errors.Is(f.state.AppliedErr, nix.ErrNoHostFile) {
+	r := phaseStatusJSON{Phase: string(f.running), HostFile: f.state.Paths.Host, EnforcedBy: f.enforcer}
+	switch {
+	case f.enforcer != "":
+		if here := runningPhase(f.state.Applied, f.state.AppliedErr); here != f.running {
+			r.HostFileNote = fmt.Sprintf("the host file here says %s; the daemon's phase is the one that binds", here)
+		}
+	case errors.Is(f.state.AppliedErr, nix.ErrNoHostFile):
 		r.HostFileNote = "no host file yet: the setup phase applies ('hv wizard' writes one)"
-	} else if f.state.AppliedErr != nil {
+	case f.state.AppliedErr != nil:
 		r.HostFileNote = "unreadable, so hv acts as if hardened: " + f.state.AppliedErr.Error()
 	}
 	if f.state.Staged != nil && f.state.Staged.Phase != string(f.running) {
@@ -168,7 +181,11 @@ func statusReport(f *phaseFacts) phaseStatusJSON {
 }
 
 func writePhaseStatus(w io.Writer, f *phaseFacts, r phaseStatusJSON) {
-	fmt.Fprintf(w, "Security phase: %s (%s)\n", r.Phase, r.HostFile)
+	if r.EnforcedBy != "" {
+		fmt.Fprintf(w, "Security phase: %s (enforced by the hv daemon at %s)\n", r.Phase, r.EnforcedBy)
+	} else {
+		fmt.Fprintf(w, "Security phase: %s (%s)\n", r.Phase, r.HostFile)
+	}
 	if r.HostFileNote != "" {
 		fmt.Fprintf(w, "  %s\n", r.HostFileNote)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/audit"
+	"github.com/hyper-nixos/hv/security/phase"
 )
 
 // demoInPhase prepares the demo's private host contract with the given
@@ -223,5 +224,24 @@ func TestPhaseStatusSaysWhatIsAsked(t *testing.T) {
 	_, text, _ := hv(t, "phase", "status", "--demo")
 	if !strings.Contains(strings.Join(strings.Fields(text), " "), "VM force off, delete keeping its disks (high) terminal: yes or no script: --yes") {
 		t.Errorf("the text says the same:\n%s", text)
+	}
+}
+
+// TestPhaseStatusIsTheDaemons: through the hv daemon, the phase shown is
+// the one it enforces, whatever host file this user can read.
+func TestPhaseStatusIsTheDaemons(t *testing.T) {
+	hostEnv(t) // a host file in the setup phase
+	socket := startTestDaemon(t, phase.Hardened)
+	code, out, errOut := cli(t, "--host", "unix://"+socket, "phase", "status", "--json")
+	var r phaseStatusJSON
+	if code != exitOK || json.Unmarshal([]byte(out), &r) != nil {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if r.Phase != "hardened" || r.EnforcedBy != socket || !strings.Contains(r.HostFileNote, "the host file here says setup") || r.Leave == "" {
+		t.Errorf("through a hardened daemon: %+v", r)
+	}
+	_, out, _ = cli(t, "--host", "unix://"+socket, "phase", "status")
+	if !strings.HasPrefix(out, "Security phase: hardened (enforced by the hv daemon at "+socket+")") {
+		t.Errorf("the text says:\n%s", out)
 	}
 }
