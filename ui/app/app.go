@@ -255,7 +255,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lost = e.Detail
 		case e.Kind == vm.EventReconnected:
 			m.lost = ""
-			m.setStatus(ui.StatusMsg{Text: "reconnected to libvirt", Level: ui.LevelSuccess, TTL: 5 * time.Second})
+			text := "reconnected to libvirt"
+			if _, daemon := m.c.HV.(vm.Enforcer); daemon && e.Detail != "" {
+				text = e.Detail // the hv daemon is back, or its events started again
+			}
+			m.setStatus(ui.StatusMsg{Text: text, Level: ui.LevelSuccess, TTL: 5 * time.Second})
 		}
 		return m, tea.Batch(m.broadcast(msg), m.waitEvent(m.c.HV.Events()), m.expireStatus(),
 			m.observe(help.VMEvent(msg.Event)))

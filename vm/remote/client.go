@@ -233,24 +233,36 @@ func transportError(ctx context.Context, rt api.Route, args []string, err error)
 }
 
 // followEvents streams events until ctx ends, re-opening the stream with
-// backoff when the daemon goes away.
+// backoff when the daemon goes away. A stream the daemon ends (this
+// client fell behind a burst of events, or the daemon restarted) is
+// re-opened at once: callers reload what they show, and hear that the
+// daemon went away only when it cannot be reached.
 func (c *Client) followEvents(ctx context.Context) {
 	defer c.wg.Done()
 	backoff := 250 * time.Millisecond
-	lost := false
+	lost, resumed := false, false
 	for ctx.Err() == nil {
+		var opened time.Time
 		err := c.streamEvents(ctx, func() {
-			if lost {
-				lost = false
-				c.events.Push(vm.Event{Kind: vm.EventReconnected, Detail: "the hv daemon is back", At: time.Now()})
+			opened = time.Now()
+			switch {
+			case lost:
+				c.events.Push(vm.Event{Kind: vm.EventReconnected, Detail: "the hv daemon is back", At: opened})
+			case resumed:
+				c.events.Push(vm.Event{Kind: vm.EventReconnected, Detail: "the hv daemon's events started again (some may have been missed): reloaded", At: opened})
 			}
+			lost, resumed = false, false
 			backoff = 250 * time.Millisecond
 		})
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, errStreamEnded) && !lost && !resumed && time.Since(opened) > time.Second {
+			resumed = true // once: a stream that ends again at once is a daemon in trouble
+			continue
+		}
 		if !lost {
-			lost = true
+			lost, resumed = true, false
 			c.events.Push(vm.Event{Kind: vm.EventConnLost, Detail: "the hv daemon went away: " + err.Error(), At: time.Now()})
 		}
 		select {
@@ -261,6 +273,9 @@ func (c *Client) followEvents(ctx context.Context) {
 		backoff = min(backoff*2, 5*time.Second)
 	}
 }
+
+// errStreamEnded is the daemon ending an event stream in good order.
+var errStreamEnded = errors.New("the event stream ended")
 
 // streamEvents reads one event stream to its end; opened runs once the
 // daemon has answered.
@@ -284,7 +299,7 @@ func (c *Client) streamEvents(ctx context.Context, opened func()) error {
 		var e vm.Event
 		if err := dec.Decode(&e); err != nil {
 			if errors.Is(err, io.EOF) {
-				return errors.New("the event stream ended")
+				return errStreamEnded
 			}
 			return err
 		}
