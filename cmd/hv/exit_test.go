@@ -61,7 +61,7 @@ var readOnlyCommands = []string{
 	"hv threats actions", "hv threats feeds",
 	"hv threats feeds update", // downloads blocklists into its own directory: nothing to ask
 	"hv dial-stdio",           // carries others' requests to the daemon, which asks
-	"hv hosts",
+	"hv hosts", "hv hosts peer-config",
 }
 
 func TestEveryChangeTakesYes(t *testing.T) {

@@ -183,6 +183,7 @@ func newHostsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.AddCommand(newPeerConfigCmd())
 	return cmd
 }
 

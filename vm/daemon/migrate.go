@@ -407,8 +407,8 @@ func (s *Server) moveOf(ctx context.Context, ref string) (vm.Move, error) {
 // to at a is set up: by the NixOS module on both hosts, or by hand.
 func trustHint(self, to string, a remote.Address) string {
 	return "the hosts' roots must trust each other: declare " + to + " here (services.hyper-nixos.peers." + to +
-		", with its SSH host key and its daemon's key, " + nix.PeerIdentity + ".pub there) and " + self + " on " + to +
-		" the same way, and rebuild both; without the module, root here needs a key root on " + to +
+		", with its SSH host key and its daemon's key, " + nix.PeerIdentity + ".pub there: 'hv hosts peer-config' as root on " + to +
+		" prints it) and " + self + " on " + to + " the same way, and rebuild both; without the module, root here needs a key root on " + to +
 		" accepts and its host key in known_hosts. As root here, '" + sshCommandLine(a) + "' shows what fails"
 }
 
