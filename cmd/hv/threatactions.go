@@ -15,7 +15,6 @@ import (
 	"github.com/hyper-nixos/hv/security/threat/response"
 	"github.com/hyper-nixos/hv/security/threat/store"
 	"github.com/hyper-nixos/hv/ui/termsafe"
-	"github.com/hyper-nixos/hv/vm"
 )
 
 // actionJSON is one line of 'hv threats actions --json'.
@@ -146,8 +145,8 @@ func newThreatsUndoCmd(g *globals) *cobra.Command {
 				}
 				defer hv.Close()
 				r.Do.VMs = hv
-				if hv.Access() == vm.ReadOnly {
-					r.Do.VMs, r.Do.NoVMs = nil, "your libvirt access is read-only"
+				if a := hv.Access(); !a.Writable() {
+					r.Do.VMs, r.Do.NoVMs = nil, a.Why()
 				}
 			}
 			if err := r.Undo(ctx, a, currentUser()); err != nil {

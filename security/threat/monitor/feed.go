@@ -120,8 +120,8 @@ func OpenFeed(ctx context.Context, o FeedOptions) (Feed, error) {
 	runner.Do.NoFirewall = "blocking addresses needs root and nftables: only the monitor service blocks, when blocking is on (hyperNixos.threatMonitor.blocking)"
 	switch {
 	case o.HV == nil:
-	case o.HV.Access() == vm.ReadOnly:
-		runner.Do.NoVMs = "your libvirt access is read-only: pausing, snapshotting or isolating a VM needs the operators' group"
+	case !o.HV.Access().Writable(): // no operator, or hv started with --read-only
+		runner.Do.NoVMs = "pausing, snapshotting or isolating a VM needs write access: " + o.HV.Access().Why()
 	default:
 		runner.Do.VMs = o.HV
 	}

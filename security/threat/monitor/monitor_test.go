@@ -17,6 +17,7 @@ import (
 	"github.com/hyper-nixos/hv/security/threat/rules"
 	"github.com/hyper-nixos/hv/security/threat/source"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/demo"
 )
 
@@ -214,5 +215,40 @@ func TestStoreNotices(t *testing.T) {
 	}
 	if again, _ := f.Notices(ctx, ns[0].ID); len(again) != 0 {
 		t.Errorf("a notice comes once: %+v", again)
+	}
+}
+
+// readOnlyAsked is a writable connection hv was told to use read-only
+// (hv --read-only).
+type readOnlyAsked struct{ vm.Hypervisor }
+
+func (readOnlyAsked) Access() vm.Access { return vm.ReadOnlyAsked }
+
+// hv --read-only offers no playbook that changes a VM, and says why, even
+// where the user may change VMs.
+func TestReadOnlyAskedRunsNoVMPlaybook(t *testing.T) {
+	ctx := context.Background()
+	h, err := demo.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	f, err := OpenFeed(ctx, FeedOptions{Demo: true, Static: true, HV: readOnlyAsked{h}, Now: func() time.Time { return fixed }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	finding := threat.Finding{ID: 1, Rule: "anomaly.net-tx", Kind: threat.KindAnomaly, Severity: threat.High, VM: "web-01"}
+	vmActions := 0
+	for _, o := range f.Playbooks(finding) {
+		if o.Action == response.PauseVM || o.Action == response.IsolateVM || o.Action == response.SnapshotVM {
+			vmActions++
+			if !strings.Contains(o.Unavailable, "--read-only") {
+				t.Errorf("%s under --read-only: %+v", o.Action, o)
+			}
+		}
+	}
+	if vmActions == 0 {
+		t.Fatal("no VM playbook applies to the finding: the test proves nothing")
 	}
 }
