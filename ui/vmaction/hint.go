@@ -30,15 +30,27 @@ func Hint(c *ui.Common, v vm.VM, width int) []string {
 				can = append(can, st.Key.Render(KeyOf(a))+" "+strings.ToLower(a.Label))
 			}
 		}
-		can = append(can, st.Key.Render(Keys.Actions.Help().Key)+" all actions")
 		if !access.Writable() {
 			lines = append(lines, st.Muted.Render("read-only access: you can watch this VM, not change it"))
 		} else {
-			lines = append(lines, st.Muted.Render("you can: ")+strings.Join(can, st.Muted.Render(", ")))
+			lines = append(lines, youCan(c, can, width))
 		}
 	}
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, width, c.Glyphs.Ellipsis)
 	}
 	return lines
+}
+
+// youCan lists the keys that work now in width: whole items only, as many
+// as fit, and always the actions menu last, which lists the rest.
+func youCan(c *ui.Common, can []string, width int) string {
+	st := c.Styles
+	menu := st.Key.Render(Keys.Actions.Help().Key) + " all actions"
+	for n := len(can); ; n-- {
+		line := st.Muted.Render("you can: ") + strings.Join(append(can[:n:n], menu), st.Muted.Render(", "))
+		if n == 0 || ansi.StringWidth(line) <= width {
+			return line
+		}
+	}
 }
