@@ -24,6 +24,7 @@ import (
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/libvirt"
 	"github.com/hyper-nixos/hv/vm/ops"
+	"github.com/hyper-nixos/hv/vm/remote"
 )
 
 // tui is hv's terminal UI running in this process on the real host, with
@@ -40,19 +41,27 @@ type tui struct {
 func runTUI(t *testing.T, uri, start, arg string) *tui {
 	t.Helper()
 	trail := audit.Open(filepath.Join(t.TempDir(), "audit.log"))
+	u := runTUIWith(t, func(ctx context.Context) (vm.Hypervisor, error) {
+		b, err := libvirt.Open(ctx, uri)
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { b.Close() })
+		return audit.Wrap(b, trail, "root", uri), nil
+	}, uri, start, arg)
+	u.audit = trail
+	return u
+}
+
+// runTUIWith runs hv's TUI on what connect opens, named where.
+func runTUIWith(t *testing.T, connect func(context.Context) (vm.Hypervisor, error), where, start, arg string) *tui {
+	t.Helper()
 	m := app.New(app.Options{
-		Connect: func(ctx context.Context) (vm.Hypervisor, error) {
-			b, err := libvirt.Open(ctx, uri)
-			if err != nil {
-				return nil, err
-			}
-			t.Cleanup(func() { b.Close() })
-			return audit.Wrap(b, trail, "root", uri), nil
-		},
-		Where: uri, User: "root", Term: "xterm-256color", Start: start, Arg: arg,
+		Connect: connect,
+		Where:   where, User: "root", Term: "xterm-256color", Start: start, Arg: arg,
 		Settings: help.Settings{Level: help.Expert},
 	})
-	u := &tui{t: t, m: m, audit: trail}
+	u := &tui{t: t, m: m}
 	update := func(msg tea.Msg) tea.Cmd { _, cmd := m.Update(msg); return cmd }
 	u.live = uitest.NewLive(t, update, m.Init())
 	u.live.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
@@ -219,6 +228,44 @@ func TestConsoleWorksAfterLibvirtdRestarts(t *testing.T) {
 	u.typeText("echo hv-$((7*7))")
 	u.press("enter")
 	u.waitFor("hv-49", 30*time.Second)
+}
+
+// TestConsoleThroughTheDaemonAfterLibvirtdRestarts: the console hv opens
+// through the hv daemon (as operators' hv does) reattaches by itself when
+// libvirtd restarts under the daemon, and the status says what came back.
+func TestConsoleThroughTheDaemonAfterLibvirtdRestarts(t *testing.T) {
+	e := realEnv(t)
+	guestISO(t)
+	need.Root(t, "to restart libvirtd")
+	if e.daemon == "" || e.socket == "" {
+		need.Missing(t, "HV_REAL_DAEMON or HV_REAL_SOCKET is not set: tests/real/daemon.sh env names them")
+	}
+	b := open(t, e.uri)
+	defer b.Close()
+	v := guest(t, e, b, "cond")
+	u := runTUIWith(t, func(ctx context.Context) (vm.Hypervisor, error) {
+		c, err := remote.Open(ctx, remote.Unix(e.socket), e.socket)
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+		return c, err
+	}, e.socket, "console", v.UUID)
+	u.waitFor("Serial console of "+v.Name, 30*time.Second)
+	u.live.For(time.Second, nil) // attached
+	u.typeText("echo hv-$((6*8))")
+	u.press("enter")
+	u.waitFor("hv-48", 30*time.Second)
+
+	daemon(t, e, "restart-libvirtd")
+	u.waitFor("libvirt is back behind the hv daemon", 60*time.Second)
+	u.live.Until("the console to reattach", 30*time.Second, func() bool {
+		s := u.screen()
+		return !strings.Contains(s, "closed") && !strings.Contains(s, "Connecting")
+	}, u.screen)
+	u.live.For(time.Second, nil)
+	u.typeText("echo hv-$((8*8))")
+	u.press("enter")
+	u.waitFor("hv-64", 30*time.Second)
 }
 
 // TestCancelledCloneLeavesNothing: esc during a clone's copy stops the

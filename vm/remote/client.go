@@ -303,6 +303,11 @@ func (c *Client) streamEvents(ctx context.Context, opened func()) error {
 			}
 			return err
 		}
+		if e.Kind == vm.EventReconnected && e.Host == "" {
+			// The daemon's own libvirt connection is back (its Detail is
+			// the daemon's access, which says nothing to this caller).
+			e.Detail = "libvirt is back behind the hv daemon"
+		}
 		c.events.Push(e)
 	}
 }
