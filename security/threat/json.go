@@ -1,6 +1,7 @@
 package threat
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -12,8 +13,56 @@ import (
 // hundred thousand. Strings escape every control character, DEL and the
 // C1 range, so printing the output on a terminal is harmless.
 func (f *Finding) AppendJSON(b []byte) []byte {
+	b = appendLine(b, f)
+	b = f.appendHead(b)
+	return f.appendTail(b)
+}
+
+// JSONEncoder writes findings as AppendJSON does, faster for a stream of
+// them: what every finding of a rule shares (rule, severity, tags, kind,
+// title) is escaped once and then copied. The zero value is ready.
+type JSONEncoder struct {
+	heads map[string][]jsonHead // by rule: its matches, its thresholds...
+}
+
+// jsonHead is the encoded head of the findings that carry these values.
+type jsonHead struct {
+	title string
+	sev   Severity
+	kind  Kind
+	tags  []string
+	b     []byte
+}
+
+// Append appends f as AppendJSON does.
+func (e *JSONEncoder) Append(b []byte, f *Finding) []byte {
+	b = appendLine(b, f)
+	b = append(b, e.head(f)...)
+	return f.appendTail(b)
+}
+
+func (e *JSONEncoder) head(f *Finding) []byte {
+	hs := e.heads[f.Rule]
+	for _, h := range hs {
+		if h.kind == f.Kind && h.sev == f.Severity && h.title == f.Title && slices.Equal(h.tags, f.Tags) {
+			return h.b
+		}
+	}
+	if e.heads == nil {
+		e.heads = map[string][]jsonHead{}
+	}
+	h := jsonHead{f.Title, f.Severity, f.Kind, slices.Clone(f.Tags), f.appendHead(nil)}
+	e.heads[f.Rule] = append(hs, h)
+	return h.b
+}
+
+func appendLine(b []byte, f *Finding) []byte {
 	b = append(b, `{"line":`...)
-	b = strconv.AppendInt(b, int64(f.Line), 10)
+	return strconv.AppendInt(b, int64(f.Line), 10)
+}
+
+// appendHead appends the fields a rule decides.
+func (f *Finding) appendHead(b []byte) []byte {
 	b = appendField(b, "rule", f.Rule)
 	b = appendField(b, "severity", f.Severity.String())
 	b = append(b, `,"tags":[`...)
@@ -25,7 +74,11 @@ func (f *Finding) AppendJSON(b []byte) []byte {
 	}
 	b = append(b, ']')
 	b = appendField(b, "kind", string(f.Kind))
-	b = appendField(b, "title", f.Title)
+	return appendField(b, "title", f.Title)
+}
+
+// appendTail appends the fields each line decides, and closes the object.
+func (f *Finding) appendTail(b []byte) []byte {
 	if !f.Time.IsZero() {
 		b = append(b, `,"time":"`...)
 		b = f.Time.AppendFormat(b, time.RFC3339)

@@ -35,9 +35,10 @@ func BenchmarkScanFile(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		e := New(set, Options{Year: 2026})
 		var buf []byte
+		var enc threat.JSONEncoder
 		e.Scan(bytes.NewReader(data), "bench", func(f threat.Finding) {
 			if json {
-				buf = f.AppendJSON(buf[:0])
+				buf = enc.Append(buf[:0], &f)
 			}
 		})
 	}
