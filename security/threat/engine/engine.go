@@ -78,28 +78,30 @@ func (e *Engine) SetIntel(in Intel) { e.intel = in }
 // entry of 'journalctl -o json'. source and n (1-based) locate it in
 // findings.
 func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
+	e.Lines++
+	l := line{source: source, n: n, count: 1}
 	if len(b) > 0 && b[0] == '{' {
 		if j, err := logline.ParseJournal(b); err == nil {
-			e.Lines++
-			e.match(j.Time, []byte(j.Host), []byte(j.Program), j.PID, []byte(j.Message), source, n, false, emit)
+			l.Line = logline.Line{Time: j.Time, Host: []byte(j.Host), Program: []byte(j.Program), PID: j.PID, Message: []byte(j.Message)}
+			e.match(&l, emit)
 			return
 		}
 	}
-	e.Lines++
-	l, ok := e.parser.Parse(b)
-	if !ok {
+	l.oneLine = true
+	if !e.parser.Parse(b, &l.Line) {
 		e.Unparsed++
-		e.match(time.Time{}, nil, nil, 0, b, source, n, true, emit)
-		return
+		l.Line = logline.Line{Message: b}
 	}
-	e.match(l.Time, l.Host, l.Program, l.PID, l.Message, source, n, true, emit)
+	e.match(&l, emit)
 }
 
 // Record matches a record that arrived already split, from the journal or
 // libvirt.
 func (e *Engine) Record(r threat.Record, emit Emit) {
 	e.Lines++
-	e.match(r.Time, []byte(r.Host), []byte(r.Program), r.PID, []byte(r.Message), r.Source, r.Line, false, emit)
+	l := line{source: r.Source, n: r.Line, count: 1}
+	l.Line = logline.Line{Time: r.Time, Host: []byte(r.Host), Program: []byte(r.Program), PID: r.PID, Message: []byte(r.Message)}
+	e.match(&l, emit)
 }
 
 // Scan reads r line by line until EOF. Lines longer than the buffer are
@@ -136,42 +138,38 @@ func trimEOL(b []byte) []byte {
 
 // line is one message being matched.
 type line struct {
-	t          time.Time
-	host, prog []byte
-	pid        int
-	msg        []byte
-	source     string
-	n          int
-	count      int  // > 1 for "message repeated N times"
-	oneLine    bool // holds no newline: a line of a file
+	logline.Line
+	source  string
+	n       int
+	count   int  // > 1 for "message repeated N times"
+	oneLine bool // holds no newline: a line of a file
 }
 
-// match runs the rules on one message; oneLine says it holds no newline
+// match runs the rules on one message; l.oneLine says it holds no newline
 // (a journal message may), which spares the matchers looking for one.
-func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, oneLine bool, emit Emit) {
+func (e *Engine) match(l *line, emit Emit) {
 	e.sink = emit
-	l := line{t: t, host: host, prog: prog, pid: pid, msg: msg, source: source, n: n, count: 1, oneLine: oneLine}
-	if inner, k := repeated(msg); k > 0 {
-		l.msg, l.count = inner, k
+	if inner, k := repeated(l.Message); k > 0 {
+		l.Message, l.count = inner, k
 	}
 	var h uint64
-	for _, r := range e.rules.For(prog).Candidates(l.msg) {
-		if !r.Prefilter(l.msg) {
+	for _, r := range e.rules.For(l.Program).Candidates(l.Message) {
+		if !r.Prefilter(l.Message) {
 			continue
 		}
 		if r.TrackOnly {
-			e.track(r, &h, &l)
+			e.track(r, &h, l)
 			continue
 		}
-		m := e.pattern(r, &h, &l)
+		m := e.pattern(r, &h, l)
 		if m == nil {
 			continue
 		}
 		e.Matched++
-		e.found(r, m, &l, emit)
+		e.found(r, m, l, emit)
 		return
 	}
-	e.conns.tick(t, e.deliver)
+	e.conns.tick(l.Time, e.deliver)
 }
 
 // repeated unwraps rsyslog's "message repeated N times: [ MSG]", which
@@ -208,7 +206,7 @@ func repeated(msg []byte) ([]byte, int) {
 // its matcher when it has one, else the regular expression through the
 // memo. *h is the message's hash for the memo, computed on first use.
 func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
-	msg := l.msg
+	msg := l.Message
 	if r.Matcher != "" {
 		run := r.Run
 		if l.oneLine {
@@ -245,11 +243,11 @@ func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
 // track runs a track-only rule: it matches only when its connection has
 // something to learn or to end.
 func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
-	if l.pid <= 0 {
+	if l.PID <= 0 {
 		return
 	}
-	k := e.conns.key(l.host, l.prog, l.pid)
-	cur := e.conns.get(k, l.t, false, e.deliver)
+	k := e.conns.key(l.Host, l.Program, l.PID)
+	cur := e.conns.get(k, l.Time, false, e.deliver)
 	if r.Conn == rules.ConnClose && cur == nil || r.Conn != rules.ConnClose && cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 {
 		return // nothing to learn, nothing to end
 	}
@@ -257,8 +255,8 @@ func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
 	if m == nil {
 		return
 	}
-	if addr, _ := address(r, m, l.msg); addr.IsValid() {
-		e.conns.learn(e.conns.get(k, l.t, true, e.deliver), addr, e.deliver)
+	if addr, _ := address(r, m, l.Message); addr.IsValid() {
+		e.conns.learn(e.conns.get(k, l.Time, true, e.deliver), addr, e.deliver)
 	}
 	if r.Conn == rules.ConnClose {
 		e.conns.close(k, e.deliver)
@@ -273,16 +271,16 @@ func group(msg []byte, m []int, i int) []byte {
 }
 
 func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
-	addr, ambiguous := address(r, m, l.msg)
+	addr, ambiguous := address(r, m, l.Message)
 	var cur *conn
 	var k connKey
-	if r.Conn != rules.ConnNone && l.pid > 0 {
-		k = e.conns.key(l.host, l.prog, l.pid)
-		cur = e.conns.get(k, l.t, true, e.deliver)
+	if r.Conn != rules.ConnNone && l.PID > 0 {
+		k = e.conns.key(l.Host, l.Program, l.PID)
+		cur = e.conns.get(k, l.Time, true, e.deliver)
 		switch {
 		case addr.IsValid():
 			e.conns.learn(cur, addr, e.deliver)
-		case cur.addr.IsValid() && (!ambiguous || shows(string(l.msg), cur.addr)):
+		case cur.addr.IsValid() && (!ambiguous || shows(string(l.Message), cur.addr)):
 			addr = cur.addr
 		}
 		if r.Probe && cur.noted { // not a probe: the end of a connection already reported
@@ -294,9 +292,9 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		cur.noted = true
 	}
 	f := threat.Finding{
-		Time: l.t, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
+		Time: l.Time, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
 		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: l.count,
-		Evidence: string(l.msg), Source: l.source, Line: l.n, State: threat.Open,
+		Evidence: string(l.Message), Source: l.source, Line: l.n, State: threat.Open,
 	}
 	if addr.IsValid() {
 		f.IP = e.addrs.text(addr)
@@ -305,7 +303,7 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		if name == "" || name == "ip" || m[2*i] < 0 {
 			continue
 		}
-		v := string(l.msg[m[2*i]:m[2*i+1]])
+		v := string(l.Message[m[2*i]:m[2*i+1]])
 		switch name {
 		case "user":
 			f.User = v
