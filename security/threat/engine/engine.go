@@ -291,10 +291,11 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		}
 		cur.noted = true
 	}
+	evidence := string(l.Message) // the fields below are its substrings: one allocation
 	f := threat.Finding{
 		Time: l.Time, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
 		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: l.count,
-		Evidence: string(l.Message), Source: l.source, Line: l.n, State: threat.Open,
+		Evidence: evidence, Source: l.source, Line: l.n, State: threat.Open,
 	}
 	if addr.IsValid() {
 		f.IP = e.addrs.text(addr)
@@ -303,7 +304,7 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		if name == "" || name == "ip" || m[2*i] < 0 {
 			continue
 		}
-		v := string(l.Message[m[2*i]:m[2*i+1]])
+		v := evidence[m[2*i]:m[2*i+1]]
 		switch name {
 		case "user":
 			f.User = v
