@@ -118,16 +118,16 @@ func newThreatsScanCmd() *cobra.Command {
 			var sum scanSummary
 			var enc threat.JSONEncoder
 			start := time.Now()
-			emit := func(f *threat.Finding) {
+			emit := func(f threat.Finding) {
 				switch {
 				case summary:
-					sum.add(f)
+					sum.add(&f)
 					return
 				case asJSON:
 					// straight into the writer's buffer: no copy
-					out.Write(append(enc.Append(out.AvailableBuffer(), f), '\n'))
+					out.Write(append(enc.Append(out.AvailableBuffer(), &f), '\n'))
 				default:
-					writeFindingLine(out, f)
+					writeFindingLine(out, &f)
 				}
 				sum.total++
 			}

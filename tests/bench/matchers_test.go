@@ -62,7 +62,7 @@ func TestMatchersAgreeOnGeneratedLog(t *testing.T) {
 	scan := func(set *rules.Set) []byte {
 		var out []byte
 		e := engine.New(set, engine.Options{Year: 2026})
-		if err := e.Scan(bytes.NewReader(data), "auth.log", func(f *threat.Finding) {
+		if err := e.Scan(bytes.NewReader(data), "auth.log", func(f threat.Finding) {
 			out = append(f.AppendJSON(out), '\n')
 		}); err != nil {
 			t.Fatal(err)

@@ -36,9 +36,9 @@ func BenchmarkScanFile(b *testing.B) {
 		e := New(set, Options{Year: 2026})
 		var buf []byte
 		var enc threat.JSONEncoder
-		e.Scan(bytes.NewReader(data), "bench", func(f *threat.Finding) {
+		e.Scan(bytes.NewReader(data), "bench", func(f threat.Finding) {
 			if json {
-				buf = enc.Append(buf[:0], f)
+				buf = enc.Append(buf[:0], &f)
 			}
 		})
 	}

@@ -103,21 +103,20 @@ func (c *conns) learn(cur *conn, addr netip.Addr, emit Emit) {
 }
 
 // hold keeps f until its connection's address is known.
-func (c *conns) hold(cur *conn, f *threat.Finding, ambiguous bool, emit Emit) {
+func (c *conns) hold(cur *conn, f threat.Finding, ambiguous bool, emit Emit) {
 	if len(cur.pending) >= pendingMax {
 		emit(f)
 		return
 	}
-	cur.pending = append(cur.pending, held{*f, ambiguous})
+	cur.pending = append(cur.pending, held{f, ambiguous})
 }
 
 func (c *conns) release(cur *conn, emit Emit) {
-	for i := range cur.pending {
-		h := &cur.pending[i]
+	for _, h := range cur.pending {
 		if cur.addr.IsValid() && (!h.ambiguous || shows(h.f.Evidence, cur.addr)) {
 			h.f.IP = cur.addr.String()
 		}
-		emit(&h.f)
+		emit(h.f)
 	}
 	cur.pending = nil
 }

@@ -93,9 +93,9 @@ func TestCorpus(t *testing.T) {
 	entries := readCorpus(t)
 	e := New(defaults(t), Options{Year: 2026})
 	byLine := map[int][]threat.Finding{}
-	emit := func(f *threat.Finding) {
+	emit := func(f threat.Finding) {
 		if f.Kind == threat.KindMatch {
-			byLine[f.Line] = append(byLine[f.Line], *f)
+			byLine[f.Line] = append(byLine[f.Line], f)
 		}
 	}
 	for _, c := range entries {

@@ -23,10 +23,9 @@ type Intel interface {
 	IP(netip.Addr) (list string, ok bool)
 }
 
-// Emit receives findings. The finding is the engine's until the call
-// returns: copy it to keep it. Its Tags slice is shared with the rule: do
-// not modify it.
-type Emit func(f *threat.Finding)
+// Emit receives findings. The finding's Tags slice is shared with the rule:
+// do not modify it.
+type Emit func(f threat.Finding)
 
 // Engine matches records against a rule set.
 type Engine struct {
@@ -68,7 +67,7 @@ func New(set *rules.Set, opt Options) *Engine {
 		thr:    newThresholds(),
 		memo:   newMemo(),
 	}
-	e.deliver = func(f *threat.Finding) { e.finish(nil, f, e.sink) }
+	e.deliver = func(f threat.Finding) { e.finish(nil, f, e.sink) }
 	return e
 }
 
@@ -322,9 +321,9 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	}
 	switch {
 	case cur != nil && !addr.IsValid() && !cur.addr.IsValid():
-		e.conns.hold(cur, &f, ambiguous, e.deliver)
+		e.conns.hold(cur, f, ambiguous, e.deliver)
 	default:
-		e.finish(r, &f, emit)
+		e.finish(r, f, emit)
 	}
 	if cur != nil && r.Conn == rules.ConnClose {
 		e.conns.close(k, e.deliver)
@@ -334,8 +333,8 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 // finish looks the finding up in the blocklists, emits it, and counts it
 // towards its rule's threshold. r is the finding's rule, looked up when
 // nil.
-func (e *Engine) finish(r *rules.Compiled, f *threat.Finding, emit Emit) {
-	e.checkIntel(f)
+func (e *Engine) finish(r *rules.Compiled, f threat.Finding, emit Emit) {
+	e.checkIntel(&f)
 	emit(f)
 	if r == nil {
 		r, _ = e.rules.Rule(f.Rule)
@@ -344,11 +343,11 @@ func (e *Engine) finish(r *rules.Compiled, f *threat.Finding, emit Emit) {
 		return
 	}
 	th := r.Threshold
-	if key := fieldOf(f, th.By); key != "" {
+	if key := fieldOf(&f, th.By); key != "" {
 		if count, fire := e.thr.hit(r.Index, key, f.Time, max(f.Count, 1), th.Count, th.Within); fire {
-			c := *f
+			c := f
 			c.Kind, c.Severity, c.Title, c.Count = threat.KindThreshold, max(th.Severity, f.Severity), th.Title, count
-			emit(&c)
+			emit(c)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func defaults(t testing.TB) *rules.Set {
 func scan(t testing.TB, e *Engine, log string) []threat.Finding {
 	t.Helper()
 	var out []threat.Finding
-	if err := e.Scan(strings.NewReader(log), "test", func(f *threat.Finding) { out = append(out, *f) }); err != nil {
+	if err := e.Scan(strings.NewReader(log), "test", func(f threat.Finding) { out = append(out, f) }); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -158,7 +158,7 @@ func FuzzLine(f *testing.F) {
 	set := defaults(f)
 	e := New(set, Options{Year: 2026})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e.Line(b, "fuzz", 1, func(fd *threat.Finding) {
+		e.Line(b, "fuzz", 1, func(fd threat.Finding) {
 			if fd.IP != "" {
 				if _, err := netip.ParseAddr(fd.IP); err != nil {
 					t.Fatalf("finding with a bad address %q from %q", fd.IP, b)

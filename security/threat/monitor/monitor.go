@@ -139,8 +139,7 @@ func (m *Monitor) Handle(it source.Item) {
 	}
 }
 
-func (m *Monitor) collect(found *threat.Finding) {
-	f := *found // the engine's until we return
+func (m *Monitor) collect(f threat.Finding) {
 	if f.Time.IsZero() {
 		f.Time = m.Now()
 	}
@@ -179,7 +178,7 @@ func (m *Monitor) Observe(points []anomaly.Point) {
 	for _, p := range points {
 		for _, e := range m.Detector.Observe(p.VM, p.Sample) {
 			if f, ok := AnomalyFinding(e); ok {
-				m.collect(&f)
+				m.collect(f)
 			}
 		}
 	}
