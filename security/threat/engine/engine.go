@@ -141,8 +141,9 @@ type line struct {
 	logline.Line
 	source  string
 	n       int
-	count   int  // > 1 for "message repeated N times"
-	oneLine bool // holds no newline: a line of a file
+	count   int    // > 1 for "message repeated N times"
+	oneLine bool   // holds no newline: a line of a file
+	hash    uint64 // of Message, for the memo; 0 until needed
 }
 
 // match runs the rules on one message; l.oneLine says it holds no newline
@@ -152,16 +153,15 @@ func (e *Engine) match(l *line, emit Emit) {
 	if inner, k := repeated(l.Message); k > 0 {
 		l.Message, l.count = inner, k
 	}
-	var h uint64
 	for _, r := range e.rules.For(l.Program).Candidates(l.Message) {
 		if !r.Prefilter(l.Message) {
 			continue
 		}
 		if r.TrackOnly {
-			e.track(r, &h, l)
+			e.track(r, l)
 			continue
 		}
-		m := e.pattern(r, &h, l)
+		m := e.pattern(r, l)
 		if m == nil {
 			continue
 		}
@@ -204,8 +204,8 @@ func repeated(msg []byte) ([]byte, int) {
 
 // pattern runs r's pattern on l's message, which passed r's pre-filter:
 // its matcher when it has one, else the regular expression through the
-// memo. *h is the message's hash for the memo, computed on first use.
-func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
+// memo.
+func (e *Engine) pattern(r *rules.Compiled, l *line) []int {
 	msg := l.Message
 	if r.Matcher != "" {
 		run := r.Run
@@ -218,31 +218,36 @@ func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
 		}
 		return m
 	}
-	if *h == 0 {
-		*h = maphash.Bytes(e.memo.seed, msg) | 1
+	return e.memo.match(r, e.hash(l), msg)
+}
+
+// hash is l's message's hash for the memo, computed on first use.
+func (e *Engine) hash(l *line) uint64 {
+	if l.hash == 0 {
+		l.hash = maphash.Bytes(e.memo.seed, l.Message) | 1
 	}
-	return e.memo.match(r, uint64(r.Index+1), *h, msg)
+	return l.hash
 }
 
 // address is the address a match shows, and whether the line's
 // attacker-chosen text leaves it ambiguous (then it is not used): the
-// rule's address context found at more than one place.
-func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
+// rule's address context found at more than one place. The search runs
+// through the memo: an attacker's tries repeat the same crafted line.
+func (e *Engine) address(r *rules.Compiled, m []int, l *line) (netip.Addr, bool) {
 	g := r.IPIn(m)
 	if g < 0 {
 		return netip.Addr{}, false
 	}
-	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) {
-		if loc := r.Context.FindIndex(msg); loc != nil && r.Context.Match(msg[loc[1]:]) {
-			return netip.Addr{}, true
-		}
+	msg := l.Message
+	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) && e.memo.ambiguous(r, e.hash(l), msg) {
+		return netip.Addr{}, true
 	}
 	return parseAddr(msg[m[2*g]:m[2*g+1]]), false
 }
 
 // track runs a track-only rule: it matches only when its connection has
 // something to learn or to end.
-func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
+func (e *Engine) track(r *rules.Compiled, l *line) {
 	if l.PID <= 0 {
 		return
 	}
@@ -251,11 +256,11 @@ func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
 	if r.Conn == rules.ConnClose && cur == nil || r.Conn != rules.ConnClose && cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 {
 		return // nothing to learn, nothing to end
 	}
-	m := e.pattern(r, h, l)
+	m := e.pattern(r, l)
 	if m == nil {
 		return
 	}
-	if addr, _ := address(r, m, l.Message); addr.IsValid() {
+	if addr, _ := e.address(r, m, l); addr.IsValid() {
 		e.conns.learn(e.conns.get(k, l.Time, true, e.deliver), addr, e.deliver)
 	}
 	if r.Conn == rules.ConnClose {
@@ -271,7 +276,7 @@ func group(msg []byte, m []int, i int) []byte {
 }
 
 func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
-	addr, ambiguous := address(r, m, l.Message)
+	addr, ambiguous := e.address(r, m, l)
 	var cur *conn
 	var k connKey
 	if r.Conn != rules.ConnNone && l.PID > 0 {
