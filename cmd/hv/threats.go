@@ -98,7 +98,7 @@ func newThreatsScanCmd() *cobra.Command {
 					}
 				}
 			}
-			opt := engine.Options{Year: year}
+			opt := engine.Options{Year: year, Transient: true} // emit keeps only rule names and addresses
 			if len(blocklists) > 0 {
 				lists, err := intel.LoadFiles(blocklists...)
 				if err != nil {

@@ -11,7 +11,9 @@ import (
 	"hash/maphash"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/logline"
@@ -24,7 +26,7 @@ type Intel interface {
 }
 
 // Emit receives findings. The finding's Tags slice is shared with the rule:
-// do not modify it.
+// do not modify it. See Options.Transient for what it may keep.
 type Emit func(f threat.Finding)
 
 // Engine matches records against a rule set.
@@ -42,6 +44,8 @@ type Engine struct {
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
 
+	transient bool
+
 	// Stats
 	Lines, Unparsed, Matched int
 }
@@ -52,6 +56,12 @@ type Options struct {
 	// Year dates syslog lines that carry no year; the current year if 0.
 	Year int
 	Loc  *time.Location
+	// Transient promises that emit keeps nothing of a finding past its
+	// call but its IP and what its rule gave (Rule, Title, Tags, MITRE...).
+	// The text a finding takes from its line (Evidence, User, VM, Service,
+	// Fields) then points into the line instead of being copied: a scan
+	// that prints its findings allocates next to nothing for them.
+	Transient bool
 }
 
 // New returns an engine over set.
@@ -66,6 +76,8 @@ func New(set *rules.Set, opt Options) *Engine {
 		conns:  newConns(),
 		thr:    newThresholds(),
 		memo:   newMemo(),
+
+		transient: opt.Transient,
 	}
 	e.deliver = func(f threat.Finding) { e.finish(nil, f, e.sink) }
 	return e
@@ -296,7 +308,7 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		}
 		cur.noted = true
 	}
-	evidence := string(l.Message) // the fields below are its substrings: one allocation
+	evidence := e.text(l.Message) // the fields below are its substrings: one allocation, or none
 	f := threat.Finding{
 		Time: l.Time, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
 		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: l.count,
@@ -326,6 +338,9 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	}
 	switch {
 	case cur != nil && !addr.IsValid() && !cur.addr.IsValid():
+		if e.transient { // it outlives the line
+			f = own(f)
+		}
 		e.conns.hold(cur, f, ambiguous, e.deliver)
 	default:
 		e.finish(r, f, emit)
@@ -333,6 +348,27 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	if cur != nil && r.Conn == rules.ConnClose {
 		e.conns.close(k, e.deliver)
 	}
+}
+
+// text is a finding's copy of b, or b itself when findings are transient.
+func (e *Engine) text(b []byte) string {
+	if e.transient {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return string(b)
+}
+
+// own copies the text f took from its line.
+func own(f threat.Finding) threat.Finding {
+	f.Evidence, f.User, f.VM, f.Service = strings.Clone(f.Evidence), strings.Clone(f.User), strings.Clone(f.VM), strings.Clone(f.Service)
+	if f.Fields != nil {
+		fields := make(map[string]string, len(f.Fields))
+		for k, v := range f.Fields {
+			fields[k] = strings.Clone(v)
+		}
+		f.Fields = fields
+	}
+	return f
 }
 
 // finish looks the finding up in the blocklists, emits it, and counts it

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -85,7 +86,7 @@ func (th *thresholds) hit1(rule int, key string, t int64, count int, within time
 		} else {
 			w.times = make([]int64, count)
 		}
-		m[key] = w
+		m[strings.Clone(key)] = w // a transient finding's text is not its own
 		th.n++
 	}
 	if t < w.last {
