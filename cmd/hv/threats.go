@@ -98,7 +98,7 @@ func newThreatsScanCmd() *cobra.Command {
 					}
 				}
 			}
-			opt := engine.Options{Year: year}
+			opt := engine.Options{Year: year, Transient: true} // emit keeps only rule names and addresses
 			if len(blocklists) > 0 {
 				lists, err := intel.LoadFiles(blocklists...)
 				if err != nil {
@@ -116,6 +116,7 @@ func newThreatsScanCmd() *cobra.Command {
 			e := engine.New(set, opt)
 			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
 			var sum scanSummary
+			var enc threat.JSONEncoder
 			start := time.Now()
 			emit := func(f threat.Finding) {
 				switch {
@@ -124,7 +125,7 @@ func newThreatsScanCmd() *cobra.Command {
 					return
 				case asJSON:
 					// straight into the writer's buffer: no copy
-					out.Write(append(f.AppendJSON(out.AvailableBuffer()), '\n'))
+					out.Write(append(enc.Append(out.AvailableBuffer(), &f), '\n'))
 				default:
 					writeFindingLine(out, &f)
 				}

@@ -1,6 +1,7 @@
 package threat
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -11,9 +12,91 @@ import (
 // when known. It is written by hand because scans emit findings by the
 // hundred thousand. Strings escape every control character, DEL and the
 // C1 range, so printing the output on a terminal is harmless.
-func (f *Finding) AppendJSON(b []byte) []byte {
+func (f *Finding) AppendJSON(b []byte) []byte { return (*JSONEncoder)(nil).Append(b, f) }
+
+// JSONEncoder writes findings as AppendJSON does, faster for a stream of
+// them: what every finding of a rule shares (rule, severity, tags, kind,
+// title) is escaped once and then copied, and so are the fields that
+// repeat from one finding to the next (time, service, MITRE technique,
+// source). The zero value is ready; a nil one remembers nothing.
+type JSONEncoder struct {
+	heads   map[string][]jsonHead // by rule: its matches, its thresholds...
+	time    time.Time
+	timeB   []byte
+	repeats [nRepeats]jsonRepeat
+}
+
+// jsonHead is the encoded head of the findings that carry these values.
+type jsonHead struct {
+	title string
+	sev   Severity
+	kind  Kind
+	tags  []string
+	b     []byte
+}
+
+// headsMax bounds the heads kept per rule, should a caller vary them.
+const headsMax = 8
+
+// jsonRepeat is a field's last value and its encoding.
+type jsonRepeat struct {
+	v string
+	b []byte
+}
+
+const (
+	repService = iota
+	repMITRE
+	repSource
+	nRepeats
+)
+
+// Append appends f as AppendJSON does.
+func (e *JSONEncoder) Append(b []byte, f *Finding) []byte {
 	b = append(b, `{"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
+	b = e.appendHead(b, f)
+	if !f.Time.IsZero() {
+		b = e.appendTime(b, f.Time)
+	}
+	b = appendNonEmpty(b, "ip", f.IP)
+	b = appendNonEmpty(b, "user", f.User)
+	b = appendNonEmpty(b, "vm", f.VM)
+	b = e.appendRepeated(b, repService, "service", f.Service)
+	b = e.appendRepeated(b, repMITRE, "mitre", f.MITRE)
+	b = appendNonEmpty(b, "intel", f.Intel)
+	b = e.appendRepeated(b, repSource, "source", f.Source)
+	if f.Kind == KindThreshold {
+		b = append(b, `,"count":`...)
+		b = strconv.AppendInt(b, int64(f.Count), 10)
+	}
+	b = appendField(b, "evidence", f.Evidence)
+	return append(b, '}')
+}
+
+// appendHead appends the fields a rule decides.
+func (e *JSONEncoder) appendHead(b []byte, f *Finding) []byte {
+	if e == nil {
+		return f.appendHead(b)
+	}
+	hs := e.heads[f.Rule]
+	for _, h := range hs {
+		if h.kind == f.Kind && h.sev == f.Severity && h.title == f.Title && slices.Equal(h.tags, f.Tags) {
+			return append(b, h.b...)
+		}
+	}
+	if len(hs) == headsMax {
+		return f.appendHead(b)
+	}
+	if e.heads == nil {
+		e.heads = map[string][]jsonHead{}
+	}
+	h := jsonHead{f.Title, f.Severity, f.Kind, slices.Clone(f.Tags), f.appendHead(nil)}
+	e.heads[f.Rule] = append(hs, h)
+	return append(b, h.b...)
+}
+
+func (f *Finding) appendHead(b []byte) []byte {
 	b = appendField(b, "rule", f.Rule)
 	b = appendField(b, "severity", f.Severity.String())
 	b = append(b, `,"tags":[`...)
@@ -25,25 +108,35 @@ func (f *Finding) AppendJSON(b []byte) []byte {
 	}
 	b = append(b, ']')
 	b = appendField(b, "kind", string(f.Kind))
-	b = appendField(b, "title", f.Title)
-	if !f.Time.IsZero() {
-		b = append(b, `,"time":"`...)
-		b = f.Time.AppendFormat(b, time.RFC3339)
-		b = append(b, '"')
+	return appendField(b, "title", f.Title)
+}
+
+// appendTime appends the time field; lines of one second share it.
+func (e *JSONEncoder) appendTime(b []byte, t time.Time) []byte {
+	if e == nil {
+		return appendTime(b, t)
 	}
-	b = appendNonEmpty(b, "ip", f.IP)
-	b = appendNonEmpty(b, "user", f.User)
-	b = appendNonEmpty(b, "vm", f.VM)
-	b = appendNonEmpty(b, "service", f.Service)
-	b = appendNonEmpty(b, "mitre", f.MITRE)
-	b = appendNonEmpty(b, "intel", f.Intel)
-	b = appendNonEmpty(b, "source", f.Source)
-	if f.Kind == KindThreshold {
-		b = append(b, `,"count":`...)
-		b = strconv.AppendInt(b, int64(f.Count), 10)
+	if e.timeB == nil || t != e.time { // ==, not Equal: the same instant in another zone reads differently
+		e.time, e.timeB = t, appendTime(e.timeB[:0], t)
 	}
-	b = appendField(b, "evidence", f.Evidence)
-	return append(b, '}')
+	return append(b, e.timeB...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, `,"time":"`...)
+	b = t.AppendFormat(b, time.RFC3339)
+	return append(b, '"')
+}
+
+func (e *JSONEncoder) appendRepeated(b []byte, i int, k, v string) []byte {
+	if e == nil || v == "" {
+		return appendNonEmpty(b, k, v)
+	}
+	r := &e.repeats[i]
+	if r.b == nil || r.v != v {
+		r.v, r.b = v, appendField(r.b[:0], k, v)
+	}
+	return append(b, r.b...)
 }
 
 func appendNonEmpty(b []byte, k, v string) []byte {

@@ -3,8 +3,10 @@ package threat
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 )
 
@@ -63,6 +65,32 @@ func TestPlain8(t *testing.T) {
 		}
 		if got, want := plain8(string(b[:])), ref(string(b[:])); got != want {
 			t.Fatalf("%q: %v, want %v", b, got, want)
+		}
+	}
+}
+
+// The encoder writes what AppendJSON writes, also when findings of one
+// rule differ in any of what the rule usually decides (a threshold, a
+// blocklisted address, a caller's changes) or in what usually repeats.
+func TestJSONEncoderMatchesAppendJSON(t *testing.T) {
+	match := Finding{Line: 3, Rule: "ssh.failed-auth", Title: "SSH authentication failed", Severity: High, Kind: KindMatch,
+		Tags: []string{"ssh", TagAuthFailure}, IP: "203.0.113.5", Service: "ssh", MITRE: "T1110", Source: "auth.log",
+		Time: time.Date(2026, 11, 1, 0, 0, 4, 0, time.UTC), Evidence: "Failed password for root from 203.0.113.5 port 2 ssh2"}
+	kind, sev, title, tag, listed, other := match, match, match, match, match, match
+	zone, service, mitre, source := match, match, match, match
+	zone.Time = match.Time.In(time.FixedZone("", 3600))
+	service.Service, mitre.MITRE, source.Source = "cockpit", "", "other.log"
+	kind.Kind, kind.Count = KindThreshold, 5
+	sev.Severity = Critical
+	title.Title = "SSH brute force"
+	tag.Tags = []string{"ssh", "scan"}
+	listed.Intel, listed.Tags = "firehol", append(slices.Clone(match.Tags), "blocklisted")
+	other.Rule, other.Title, other.User, other.Time = "ssh.invalid-user", "Invalid \"user\"\x1b", "nagios", time.Time{}
+	all := []Finding{match, kind, sev, title, tag, listed, other, zone, service, mitre, source}
+	var e JSONEncoder
+	for i, f := range append(all, all...) {
+		if got, want := string(e.Append(nil, &f)), string(f.AppendJSON(nil)); got != want {
+			t.Fatalf("finding %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
 }

@@ -39,7 +39,8 @@ func TestMatchersAgreeOnGeneratedLog(t *testing.T) {
 	checked := map[string]int{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		l, ok := p.Parse(sc.Bytes())
+		var l logline.Line
+		ok := p.Parse(sc.Bytes(), &l)
 		if !ok {
 			t.Fatalf("generated line does not parse: %q", sc.Text())
 		}

@@ -23,7 +23,8 @@ import (
 // it, or without one when the connection ends.
 type conns struct {
 	m        map[connKey]*conn
-	seed     maphash.Seed
+	seed     maphash.Seed // for hosts
+	seed2    maphash.Seed // for programs
 	lastTick time.Time
 }
 
@@ -57,15 +58,14 @@ const (
 	pendingMax = 16
 )
 
-func newConns() *conns { return &conns{m: map[connKey]*conn{}, seed: maphash.MakeSeed()} }
+func newConns() *conns {
+	return &conns{m: map[connKey]*conn{}, seed: maphash.MakeSeed(), seed2: maphash.MakeSeed()}
+}
 
+// key hashes host and program with a seed each: cheaper than streaming
+// both through one maphash.Hash, and as unlikely to collide.
 func (c *conns) key(host, prog []byte, pid int) connKey {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	h.Write(host)
-	h.WriteByte(0)
-	h.Write(prog)
-	return connKey{proc: h.Sum64(), pid: pid}
+	return connKey{proc: maphash.Bytes(c.seed, host) ^ maphash.Bytes(c.seed2, prog), pid: pid}
 }
 
 // get returns connection k as of time t, creating it when create is set;

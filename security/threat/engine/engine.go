@@ -11,7 +11,9 @@ import (
 	"hash/maphash"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/logline"
@@ -24,7 +26,7 @@ type Intel interface {
 }
 
 // Emit receives findings. The finding's Tags slice is shared with the rule:
-// do not modify it.
+// do not modify it. See Options.Transient for what it may keep.
 type Emit func(f threat.Finding)
 
 // Engine matches records against a rule set.
@@ -42,6 +44,8 @@ type Engine struct {
 	sink    Emit // the caller's emit during the current call
 	deliver Emit // e.finish to sink; bound once, so the hot path allocates nothing
 
+	transient bool
+
 	// Stats
 	Lines, Unparsed, Matched int
 }
@@ -52,6 +56,12 @@ type Options struct {
 	// Year dates syslog lines that carry no year; the current year if 0.
 	Year int
 	Loc  *time.Location
+	// Transient promises that emit keeps nothing of a finding past its
+	// call but its IP and what its rule gave (Rule, Title, Tags, MITRE...).
+	// The text a finding takes from its line (Evidence, User, VM, Service,
+	// Fields) then points into the line instead of being copied: a scan
+	// that prints its findings allocates next to nothing for them.
+	Transient bool
 }
 
 // New returns an engine over set.
@@ -66,6 +76,8 @@ func New(set *rules.Set, opt Options) *Engine {
 		conns:  newConns(),
 		thr:    newThresholds(),
 		memo:   newMemo(),
+
+		transient: opt.Transient,
 	}
 	e.deliver = func(f threat.Finding) { e.finish(nil, f, e.sink) }
 	return e
@@ -78,28 +90,30 @@ func (e *Engine) SetIntel(in Intel) { e.intel = in }
 // entry of 'journalctl -o json'. source and n (1-based) locate it in
 // findings.
 func (e *Engine) Line(b []byte, source string, n int, emit Emit) {
+	e.Lines++
+	l := line{source: source, n: n, count: 1}
 	if len(b) > 0 && b[0] == '{' {
 		if j, err := logline.ParseJournal(b); err == nil {
-			e.Lines++
-			e.match(j.Time, []byte(j.Host), []byte(j.Program), j.PID, []byte(j.Message), source, n, false, emit)
+			l.Line = logline.Line{Time: j.Time, Host: []byte(j.Host), Program: []byte(j.Program), PID: j.PID, Message: []byte(j.Message)}
+			e.match(&l, emit)
 			return
 		}
 	}
-	e.Lines++
-	l, ok := e.parser.Parse(b)
-	if !ok {
+	l.oneLine = true
+	if !e.parser.Parse(b, &l.Line) {
 		e.Unparsed++
-		e.match(time.Time{}, nil, nil, 0, b, source, n, true, emit)
-		return
+		l.Line = logline.Line{Message: b}
 	}
-	e.match(l.Time, l.Host, l.Program, l.PID, l.Message, source, n, true, emit)
+	e.match(&l, emit)
 }
 
 // Record matches a record that arrived already split, from the journal or
 // libvirt.
 func (e *Engine) Record(r threat.Record, emit Emit) {
 	e.Lines++
-	e.match(r.Time, []byte(r.Host), []byte(r.Program), r.PID, []byte(r.Message), r.Source, r.Line, false, emit)
+	l := line{source: r.Source, n: r.Line, count: 1}
+	l.Line = logline.Line{Time: r.Time, Host: []byte(r.Host), Program: []byte(r.Program), PID: r.PID, Message: []byte(r.Message)}
+	e.match(&l, emit)
 }
 
 // Scan reads r line by line until EOF. Lines longer than the buffer are
@@ -136,42 +150,38 @@ func trimEOL(b []byte) []byte {
 
 // line is one message being matched.
 type line struct {
-	t          time.Time
-	host, prog []byte
-	pid        int
-	msg        []byte
-	source     string
-	n          int
-	count      int  // > 1 for "message repeated N times"
-	oneLine    bool // holds no newline: a line of a file
+	logline.Line
+	source  string
+	n       int
+	count   int    // > 1 for "message repeated N times"
+	oneLine bool   // holds no newline: a line of a file
+	hash    uint64 // of Message, for the memo; 0 until needed
 }
 
-// match runs the rules on one message; oneLine says it holds no newline
+// match runs the rules on one message; l.oneLine says it holds no newline
 // (a journal message may), which spares the matchers looking for one.
-func (e *Engine) match(t time.Time, host, prog []byte, pid int, msg []byte, source string, n int, oneLine bool, emit Emit) {
+func (e *Engine) match(l *line, emit Emit) {
 	e.sink = emit
-	l := line{t: t, host: host, prog: prog, pid: pid, msg: msg, source: source, n: n, count: 1, oneLine: oneLine}
-	if inner, k := repeated(msg); k > 0 {
-		l.msg, l.count = inner, k
+	if inner, k := repeated(l.Message); k > 0 {
+		l.Message, l.count = inner, k
 	}
-	var h uint64
-	for _, r := range e.rules.For(prog).Candidates(l.msg) {
-		if !r.Prefilter(l.msg) {
+	for _, r := range e.rules.For(l.Program).Candidates(l.Message) {
+		if !r.Prefilter(l.Message) {
 			continue
 		}
 		if r.TrackOnly {
-			e.track(r, &h, &l)
+			e.track(r, l)
 			continue
 		}
-		m := e.pattern(r, &h, &l)
+		m := e.pattern(r, l)
 		if m == nil {
 			continue
 		}
 		e.Matched++
-		e.found(r, m, &l, emit)
+		e.found(r, m, l, emit)
 		return
 	}
-	e.conns.tick(t, e.deliver)
+	e.conns.tick(l.Time, e.deliver)
 }
 
 // repeated unwraps rsyslog's "message repeated N times: [ MSG]", which
@@ -206,9 +216,9 @@ func repeated(msg []byte) ([]byte, int) {
 
 // pattern runs r's pattern on l's message, which passed r's pre-filter:
 // its matcher when it has one, else the regular expression through the
-// memo. *h is the message's hash for the memo, computed on first use.
-func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
-	msg := l.msg
+// memo.
+func (e *Engine) pattern(r *rules.Compiled, l *line) []int {
+	msg := l.Message
 	if r.Matcher != "" {
 		run := r.Run
 		if l.oneLine {
@@ -220,45 +230,50 @@ func (e *Engine) pattern(r *rules.Compiled, h *uint64, l *line) []int {
 		}
 		return m
 	}
-	if *h == 0 {
-		*h = maphash.Bytes(e.memo.seed, msg) | 1
+	return e.memo.match(r, e.hash(l), msg)
+}
+
+// hash is l's message's hash for the memo, computed on first use.
+func (e *Engine) hash(l *line) uint64 {
+	if l.hash == 0 {
+		l.hash = maphash.Bytes(e.memo.seed, l.Message) | 1
 	}
-	return e.memo.match(r, uint64(r.Index+1), *h, msg)
+	return l.hash
 }
 
 // address is the address a match shows, and whether the line's
 // attacker-chosen text leaves it ambiguous (then it is not used): the
-// rule's address context found at more than one place.
-func address(r *rules.Compiled, m []int, msg []byte) (netip.Addr, bool) {
+// rule's address context found at more than one place. The search runs
+// through the memo: an attacker's tries repeat the same crafted line.
+func (e *Engine) address(r *rules.Compiled, m []int, l *line) (netip.Addr, bool) {
 	g := r.IPIn(m)
 	if g < 0 {
 		return netip.Addr{}, false
 	}
-	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) {
-		if loc := r.Context.FindIndex(msg); loc != nil && r.Context.Match(msg[loc[1]:]) {
-			return netip.Addr{}, true
-		}
+	msg := l.Message
+	if r.Context != nil && (r.ContextLit == nil || bytes.Count(msg, r.ContextLit) > 1) && e.memo.ambiguous(r, e.hash(l), msg) {
+		return netip.Addr{}, true
 	}
 	return parseAddr(msg[m[2*g]:m[2*g+1]]), false
 }
 
 // track runs a track-only rule: it matches only when its connection has
 // something to learn or to end.
-func (e *Engine) track(r *rules.Compiled, h *uint64, l *line) {
-	if l.pid <= 0 {
+func (e *Engine) track(r *rules.Compiled, l *line) {
+	if l.PID <= 0 {
 		return
 	}
-	k := e.conns.key(l.host, l.prog, l.pid)
-	cur := e.conns.get(k, l.t, false, e.deliver)
+	k := e.conns.key(l.Host, l.Program, l.PID)
+	cur := e.conns.get(k, l.Time, false, e.deliver)
 	if r.Conn == rules.ConnClose && cur == nil || r.Conn != rules.ConnClose && cur != nil && cur.addr.IsValid() && len(cur.pending) == 0 {
 		return // nothing to learn, nothing to end
 	}
-	m := e.pattern(r, h, l)
+	m := e.pattern(r, l)
 	if m == nil {
 		return
 	}
-	if addr, _ := address(r, m, l.msg); addr.IsValid() {
-		e.conns.learn(e.conns.get(k, l.t, true, e.deliver), addr, e.deliver)
+	if addr, _ := e.address(r, m, l); addr.IsValid() {
+		e.conns.learn(e.conns.get(k, l.Time, true, e.deliver), addr, e.deliver)
 	}
 	if r.Conn == rules.ConnClose {
 		e.conns.close(k, e.deliver)
@@ -273,16 +288,16 @@ func group(msg []byte, m []int, i int) []byte {
 }
 
 func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
-	addr, ambiguous := address(r, m, l.msg)
+	addr, ambiguous := e.address(r, m, l)
 	var cur *conn
 	var k connKey
-	if r.Conn != rules.ConnNone && l.pid > 0 {
-		k = e.conns.key(l.host, l.prog, l.pid)
-		cur = e.conns.get(k, l.t, true, e.deliver)
+	if r.Conn != rules.ConnNone && l.PID > 0 {
+		k = e.conns.key(l.Host, l.Program, l.PID)
+		cur = e.conns.get(k, l.Time, true, e.deliver)
 		switch {
 		case addr.IsValid():
 			e.conns.learn(cur, addr, e.deliver)
-		case cur.addr.IsValid() && (!ambiguous || shows(string(l.msg), cur.addr)):
+		case cur.addr.IsValid() && (!ambiguous || shows(string(l.Message), cur.addr)):
 			addr = cur.addr
 		}
 		if r.Probe && cur.noted { // not a probe: the end of a connection already reported
@@ -293,10 +308,11 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		}
 		cur.noted = true
 	}
+	evidence := e.text(l.Message) // the fields below are its substrings: one allocation, or none
 	f := threat.Finding{
-		Time: l.t, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
+		Time: l.Time, Rule: r.ID, Title: r.Title, Severity: r.Severity, Kind: threat.KindMatch,
 		MITRE: r.MITRE, Tags: r.Tags, Service: r.Service, Count: l.count,
-		Evidence: string(l.msg), Source: l.source, Line: l.n, State: threat.Open,
+		Evidence: evidence, Source: l.source, Line: l.n, State: threat.Open,
 	}
 	if addr.IsValid() {
 		f.IP = e.addrs.text(addr)
@@ -305,7 +321,7 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 		if name == "" || name == "ip" || m[2*i] < 0 {
 			continue
 		}
-		v := string(l.msg[m[2*i]:m[2*i+1]])
+		v := evidence[m[2*i]:m[2*i+1]]
 		switch name {
 		case "user":
 			f.User = v
@@ -322,6 +338,9 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	}
 	switch {
 	case cur != nil && !addr.IsValid() && !cur.addr.IsValid():
+		if e.transient { // it outlives the line
+			f = own(f)
+		}
 		e.conns.hold(cur, f, ambiguous, e.deliver)
 	default:
 		e.finish(r, f, emit)
@@ -329,6 +348,27 @@ func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	if cur != nil && r.Conn == rules.ConnClose {
 		e.conns.close(k, e.deliver)
 	}
+}
+
+// text is a finding's copy of b, or b itself when findings are transient.
+func (e *Engine) text(b []byte) string {
+	if e.transient {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return string(b)
+}
+
+// own copies the text f took from its line.
+func own(f threat.Finding) threat.Finding {
+	f.Evidence, f.User, f.VM, f.Service = strings.Clone(f.Evidence), strings.Clone(f.User), strings.Clone(f.VM), strings.Clone(f.Service)
+	if f.Fields != nil {
+		fields := make(map[string]string, len(f.Fields))
+		for k, v := range f.Fields {
+			fields[k] = strings.Clone(v)
+		}
+		f.Fields = fields
+	}
+	return f
 }
 
 // finish looks the finding up in the blocklists, emits it, and counts it

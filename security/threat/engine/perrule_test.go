@@ -25,8 +25,9 @@ func TestPerRule(t *testing.T) {
 	cost := map[string]time.Duration{}
 	calls := map[string]int{}
 	hits := map[string]int{}
+	var l logline.Line
 	for sc.Scan() {
-		l, _ := p.Parse(sc.Bytes())
+		p.Parse(sc.Bytes(), &l)
 		for _, r := range set.For(l.Program).Candidates(l.Message) {
 			t0 := time.Now()
 			m := r.Match(l.Message)

@@ -51,52 +51,53 @@ func NewParser(year int, loc *time.Location) *Parser {
 	return &Parser{Year: year, Loc: loc}
 }
 
-// Parse splits b. It reports false for a line that does not start with a
-// timestamp; callers may still match such a line as a bare message. A
-// timestamp followed by neither a host nor a program is followed by a bare
-// message: Host and Program are empty.
-func (p *Parser) Parse(b []byte) (Line, bool) {
-	var l Line
+// Parse splits b into l. It reports false for a line that does not start
+// with a timestamp; callers may still match such a line as a bare message.
+// A timestamp followed by neither a host nor a program is followed by a
+// bare message: Host and Program are empty. l is filled in place: the
+// engine parses a million lines a second.
+func (p *Parser) Parse(b []byte, l *Line) bool {
+	*l = Line{}
 	rest := b
 	rfc5424 := false
 	if len(rest) > 0 && rest[0] == '<' { // <PRI>, and RFC 5424's version
 		i := bytes.IndexByte(rest, '>')
 		if i < 2 || i > 4 {
-			return l, false
+			return false
 		}
 		if _, ok := atoi(rest[1:i]); !ok {
-			return l, false
+			return false
 		}
 		rest = rest[i+1:]
 		if len(rest) > 2 && rest[0] == '1' && rest[1] == ' ' {
 			rest, rfc5424 = rest[2:], true
 		}
 	}
-	rest, ok := p.timestamp(rest, &l)
+	rest, ok := p.timestamp(rest, l)
 	if !ok {
-		return l, false
+		return false
 	}
 	if rfc5424 {
-		return l, parse5424(rest, &l)
+		return parse5424(rest, l)
 	}
 	// Most lines: "host program[pid]: msg". Then: no host, socklog's
 	// "auth.info: " right after the time (maybe no program), and last a
 	// bare message, which may be anyone's.
 	switch {
-	case p.hostProgram(rest, &l):
-	case p.program(rest, &l) && !isFacility(l.Program):
+	case p.hostProgram(rest, l):
+	case p.program(rest, l) && !isFacility(l.Program):
 	default:
 		l.Host, l.Program, l.PID, l.Message = nil, nil, 0, rest
 		if f, ok := facility(rest); ok && f[len(f)-1] == ':' {
 			rest = trimSpace(rest[len(f):])
-			if !p.program(rest, &l) {
+			if !p.program(rest, l) {
 				l.Message = rest
 			}
 		}
-		return l, true
+		return true
 	}
 	l.Message = solarisID(l.Message)
-	return l, true
+	return true
 }
 
 // hostProgram reads "host [facility.level ]program...". A host name never

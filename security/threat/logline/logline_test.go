@@ -55,7 +55,8 @@ func TestParse(t *testing.T) {
 		{"Nov 26 07:00:01 h sshd[x]: x", true, "", "", "h sshd[x]: x", 0, time.Date(2026, 11, 26, 7, 0, 1, 0, time.UTC)},
 	}
 	for _, tt := range tests {
-		l, ok := p.Parse([]byte(tt.in))
+		var l Line
+		ok := p.Parse([]byte(tt.in), &l)
 		if ok != tt.ok {
 			t.Errorf("Parse(%q) ok=%v, want %v", tt.in, ok, tt.ok)
 			continue
@@ -73,7 +74,8 @@ func TestParse(t *testing.T) {
 // the first colon, whatever the message says.
 func TestMessageCannotForgeHeader(t *testing.T) {
 	p := NewParser(2026, time.UTC)
-	l, ok := p.Parse([]byte("Nov 26 07:00:01 h sshd[5]: Invalid user x sshd[6]: from 10.66.66.66 from 1.2.3.4 port 1"))
+	var l Line
+	ok := p.Parse([]byte("Nov 26 07:00:01 h sshd[5]: Invalid user x sshd[6]: from 10.66.66.66 from 1.2.3.4 port 1"), &l)
 	if !ok || l.PID != 5 || string(l.Program) != "sshd" {
 		t.Fatalf("got ok=%v pid=%d prog=%q", ok, l.PID, l.Program)
 	}
@@ -90,7 +92,8 @@ func FuzzParse(f *testing.F) {
 	}
 	p := NewParser(2026, time.UTC)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		l, ok := p.Parse(b)
+		var l Line
+		ok := p.Parse(b, &l)
 		if !ok {
 			return
 		}

@@ -68,18 +68,35 @@ type Group struct {
 
 func newGroup(rs []*Compiled) *Group {
 	g := &Group{All: rs}
+	var n [256]int // sized first, one array for all: every set builds a group per program
+	total := 0
+	for _, c := range rs {
+		for b := range n {
+			if c.startsWith(byte(b)) {
+				n[b]++
+				total++
+			}
+		}
+	}
+	all := make([]*Compiled, total)
+	for b := range n {
+		g.byFirst[b], all = all[:0:n[b]], all[n[b]:]
+	}
 	for _, c := range rs {
 		if !c.anchored {
 			g.empty = append(g.empty, c)
 		}
-		for b := 0; b < 256; b++ {
-			if !c.anchored || c.first.has(byte(b)) {
+		for b := range n {
+			if c.startsWith(byte(b)) {
 				g.byFirst[b] = append(g.byFirst[b], c)
 			}
 		}
 	}
 	return g
 }
+
+// startsWith reports whether a message starting with b may match c.
+func (c *Compiled) startsWith(b byte) bool { return !c.anchored || c.first.has(b) }
 
 // Candidates returns, in order, the rules that could match msg.
 func (g *Group) Candidates(msg []byte) []*Compiled {
