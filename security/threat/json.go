@@ -3,6 +3,7 @@ package threat
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -134,7 +135,9 @@ func (e *JSONEncoder) appendRepeated(b []byte, i int, k, v string) []byte {
 	}
 	r := &e.repeats[i]
 	if r.b == nil || r.v != v {
-		r.v, r.b = v, appendField(r.b[:0], k, v)
+		// A copy: v may point into a line that is read over next
+		// (engine.Options.Transient), and would then seem to repeat.
+		r.v, r.b = strings.Clone(v), appendField(r.b[:0], k, v)
 	}
 	return append(b, r.b...)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unsafe"
 )
 
 func TestAppendJSONIsValidAndInert(t *testing.T) {
@@ -92,5 +93,20 @@ func TestJSONEncoderMatchesAppendJSON(t *testing.T) {
 		if got, want := string(e.Append(nil, &f)), string(f.AppendJSON(nil)); got != want {
 			t.Fatalf("finding %d:\n got %s\nwant %s", i, got, want)
 		}
+	}
+}
+
+// A field taken from a line that is then read over (a transient scan) is
+// not mistaken for a repeat of its old value: the encoder keeps its own
+// copy of what it encoded.
+func TestJSONEncoderKeepsNoTransientText(t *testing.T) {
+	line := []byte("sshd")
+	var e JSONEncoder
+	first := Finding{Rule: "r", Service: unsafe.String(&line[0], len(line))}
+	e.Append(nil, &first)
+	copy(line, "cron") // the next line, read into the same buffer
+	got := string(e.Append(nil, &Finding{Rule: "r", Service: "cron"}))
+	if !strings.Contains(got, `"service":"cron"`) {
+		t.Errorf("after the line was read over: %s", got)
 	}
 }
