@@ -219,3 +219,24 @@ func TestADownHostsStorageSaysSoAndLetsYouSwitchOn(t *testing.T) {
 		t.Errorf("hv2 back:\n%s", s)
 	}
 }
+
+// The palette completes the other hosts' networks and pools as HOST/NAME,
+// and opens them there.
+func TestPaletteCompletesEveryHostsNames(t *testing.T) {
+	m := startOn(t, 100, 30, uitest.TwoHosts(t))
+	press(t, m, ":")
+	press(t, m, strings.Split("storage hv2/b", "")...)
+	press(t, m, "tab")
+	if s := screen(m); !strings.Contains(s, ": storage hv2/bulk") {
+		t.Fatalf("tab after hv2/b:\n%s", s)
+	}
+	press(t, m, "enter")
+	if s := screen(m); !strings.Contains(s, "Storage of hv2") || !strings.Contains(s, "Volumes of bulk") {
+		t.Errorf("storage hv2/bulk:\n%s", s)
+	}
+	press(t, m, "esc", ":")
+	press(t, m, strings.Split("networks hv2/", "")...)
+	if s := screen(m); !strings.Contains(s, "hv2/backnet") {
+		t.Errorf("the palette does not offer hv2's network:\n%s", s)
+	}
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hyper-nixos/hv/help"
 	"github.com/hyper-nixos/hv/ui"
+	"github.com/hyper-nixos/hv/vm"
 )
 
 // command is what the palette offers: a route, or one of its own.
@@ -74,19 +76,32 @@ func (p *palette) focus() tea.Cmd {
 				out[VMArg] = append(out[VMArg], v.Name)
 			}
 		}
-		if nets, err := hv.Networks(ctx); err == nil {
-			for _, n := range nets {
-				out[NetArg] = append(out[NetArg], n.Name)
-			}
-		}
-		if pools, err := hv.Pools(ctx); err == nil {
-			for _, pl := range pools {
-				out[PoolArg] = append(out[PoolArg], pl.Name)
+		ownNames(ctx, out, hv, "")
+		// The other hosts' networks and pools, as HOST/NAME (how their
+		// screens are opened); a host that does not answer has none.
+		for _, h := range vm.HostsOf(hv) {
+			if m, err := vm.Reach(hv, h.Name); err == nil && !h.Primary && h.State == vm.HostUp {
+				ownNames(ctx, out, m, h.Name+"/")
 			}
 		}
 		return out
 	}
 	return tea.Batch(p.in.Focus(), read)
+}
+
+// ownNames adds the networks and pools of host h to out, each name after
+// prefix.
+func ownNames(ctx context.Context, out namesMsg, h vm.Hypervisor, prefix string) {
+	if nets, err := h.Networks(ctx); err == nil {
+		for _, n := range nets {
+			out[NetArg] = append(out[NetArg], prefix+n.Name)
+		}
+	}
+	if pools, err := h.Pools(ctx); err == nil {
+		for _, pl := range pools {
+			out[PoolArg] = append(out[PoolArg], prefix+pl.Name)
+		}
+	}
 }
 
 // learned takes the host's names.
