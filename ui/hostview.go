@@ -64,6 +64,15 @@ func (v HostView) Title(base string) string {
 	return base + " of " + v.name
 }
 
+// Hint is what a header says of the key that shows another host (the
+// footer may have no room for it), "" with one host.
+func (v HostView) Hint() string {
+	if v.name == "" {
+		return ""
+	}
+	return v.c.KeyLabel(Verbs.Host) + " another host"
+}
+
 // HV is the host's hypervisor, or why it cannot be reached now.
 func (v HostView) HV() (vm.Hypervisor, error) {
 	if v.name == "" {

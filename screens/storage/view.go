@@ -79,6 +79,9 @@ func (m *Model) titleLine() string {
 	if m.busy != "" {
 		counts += sep + m.busy + m.c.Glyphs.Ellipsis
 	}
+	if hint := m.host.Hint(); hint != "" {
+		counts += sep + hint
+	}
 	line := m.c.Styles.Title.Render(m.Title()) + "  " + m.c.Styles.Muted.Render(counts)
 	if m.loadErr != nil && m.loaded {
 		line += m.c.Styles.Warning.Render(sep + "as last read: " + ui.Safe(ui.Reason(m.loadErr)))
