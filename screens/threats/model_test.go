@@ -24,6 +24,15 @@ var demo struct {
 	once sync.Once
 	feed monitor.Feed
 	err  error
+	dir  string // its state and trail, removed after the tests
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demo.dir != "" {
+		os.RemoveAll(demo.dir)
+	}
+	os.Exit(code)
 }
 
 // open shows the dashboard of the demo host at w×h, fed by the demo
@@ -41,6 +50,7 @@ func open(t *testing.T, w, h int, term string) *Model {
 	Open = func(ctx context.Context, c *ui.Common) (monitor.Feed, error) {
 		demo.once.Do(func() {
 			dir, _ := os.MkdirTemp("", "hv-threats-test-")
+			demo.dir = dir
 			demo.feed, demo.err = monitor.OpenFeed(ctx, monitor.FeedOptions{HV: c.HV, Demo: true, Static: true, Now: c.Now,
 				AuditPath: filepath.Join(dir, "log", "audit.log"), DB: "/nonexistent", StateDir: dir}) // its anchor in dir too
 		})
