@@ -147,7 +147,11 @@ func (m *Model) detail() string {
 	case vm.HostConnecting:
 		lines = append(lines, st.Muted.Render("Not reached yet."))
 	default:
-		lines = append(lines, st.Muted.Render("enter lists its VMs (the VM list's host:"+ui.Safe(h.Name)+" filter), N its networks, S its storage; M in the VM list moves a VM here."))
+		what := "enter lists its VMs (the VM list's host:" + ui.Safe(h.Name) + " filter), N its networks, S its storage"
+		if len(m.all) > 1 {
+			what += "; M in the VM list moves a VM here"
+		}
+		lines = append(lines, st.Muted.Render(what+"."))
 	}
 	for i, l := range lines {
 		lines[i] = lipgloss.NewStyle().Width(width).Render(l)
