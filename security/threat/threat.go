@@ -113,6 +113,12 @@ func (f *Finding) HasTag(t string) bool {
 	return false
 }
 
+// Activity reports whether f records normal activity (a login, a sudo
+// command: its rule is tagged TagActivity): kept for the record, never
+// ranked among a dashboard's sources and targets. A threshold on such a
+// rule (a reboot loop) is no longer activity.
+func (f *Finding) Activity() bool { return f.Kind == KindMatch && f.HasTag(TagActivity) }
+
 // State is where an operator is with a finding.
 type State string
 
@@ -125,3 +131,7 @@ const (
 // TagAuthFailure marks every per-line authentication failure, whatever the
 // service: the tag fail2ban-style counting and brute-force correlation use.
 const TagAuthFailure = "auth-failure"
+
+// TagActivity marks rules that record normal activity rather than a threat
+// (Finding.Activity).
+const TagActivity = "activity"

@@ -252,3 +252,22 @@ func TestReadOnlyAskedRunsNoVMPlaybook(t *testing.T) {
 		t.Fatal("no VM playbook applies to the finding: the test proves nothing")
 	}
 }
+
+// The dashboard's top sources and targets are of threats: logins are
+// counted, not ranked; a port scan's info drops still rank its source.
+func TestTopSourcesLeaveOutActivity(t *testing.T) {
+	v := NewView()
+	var fs []threat.Finding
+	for range 3 {
+		fs = append(fs, threat.Finding{Time: fixed, Rule: "ssh.login", Kind: threat.KindMatch, Tags: []string{"login", threat.TagActivity}, IP: "192.0.2.10", User: "alice"})
+		fs = append(fs, threat.Finding{Time: fixed, Rule: "firewall.drop", Kind: threat.KindMatch, IP: "198.51.100.200"})
+	}
+	v.add(fs)
+	snap := v.Snapshot(fixed, 30)
+	if len(snap.Sources) != 1 || snap.Sources[0] != (store.Count{Value: "198.51.100.200", N: 3}) || len(snap.Targets) != 0 {
+		t.Errorf("sources %v, targets %v", snap.Sources, snap.Targets)
+	}
+	if snap.Counts[threat.Info] != 6 {
+		t.Errorf("every finding is still counted: %v", snap.Counts)
+	}
+}

@@ -72,11 +72,15 @@ func (v *View) add(fs []threat.Finding) {
 		}
 		v.counts[f.Severity]++
 		v.byMin[f.Time.Unix()/60]++
-		if f.IP != "" && (len(v.ips) < keyMax || v.ips[f.IP] > 0) {
-			v.ips[f.IP]++
-		}
-		if t := target(f); t != "" && (len(v.targets) < keyMax || v.targets[t] > 0) {
-			v.targets[t]++
+		if f.Activity() {
+			// a login, a sudo command: counted, not a source or a target
+		} else {
+			if f.IP != "" && (len(v.ips) < keyMax || v.ips[f.IP] > 0) {
+				v.ips[f.IP]++
+			}
+			if t := target(f); t != "" && (len(v.targets) < keyMax || v.targets[t] > 0) {
+				v.targets[t]++
+			}
 		}
 		if f.Severity >= threat.Low {
 			v.recent = append(v.recent, f)

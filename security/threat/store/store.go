@@ -324,7 +324,7 @@ type Count struct {
 }
 
 // Top returns the n most frequent values of column (ip, user, vm, rule)
-// among findings since t.
+// among findings since t, normal activity (Finding.Activity) left out.
 func (s *Store) Top(ctx context.Context, column string, since time.Time, n int) ([]Count, error) {
 	switch column {
 	case "ip", "user", "vm", "rule":
@@ -332,7 +332,8 @@ func (s *Store) Top(ctx context.Context, column string, since time.Time, n int) 
 		return nil, fmt.Errorf("cannot rank findings by %q", column)
 	}
 	rows, err := s.conn().QueryContext(ctx, `SELECT `+column+`, COUNT(*) AS n FROM findings WHERE time >= ? AND `+column+` != ''
-		GROUP BY `+column+` ORDER BY n DESC, `+column+` LIMIT ?`, since.UnixNano(), n)
+		AND NOT (kind = ? AND ',' || tags || ',' LIKE ?)
+		GROUP BY `+column+` ORDER BY n DESC, `+column+` LIMIT ?`, since.UnixNano(), string(threat.KindMatch), "%,"+threat.TagActivity+",%", n)
 	if err != nil {
 		return nil, err
 	}

@@ -90,3 +90,30 @@ func TestRoundTripAndQueries(t *testing.T) {
 		t.Error("a read-only store must refuse writes")
 	}
 }
+
+// Top ranks threats: normal activity (logins) is left out however much of
+// it there is, while a threshold on such a rule (a reboot loop) counts.
+func TestTopLeavesOutActivity(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	login := threat.Finding{Time: now, Rule: "ssh.login", Title: "SSH login", Kind: threat.KindMatch, Tags: []string{"ssh", "login", threat.TagActivity}, IP: "192.0.2.10", User: "alice"}
+	loop := threat.Finding{Time: now, Rule: "event.rebooted", Title: "VM in a reboot loop", Severity: threat.Medium, Kind: threat.KindThreshold, Tags: []string{"lifecycle", threat.TagActivity}, VM: "web-01"}
+	fail := threat.Finding{Time: now, Rule: "ssh.failed-auth", Title: "t", Severity: threat.Low, Kind: threat.KindMatch, Tags: []string{threat.TagAuthFailure}, IP: "203.0.113.5", User: "root"}
+	if err := s.Add(ctx, []threat.Finding{login, login, login, loop, fail}); err != nil {
+		t.Fatal(err)
+	}
+	if top, _ := s.Top(ctx, "ip", time.Time{}, 5); len(top) != 1 || top[0] != (Count{"203.0.113.5", 1}) {
+		t.Errorf("top sources: %v", top)
+	}
+	if top, _ := s.Top(ctx, "user", time.Time{}, 5); len(top) != 1 || top[0].Value != "root" {
+		t.Errorf("top users: %v", top)
+	}
+	if top, _ := s.Top(ctx, "vm", time.Time{}, 5); len(top) != 1 || top[0].Value != "web-01" {
+		t.Errorf("top VMs: %v (the reboot loop counts)", top)
+	}
+}
