@@ -16,6 +16,7 @@ import (
 	auditlog "github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/threat"
 	"github.com/hyper-nixos/hv/security/threat/store"
+	"github.com/hyper-nixos/hv/tests/need"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
 )
@@ -255,19 +256,13 @@ func TestNFTCommands(t *testing.T) {
 // TestNFTReal blocks and unblocks in a private network namespace, where
 // nothing else on the machine is affected. Needs root and nft.
 func TestNFTReal(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace")
-	}
-	if _, err := exec.LookPath("nft"); err != nil {
-		t.Skip("nft not installed")
-	}
-	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("unshare not installed")
-	}
+	need.Root(t, "for a network namespace")
+	need.Tool(t, "nft", "apt-get install nftables")
+	need.Tool(t, "unshare", "apt-get install util-linux")
 	// Every nft call runs in the same fresh namespace, held by a sleeper.
 	holder := exec.Command("unshare", "--net", "sleep", "30")
 	if err := holder.Start(); err != nil {
-		t.Skip("cannot create a network namespace:", err)
+		t.Fatal("cannot create a network namespace:", err)
 	}
 	defer holder.Process.Kill()
 	time.Sleep(100 * time.Millisecond)
