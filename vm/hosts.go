@@ -94,6 +94,19 @@ func Alone(ctx context.Context, h Hypervisor) (HostStatus, error) {
 	return s, err
 }
 
+// Load is what the running VMs take of the host, for people: vCPUs per
+// CPU and memory ("12/16 vCPU 40% mem"), "-" when the host is not known.
+func (h HostStatus) Load() string {
+	if h.CPUs == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%d/%d vCPU", h.VCPUs, h.CPUs)
+	if h.HostMemoryKiB > 0 {
+		s += fmt.Sprintf(" %d%% mem", h.MemoryKiB*100/h.HostMemoryKiB)
+	}
+	return s
+}
+
 // Spanning is a Hypervisor over several hosts (vm/fleet): VMs carry their
 // host, and calls about a VM go to it.
 type Spanning interface {

@@ -196,21 +196,9 @@ func writeHosts(w io.Writer, hosts []vm.HostStatus) error {
 			state += ": " + h.Err
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", termsafe.String(h.Name), termsafe.String(state), orDash(h.Phase),
-			h.Running, h.VMs, load(h), orDash(termsafe.String(h.Version)), termsafe.String(h.Where))
+			h.Running, h.VMs, h.Load(), orDash(termsafe.String(h.Version)), termsafe.String(h.Where))
 	}
 	return tw.Flush()
-}
-
-// load is what the running VMs take of a host: vCPUs per CPU, memory.
-func load(h vm.HostStatus) string {
-	if h.CPUs == 0 {
-		return "-"
-	}
-	s := fmt.Sprintf("%d/%d vCPU", h.VCPUs, h.CPUs)
-	if h.HostMemoryKiB > 0 {
-		s += fmt.Sprintf(", %d%% mem", h.MemoryKiB*100/h.HostMemoryKiB)
-	}
-	return s
 }
 
 func orDash(s string) string {

@@ -72,16 +72,16 @@ func (m *Model) table() string {
 			case 1:
 				return h.State.String(), m.stateStyle(h.State)
 			case 2:
-				return dash(ui.Safe(h.Phase)), lipgloss.Style{}
+				return ui.OrDash(ui.Safe(h.Phase)), lipgloss.Style{}
 			case 3:
 				if h.State == vm.HostDown || h.State == vm.HostConnecting {
 					return "-", st.Muted
 				}
 				return fmt.Sprintf("%d/%d", h.Running, h.VMs), lipgloss.Style{}
 			case 4:
-				return load(h), lipgloss.Style{}
+				return h.Load(), lipgloss.Style{}
 			case 5:
-				return dash(ui.Safe(h.Version)), lipgloss.Style{}
+				return ui.OrDash(ui.Safe(h.Version)), lipgloss.Style{}
 			}
 			return "", lipgloss.Style{}
 		}}, m.c.Width)
@@ -103,25 +103,6 @@ func (m *Model) stateStyle(s vm.HostState) lipgloss.Style {
 		return m.c.Styles.Danger
 	}
 	return m.c.Styles.Warning
-}
-
-// load is what the running VMs take of a host: vCPUs per CPU, memory.
-func load(h vm.HostStatus) string {
-	if h.CPUs == 0 {
-		return "-"
-	}
-	s := fmt.Sprintf("%d/%d vCPU", h.VCPUs, h.CPUs)
-	if h.HostMemoryKiB > 0 {
-		s += fmt.Sprintf(" %d%% mem", h.MemoryKiB*100/h.HostMemoryKiB)
-	}
-	return s
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // detail says how the host under the cursor is reached and, when it does
