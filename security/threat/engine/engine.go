@@ -280,13 +280,6 @@ func (e *Engine) track(r *rules.Compiled, l *line) {
 	}
 }
 
-func group(msg []byte, m []int, i int) []byte {
-	if i < 0 || m[2*i] < 0 {
-		return nil
-	}
-	return msg[m[2*i]:m[2*i+1]]
-}
-
 func (e *Engine) found(r *rules.Compiled, m []int, l *line, emit Emit) {
 	addr, ambiguous := e.address(r, m, l)
 	var cur *conn

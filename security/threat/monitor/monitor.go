@@ -7,6 +7,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -160,13 +161,13 @@ func (m *Monitor) vmName(u string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	v, err := m.VMs.Lookup(ctx, u)
-	if err != nil {
-		return ""
+	if err != nil && !errors.Is(err, vm.ErrNotFound) {
+		return "" // asked again next time: libvirt may be back
 	}
 	if m.names == nil || len(m.names) > 4096 {
 		m.names = map[string]string{}
 	}
-	m.names[u] = v.Name
+	m.names[u] = v.Name // "" for a VM that is gone: not asked again for each of its findings
 	return v.Name
 }
 

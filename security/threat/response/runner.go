@@ -88,10 +88,10 @@ const (
 // Route is the hv API route (vm/api) that carries out a VM action or its
 // undo: the permission matrix and the hv daemon know a change by it. ""
 // for what no route does (the firewall, notifying).
-func Route(action string) string {
-	return map[string]string{PauseVM: "vm.pause", IsolateVM: "vm.links", SnapshotVM: "vm.snapshot.create",
-		resumeVM: "vm.resume", linksUp: "vm.links", deleteSnapshot: "vm.snapshot.delete"}[action]
-}
+func Route(action string) string { return routes[action] }
+
+var routes = map[string]string{PauseVM: "vm.pause", IsolateVM: "vm.links", SnapshotVM: "vm.snapshot.create",
+	resumeVM: "vm.resume", linksUp: "vm.links", deleteSnapshot: "vm.snapshot.delete"}
 
 // UndoStep is what undoing a does, for the question asked first: the
 // undo's action (its Route), what it names (the snapshot, for a forensic
