@@ -190,12 +190,11 @@ func (as Actions) Handle(msg tea.KeyPressMsg, target string) (tea.Cmd, bool) {
 func (as Actions) Menu(c *Common, title string) tea.Cmd {
 	items := make([]MenuItem, 0, len(as))
 	for _, a := range as {
-		var run tea.Cmd
+		it := MenuItem{Key: a.Key.Help().Key, Label: capitalise(a.Key.Help().Desc), Badge: c.RiskBadge(a.Risk), Disabled: a.Why}
 		if a.Available() && a.Run != nil {
-			run = a.Run()
+			it.Do = a.Run // when chosen, not when the menu opens
 		}
-		items = append(items, MenuItem{Key: a.Key.Help().Key, Label: capitalise(a.Key.Help().Desc), Badge: c.RiskBadge(a.Risk),
-			Disabled: a.Why, Run: run})
+		items = append(items, it)
 	}
 	return func() tea.Msg { return OpenDialogMsg{Dialog: NewMenu(c, title, items)} }
 }

@@ -24,6 +24,10 @@ type MenuItem struct {
 	Badge    string // e.g. a risk badge
 	Disabled string
 	Run      tea.Cmd
+	// Do, when set, is called when the item is chosen (in Update) for the
+	// command to run: an action that does its work when asked, such as
+	// cancelling a copy, is then not done by merely opening the menu.
+	Do func() tea.Cmd
 	// Tip is one line on the item, shown under the menu to beginners and
 	// intermediates; Why is the longer explanation '?' shows.
 	Tip, Why string
@@ -83,6 +87,9 @@ func (m *Menu) choose(i int) (bool, tea.Cmd) {
 	if it.Disabled != "" {
 		m.cursor = i
 		return false, nil // the reason is on screen; stay
+	}
+	if it.Do != nil {
+		return true, it.Do()
 	}
 	return true, it.Run
 }

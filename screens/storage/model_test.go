@@ -258,17 +258,29 @@ func TestCCancelsARunningCopy(t *testing.T) {
 	if view := uitest.Plain(m.View()); !strings.Contains(view, "1G of 8G  c cancels") {
 		t.Fatalf("the copy's line does not say how to cancel it:\n%s", view)
 	}
+	got := make(chan tea.Msg, 1)
+	go func() { got <- next() }()
+	// Opening the actions menu, which lists "cancel copy", cancels nothing.
+	h.Press("x")
+	if _, ok := h.Dialog.(*ui.Menu); !ok {
+		t.Fatalf("x during a copy: dialog %T", h.Dialog)
+	}
+	h.Press("esc")
+	select {
+	case msg := <-got:
+		t.Fatalf("opening the menu ended the copy: %#v", msg)
+	case <-time.After(300 * time.Millisecond):
+	}
 	h.Press("c")
 	if h.Dialog != nil || !strings.Contains(h.LastStatus(), "cancelling the copy of dns-01.qcow2") {
 		t.Fatalf("c during a copy: dialog %T, status %q", h.Dialog, h.LastStatus())
 	}
 	for deadline := time.After(10 * time.Second); ; {
-		got := make(chan tea.Msg, 1)
-		go func() { got <- next() }()
 		select {
 		case msg := <-got:
 			if _, done := msg.(copyDoneMsg); !done {
 				next = m.Update(msg)
+				go func() { got <- next() }()
 				continue
 			}
 			h.Send(msg)
