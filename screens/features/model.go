@@ -188,6 +188,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	} else if cmd != nil {
 		return cmd
 	}
+	if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok { // keys and pastes
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case loadedMsg:
 		if msg.id == m.id {
@@ -210,9 +213,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.staged(msg)
 		}
 	case tea.KeyPressMsg:
-		if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
-			return cmd
-		}
 		if m.loaded && m.loadErr == nil {
 			return m.key(msg)
 		}

@@ -244,6 +244,9 @@ func (m *Model) refresh() tea.Cmd {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok { // keys and pastes
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case feedOpenedMsg:
 		if msg.id != m.id {
@@ -290,9 +293,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(ui.Status(ui.LevelSuccess, fmt.Sprintf("undone: %s %s", msg.action.Action, ui.Safe(msg.action.Target))), m.refresh())
 	case tea.KeyPressMsg:
-		if cmd, ok := m.search.Handle(msg, m.narrow, m.key); ok {
-			return cmd
-		}
 		return m.key(msg)
 	}
 	return nil

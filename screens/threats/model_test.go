@@ -300,3 +300,14 @@ func TestDetailsAndBack(t *testing.T) {
 		t.Error("a second esc means back")
 	}
 }
+
+// Text pasted into the search is searched for, as typed text is.
+func TestPasteIntoTheSearch(t *testing.T) {
+	m := open(t, 100, 30, "")
+	for _, msg := range []tea.Msg{uitest.Key("/"), tea.PasteMsg{Content: "root"}} {
+		uitest.Drain(t, m.Update, m.Update(msg))
+	}
+	if view := uitest.Plain(m.View()); !strings.Contains(view, "/ root") {
+		t.Errorf("after pasting root into the search:\n%s", view)
+	}
+}
