@@ -414,6 +414,9 @@ func eachHost[T any](ctx context.Context, f *Fleet, fn func(ctx context.Context,
 		case errors.Is(a.err, vm.ErrConnLost):
 			a.m.set(vm.HostDown, a.err.Error())
 			firstErr = cmpErr(firstErr, a.err)
+		case errors.Is(a.err, vm.ErrNotFound):
+			a.m.set(vm.HostUp, "") // it answered: it has no such thing
+			firstErr = cmpErr(firstErr, a.err)
 		default:
 			// It answers, but not this: shown as last seen, with why.
 			a.m.set(vm.HostSlow, a.err.Error())

@@ -313,3 +313,16 @@ func TestOpenDoesNotWaitForAHostThatHangs(t *testing.T) {
 		t.Errorf("b: %+v", s)
 	}
 }
+
+// A VM no host has is not found, and every host that said so is still up.
+func TestAnUnknownVMLeavesTheHostsUp(t *testing.T) {
+	f := open(t, Member{Name: "a", Open: opener(host(t, "aaaaaaaa", "web"))}, Member{Name: "b", Open: opener(host(t, "bbbbbbbb", "mail"))})
+	if _, err := f.Lookup(context.Background(), "typo"); !errors.Is(err, vm.ErrNotFound) {
+		t.Errorf("looking up a VM no host has: %v", err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if s := status(f, name); s.State != vm.HostUp {
+			t.Errorf("host %s after the look-up: %+v", name, s)
+		}
+	}
+}
