@@ -259,9 +259,10 @@ func (s *Server) acceptMigration(c *call) error {
 		s.record(c, "vm.migrate.accept", target, audit.Refused, err, "")
 		return err
 	}
-	id := s.tickets.add(&ticket{user: c.peer.User, move: m, expires: time.Now().Add(ticketLife)})
+	expires := time.Now().Add(ticketLife)
+	id := s.tickets.add(&ticket{user: c.peer.User, move: m, expires: expires})
 	s.record(c, "vm.migrate.accept", target, audit.OK, nil, kind(m)+", ticket "+id[:8])
-	return replyJSON(c, api.Ticket{ID: id, Expires: time.Now().Add(ticketLife)})
+	return replyJSON(c, api.Ticket{ID: id, Expires: expires})
 }
 
 // claimMigration serves migration.claim, for the source's daemon only.

@@ -270,11 +270,7 @@ func (c *call) objectName(s *Server) (string, error) {
 
 // refused writes a refused (or failed) attempt to the trail.
 func (s *Server) refused(c *call, err error) {
-	e := audit.Entry{User: c.peer.User, Where: s.where(c.peer), Action: c.route.Name, Target: c.target(),
-		Result: audit.Refused, Error: err.Error(), Note: audit.ConfirmationNote(vm.WithConfirmation(c.ctx, c.given))}
-	if _, werr := s.Log.Append(e); werr != nil {
-		slog.Error("audit", "err", werr)
-	}
+	s.record(c, c.route.Name, c.target(), audit.Refused, err, audit.ConfirmationNote(vm.WithConfirmation(c.ctx, c.given)))
 }
 
 // riskRaisers make a route riskier for the object it acts on: stopping
@@ -303,14 +299,16 @@ var prechecks = map[string]func(ctx context.Context, h vm.Hypervisor, c *call) e
 		n, err := h.Network(ctx, c.path("name"))
 		return inactive(err, n.Active, "undefine network", n.Name, "stop it first: hv net stop "+n.Name)
 	},
-	"pool.undefine": func(ctx context.Context, h vm.Hypervisor, c *call) error {
+	"pool.undefine": poolInactive("undefine pool"),
+	"pool.delete":   poolInactive("delete pool"),
+}
+
+// poolInactive refuses op on an active pool.
+func poolInactive(op string) func(ctx context.Context, h vm.Hypervisor, c *call) error {
+	return func(ctx context.Context, h vm.Hypervisor, c *call) error {
 		p, err := h.Pool(ctx, c.path("name"))
-		return inactive(err, p.Active, "undefine pool", p.Name, "stop it first: hv pool stop "+p.Name)
-	},
-	"pool.delete": func(ctx context.Context, h vm.Hypervisor, c *call) error {
-		p, err := h.Pool(ctx, c.path("name"))
-		return inactive(err, p.Active, "delete pool", p.Name, "stop it first: hv pool stop "+p.Name)
-	},
+		return inactive(err, p.Active, op, p.Name, "stop it first: hv pool stop "+p.Name)
+	}
 }
 
 // inactive refuses an operation on an object that is active; a lookup

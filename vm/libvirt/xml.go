@@ -23,12 +23,6 @@ type guest struct {
 
 var hostArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686"}[runtime.GOARCH]
 
-// pickGuest chooses the fastest hvm guest type, preferring the host's own
-// architecture: kvm, then qemu (TCG), then whatever the driver offers.
-// libvirt lists kvm whenever /dev/kvm exists, but in a VM without nested
-// virtualisation KVM fails at the first real guest instruction; the host
-// CPU's vmx or svm flag says whether it can work, so without it TCG is
-// chosen. $HV_ACCEL (kvm or tcg) overrides the choice.
 // hostCPUModel is the host CPU's model as libvirt names it (what a VM with
 // the host's own CPU gets), or "" when the capabilities do not say.
 func hostCPUModel(capsXML string) string {
@@ -42,6 +36,12 @@ func hostCPUModel(capsXML string) string {
 	return caps.Host.CPU.Model
 }
 
+// pickGuest chooses the fastest hvm guest type, preferring the host's own
+// architecture: kvm, then qemu (TCG), then whatever the driver offers.
+// libvirt lists kvm whenever /dev/kvm exists, but in a VM without nested
+// virtualisation KVM fails at the first real guest instruction; the host
+// CPU's vmx or svm flag says whether it can work, so without it TCG is
+// chosen. $HV_ACCEL (kvm or tcg) overrides the choice.
 func pickGuest(capsXML string) (guest, error) {
 	var caps libvirtxml.Caps
 	if err := caps.Unmarshal(capsXML); err != nil {
