@@ -95,6 +95,14 @@ func (g *globals) askDaemon(ctx context.Context) access.Daemon {
 	if g.demo {
 		return access.Daemon{Err: errors.New("the demo host runs inside hv, without a daemon")}
 	}
+	if g.host != "" && !strings.HasPrefix(g.host, "unix://") {
+		// Another host's daemon, over SSH: it answers or says why not.
+		dial, where, err := g.daemonDialer()
+		if err != nil {
+			return access.Daemon{Socket: g.host, Err: err}
+		}
+		return identify(ctx, access.Daemon{Socket: where}, dial)
+	}
 	d := access.Daemon{Socket: strings.TrimPrefix(g.host, "unix://")}
 	if d.Socket == "" {
 		d.Socket = socketPath()
@@ -123,7 +131,13 @@ func (g *globals) askDaemon(ctx context.Context) access.Daemon {
 		return d
 	}
 	conn.Close()
-	c, err := remote.Open(ctx, remote.Unix(d.Socket), d.Socket)
+	return identify(ctx, d, remote.Unix(d.Socket))
+}
+
+// identify asks the daemon dial reaches, named d.Socket, who it takes this
+// user for, and fills d with its answer or why there is none.
+func identify(ctx context.Context, d access.Daemon, dial remote.Dialer) access.Daemon {
+	c, err := remote.Open(ctx, dial, d.Socket)
 	var ce *vm.ConnectError
 	switch {
 	case errors.As(err, &ce) && ce.Detail != "":

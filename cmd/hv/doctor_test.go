@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -117,6 +118,15 @@ func TestDoctorAsksTheDaemon(t *testing.T) {
 	// --host names the daemon to ask.
 	if d := doctor("--host", "unix://"+socket); !d.Daemon.Answers {
 		t.Errorf("--host: %+v", d.Daemon)
+	}
+	// Another host's, over SSH (a stand-in for ssh that cannot connect):
+	// its words, not a local socket's.
+	ssh := filepath.Join(t.TempDir(), "ssh")
+	os.WriteFile(ssh, []byte("#!/bin/sh\necho 'ssh: connect to host 127.0.0.1 port 1: Connection refused' >&2\nexit 255\n"), 0o755)
+	t.Setenv("HV_SSH", ssh)
+	if d := doctor("--host", "ssh://op@127.0.0.1:1"); d.Daemon.Answers || strings.Contains(d.Daemon.Error, "no socket") ||
+		!strings.Contains(d.Daemon.Error, "Connection refused") {
+		t.Errorf("--host ssh://: %+v", d.Daemon)
 	}
 }
 
