@@ -152,6 +152,7 @@ type cmdConn struct {
 	once    sync.Once
 }
 
+// Read reports, at the end of the command's output, why it ended.
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.out.Read(p)
 	if errors.Is(err, io.EOF) {
@@ -162,7 +163,16 @@ func (c *cmdConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *cmdConn) Write(p []byte) (int, error) { return c.in.Write(p) }
+// Write reports, when the command has gone (a broken pipe), why it went.
+func (c *cmdConn) Write(p []byte) (int, error) {
+	n, err := c.in.Write(p)
+	if err != nil {
+		if why := c.why(); why != "" {
+			return n, errors.New(why)
+		}
+	}
+	return n, err
+}
 
 // why is what the command said before it ended, once it has (briefly
 // waited for): "ssh: connect to host ... refused", "Permission denied".
