@@ -66,7 +66,7 @@ func (m *Model) actions() ui.Actions {
 		for _, i := range []int{actStart, actStop, actAutostart, actUndefine} {
 			as[i] = as[i].Unless("no network is selected")
 		}
-		return m.granted(as, hv)
+		return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(hv) // hv nil: unreachable, and as say why
 	}
 	if n.Active {
 		as[actStart] = as[actStart].Unless("it is active")
@@ -80,17 +80,7 @@ func (m *Model) actions() ui.Actions {
 	}
 	running, _ := m.users(n)
 	as[actStop].Risk = ops.StopRisk(len(running))
-	return m.granted(as, hv)
-}
-
-// granted holds as to the phase and to what the host's daemon grants
-// (nil when the host cannot be reached, and as already say why).
-func (m *Model) granted(as ui.Actions, hv vm.Hypervisor) ui.Actions {
-	as = as.InPhase(m.c.Phase, phase.NetworkChange)
-	if hv == nil {
-		return as
-	}
-	return as.Granted(hv)
+	return as.InPhase(m.c.Phase, phase.NetworkChange).Granted(hv)
 }
 
 // Indexes into actions().

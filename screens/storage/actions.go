@@ -80,7 +80,7 @@ func (m *Model) actions() ui.Actions {
 		}
 	}
 	if !havePool {
-		return m.granted(as, hv)
+		return as.InPhase(m.c.Phase, phase.StorageChange).Granted(hv) // hv nil: unreachable, and as say why
 	}
 	if p.Active {
 		as[actStart] = as[actStart].Unless("the pool is active")
@@ -121,17 +121,7 @@ func (m *Model) actions() ui.Actions {
 			as[actDelete] = as[actDelete].Unless("volume " + ui.Safe(over) + " is built on it")
 		}
 	}
-	return m.granted(as, hv)
-}
-
-// granted holds as to the phase and to what the host's daemon grants
-// (nil when the host cannot be reached, and as already say why).
-func (m *Model) granted(as ui.Actions, hv vm.Hypervisor) ui.Actions {
-	as = as.InPhase(m.c.Phase, phase.StorageChange)
-	if hv == nil {
-		return as
-	}
-	return as.Granted(hv)
+	return as.InPhase(m.c.Phase, phase.StorageChange).Granted(hv)
 }
 
 // overlayOf names a volume of the pool that has v as its backing file.
