@@ -83,11 +83,10 @@ type Model struct {
 	filter vm.Filter
 	search *ui.Search
 
-	loaded    bool
-	loadErr   error
-	statsErr  error
-	statsRead bool      // a reading came: before it, no figure means none yet
-	sawStats  vm.Fields // union of what stats ever reported
+	loaded   bool
+	loadErr  error
+	statsErr error
+	sawStats vm.Fields // union of what stats ever reported
 
 	actions *vmaction.Runner
 	mover   *vmaction.Mover // a VM moving to another host
@@ -99,7 +98,7 @@ func New(c *ui.Common, query string) *Model {
 	m := &Model{c: c, id: int(lastID.Add(1)), byRef: map[string]int{}, search: ui.NewSearch(c, "filter", "name or state:running autostart:no -web")}
 	m.search.Parse = func(q string) error { _, err := vm.ParseFilter(q); return err }
 	m.actions = vmaction.New(c, m.state)
-	m.statsRead, m.sawStats = c.History.Read(), c.History.Reported()
+	m.sawStats = c.History.Reported()
 	m.mover = vmaction.NewMover(c)
 	if query != "" {
 		m.search.Set(query)
@@ -189,7 +188,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case ui.StatsMsg:
 		m.statsErr = msg.Err
 		if msg.Err == nil {
-			m.statsRead = true
 			m.ApplyStats()
 		}
 	case tea.WindowSizeMsg:

@@ -91,7 +91,7 @@ func (m *Model) statsNote() string {
 	switch {
 	case m.statsErr != nil:
 		return "Live statistics unavailable: " + ui.Safe(m.statsErr.Error())
-	case m.statsRead && m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
+	case m.c.History.Read() && m.loaded && m.sawStats&(vm.HasCPU|vm.HasDisk|vm.HasNet) == 0 && m.anyActive():
 		return "No CPU, disk or network rates: this libvirt driver reports no live statistics."
 	}
 	return ""
