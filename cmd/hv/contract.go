@@ -9,6 +9,7 @@ import (
 	"github.com/hyper-nixos/hv/content"
 	"github.com/hyper-nixos/hv/nix"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/vm/api"
 	"github.com/hyper-nixos/hv/vm/remote"
 )
 
@@ -35,14 +36,22 @@ func (g *globals) state() (*nix.State, error) {
 // there is none; a file hv cannot read counts as hardened, the safe side.
 func (g *globals) securityPhase() phase.Phase {
 	if dial, _, err := g.daemonDialer(); err == nil && dial != nil {
-		// The phase that binds is the one the daemon enforces.
+		// The phase that binds is the one the daemon enforces: asked on
+		// the command's own connection when it has one.
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
-		id, err := remote.Whoami(ctx, dial)
+		var p string
+		if g.daemon != nil {
+			p, err = g.daemon.EnforcedPhase(ctx)
+		} else {
+			var id api.Identity
+			id, err = remote.Whoami(ctx, dial)
+			p = id.Phase
+		}
 		if err != nil {
 			return phase.Hardened // the safe side; the daemon decides anyway
 		}
-		return phase.Of(id.Phase)
+		return phase.Of(p)
 	}
 	paths, err := g.contract()
 	if err != nil {

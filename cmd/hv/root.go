@@ -51,6 +51,10 @@ type globals struct {
 	connect  string
 	host     string // the hv daemon to use: unix://PATH, ssh://USER@HOST[:PORT] or a known host's name
 	readOnly bool
+	// daemon is the connection this command opened to the hv daemon, if
+	// any: its phase is asked on it rather than on a connection of its own
+	// (over SSH, another ssh).
+	daemon *remote.Client
 }
 
 func run(args []string) int {
@@ -159,7 +163,17 @@ func (g *globals) opener() (func(context.Context) (vm.Hypervisor, error), string
 		return nil, "", err
 	}
 	if dial != nil {
-		return g.daemonOpener(dial, where), "hv daemon at " + where, nil
+		open := g.daemonOpener(dial, where)
+		return func(ctx context.Context) (vm.Hypervisor, error) {
+			hv, err := open(ctx)
+			switch c := hv.(type) {
+			case *remote.Client:
+				g.daemon = c
+			case readOnly:
+				g.daemon, _ = c.Hypervisor.(*remote.Client)
+			}
+			return hv, err
+		}, "hv daemon at " + where, nil
 	}
 	uri, err := g.libvirtURI()
 	if err != nil {
