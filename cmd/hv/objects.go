@@ -84,6 +84,11 @@ func (g *globals) ask(ctx context.Context, cmd *cobra.Command, yes bool, q quest
 	if err := rule.Check(q.verb+" "+q.target, p); err != nil {
 		return ctx, err
 	}
+	return g.answered(ctx, cmd, yes, rule, q)
+}
+
+// answered asks what rule asks of q; ctx comes back carrying the answer.
+func (g *globals) answered(ctx context.Context, cmd *cobra.Command, yes bool, rule phase.Rule, q question) (context.Context, error) {
 	answer, err := g.confirmer(cmd, yes).confirm(rule, q)
 	if err != nil || answer.How == "" {
 		return ctx, err

@@ -72,12 +72,9 @@ func newDeleteCmd(g *globals) *cobra.Command {
 			if err := refuse(a, v, hv.Access(), p); err != nil {
 				return err
 			}
-			answer, err := g.confirmer(cmd, yes).confirm(a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
+			ctx, err := g.answered(ctx, cmd, yes, a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
 			if err != nil {
 				return err
-			}
-			if answer.How != "" {
-				ctx = vm.WithConfirmation(ctx, answer)
 			}
 			if err := a.Run(ctx, hv, v); err != nil {
 				return err
@@ -113,12 +110,9 @@ func newAutostartCmd(g *globals) *cobra.Command {
 				if err := refuse(a, v, hv.Access(), p); err != nil {
 					return err
 				}
-				answer, err := g.confirmer(cmd, yes).confirm(a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
+				ctx, err := g.answered(ctx, cmd, yes, a.Policy(p, 1), question{audit: a.Audit, verb: strings.ToLower(a.Label), target: v.Name, impact: a.Impact})
 				if err != nil {
 					return err
-				}
-				if answer.How != "" {
-					ctx = vm.WithConfirmation(ctx, answer)
 				}
 				if err := a.Run(ctx, hv, v); err != nil {
 					return err
