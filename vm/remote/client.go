@@ -74,14 +74,11 @@ func Open(ctx context.Context, dial Dialer, where string) (*Client, error) {
 // connectError explains a daemon that cannot be reached.
 func connectError(where string, err error) error {
 	ce := &vm.ConnectError{URI: where, Detail: err.Error(), Daemon: true}
-	var ne *net.OpError
 	var ve *vm.Error
 	switch {
 	case strings.Contains(where, "ssh://") && errors.Is(err, vm.ErrConnLost) && errors.As(err, &ve):
 		// ssh's own words: refused, no key, unknown host key, no hv there.
 		ce.Cause, ce.Detail = vm.CauseUnreachable, strings.TrimPrefix(ve.Detail, "the hv daemon is unreachable: ")
-	case errors.As(err, &ne):
-		ce.Cause, ce.Detail = vm.CauseNoDaemon, ne.Err.Error()
 	case errors.Is(err, vm.ErrConnLost):
 		ce.Cause = vm.CauseNoDaemon
 		if errors.As(err, &ve) {
