@@ -190,7 +190,7 @@ func (as Actions) Handle(msg tea.KeyPressMsg, target string) (tea.Cmd, bool) {
 func (as Actions) Menu(c *Common, title string) tea.Cmd {
 	items := make([]MenuItem, 0, len(as))
 	for _, a := range as {
-		it := MenuItem{Key: a.Key.Help().Key, Label: capitalise(a.Key.Help().Desc), Badge: c.RiskBadge(a.Risk), Disabled: a.Why}
+		it := MenuItem{Key: a.Key.Help().Key, Label: Capitalise(a.Key.Help().Desc), Badge: c.RiskBadge(a.Risk), Disabled: a.Why}
 		if a.Available() && a.Run != nil {
 			it.Do = a.Run // when chosen, not when the menu opens
 		}
@@ -199,7 +199,8 @@ func (as Actions) Menu(c *Common, title string) tea.Cmd {
 	return func() tea.Msg { return OpenDialogMsg{Dialog: NewMenu(c, title, items)} }
 }
 
-func capitalise(s string) string {
+// Capitalise is s with its first letter upper case ("Stop pool").
+func Capitalise(s string) string {
 	if s == "" {
 		return s
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hyper-nixos/hv/security"
 	"github.com/hyper-nixos/hv/security/audit"
 	"github.com/hyper-nixos/hv/security/phase"
+	"github.com/hyper-nixos/hv/ui"
 	"github.com/hyper-nixos/hv/ui/termsafe"
 	"github.com/hyper-nixos/hv/vm"
 	"github.com/hyper-nixos/hv/vm/api"
@@ -115,7 +116,7 @@ func (c confirmer) confirm(rule phase.Rule, q question) (vm.Confirmation, error)
 			return vm.Confirmation{}, errors.New("that is not the name: nothing was done")
 		}
 	} else {
-		fmt.Fprintf(c.out, "%s %s? [y/N] ", capitalise(q.verb), termsafe.String(q.target))
+		fmt.Fprintf(c.out, "%s %s? [y/N] ", ui.Capitalise(q.verb), termsafe.String(q.target))
 		line, _ := bufio.NewReader(c.in).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 			c.answered(q, audit.Declined)
@@ -136,11 +137,4 @@ func (c confirmer) answered(q question, answer string) {
 	if err := c.record(api.Answer{Action: "confirm." + q.audit, Target: q.target, Answer: answer}); err != nil {
 		fmt.Fprintln(c.out, "hv: the answer was not written to the audit trail: "+err.Error())
 	}
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
