@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hyper-nixos/hv/vm"
@@ -129,16 +130,24 @@ func (v HostView) Pick(owner int, what string) tea.Cmd {
 		}
 		switch h.State {
 		case vm.HostUp:
-			it.Badge = v.c.Styles.Success.Render(it.Badge)
+			it.Badge = v.c.HostStateStyle(h.State).Render(it.Badge)
 		case vm.HostDown, vm.HostSlow:
-			style := v.c.Styles.Warning
-			if h.State == vm.HostDown {
-				style = v.c.Styles.Danger
-			}
-			it.Badge = style.Render(ansi.Truncate(it.Badge+": "+Safe(h.Err), 40, v.c.Glyphs.Ellipsis))
+			it.Badge = v.c.HostStateStyle(h.State).Render(ansi.Truncate(it.Badge+": "+Safe(h.Err), 40, v.c.Glyphs.Ellipsis))
 			it.Tip = Safe(h.Name) + " is " + h.State.String() + ": " + Safe(h.Err) + ". Its " + what + " show once it answers; hv keeps trying."
 		}
 		items = append(items, it)
 	}
 	return func() tea.Msg { return OpenDialogMsg{Dialog: NewMenu(v.c, "Show the "+what+" of", items)} }
+}
+
+// HostStateStyle colours how a host answers: up, down, or anything in
+// between (slow, not reached yet).
+func (c *Common) HostStateStyle(s vm.HostState) lipgloss.Style {
+	switch s {
+	case vm.HostUp:
+		return c.Styles.Success
+	case vm.HostDown:
+		return c.Styles.Danger
+	}
+	return c.Styles.Warning
 }

@@ -70,7 +70,7 @@ func (m *Model) table() string {
 			case 0:
 				return name(h), lipgloss.Style{}
 			case 1:
-				return h.State.String(), m.stateStyle(h.State)
+				return h.State.String(), m.c.HostStateStyle(h.State)
 			case 2:
 				return ui.OrDash(ui.Safe(h.Phase)), lipgloss.Style{}
 			case 3:
@@ -93,16 +93,6 @@ func name(h vm.HostStatus) string {
 		return ui.Safe(h.Name) + " (here)"
 	}
 	return ui.Safe(h.Name)
-}
-
-func (m *Model) stateStyle(s vm.HostState) lipgloss.Style {
-	switch s {
-	case vm.HostUp:
-		return m.c.Styles.Success
-	case vm.HostDown:
-		return m.c.Styles.Danger
-	}
-	return m.c.Styles.Warning
 }
 
 // detail says how the host under the cursor is reached and, when it does
