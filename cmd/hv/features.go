@@ -125,10 +125,7 @@ func newFeaturesShowCmd(g *globals) *cobra.Command {
 
 // unknownFeature is a usage error: the catalog is built in, like a flag.
 func unknownFeature(id string) error {
-	var ids []string
-	for _, f := range features.Builtin().Features() {
-		ids = append(ids, f.ID)
-	}
+	ids := mapNames(features.Builtin().Features(), func(f *features.Feature) string { return f.ID })
 	return usageError{fmt.Errorf("unknown feature %q%s: 'hv features list' shows the ids", id, didYouMean(id, ids))}
 }
 
@@ -169,10 +166,7 @@ func disablePlan(c *features.Catalog, r *features.Resolution, ids []string) (*fe
 
 func presetPlan(c *features.Catalog, r *features.Resolution, args []string) (*features.Change, error) {
 	if _, ok := c.Preset(args[0]); !ok {
-		var ids []string
-		for _, p := range c.Presets() {
-			ids = append(ids, p.ID)
-		}
+		ids := mapNames(c.Presets(), func(p features.Preset) string { return p.ID })
 		return nil, usageError{fmt.Errorf("unknown preset %q%s: the presets are %s", args[0], didYouMean(args[0], ids), joinIDs(ids))}
 	}
 	return c.ApplyPreset(r, args[0])
