@@ -10,5 +10,13 @@ t=${1:-5}
 git grep -n '^func Fuzz' -- '*_test.go' | sed -E 's#^(.*)/[^/]+_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]+).*#./\1 \2#' |
   while read -r pkg target; do
     echo "fuzz: $pkg $target (${t}s)"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${t}s" "$pkg" >/dev/null
+    # A crash is always written to testdata/fuzz and fails at once. A run
+    # that fails without one is the fuzzer's own trouble (a worker lost on
+    # a loaded machine): it is shown and tried once more.
+    for try in 1 2; do
+      if out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "${t}s" "$pkg" 2>&1); then break; fi
+      echo "$out" | tail -20
+      if [ "$try" = 2 ] || echo "$out" | grep -q 'Failing input written to'; then exit 1; fi
+      echo "fuzz: $target failed without a failing input: once more"
+    done
   done
